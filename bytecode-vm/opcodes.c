@@ -11,16 +11,9 @@ const uint8_t bvm_format_size[BVM_FMT__COUNT] = {
 #undef X
 };
 
-/* Operand sizes by format name, as constants the table below can use. */
-enum {
-#define X(name, size, text) FMTLEN_BVM_FMT_##name = size,
-    BVM_FORMATS(X)
-#undef X
-};
-
 const bvm_op_info bvm_op_info_table[BVM_OP__COUNT] = {
 #define OP(name, mn, fmt, pops, pushes, flags, effect) \
-    [BVM_OP_##name] = {mn, fmt, pops, pushes, flags, 1 + FMTLEN_##fmt, effect},
+    [BVM_OP_##name] = {mn, fmt, pops, pushes, flags, BVM_LEN_##name, effect},
 #include "opcodes.def"
 #undef OP
 };

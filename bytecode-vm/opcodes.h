@@ -42,12 +42,26 @@ enum {
     OPF_GC     = 1 << 3, /* may allocate, so may run the collector: a GC point */
 };
 
+/* Operand sizes and instruction lengths as compile-time constants, for code
+ * that wants them folded in (the interpreter advances ip by BVM_LEN_<OP>). */
+enum {
+#define X(name, size, text) BVM_FMT_##name##_SIZE = size,
+    BVM_FORMATS(X)
+#undef X
+};
+
 typedef enum {
 #define OP(name, mn, fmt, pops, pushes, flags, effect) BVM_OP_##name,
 #include "opcodes.def"
 #undef OP
     BVM_OP__COUNT
 } bvm_opcode;
+
+enum {
+#define OP(name, mn, fmt, pops, pushes, flags, effect) BVM_LEN_##name = 1 + fmt##_SIZE,
+#include "opcodes.def"
+#undef OP
+};
 
 typedef struct {
     const char *mnemonic;

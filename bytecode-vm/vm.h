@@ -37,7 +37,7 @@ typedef struct bvm_vm bvm_vm;
 typedef enum { BVM_DISPATCH_SWITCH, BVM_DISPATCH_THREADED } bvm_dispatch;
 
 #define BVM_DEFAULT_HEAP_LIMIT (1024ull * 1024 * 1024) /* 1 GiB of managed objects */
-#define BVM_DEFAULT_MAX_DEPTH 10000u                    /* call frames            */
+#define BVM_DEFAULT_MAX_DEPTH 100000u                   /* call frames            */
 
 typedef struct {
     bvm_dispatch dispatch;   /* default BVM_DISPATCH_THREADED                    */

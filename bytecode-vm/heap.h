@@ -1,0 +1,67 @@
+/*
+ * heap.h -- the managed heap: allocation of strings, arrays and records,
+ * and a precise, stop-the-world mark-and-sweep garbage collector.
+ *
+ * Precise roots (nothing is scanned conservatively):
+ *   - globals whose declared type is a reference;
+ *   - in every frame, locals whose declared type is a reference, and operand
+ *     stack slots that the verifier's stack map (bvm_verified) says hold a
+ *     reference at that frame's pc;
+ *   - the interned constant-pool strings are pinned: allocated outside the
+ *     collected list and freed with the VM.
+ *
+ * Marking uses an explicit gray stack, so a million-element linked list
+ * does not recurse a million C frames deep.
+ *
+ * Policy: a collection runs when an allocation would take live bytes past
+ * `next_gc` (then next_gc = 2 x live, at least BVM_GC_MIN_THRESHOLD), before
+ * every allocation in stress mode, and always before reporting out of
+ * memory.  An allocation that still does not fit under the heap limit
+ * returns NULL, which the interpreter turns into the catchable
+ * "out of memory" exception.
+ */
+#ifndef BVM_HEAP_H
+#define BVM_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+#include "value.h"
+#include "vm.h"
+
+#define BVM_GC_MIN_THRESHOLD (1u << 20)
+
+typedef struct {
+    bvm_obj *objects;        /* every collectable object                       */
+    bvm_obj *pinned;         /* constants; never collected                     */
+    uint64_t live_bytes;     /* bytes of collectable objects now               */
+    uint64_t next_gc;        /* collect when live_bytes would pass this        */
+    uint64_t limit;          /* hard cap on live_bytes                         */
+    bool stress;
+    bvm_obj **gray;          /* mark stack                                     */
+    size_t ngray, gray_cap;
+    bvm_gc_stats stats;
+} bvm_heap;
+
+struct bvm_vm;
+
+void bvm_heap_init(bvm_heap *h, uint64_t limit, bool stress);
+void bvm_heap_free(bvm_heap *h);
+
+/* Allocate a string of len bytes (contents copied from bytes when not
+ * NULL).  May collect first: the caller's frame state must be saved.
+ * NULL when the heap limit is reached. */
+bvm_string *bvm_heap_string(struct bvm_vm *vm, const char *bytes, size_t len);
+/* A string that is never collected (constants, preallocated messages). */
+bvm_string *bvm_heap_pinned_string(bvm_heap *h, const char *bytes, size_t len);
+/* Array of `length` zeroed slots of array type `array_type`. */
+bvm_array *bvm_heap_array(struct bvm_vm *vm, uint16_t array_type, int64_t length);
+/* Record of record type `record_type`, every field zero. */
+bvm_record_obj *bvm_heap_record(struct bvm_vm *vm, uint16_t record_type);
+
+/* Run a full collection now. */
+void bvm_heap_collect(struct bvm_vm *vm);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * strings.c -- how values become text: str(), print, printf conversions.
+ *
+ * One function, bvm_value_to_text, decides how every type prints, so print,
+ * str(), string concatenation, `%s` and the debugger all agree.  Records
+ * print as Name{field: value, ...}; nested records are shown to a depth of
+ * BVM_PRINT_RECORD_DEPTH, deeper ones as Name{...}, so cyclic structures
+ * print in bounded space.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm_internal.h"
+
+#define BVM_PRINT_RECORD_DEPTH 3
+
+void bvm_float_to_text(double f, bvm_buf *out)
+{
+    if (isnan(f)) {
+        bvm_buf_put(out, "nan", 3);
+        return;
+    }
+    if (isinf(f)) {
+        bvm_buf_put(out, f < 0 ? "-inf" : "inf", f < 0 ? 4 : 3);
+        return;
+    }
+    /* The shortest %g precision that reads back as the same double. */
+    char text[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(text, sizeof text, "%.*g", prec, f);
+        if (strtod(text, NULL) == f)
+            break;
+    }
+    bvm_buf_put(out, text, strlen(text));
+    if (!strpbrk(text, ".e"))
+        bvm_buf_put(out, ".0", 2); /* a float always looks like one */
+}
+
+static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, int record_depth)
+{
+    const bvm_module *m = vm->module;
+    if (type == BVM_VT_NULL) {
+        bvm_buf_put(out, "null", 4);
+        return;
+    }
+    const bvm_type *t = &m->types[type];
+    switch ((bvm_type_kind)t->kind) {
+    case BVM_TK_INT:
+        bvm_buf_printf(out, "%lld", (long long)v.i);
+        return;
+    case BVM_TK_FLOAT:
+        bvm_float_to_text(v.f, out);
+        return;
+    case BVM_TK_BOOL:
+        bvm_buf_put(out, v.i ? "true" : "false", v.i ? 4 : 5);
+        return;
+    case BVM_TK_VOID:
+        return;
+    case BVM_TK_STRING:
+    case BVM_TK_ARRAY:
+    case BVM_TK_RECORD:
+        break;
+    }
+    if (!v.ref) {
+        bvm_buf_put(out, "null", 4);
+        return;
+    }
+    if (t->kind == BVM_TK_STRING) {
+        bvm_string *s = BVM_AS_STRING(v.ref);
+        bvm_buf_put(out, s->chars, (size_t)s->length);
+    } else if (t->kind == BVM_TK_ARRAY) {
+        bvm_array *a = BVM_AS_ARRAY(v.ref);
+        bvm_buf_u8(out, '[');
+        for (int64_t i = 0; i < a->length; i++) {
+            if (i)
+                bvm_buf_put(out, ", ", 2);
+            to_text(vm, t->arg, a->items[i], out, record_depth);
+        }
+        bvm_buf_u8(out, ']');
+    } else {
+        const bvm_record *r = &m->records[t->arg];
+        bvm_buf_put(out, r->name, strlen(r->name));
+        if (record_depth >= BVM_PRINT_RECORD_DEPTH) {
+            bvm_buf_put(out, "{...}", 5);
+            return;
+        }
+        bvm_buf_u8(out, '{');
+        bvm_record_obj *rec = BVM_AS_RECORD(v.ref);
+        for (uint16_t i = 0; i < r->nfields; i++) {
+            if (i)
+                bvm_buf_put(out, ", ", 2);
+            bvm_buf_printf(out, "%s: ", r->fields[i].name);
+            to_text(vm, r->fields[i].type, rec->fields[i], out, record_depth + 1);
+        }
+        bvm_buf_u8(out, '}');
+    }
+}
+
+void bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out)
+{
+    to_text(vm, type, v, out, 0);
+}
+
+/* ---- printf conversions --------------------------------------------------- */
+
+/* Pad `text` to the spec's width (left-justified with '-'). */
+static void pad(bvm_buf *out, const char *text, size_t len, int width, bool left)
+{
+    size_t fill = width > 0 && (size_t)width > len ? (size_t)width - len : 0;
+    if (!left)
+        for (size_t i = 0; i < fill; i++)
+            bvm_buf_u8(out, ' ');
+    bvm_buf_put(out, text, len);
+    if (left)
+        for (size_t i = 0; i < fill; i++)
+            bvm_buf_u8(out, ' ');
+}
+
+void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf *out)
+{
+    /* The verifier accepted spec: %[-+ 0#]*[digits][.digits]conv */
+    const char *p = spec->chars + 1;
+    char flags[8];
+    size_t nflags = 0;
+    while (strchr("-+ 0#", *p) && *p && nflags < sizeof flags - 1)
+        flags[nflags++] = *p++;
+    flags[nflags] = '\0';
+    int width = 0, prec = -1;
+    while (*p >= '0' && *p <= '9')
+        width = width * 10 + (*p++ - '0');
+    if (*p == '.') {
+        p++;
+        prec = 0;
+        while (*p >= '0' && *p <= '9')
+            prec = prec * 10 + (*p++ - '0');
+    }
+    char conv = *p;
+    bool left = strchr(flags, '-') != NULL;
+    char fmt[48], text[512];
+
+    switch (conv) {
+    case 'd': case 'i': case 'x': case 'X': case 'o': {
+        if (prec >= 0)
+            snprintf(fmt, sizeof fmt, "%%%s%d.%dll%c", flags, width, prec, conv);
+        else
+            snprintf(fmt, sizeof fmt, "%%%s%dll%c", flags, width, conv);
+        char *s = bvm_format(fmt, (long long)v.i);
+        bvm_buf_put(out, s, strlen(s));
+        free(s);
+        return;
+    }
+    case 'f': case 'e': case 'g': case 'E': case 'G': {
+        if (prec >= 0)
+            snprintf(fmt, sizeof fmt, "%%%s%d.%d%c", flags, width, prec, conv);
+        else
+            snprintf(fmt, sizeof fmt, "%%%s%d%c", flags, width, conv);
+        char *s = bvm_format(fmt, v.f);
+        bvm_buf_put(out, s, strlen(s));
+        free(s);
+        return;
+    }
+    case 'c':
+        text[0] = (char)(unsigned char)v.i;
+        pad(out, text, 1, width, left);
+        return;
+    case 'b': {
+        const char *b = v.i ? "true" : "false";
+        size_t n = strlen(b);
+        if (prec >= 0 && (size_t)prec < n)
+            n = (size_t)prec;
+        pad(out, b, n, width, left);
+        return;
+    }
+    case 's': {
+        if (!v.ref) {
+            pad(out, "null", prec >= 0 && prec < 4 ? (size_t)prec : 4, width, left);
+            return;
+        }
+        (void)type;
+        const bvm_string *s = BVM_AS_STRING(v.ref);
+        size_t n = (size_t)s->length;
+        if (prec >= 0 && (size_t)prec < n)
+            n = (size_t)prec;
+        pad(out, s->chars, n, width, left);
+        return;
+    }
+    default:
+        /* unreachable for verified code */
+        return;
+    }
+}

@@ -1,0 +1,572 @@
+/*
+ * vm.c -- the VM around the interpreter loops: setting up a run, the phase
+ * machine ($init, then main), frames and limits, exceptions and stack
+ * traces, debugger hooks, and the inspection API (vm.h).
+ *
+ * The interpreter loops (interp.c) execute instructions; everything that is
+ * not on the per-instruction fast path lives here, so the loops stay small
+ * and the rules (how a frame is pushed, how a handler is found) are written
+ * once for all four loop variants.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "opcodes.h"
+#include "vm_internal.h"
+
+/* Value stack slots reserved up front.  The memory is mapped lazily, so
+ * only the slots a program really uses ever become resident. */
+#define BVM_STACK_SLOTS (16u << 20) /* 128 MiB of address space */
+
+void bvm_options_default(bvm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dispatch = BVM_DISPATCH_THREADED;
+}
+
+static void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void init_functions(bvm_vm *vm)
+{
+    const bvm_module *m = vm->module;
+    vm->funcs = bvm_xcalloc(m->nfuncs, sizeof *vm->funcs);
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const bvm_function *f = &m->funcs[i];
+        bvm_rt_function *rf = &vm->funcs[i];
+        rf->fn = f;
+        rf->index = (uint16_t)i;
+        rf->frame_size = (uint32_t)f->nlocals + f->max_stack;
+        rf->local_is_ref = bvm_xcalloc(f->nlocals ? f->nlocals : 1, 1);
+        for (uint16_t s = 0; s < f->nlocals; s++)
+            rf->local_is_ref[s] = bvm_type_is_ref(m, f->local_types[s]);
+    }
+    vm->records = bvm_xcalloc(m->nrecords, sizeof *vm->records);
+    for (uint32_t r = 0; r < m->nrecords; r++) {
+        const bvm_record *rec = &m->records[r];
+        bvm_rt_record *rr = &vm->records[r];
+        rr->nfields = rec->nfields;
+        rr->ref_fields = bvm_xcalloc(rec->nfields ? rec->nfields : 1, sizeof *rr->ref_fields);
+        for (uint16_t j = 0; j < rec->nfields; j++)
+            if (bvm_type_is_ref(m, rec->fields[j].type))
+                rr->ref_fields[rr->nrefs++] = j;
+    }
+}
+
+static void init_constants(bvm_vm *vm)
+{
+    const bvm_module *m = vm->module;
+    vm->consts = bvm_xcalloc(m->nconsts, sizeof *vm->consts);
+    for (uint32_t i = 0; i < m->nconsts; i++) {
+        const bvm_const *c = &m->consts[i];
+        switch ((bvm_const_kind)c->kind) {
+        case BVM_CONST_INT: vm->consts[i].i = c->as.i; break;
+        case BVM_CONST_FLOAT: vm->consts[i].f = c->as.f; break;
+        case BVM_CONST_STRING:
+            vm->consts[i].ref = &bvm_heap_pinned_string(&vm->heap, c->as.s.chars, c->as.s.len)->obj;
+            break;
+        }
+    }
+    vm->globals = bvm_xcalloc(m->nglobals, sizeof *vm->globals);
+    vm->global_is_ref = bvm_xcalloc(m->nglobals, 1);
+    for (uint32_t g = 0; g < m->nglobals; g++)
+        vm->global_is_ref[g] = bvm_type_is_ref(m, m->globals[g].type);
+}
+
+bvm_vm *bvm_vm_new(const bvm_module *m, const bvm_options *o, const char **why)
+{
+    bvm_vm *vm = bvm_xcalloc(1, sizeof *vm);
+    vm->module = m;
+    if (o)
+        vm->opt = *o;
+    else
+        bvm_options_default(&vm->opt);
+    if (!vm->opt.out)
+        vm->opt.out = stdout;
+    if (!vm->opt.heap_limit)
+        vm->opt.heap_limit = BVM_DEFAULT_HEAP_LIMIT;
+    if (!vm->opt.max_depth)
+        vm->opt.max_depth = BVM_DEFAULT_MAX_DEPTH;
+    vm->fuel_left = vm->opt.fuel;
+
+    vm->stack_bytes = (size_t)BVM_STACK_SLOTS * sizeof(bvm_value);
+    vm->stack = reserve(vm->stack_bytes);
+    vm->max_frames = vm->opt.max_depth;
+    vm->frames_bytes = (size_t)vm->max_frames * sizeof(bvm_frame);
+    vm->frames = reserve(vm->frames_bytes);
+    if (!vm->stack || !vm->frames) {
+        *why = "cannot reserve memory for the value stack";
+        bvm_vm_free(vm);
+        return NULL;
+    }
+    vm->stack_end = vm->stack + BVM_STACK_SLOTS;
+    vm->sp = vm->stack;
+
+    bvm_heap_init(&vm->heap, vm->opt.heap_limit, vm->opt.gc_stress);
+    init_functions(vm);
+    init_constants(vm);
+    char msg[128];
+    snprintf(msg, sizeof msg, "out of memory: heap limit of %llu bytes reached",
+             (unsigned long long)vm->opt.heap_limit);
+    vm->msg_out_of_memory = bvm_heap_pinned_string(&vm->heap, msg, strlen(msg));
+    snprintf(msg, sizeof msg, "stack overflow: call depth limit of %u reached", vm->opt.max_depth);
+    vm->msg_stack_overflow = bvm_heap_pinned_string(&vm->heap, msg, strlen(msg));
+    vm->phase = BVM_PHASE_INIT;
+    return vm;
+}
+
+void bvm_vm_free(bvm_vm *vm)
+{
+    if (!vm)
+        return;
+    if (vm->stack)
+        munmap(vm->stack, vm->stack_bytes);
+    if (vm->frames)
+        munmap(vm->frames, vm->frames_bytes);
+    if (vm->funcs) {
+        for (uint32_t i = 0; i < vm->module->nfuncs; i++) {
+            free(vm->funcs[i].local_is_ref);
+            free(vm->funcs[i].breakpoints);
+        }
+        free(vm->funcs);
+    }
+    if (vm->records) {
+        for (uint32_t r = 0; r < vm->module->nrecords; r++)
+            free(vm->records[r].ref_fields);
+        free(vm->records);
+    }
+    free(vm->consts);
+    free(vm->globals);
+    free(vm->global_is_ref);
+    bvm_heap_free(&vm->heap);
+    bvm_buf_free(&vm->scratch);
+    free(vm->error_message);
+    free(vm->trace);
+    free(vm);
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+bool bvm_vm_push_frame(bvm_vm *vm, uint16_t f, bvm_value *args)
+{
+    bvm_rt_function *rf = &vm->funcs[f];
+    if (vm->nframes >= vm->max_frames || args + rf->frame_size > vm->stack_end)
+        return false;
+    bvm_frame *fr = &vm->frames[vm->nframes++];
+    fr->fn = rf;
+    fr->ip = rf->fn->code;
+    fr->base = args;
+    /* Locals past the parameters start at zero / null. */
+    memset(args + rf->fn->nparams, 0, (size_t)(rf->fn->nlocals - rf->fn->nparams) * sizeof(bvm_value));
+    vm->sp = args + rf->fn->nlocals;
+    return true;
+}
+
+/* ---- errors, exceptions, traces ------------------------------------------ */
+
+static void capture_trace(bvm_vm *vm)
+{
+    free(vm->trace);
+    vm->trace_len = vm->nframes;
+    vm->trace = bvm_xcalloc(vm->nframes ? vm->nframes : 1, sizeof *vm->trace);
+    for (uint32_t i = 0; i < vm->nframes; i++) {
+        const bvm_frame *fr = &vm->frames[vm->nframes - 1 - i];
+        const bvm_function *f = fr->fn->fn;
+        uint32_t pc = (uint32_t)(fr->ip - f->code);
+        vm->trace[i] = (bvm_trace_entry){.function = f->name, .pc = pc, .line = bvm_function_line_at(f, pc)};
+    }
+}
+
+static const bvm_handler *find_handler(const bvm_function *f, uint32_t pc)
+{
+    for (uint32_t i = 0; i < f->nhandlers; i++)
+        if (pc >= f->handlers[i].start && pc < f->handlers[i].end)
+            return &f->handlers[i];
+    return NULL;
+}
+
+bool bvm_vm_throw(bvm_vm *vm, bvm_string *msg)
+{
+    /* Search first, unwind after: an uncaught exception keeps the frames
+     * intact, so the trace (and a debugger) sees where it was raised. */
+    for (uint32_t i = vm->nframes; i-- > 0;) {
+        bvm_frame *fr = &vm->frames[i];
+        const bvm_function *f = fr->fn->fn;
+        const bvm_handler *h = find_handler(f, (uint32_t)(fr->ip - f->code));
+        if (!h)
+            continue;
+        vm->nframes = i + 1;
+        fr->ip = f->code + h->handler;
+        vm->sp = fr->base + f->nlocals;
+        (vm->sp++)->ref = &msg->obj;
+        return true;
+    }
+    capture_trace(vm);
+    free(vm->error_message);
+    vm->error_message = bvm_xstrndup(msg->chars, (size_t)msg->length);
+    vm->error_is_fuel = false;
+    return false;
+}
+
+bool bvm_vm_throw_error(bvm_vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = bvm_vformat(fmt, ap);
+    va_end(ap);
+    bvm_string *msg = bvm_heap_string(vm, text, strlen(text));
+    free(text);
+    return bvm_vm_throw(vm, msg ? msg : vm->msg_out_of_memory);
+}
+
+void bvm_vm_fuel_exhausted(bvm_vm *vm)
+{
+    capture_trace(vm);
+    free(vm->error_message);
+    vm->error_message = bvm_format("fuel exhausted: %llu instructions executed", (unsigned long long)vm->opt.fuel);
+    vm->error_is_fuel = true;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+static bvm_exec_status run_loop(bvm_vm *vm)
+{
+    bool instrumented = bvm_vm_needs_instrumentation(vm);
+    vm->poll = 0;
+    if (!instrumented)
+        vm->skip_stop_once = false; /* nothing armed: nothing to skip */
+    if (vm->opt.dispatch == BVM_DISPATCH_SWITCH)
+        return instrumented ? bvm_interp_switch_instrumented(vm) : bvm_interp_switch_plain(vm);
+    return instrumented ? bvm_interp_threaded_instrumented(vm) : bvm_interp_threaded_plain(vm);
+}
+
+static bvm_result finish(bvm_vm *vm, bvm_result r)
+{
+    vm->phase = BVM_PHASE_DONE;
+    vm->result = r;
+    return r;
+}
+
+/* Start the next phase's function with an empty stack. */
+static bool start_phase_function(bvm_vm *vm, uint16_t f)
+{
+    vm->sp = vm->stack;
+    return bvm_vm_push_frame(vm, f, vm->stack);
+}
+
+bvm_result bvm_vm_run(bvm_vm *vm)
+{
+    if (vm->phase == BVM_PHASE_DONE)
+        return vm->result;
+    if (vm->nframes == 0) {
+        /* Not started yet: $init (if any), else main. */
+        uint16_t first = vm->module->init != BVM_NO_FUNC ? vm->module->init : vm->module->entry;
+        if (first == vm->module->entry)
+            vm->phase = BVM_PHASE_MAIN;
+        start_phase_function(vm, first);
+    }
+    vm->stop_reason = BVM_STOP_NONE;
+    for (;;) {
+        switch (run_loop(vm)) {
+        case BVM_EXEC_SWITCH:
+            continue;
+        case BVM_EXEC_STOPPED:
+            vm->skip_stop_once = true;
+            return BVM_RESULT_STOPPED;
+        case BVM_EXEC_UNCAUGHT:
+            return finish(vm, BVM_RESULT_EXCEPTION);
+        case BVM_EXEC_FUEL:
+            return finish(vm, BVM_RESULT_FUEL);
+        case BVM_EXEC_RETURNED:
+            if (vm->phase == BVM_PHASE_INIT) {
+                vm->phase = BVM_PHASE_MAIN;
+                start_phase_function(vm, vm->module->entry);
+                continue;
+            }
+            /* main's result, if it returns int, was left in stack[0]. */
+            if (vm->module->funcs[vm->module->entry].ret_type == BVM_TYPE_INT)
+                vm->exit_code = (int)(vm->stack[0].i & 255);
+            return finish(vm, BVM_RESULT_OK);
+        }
+    }
+}
+
+int bvm_vm_exit_code(const bvm_vm *vm) { return vm->exit_code; }
+const char *bvm_vm_error_message(const bvm_vm *vm) { return vm->error_message ? vm->error_message : ""; }
+uint32_t bvm_vm_trace_length(const bvm_vm *vm) { return vm->trace_len; }
+uint64_t bvm_vm_instructions(const bvm_vm *vm) { return vm->instructions; }
+const bvm_module *bvm_vm_module(const bvm_vm *vm) { return vm->module; }
+
+bvm_trace_entry bvm_vm_trace_entry(const bvm_vm *vm, uint32_t i)
+{
+    if (i >= vm->trace_len)
+        return (bvm_trace_entry){.function = "?"};
+    return vm->trace[i];
+}
+
+void bvm_vm_print_error(const bvm_vm *vm, FILE *out)
+{
+    if (vm->error_is_fuel)
+        fprintf(out, "%s\n", vm->error_message);
+    else
+        fprintf(out, "uncaught exception: %s\n", bvm_vm_error_message(vm));
+    const char *file = vm->module->source_file ? vm->module->source_file : "?";
+    for (uint32_t i = 0; i < vm->trace_len; i++) {
+        const bvm_trace_entry *t = &vm->trace[i];
+        if (t->line)
+            fprintf(out, "  at %s (%s:%u)\n", t->function, file, t->line);
+        else
+            fprintf(out, "  at %s (pc %u)\n", t->function, t->pc);
+    }
+}
+
+/* ---- GC statistics -------------------------------------------------------- */
+
+bvm_gc_stats bvm_vm_gc_stats(const bvm_vm *vm)
+{
+    bvm_gc_stats s = vm->heap.stats;
+    s.live_bytes = vm->heap.live_bytes;
+    return s;
+}
+
+void bvm_vm_print_gc_stats(const bvm_vm *vm, FILE *out)
+{
+    bvm_gc_stats s = bvm_vm_gc_stats(vm);
+    fprintf(out, "gc: collections        %llu\n", (unsigned long long)s.collections);
+    fprintf(out, "gc: bytes allocated    %llu (%llu objects)\n", (unsigned long long)s.bytes_allocated,
+            (unsigned long long)s.objects_allocated);
+    fprintf(out, "gc: bytes freed        %llu (%llu objects)\n", (unsigned long long)s.bytes_freed,
+            (unsigned long long)s.objects_freed);
+    fprintf(out, "gc: live bytes at exit %llu (peak %llu)\n", (unsigned long long)s.live_bytes,
+            (unsigned long long)s.peak_live_bytes);
+    fprintf(out, "gc: pause total        %.3f ms (max %.3f ms)\n", s.pause_total_ns / 1e6, s.pause_max_ns / 1e6);
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static uint32_t current_line(const bvm_vm *vm)
+{
+    const bvm_frame *fr = &vm->frames[vm->nframes - 1];
+    return bvm_function_line_at(fr->fn->fn, (uint32_t)(fr->ip - fr->fn->fn->code));
+}
+
+void bvm_vm_set_step(bvm_vm *vm, bvm_step_mode mode, uint32_t max_depth)
+{
+    vm->step_mode = mode;
+    vm->step_max_depth = max_depth;
+    vm->step_start_frames = vm->nframes;
+    if (vm->nframes) {
+        vm->step_start_func = vm->frames[vm->nframes - 1].fn->index;
+        vm->step_start_line = current_line(vm);
+    } else {
+        vm->step_start_func = BVM_NO_FUNC;
+        vm->step_start_line = 0;
+    }
+    vm->poll = 1;
+}
+
+bool bvm_vm_set_breakpoint(bvm_vm *vm, uint16_t function, uint32_t pc, bool armed)
+{
+    if (function >= vm->module->nfuncs)
+        return false;
+    bvm_rt_function *rf = &vm->funcs[function];
+    const bvm_verified *v = rf->fn->verified;
+    if (pc >= rf->fn->code_len || v->depth[pc] == BVM_NOT_INSN)
+        return false;
+    if (!rf->breakpoints)
+        rf->breakpoints = bvm_xcalloc(rf->fn->code_len, 1);
+    if (rf->breakpoints[pc] != armed) {
+        rf->breakpoints[pc] = armed;
+        rf->nbreakpoints += armed ? 1 : (uint32_t)-1;
+        vm->breakpoints_armed += armed ? 1 : (uint32_t)-1;
+    }
+    vm->poll = 1;
+    return true;
+}
+
+uint32_t bvm_vm_line_to_pcs(const bvm_vm *vm, uint32_t line, uint16_t *functions, uint32_t *pcs, uint32_t max)
+{
+    uint32_t n = 0;
+    for (uint32_t fi = 0; fi < vm->module->nfuncs; fi++) {
+        const bvm_function *f = &vm->module->funcs[fi];
+        for (uint32_t i = 0; i < f->nlines; i++) {
+            if (f->lines[i].line != line || f->verified->depth[f->lines[i].pc] == BVM_NOT_INSN)
+                continue;
+            if (n < max) {
+                functions[n] = (uint16_t)fi;
+                pcs[n] = f->lines[i].pc;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+void bvm_vm_interrupt(bvm_vm *vm)
+{
+    vm->interrupt_requested = 1;
+    vm->poll = 1;
+}
+
+bvm_stop_reason bvm_vm_stop_reason(const bvm_vm *vm) { return vm->stop_reason; }
+
+bool bvm_vm_should_stop(bvm_vm *vm)
+{
+    if (vm->skip_stop_once) {
+        vm->skip_stop_once = false;
+        return false;
+    }
+    if (vm->interrupt_requested) {
+        vm->interrupt_requested = 0;
+        vm->stop_reason = BVM_STOP_INTERRUPT;
+        return true;
+    }
+    const bvm_frame *fr = &vm->frames[vm->nframes - 1];
+    uint32_t pc = (uint32_t)(fr->ip - fr->fn->fn->code);
+    if (fr->fn->breakpoints && fr->fn->breakpoints[pc]) {
+        vm->step_mode = BVM_STEP_NONE;
+        vm->stop_reason = BVM_STOP_BREAKPOINT;
+        return true;
+    }
+    if (vm->step_mode == BVM_STEP_NONE || vm->nframes > vm->step_max_depth)
+        return false;
+    bool stop = vm->step_mode == BVM_STEP_INSTRUCTION || vm->nframes != vm->step_start_frames ||
+                fr->fn->index != vm->step_start_func || current_line(vm) != vm->step_start_line;
+    if (stop) {
+        vm->step_mode = BVM_STEP_NONE;
+        vm->stop_reason = BVM_STOP_STEP;
+    }
+    return stop;
+}
+
+/* ---- inspection ----------------------------------------------------------- */
+
+uint32_t bvm_vm_frame_count(const bvm_vm *vm) { return vm->phase == BVM_PHASE_DONE && vm->result == BVM_RESULT_OK ? 0 : vm->nframes; }
+
+static const bvm_frame *frame_at(const bvm_vm *vm, uint32_t depth)
+{
+    if (depth >= bvm_vm_frame_count(vm))
+        return NULL;
+    return &vm->frames[vm->nframes - 1 - depth];
+}
+
+static uint16_t frame_stack_depth(const bvm_vm *vm, uint32_t depth)
+{
+    const bvm_frame *fr = frame_at(vm, depth);
+    const bvm_function *f = fr->fn->fn;
+    if (depth > 0)
+        return (uint16_t)(vm->frames[vm->nframes - depth].base - (fr->base + f->nlocals));
+    uint16_t d = f->verified->depth[fr->ip - f->code];
+    return d == BVM_NOT_INSN ? 0 : d;
+}
+
+bool bvm_vm_frame(const bvm_vm *vm, uint32_t depth, bvm_frame_info *out)
+{
+    const bvm_frame *fr = frame_at(vm, depth);
+    if (!fr)
+        return false;
+    const bvm_function *f = fr->fn->fn;
+    out->function = fr->fn->index;
+    out->pc = (uint32_t)(fr->ip - f->code);
+    out->line = bvm_function_line_at(f, out->pc);
+    out->stack_depth = frame_stack_depth(vm, depth);
+    return true;
+}
+
+bool bvm_vm_local(const bvm_vm *vm, uint32_t depth, uint16_t slot, bvm_typed_value *out)
+{
+    const bvm_frame *fr = frame_at(vm, depth);
+    if (!fr || slot >= fr->fn->fn->nlocals)
+        return false;
+    out->type = fr->fn->fn->local_types[slot];
+    out->value = fr->base[slot];
+    return true;
+}
+
+bool bvm_vm_stack_slot(const bvm_vm *vm, uint32_t depth, uint16_t slot, bvm_typed_value *out)
+{
+    const bvm_frame *fr = frame_at(vm, depth);
+    if (!fr || slot >= frame_stack_depth(vm, depth))
+        return false;
+    const bvm_function *f = fr->fn->fn;
+    uint32_t pc = (uint32_t)(fr->ip - f->code);
+    out->type = f->verified->stack_types[(size_t)pc * f->verified->max_stack + slot];
+    out->value = fr->base[f->nlocals + slot];
+    return true;
+}
+
+bool bvm_vm_global(const bvm_vm *vm, uint16_t global, bvm_typed_value *out)
+{
+    if (global >= vm->module->nglobals)
+        return false;
+    out->type = vm->module->globals[global].type;
+    out->value = vm->globals[global];
+    return true;
+}
+
+bool bvm_vm_set_local(bvm_vm *vm, uint32_t depth, uint16_t slot, bvm_value v)
+{
+    const bvm_frame *fr = frame_at(vm, depth);
+    if (!fr || slot >= fr->fn->fn->nlocals)
+        return false;
+    fr->base[slot] = v;
+    return true;
+}
+
+bool bvm_vm_set_global(bvm_vm *vm, uint16_t global, bvm_value v)
+{
+    if (global >= vm->module->nglobals)
+        return false;
+    vm->globals[global] = v;
+    return true;
+}
+
+static bool is_kind(const bvm_vm *vm, uint16_t type, bvm_type_kind kind)
+{
+    return type < vm->module->ntypes && vm->module->types[type].kind == kind;
+}
+
+int64_t bvm_vm_array_length(const bvm_vm *vm, bvm_typed_value array)
+{
+    if (!is_kind(vm, array.type, BVM_TK_ARRAY) || !array.value.ref)
+        return -1;
+    return BVM_AS_ARRAY(array.value.ref)->length;
+}
+
+bool bvm_vm_array_element(const bvm_vm *vm, bvm_typed_value array, int64_t i, bvm_typed_value *out)
+{
+    int64_t n = bvm_vm_array_length(vm, array);
+    if (i < 0 || i >= n)
+        return false;
+    out->type = vm->module->types[array.type].arg;
+    out->value = BVM_AS_ARRAY(array.value.ref)->items[i];
+    return true;
+}
+
+bool bvm_vm_record_field(const bvm_vm *vm, bvm_typed_value record, uint16_t field, bvm_typed_value *out)
+{
+    if (!is_kind(vm, record.type, BVM_TK_RECORD) || !record.value.ref)
+        return false;
+    const bvm_record *r = &vm->module->records[vm->module->types[record.type].arg];
+    if (field >= r->nfields)
+        return false;
+    out->type = r->fields[field].type;
+    out->value = BVM_AS_RECORD(record.value.ref)->fields[field];
+    return true;
+}
+
+char *bvm_vm_format_value(const bvm_vm *vm, bvm_typed_value v)
+{
+    bvm_buf b = {0};
+    if (v.type == BVM_VT_TOP)
+        bvm_buf_put(&b, "<no value>", 10);
+    else
+        bvm_value_to_text(vm, v.type, v.value, &b);
+    bvm_buf_u8(&b, 0);
+    return (char *)b.data;
+}

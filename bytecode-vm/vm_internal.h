@@ -1,0 +1,165 @@
+/*
+ * vm_internal.h -- the inside of a bvm_vm, shared by vm.c (API, frames,
+ * exceptions, hooks), heap.c (allocation and GC), strings.c (conversions)
+ * and interp.c (the dispatch loops).  Nothing outside libbvm includes it.
+ *
+ * Memory picture of a running program:
+ *
+ *   value stack (one contiguous array of 64-bit slots, grows up)
+ *
+ *     frame 0 (main)                 frame 1                    top frame
+ *     +--------+----------------+    +--------+-----------+     +--------+-------
+ *     | locals | operand stack  |    | locals | operands  | ... | locals | operands ... sp
+ *     +--------+----------------+    +--------+-----------+     +--------+-------
+ *     ^ base                          ^ base = where the caller pushed the arguments
+ *
+ *   frames[] (separate array): function, ip, base of each activation.
+ *
+ * Invariants:
+ *   - frames[i].base + frames[i].fn->frame_size <= stack_end for every frame.
+ *   - For every frame but the top one, ip points at the CALL instruction in
+ *     progress; its live operand slots are [base + nlocals, frames[i+1].base).
+ *   - For the top frame, ip and sp are only current in the bvm_vm while the
+ *     interpreter is not running, or at a GC point / throw, where the
+ *     interpreter stores them first (SAVE_STATE in interp_body.h).  At a GC
+ *     point the instruction's operands are still on the stack, so the
+ *     verifier's stack map for ip describes the stack exactly.
+ */
+#ifndef BVM_VM_INTERNAL_H
+#define BVM_VM_INTERNAL_H
+
+#include <signal.h>
+
+#include "heap.h"
+#include "verify.h"
+#include "vm.h"
+
+typedef struct {
+    const bvm_function *fn;
+    uint16_t index;
+    uint32_t frame_size;     /* nlocals + max_stack                            */
+    uint8_t *local_is_ref;   /* [nlocals]: slot holds a reference             */
+    uint8_t *breakpoints;    /* [code_len] armed flags, or NULL when none     */
+    uint32_t nbreakpoints;
+} bvm_rt_function;
+
+typedef struct {
+    uint16_t nfields;
+    uint16_t nrefs;
+    uint16_t *ref_fields;    /* indices of the fields holding references      */
+} bvm_rt_record;
+
+typedef struct {
+    bvm_rt_function *fn;
+    const uint8_t *ip;       /* see the invariants above                      */
+    bvm_value *base;         /* local 0; operands start at base + nlocals     */
+} bvm_frame;
+
+typedef enum {
+    BVM_PHASE_INIT,          /* not started, or running $init                 */
+    BVM_PHASE_MAIN,          /* running main                                  */
+    BVM_PHASE_DONE,          /* finished: result holds how                    */
+} bvm_phase;
+
+/* What one run of an interpreter loop ended with. */
+typedef enum {
+    BVM_EXEC_RETURNED,       /* the outermost frame returned                  */
+    BVM_EXEC_SWITCH,         /* the plain loop saw `poll`: rerun instrumented */
+    BVM_EXEC_STOPPED,        /* a hook stopped it                             */
+    BVM_EXEC_UNCAUGHT,       /* exception with no handler; trace captured     */
+    BVM_EXEC_FUEL,           /* budget exhausted; trace captured              */
+} bvm_exec_status;
+
+struct bvm_vm {
+    const bvm_module *module;
+    bvm_options opt;
+    bvm_rt_function *funcs;      /* [module->nfuncs]                          */
+    bvm_rt_record *records;      /* [module->nrecords]                        */
+    bvm_value *consts;           /* [module->nconsts]; strings are pinned     */
+    bvm_value *globals;          /* [module->nglobals]                        */
+    uint8_t *global_is_ref;      /* [module->nglobals]                        */
+
+    bvm_value *stack, *stack_end, *sp;
+    size_t stack_bytes;
+    bvm_frame *frames;
+    uint32_t nframes, max_frames;
+    size_t frames_bytes;
+
+    bvm_heap heap;
+    bvm_string *msg_out_of_memory;   /* preallocated: raising them must not allocate */
+    bvm_string *msg_stack_overflow;
+    bvm_buf scratch;             /* reused text buffer for tostr / sfmt       */
+
+    bvm_phase phase;
+    bvm_result result;
+    int exit_code;
+
+    /* limits and hooks */
+    uint64_t fuel_left;          /* meaningful when opt.fuel != 0              */
+    uint64_t instructions;       /* counted by the instrumented loop           */
+    volatile sig_atomic_t poll;  /* plain loop: leave at next call/back-edge   */
+    volatile sig_atomic_t interrupt_requested;
+    bvm_step_mode step_mode;
+    uint32_t step_max_depth;
+    uint32_t step_start_frames;  /* where the armed step began                 */
+    uint16_t step_start_func;
+    uint32_t step_start_line;
+    uint32_t breakpoints_armed;  /* total over all functions                   */
+    bool skip_stop_once;         /* resume past the instruction we stopped at  */
+    bvm_stop_reason stop_reason;
+
+    /* the error that ended the run */
+    char *error_message;
+    bool error_is_fuel;
+    bvm_trace_entry *trace;
+    uint32_t trace_len;
+};
+
+/* ---- used by the interpreter loops (vm.c) -------------------------------- */
+
+/* Does the instrumented loop have anything to do? */
+static inline bool bvm_vm_needs_instrumentation(const bvm_vm *vm)
+{
+    return vm->opt.fuel != 0 || vm->step_mode != BVM_STEP_NONE || vm->breakpoints_armed != 0 ||
+           vm->interrupt_requested;
+}
+
+/* Called by the instrumented loop before each instruction (state saved):
+ * decides whether a hook stops here, and if so records the reason. */
+bool bvm_vm_should_stop(bvm_vm *vm);
+
+/* Raise an exception with message `msg` (a managed string) in the top frame
+ * at its saved ip.  Finds a handler, unwinding frames; returns true when one
+ * was found (frames, ip, sp updated in vm), false when uncaught (the trace
+ * is captured and the frames are left as they were). */
+bool bvm_vm_throw(bvm_vm *vm, bvm_string *msg);
+
+/* Raise a run-time error with a formatted message (allocated in the heap;
+ * falls back to the out-of-memory message if the heap is full). */
+bool bvm_vm_throw_error(bvm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Push a frame for function f whose nparams arguments are the top nparams
+ * slots of the current sp; zeroes the other locals.  Returns false (and
+ * raises nothing) if the depth or stack limit would be exceeded. */
+bool bvm_vm_push_frame(bvm_vm *vm, uint16_t f, bvm_value *args);
+
+/* Record the fuel-exhausted error with a trace of the current frames. */
+void bvm_vm_fuel_exhausted(bvm_vm *vm);
+
+/* The interpreter entry points (interp.c). */
+bvm_exec_status bvm_interp_switch_plain(bvm_vm *vm);
+bvm_exec_status bvm_interp_switch_instrumented(bvm_vm *vm);
+bvm_exec_status bvm_interp_threaded_plain(bvm_vm *vm);
+bvm_exec_status bvm_interp_threaded_instrumented(bvm_vm *vm);
+
+/* ---- strings.c: values to text ------------------------------------------- */
+
+/* Append the str() text of a value of static type `type` to out. */
+void bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out);
+/* Format with one printf conversion spec (already verified well-formed and
+ * matching `type`).  Appends to out. */
+void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf *out);
+/* Shortest round-trip text of a double, always with '.', 'e', inf or nan. */
+void bvm_float_to_text(double f, bvm_buf *out);
+
+#endif
