@@ -6,6 +6,9 @@
  */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -410,6 +413,60 @@ START_TEST(hooks_step_and_breakpoint)
 }
 END_TEST
 
+/* The plain loop checks nothing per instruction; an interrupt from a
+ * signal handler must still stop it (it polls at backward jumps). */
+static bvm_vm *interrupt_target;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    bvm_vm_interrupt(interrupt_target);
+}
+
+START_TEST(interrupt_stops_the_plain_loop)
+{
+    /* for (i = 0; i < 3e9; i++) {}  -- seconds of work unless stopped */
+    bvm_module *m = bvm_module_new();
+    bvm_module_add_global(m, "i", BVM_TYPE_INT);
+    fn_builder b = fn_begin(m, "main", BVM_TYPE_VOID, 0);
+    m->entry = b.index;
+    uint16_t i = fn_local(&b, BVM_TYPE_INT);
+    uint32_t top = emit(&b, BVM_OP_IINC, i, 1);
+    emit(&b, BVM_OP_LOAD, i);
+    emit(&b, BVM_OP_LDC, bvm_module_intern_int(m, 3000000000LL));
+    emit(&b, BVM_OP_JILT, top);
+    emit(&b, BVM_OP_LOAD, i);
+    emit(&b, BVM_OP_GSTORE, 0);
+    emit(&b, BVM_OP_RET);
+    fn_end(&b, 2);
+    bvm_diags d;
+    bvm_diags_init(&d);
+    ck_assert(bvm_verify_module(m, "test", &d));
+    bvm_options o;
+    bvm_options_default(&o);
+    o.dispatch = dispatch_of(_i);
+    const char *why;
+    bvm_vm *vm = bvm_vm_new(m, &o, &why);
+    interrupt_target = vm;
+    signal(SIGALRM, on_alarm);
+    struct itimerval after_200ms = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
+    setitimer(ITIMER_REAL, &after_200ms, NULL);
+    ck_assert_int_eq(bvm_vm_run(vm), BVM_RESULT_STOPPED);
+    ck_assert_int_eq(bvm_vm_stop_reason(vm), BVM_STOP_INTERRUPT);
+    bvm_typed_value tv;
+    ck_assert(bvm_vm_local(vm, 0, i, &tv));
+    ck_assert_int_gt(tv.value.i, 0);
+    ck_assert_int_lt(tv.value.i, 3000000000LL);
+    /* Set i near the end and resume: it finishes with the right value. */
+    ck_assert(bvm_vm_set_local(vm, 0, i, (bvm_value){.i = 2999999990LL}));
+    ck_assert_int_eq(bvm_vm_run(vm), BVM_RESULT_OK);
+    ck_assert(bvm_vm_global(vm, 0, &tv));
+    ck_assert_int_eq(tv.value.i, 3000000000LL);
+    bvm_vm_free(vm);
+    bvm_diags_free(&d);
+    bvm_module_free(m);
+}
+END_TEST
+
 static Suite *interp_suite(void)
 {
     Suite *s = suite_create("interpreter");
@@ -424,6 +481,7 @@ static Suite *interp_suite(void)
     tcase_add_loop_test(tc, fuel_limits_instructions, 0, 2);
     tcase_add_loop_test(tc, print_and_tostr, 0, 2);
     tcase_add_loop_test(tc, hooks_step_and_breakpoint, 0, 2);
+    tcase_add_loop_test(tc, interrupt_stops_the_plain_loop, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
