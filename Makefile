@@ -5,9 +5,16 @@
 #   make demo       install missing dependencies, build, run the workloads
 #   make bench      the side-by-side benchmark against the peers
 #   make asan       build with ASan + UBSan into build/asan and run the suites
+#   make test       run the suites without the dependency check (after make check)
+#   make clean      remove build/ and bin/
 #
 # Objects go to $(BUILD)/, programs to $(BINDIR)/.  The sanitizer build is the
-# same rules with other BUILD, BINDIR and flags.
+# same rules with other BUILD, BINDIR and flags, so the suites always test the
+# programs of the build they belong to: they take every path from variables.
+#
+# `check`, `asan`, `demo` and `bench` first run scripts/deps.sh (one
+# dpkg-query call when nothing is missing), then build and run in a second
+# make, so that pkg-config is asked about Check only after Check is there.
 
 CC      ?= gcc
 BUILD   ?= build/release
@@ -24,8 +31,29 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all check demo bench asan clean deps unit golden
+# Sanitizer build: ASan + UBSan, every UBSan finding fatal.
+ASAN_BUILD  := build/asan
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# How many bytecode mutants the fuzz check runs (make check FUZZ_COUNT=100000
+# for a longer session) and from which seed.
+FUZZ_COUNT  ?= 3000
+FUZZ_SEED   ?= 1
+
+# The second make of `check` builds in parallel unless told -j already.
+NPROC       := $(shell nproc 2>/dev/null || echo 2)
+SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
+
+.PHONY: all check test demo bench asan clean deps deps-bench unit tools
 all: $(BINDIR)/bvm
+
+# ---- dependencies --------------------------------------------------------------
+
+deps:
+	@bash scripts/deps.sh build
+
+deps-bench:
+	@bash scripts/deps.sh build bench
 
 # ---- libbvm and bvm ----------------------------------------------------------
 
@@ -36,6 +64,7 @@ LIBBVM   := $(BUILD)/libbvm.a
 
 $(LIBBVM): $(BVM_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	ar rcs $@ $^
 
 $(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM)
@@ -49,15 +78,57 @@ $(BUILD)/%.o: %.c
 # ---- tests -------------------------------------------------------------------
 
 # Each tests/unit/test_NAME.c is its own Check program (its own main), so
-# suites never share a file: build/.../tests/test_NAME.
+# suites never share a file: build/.../tests/test_NAME.  A test that needs
+# another source file names it as an extra prerequisite below.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $< $(LIBBVM) $(CHECK_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) -lm $(SAN)
+
+$(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
 
 unit: $(UNIT_BIN)
+
+# The golden-test runner (needs nothing of libbvm: it only runs bvm) and the
+# bytecode fuzzer (runs mutated modules inside its own process).
+GOLDEN_RUNNER := $(BUILD)/tests/golden-runner
+FUZZER        := $(BUILD)/tests/bytecode-fuzz
+
+$(GOLDEN_RUNNER): $(BUILD)/tests/tools/golden.o $(BUILD)/tests/tools/golden_spec.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+tools: $(GOLDEN_RUNNER) $(FUZZER)
+
+# Everything the suites run, handed to the aggregator by path.
+TEST_ENV = BVM=$(BINDIR)/bvm GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
+           UNIT_TESTS="$(UNIT_BIN)" FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
+           SANITIZED=$(if $(SAN),1,0)
+
+test: all unit tools
+	@$(TEST_ENV) bash tests/run-tests.sh
+
+check: deps
+	@$(SUBMAKE) test
+
+asan: deps
+	@$(SUBMAKE) BUILD=$(ASAN_BUILD) BINDIR=$(ASAN_BUILD)/bin OPT=-O1 SAN="$(ASAN_FLAGS)" test
+
+# ---- demo and benchmark ------------------------------------------------------
+
+demo: deps
+	@$(SUBMAKE) all
+	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/demo.sh
+
+bench: deps-bench
+	@$(SUBMAKE) all
+	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -295,15 +295,16 @@ static uint32_t get_count(reader *r, bool wide, uint32_t limit, size_t min_size,
     uint32_t n = wide ? get_u32(r, what) : get_u16(r, what);
     if (r->failed)
         return 0;
+    size_t remaining = left(r);
     if (n > limit) {
-        r->pos = at;
+        r->pos = at; /* report the count's own offset */
         fail(r, "%s %u is over the limit of %u", what, n, limit);
         return 0;
     }
-    if (min_size && n > left(r) / min_size) {
+    if (min_size && n > remaining / min_size) {
         r->pos = at;
         fail(r, "%s %u cannot fit: %u entries need at least %llu bytes, only %zu remain in the section", what, n,
-             n, (unsigned long long)n * min_size, left(r));
+             n, (unsigned long long)n * min_size, remaining);
         return 0;
     }
     return n;
@@ -319,8 +320,9 @@ static char *get_string(reader *r, uint32_t *len_out, bool is_name, const char *
     if (r->failed)
         return NULL;
     if (len > left(r)) {
+        size_t remaining = left(r);
         r->pos = at;
-        fail(r, "%s length %u overruns the section (%zu bytes remain after the length)", what, len, left(r));
+        fail(r, "%s length %u overruns the section (%zu bytes remain after the length)", what, len, remaining);
         return NULL;
     }
     const char *bytes = (const char *)r->data + r->pos;

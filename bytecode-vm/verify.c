@@ -330,7 +330,8 @@ static void check_entry_points(verifier *vr)
     if (m->entry == BVM_NO_FUNC) {
         module_error(vr, "the module has no entry function (main)");
     } else if (m->entry >= m->nfuncs) {
-        module_error(vr, "entry function %u out of range (the module has %u functions)", m->entry, m->nfuncs);
+        module_error(vr, "entry function %u out of range (the module has %u function%s)", m->entry, m->nfuncs,
+                     plural(m->nfuncs));
     } else {
         const bvm_function *f = &m->funcs[m->entry];
         if (strcmp(f->name, "main") != 0)
@@ -343,7 +344,8 @@ static void check_entry_points(verifier *vr)
     if (m->init == BVM_NO_FUNC)
         return;
     if (m->init >= m->nfuncs) {
-        module_error(vr, "initializer function %u out of range (the module has %u functions)", m->init, m->nfuncs);
+        module_error(vr, "initializer function %u out of range (the module has %u function%s)", m->init, m->nfuncs,
+                     plural(m->nfuncs));
         return;
     }
     const bvm_function *f = &m->funcs[m->init];
@@ -562,8 +564,8 @@ static bool check_handlers(code_check *cc)
         if (h->start >= h->end)
             return code_error(cc, -1, "handler %u: range [%u, %u) is empty", i, h->start, h->end);
         if (h->end > f->code_len)
-            return code_error(cc, -1, "handler %u: range end %u is past the end of the code (%u bytes)", i, h->end,
-                              f->code_len);
+            return code_error(cc, -1, "handler %u: range end %u is past the end of the code (%u byte%s)", i, h->end,
+                              f->code_len, plural(f->code_len));
         if (!(cc->flags[h->start] & PC_INSN))
             return code_error(cc, -1, "handler %u: range start %u is inside the instruction at %u", i, h->start,
                               insn_containing(cc, h->start));
@@ -858,7 +860,7 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
             code_error(cc, pc, "retv in a void function (use ret)");
             return STEP_ERROR;
         }
-        CHECK(expect(cc, pc, base, vr->canon[f->ret_type], "retv (the function's return type)"));
+        CHECK(expect(cc, pc, base, vr->canon[f->ret_type], mn));
         return STEP_OK;
     default:
         if (strcmp(bvm_op(op)->pops, "*") == 0 || strcmp(bvm_op(op)->pushes, "*") == 0) {
@@ -933,7 +935,7 @@ static bool run_dataflow(code_check *cc)
 {
     const bvm_function *f = cc->f;
     static const uint16_t handler_entry[1] = {BVM_TYPE_STRING};
-    if (!merge_into(cc, 0, NULL, 0))
+    if (!merge_into(cc, 0, handler_entry, 0)) /* pc 0: an empty stack */
         return false;
     for (uint32_t i = 0; i < f->nhandlers; i++) {
         uint32_t h = f->handlers[i].handler;
@@ -967,8 +969,8 @@ static bool check_debug_tables(verifier *vr, const bvm_function *f, const uint8_
     for (uint32_t i = 0; i < f->nlines; i++) {
         uint32_t pc = f->lines[i].pc;
         if (pc >= f->code_len)
-            ok = function_error(vr, f, -1, "line table entry %u: pc %u is past the end of the code (%u bytes)", i, pc,
-                                f->code_len);
+            ok = function_error(vr, f, -1, "line table entry %u: pc %u is past the end of the code (%u byte%s)", i, pc,
+                                f->code_len, plural(f->code_len));
         else if (i > 0 && pc <= f->lines[i - 1].pc)
             ok = function_error(vr, f, -1, "line table entry %u: pc %u does not come after the previous entry's pc %u",
                                 i, pc, f->lines[i - 1].pc);
@@ -981,8 +983,8 @@ static bool check_debug_tables(verifier *vr, const bvm_function *f, const uint8_
             ok = function_error(vr, f, -1, "local name %u ('%s'): slot %u out of range (the function has %u local%s)",
                                 i, ln->name, ln->slot, f->nlocals, plural(f->nlocals));
         else if (ln->start > ln->end || ln->end > f->code_len)
-            ok = function_error(vr, f, -1, "local name %u ('%s'): range [%u, %u) is not within the code (%u bytes)", i,
-                                ln->name, ln->start, ln->end, f->code_len);
+            ok = function_error(vr, f, -1, "local name %u ('%s'): range [%u, %u) is not within the code (%u byte%s)", i,
+                                ln->name, ln->start, ln->end, f->code_len, plural(f->code_len));
     }
     return ok;
 }

@@ -1,0 +1,118 @@
+# lib.sh -- shared helpers of the end-to-end tests (sourced, not run).
+#
+# Each tests/e2e/NAME.sh sources this, runs the real bvm program ($BVM,
+# default bin/bvm) and checks what it prints and how it exits.  Every check
+# counts once; the script ends with `finish`, which prints
+#
+#   NAME: N passed, N failed
+#
+# (the line tests/run-tests.sh adds up) and exits nonzero if any failed.
+#
+#   bvm ARGS...            run bvm (30 s limit, stdin /dev/null); sets
+#                          $status, and the files $OUT and $ERR
+#   expect_status WHAT N   the last bvm ended with status N
+#   expect_err_has WHAT T  its stderr contains the text T
+#   expect_out_is WHAT F   its stdout equals the file F
+#   ok WHAT / not_ok WHAT WHY...   count a check by hand
+#
+# On failure the command, the status and the start of stderr are printed.
+
+set -u
+
+BVM=${BVM:-bin/bvm}
+E2E_NAME=$(basename "$0" .sh)
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-e2e.XXXXXX")
+trap 'rm -rf "$E2E_TMP"' EXIT
+OUT=$E2E_TMP/stdout
+ERR=$E2E_TMP/stderr
+LAST_COMMAND=""
+status=0
+
+if [ ! -x "$BVM" ]; then
+    echo "$E2E_NAME: $BVM is not an executable program (build it first)" >&2
+    echo "$E2E_NAME: 0 passed, 1 failed"
+    exit 1
+fi
+
+bvm() {
+    LAST_COMMAND="$BVM $*"
+    timeout -s KILL 30 "$BVM" "$@" >"$OUT" 2>"$ERR" </dev/null
+    status=$?
+}
+
+ok() {
+    E2E_PASSED=$((E2E_PASSED + 1))
+}
+
+not_ok() {
+    local what=$1
+    shift
+    E2E_FAILED=$((E2E_FAILED + 1))
+    echo "FAIL $E2E_NAME: $what"
+    printf '  %s\n' "$@"
+}
+
+# Context for a failure of the last bvm command.
+last_run() {
+    local err
+    err=$(head -c 600 "$ERR" | head -n 6 | sed 's/^/    | /')
+    printf 'command: %s\nstatus: %s\nstderr:\n%s' "$LAST_COMMAND" "$(describe_status "$status")" "$err"
+}
+
+describe_status() {
+    if [ "$1" -eq 137 ]; then
+        echo "137 (killed: ran past the 30 s limit, or by SIGKILL)"
+    elif [ "$1" -gt 128 ]; then
+        echo "$1 (killed by signal $(kill -l "$(($1 - 128))" 2>/dev/null || echo "$(($1 - 128))"))"
+    else
+        echo "$1"
+    fi
+}
+
+expect_status() {
+    if [ "$status" -eq "$2" ]; then
+        ok "$1"
+    else
+        not_ok "$1" "expected exit status $2" "$(last_run)"
+    fi
+}
+
+expect_err_has() {
+    if grep -qF -- "$2" "$ERR"; then
+        ok "$1"
+    else
+        not_ok "$1" "stderr lacks: $2" "$(last_run)"
+    fi
+}
+
+expect_out_is() {
+    if cmp -s "$OUT" "$2"; then
+        ok "$1"
+    else
+        not_ok "$1" "stdout differs from what was expected; first difference:" \
+            "$(diff "$2" "$OUT" | head -n 6)" "$(last_run)"
+    fi
+}
+
+# The golden programs that `bvm compile` accepts, one path per line.
+compilable_golden_programs() {
+    local f
+    find tests/golden -name '*.vela' -type f 2>/dev/null | LC_ALL=C sort | while IFS= read -r f; do
+        if timeout -s KILL 30 "$BVM" compile -o "$E2E_TMP/probe.vbc" "$f" >/dev/null 2>&1; then
+            echo "$f"
+        fi
+    done
+}
+
+# The `args:` flags of a golden test, on one line.
+golden_args() {
+    sed -n -E 's@.*(//|;)[[:space:]]*args:[[:space:]]*(.*)$@\2@p' "$1" | tr '\n' ' '
+}
+
+finish() {
+    echo "$E2E_NAME: $E2E_PASSED passed, $E2E_FAILED failed"
+    [ "$E2E_FAILED" -eq 0 ]
+    exit
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+#
+# run-tests.sh -- run every test suite and add up the results.
+#
+# `make test` (and so `make check` and `make asan`) calls this with the paths
+# of the build it belongs to, so the sanitizer build tests its own programs:
+#
+#   BVM            the bvm program              (default bin/bvm)
+#   UNIT_TESTS     the Check programs, space-separated (default: every
+#                  build/release/tests/test_*)
+#   GOLDEN_RUNNER  tests/tools/golden.c built   (default build/release/tests/golden-runner)
+#   FUZZER         tests/tools/fuzz.c built     (default build/release/tests/bytecode-fuzz)
+#   FUZZ_COUNT     mutants for the fuzz check   (default 3000)
+#   FUZZ_SEED      its random seed              (default 1)
+#   SANITIZED      1 for an ASan/UBSan build: longer time limits
+#
+# The suites, in order: unit (Check's own output is shown as it comes),
+# golden, e2e, fuzz.  Each prints its own `NAME: N passed, N failed` line;
+# a suite that dies without one (a crash, a missing program) counts as one
+# failure.  The last line is the total over all suites:
+#
+#   N passed, N failed
+#
+# and the exit status is 0 only when nothing failed.
+
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+
+BVM=${BVM:-bin/bvm}
+GOLDEN_RUNNER=${GOLDEN_RUNNER:-build/release/tests/golden-runner}
+FUZZER=${FUZZER:-build/release/tests/bytecode-fuzz}
+FUZZ_COUNT=${FUZZ_COUNT:-3000}
+FUZZ_SEED=${FUZZ_SEED:-1}
+SANITIZED=${SANITIZED:-0}
+if [ -z "${UNIT_TESTS:-}" ]; then
+    UNIT_TESTS=""
+    for prog in build/release/tests/test_*; do
+        case "$prog" in *.d) ;; *) [ -x "$prog" ] && UNIT_TESTS="$UNIT_TESTS $prog" ;; esac
+    done
+fi
+
+# Sanitizer findings must fail loudly: abort (so the run ends by a signal,
+# which every runner reports) and print a stack.  Harmless in a plain build.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-abort_on_error=1:print_stacktrace=1:halt_on_error=1}
+if [ "$SANITIZED" = 1 ]; then
+    export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
+    GOLDEN_TIMEOUT=60
+    FUZZ_TIME_LIMIT=60
+else
+    GOLDEN_TIMEOUT=20
+    FUZZ_TIME_LIMIT=20
+fi
+export BVM
+
+total_passed=0
+total_failed=0
+failed_suites=()
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-tests.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+# add NAME PASSED FAILED
+add() {
+    total_passed=$((total_passed + $2))
+    total_failed=$((total_failed + $3))
+    if [ "$3" -gt 0 ]; then failed_suites+=("$1"); fi
+}
+
+# Run a command, showing its output as it comes and keeping a copy; then
+# take its counts from the last line that matches PATTERN (an ERE whose
+# groups 1 and 2 are the passed and failed counts).  No such line, or a
+# nonzero exit with nothing counted as failed, is one failure.
+#   run_counted NAME PATTERN COMMAND...
+run_counted() {
+    local name=$1 pattern=$2
+    shift 2
+    local log="$scratch/log"
+    "$@" 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    local counts
+    counts=$(grep -E "$pattern" "$log" | tail -n 1 | sed -E "s/.*$pattern.*/\\1 \\2/")
+    if [ -z "$counts" ]; then
+        echo "$name: FAILED: '$*' ended with status $status without reporting its results" >&2
+        add "$name" 0 1
+        return
+    fi
+    local passed=${counts% *} failed=${counts#* }
+    if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        echo "$name: FAILED: '$*' reported no failure but exited with status $status" >&2
+        failed=1
+    fi
+    add "$name" "$passed" "$failed"
+}
+
+# ---- unit: the Check programs ----------------------------------------------------
+
+# Check's summary: "100%: Checks: 12, Failures: 0, Errors: 0".  Checks
+# counts every test; failures and errors (crashes, timeouts) are the failed.
+# Prints "PASSED FAILED" for one Check program whose output is in $1.
+check_counts() {
+    local log=$1 status=$2 prog=$3 summary
+    summary=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "unit: FAILED: $prog ended with status $status without a Check summary" >&2
+        echo "0 1"
+        return
+    fi
+    local checks failures errors
+    checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$summary")
+    failures=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$summary")
+    errors=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$summary")
+    local failed=$((failures + errors))
+    if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        echo "unit: FAILED: $prog passed its checks but exited with status $status" >&2
+        failed=1
+    fi
+    echo "$((checks - failures - errors)) $failed"
+}
+
+banner "unit tests (Check)"
+unit_passed=0
+unit_failed=0
+for prog in $UNIT_TESTS; do
+    if [ ! -x "$prog" ]; then
+        echo "unit: FAILED: $prog is missing (not built?)" >&2
+        unit_failed=$((unit_failed + 1))
+        continue
+    fi
+    "$prog" 2>&1 | tee "$scratch/log"
+    status=${PIPESTATUS[0]}
+    counts=$(check_counts "$scratch/log" "$status" "$prog")
+    unit_passed=$((unit_passed + ${counts% *}))
+    unit_failed=$((unit_failed + ${counts#* }))
+done
+echo "unit: $unit_passed passed, $unit_failed failed"
+add unit "$unit_passed" "$unit_failed"
+
+# ---- golden: programs with expected output ---------------------------------------
+
+banner "golden tests"
+if [ -x "$GOLDEN_RUNNER" ]; then
+    run_counted golden '^golden: ([0-9]+) passed, ([0-9]+) failed$' \
+        "$GOLDEN_RUNNER" --bvm "$BVM" --timeout "$GOLDEN_TIMEOUT" tests/golden
+else
+    echo "golden: FAILED: the runner $GOLDEN_RUNNER is missing (not built?)" >&2
+    add golden 0 1
+fi
+
+# ---- e2e: the bvm command line, end to end -----------------------------------------
+
+banner "end-to-end tests"
+e2e_passed=0
+e2e_failed=0
+for script in tests/e2e/*.sh; do
+    [ "$(basename "$script")" = lib.sh ] && continue
+    log="$scratch/log"
+    bash "$script" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 |
+        sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+    if [ -z "$counts" ]; then
+        echo "e2e: FAILED: $script ended with status $status without reporting its results" >&2
+        e2e_failed=$((e2e_failed + 1))
+        continue
+    fi
+    p=${counts% *}
+    f=${counts#* }
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "e2e: FAILED: $script reported no failure but exited with status $status" >&2
+        f=1
+    fi
+    e2e_passed=$((e2e_passed + p))
+    e2e_failed=$((e2e_failed + f))
+done
+echo "e2e: $e2e_passed passed, $e2e_failed failed"
+add e2e "$e2e_passed" "$e2e_failed"
+
+# ---- fuzz: damaged bytecode ---------------------------------------------------------
+
+banner "bytecode fuzz ($FUZZ_COUNT mutants, seed $FUZZ_SEED)"
+if [ -x "$FUZZER" ]; then
+    run_counted fuzz '^fuzz: ([0-9]+) passed, ([0-9]+) failed$' \
+        "$FUZZER" --seed "$FUZZ_SEED" --count "$FUZZ_COUNT" --time-limit "$FUZZ_TIME_LIMIT" \
+        --save "$scratch/last-mutant.vbc" tests/golden
+    if [ -s "$scratch/last-mutant.vbc" ] && [[ " ${failed_suites[*]} " == *" fuzz "* ]]; then
+        keep="$(dirname "$FUZZER")/fuzz-failing-mutant.vbc"
+        cp "$scratch/last-mutant.vbc" "$keep" && echo "fuzz: the last mutant run is kept in $keep"
+    fi
+else
+    echo "fuzz: FAILED: the fuzzer $FUZZER is missing (not built?)" >&2
+    add fuzz 0 1
+fi
+
+# ---- total --------------------------------------------------------------------------
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+    echo "FAILED in: ${failed_suites[*]}"
+fi
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
