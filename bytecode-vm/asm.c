@@ -711,11 +711,18 @@ static bool resolve_type(assembler *A, const type_syntax *ts, uint32_t dims, boo
         }
     }
     for (uint32_t d = 0; d < dims; d++)
-        if (!find_type(A, BVM_TK_ARRAY, t, create, b->col, &t))
-            return error(A, b->col,
-                         "type '%.*s' with %u [] is not declared before this line (a type declaration can only use "
-                         "types declared before it)",
-                         (int)b->len, b->text, d + 1);
+        if (!find_type(A, BVM_TK_ARRAY, t, create, b->col, &t)) {
+            bvm_buf spelling = {0};
+            bvm_buf_put(&spelling, b->text, b->len);
+            for (uint32_t i = 0; i <= d; i++)
+                bvm_buf_put(&spelling, "[]", 2);
+            error(A, b->col,
+                  "type '%.*s' is not declared before this line (a type declaration can only use types declared "
+                  "before it)",
+                  (int)spelling.len, (const char *)spelling.data);
+            bvm_buf_free(&spelling);
+            return false;
+        }
     *out = t;
     return true;
 }
@@ -1619,8 +1626,26 @@ static void run_pass(assembler *A, int pass)
     close_block(A);
 }
 
+/* The passes find errors pass by pass; show them in the order of the text.
+ * A stable insertion sort of the diagnostics this call added (at most
+ * BVM_DIAG_MAX of them). */
+static void sort_diagnostics(bvm_diags *d, int first)
+{
+    for (int i = first + 1; i < d->count; i++) {
+        bvm_diag item = d->items[i];
+        int j = i;
+        while (j > first && (d->items[j - 1].line > item.line ||
+                             (d->items[j - 1].line == item.line && d->items[j - 1].col > item.col))) {
+            d->items[j] = d->items[j - 1];
+            j--;
+        }
+        d->items[j] = item;
+    }
+}
+
 bvm_module *bvm_assemble(const char *text, size_t len, const char *file, bvm_diags *diags)
 {
+    int first_diag = diags->count;
     assembler A = {.m = bvm_module_new(), .file = file, .diags = diags, .text = text, .text_len = len};
     if (len > INT_MAX) {
         bvm_diag_file(diags, file, "assembly text of %zu bytes is too large", len);
@@ -1644,6 +1669,7 @@ bvm_module *bvm_assemble(const char *text, size_t len, const char *file, bvm_dia
     asm_map_free(&A.types);
     asm_map_free(&A.consts);
     if (A.failed) {
+        sort_diagnostics(diags, first_diag);
         bvm_module_free(A.m);
         return NULL;
     }

@@ -2,7 +2,7 @@
  * ast.h -- the abstract syntax tree of a Vela program, and the arena that
  * holds it.
  *
- * The parser (parser.c) builds the tree; the checker (check.c) resolves
+ * The parser (parser.c) builds the tree; the checker (typecheck.c) resolves
  * names and types and writes its findings into the annotation fields (marked
  * "checker:" below); the code generator (codegen.c) reads both.
  *

@@ -250,6 +250,8 @@ static void mark_line(fn_state *f)
 static uint32_t emit(fn_state *f, bvm_opcode op, int64_t a, int64_t b)
 {
     uint32_t at = pc(f);
+    if (!f->reachable)
+        return at; /* dead code (after a jump, before any label in use) is not emitted */
     mark_line(f);
     bvm_buf_u8(&f->code, (uint8_t)op);
     switch (bvm_op(op)->format) {
@@ -274,7 +276,7 @@ static uint32_t emit(fn_state *f, bvm_opcode op, int64_t a, int64_t b)
     }
     f->depth += stack_effect(f->g->m, op, (uint32_t)a);
     assert(f->depth >= 0);
-    if (f->reachable && f->depth > f->max_depth)
+    if (f->depth > f->max_depth)
         f->max_depth = f->depth;
     if (bvm_op(op)->flags & OPF_END)
         f->reachable = false;
@@ -293,6 +295,8 @@ static uint32_t new_label(fn_state *f)
 
 static void emit_jump(fn_state *f, bvm_opcode op, uint32_t target)
 {
+    if (!f->reachable)
+        return; /* a dead jump makes no label reachable */
     uint32_t at = emit1(f, op, 0);
     label *l = &f->labels[target];
     assert(!l->used || !f->reachable || l->depth == f->depth);
@@ -523,6 +527,30 @@ static void gen_line(fn_state *f, line_pieces *l, bvm_pos at)
     free(l->items);
 }
 
+/* The text str() gives for a literal, known now: ints, bools, strings and
+ * null (not floats, whose shortest form is the VM's to compute). */
+static bool literal_text(const bvm_expr *e, bvm_buf *out)
+{
+    switch (e->kind) {
+    case BVM_EXPR_STRING: bvm_buf_put(out, e->as.string.chars, e->as.string.len); return true;
+    case BVM_EXPR_INT: bvm_buf_printf(out, "%lld", (long long)e->as.int_value); return true;
+    case BVM_EXPR_BOOL: bvm_buf_printf(out, "%s", e->as.bool_value ? "true" : "false"); return true;
+    case BVM_EXPR_NULL: bvm_buf_printf(out, "null"); return true;
+    default: return false;
+    }
+}
+
+/* Add a value's text: as constant text when it is known now. */
+static void add_converted(line_pieces *l, const bvm_expr *e)
+{
+    bvm_buf text = {0};
+    if (literal_text(e, &text))
+        add_text(l, (const char *)text.data, (uint32_t)text.len);
+    else
+        add_value(l, PIECE_VALUE, e, (bvm_string){0});
+    bvm_buf_free(&text);
+}
+
 /* print(a, b, ...): the arguments separated by spaces, then a newline. */
 static void gen_print(fn_state *f, const bvm_expr *e)
 {
@@ -531,10 +559,7 @@ static void gen_print(fn_state *f, const bvm_expr *e)
         const bvm_expr *arg = e->as.call.args[i];
         if (i > 0)
             add_text(&l, " ", 1);
-        if (arg->kind == BVM_EXPR_STRING)
-            add_text(&l, arg->as.string.chars, arg->as.string.len);
-        else
-            add_value(&l, PIECE_VALUE, arg, (bvm_string){0});
+        add_converted(&l, arg);
     }
     add_text(&l, "\n", 1);
     gen_line(f, &l, e->pos);
@@ -555,10 +580,10 @@ static void gen_printf(fn_state *f, const bvm_expr *e)
         }
         const bvm_expr *value = e->as.call.args[arg++];
         bool as_tostr = p->plain && (p->conv == 's' || p->conv == 'd' || p->conv == 'i');
-        if (as_tostr && value->kind == BVM_EXPR_STRING)
-            add_text(&l, value->as.string.chars, value->as.string.len);
+        if (as_tostr)
+            add_converted(&l, value);
         else
-            add_value(&l, as_tostr ? PIECE_VALUE : PIECE_FORMAT, value, p->text);
+            add_value(&l, PIECE_FORMAT, value, p->text);
     }
     gen_line(f, &l, e->pos);
 }
@@ -611,6 +636,8 @@ static void gen_logical_value(fn_state *f, const bvm_expr *e)
     uint32_t short_circuit = new_label(f), end = new_label(f);
     gen_branch(f, e->as.binary.left, !is_and, short_circuit);
     gen_expr(f, e->as.binary.right);
+    if (!f->labels[short_circuit].used)
+        return; /* `true && b` is just b */
     emit_jump(f, BVM_OP_JMP, end);
     place_label(f, short_circuit);
     emit1(f, BVM_OP_BCONST, is_and ? 0 : 1);
@@ -679,6 +706,12 @@ static void gen_expr(fn_state *f, const bvm_expr *e)
         gen_binary(f, e);
         return;
     case BVM_EXPR_CONDITIONAL: {
+        if (e->as.conditional.cond->kind == BVM_EXPR_BOOL) {
+            /* only one side can be chosen */
+            gen_expr(f, e->as.conditional.cond->as.bool_value ? e->as.conditional.then_value
+                                                               : e->as.conditional.else_value);
+            return;
+        }
         uint32_t other = new_label(f), end = new_label(f);
         gen_branch(f, e->as.conditional.cond, false, other);
         gen_expr(f, e->as.conditional.then_value);
@@ -922,6 +955,15 @@ static void gen_if(fn_state *f, const bvm_stmt *s)
             gen_stmt(f, taken);
         return;
     }
+    /* if (c) break;  and  if (c) continue;  are one conditional jump */
+    const bvm_stmt *only = then_stmt;
+    while (only->kind == BVM_STMT_BLOCK && only->as.block.count == 1)
+        only = only->as.block.stmts[0];
+    if (!else_stmt && (only->kind == BVM_STMT_BREAK || only->kind == BVM_STMT_CONTINUE)) {
+        const loop_labels *loop = &f->loops[f->nloops - 1];
+        gen_branch(f, cond, true, only->kind == BVM_STMT_BREAK ? loop->break_label : loop->continue_label);
+        return;
+    }
     uint32_t end = new_label(f);
     uint32_t other = else_stmt ? new_label(f) : end;
     gen_branch(f, cond, false, other);
@@ -1089,15 +1131,20 @@ static void finish_function(fn_state *f, const char *name, bvm_pos where)
         bvm_write_i32(code + f->fixups[i].at + 1, l->pos - (int32_t)f->fixups[i].at);
     }
     /* Jump threading: a jump to a `jmp` goes straight to that jmp's target
-     * (the stack is the same there).  Few hops suffice; a cycle of jmps
-     * (an empty infinite loop) simply stops at the limit. */
+     * (the stack is the same there).  Only a jmp that control also falls
+     * into is skipped over, so no jmp is left unreachable.  Few hops
+     * suffice; a cycle of jmps (an empty infinite loop) stops at the limit. */
+    uint8_t *falls_into = bvm_xcalloc(f->code.len + 1, 1);
+    for (uint32_t pc = 0; pc < f->code.len; pc += bvm_op(code[pc])->length)
+        falls_into[pc + bvm_op(code[pc])->length] = !(bvm_op(code[pc])->flags & OPF_END);
     for (uint32_t i = 0; i < f->nfixups; i++) {
         uint32_t at = f->fixups[i].at;
         uint32_t target = at + (uint32_t)bvm_read_i32(code + at + 1);
-        for (int hops = 0; hops < 8 && code[target] == BVM_OP_JMP && target != at; hops++)
+        for (int hops = 0; hops < 8 && code[target] == BVM_OP_JMP && falls_into[target] && target != at; hops++)
             target += (uint32_t)bvm_read_i32(code + target + 1);
         bvm_write_i32(code + at + 1, (int32_t)(target - at));
     }
+    free(falls_into);
     if (f->max_depth > (int)MAX_STACK_SLOTS)
         cg_error(f->g, where, "function '%s' needs more than %u operand stack slots (an expression is too large)", name,
                  MAX_STACK_SLOTS);
@@ -1132,7 +1179,7 @@ static void gen_function(codegen *g, const bvm_decl *d)
     gen_statements(&f, body);
     if (body->completes) {
         f.line = body->as.block.end.line;
-        emit0(&f, BVM_OP_RET); /* only void functions complete (check.c) */
+        emit0(&f, BVM_OP_RET); /* only void functions complete (typecheck.c) */
     }
     close_locals(&f, 0);
     finish_function(&f, d->name, d->pos);

@@ -4,7 +4,7 @@
  * bvm_codegen fills in the code of every function the checker declared in
  * the module, adds the `$init` function when globals have initializers, and
  * builds the constant pool.  It relies on the checker's annotations (ast.h,
- * check.h) and never sees a tree with errors.
+ * typecheck.h) and never sees a tree with errors.
  *
  * Guarantees about the code it emits (the conventions the verifier checks):
  *   - every reachable path ends in ret/retv/throw or jumps; no dead

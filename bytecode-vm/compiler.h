@@ -1,8 +1,8 @@
 /*
  * compiler.h -- Vela source to a bytecode module.
  *
- * The pipeline is lexer.c -> parser.c (AST, ast.h) -> check.c (names and
- * types) -> codegen.c (bytecode).  Each stage reports every error it finds
+ * The pipeline is lexer.c -> parser.c (AST, ast.h) -> typecheck.c (names
+ * and types) -> codegen.c (bytecode).  Each stage reports every error it finds
  * as a file:line:col diagnostic and keeps going where that is sensible
  * (the parser resynchronises at statement and declaration boundaries, the
  * checker continues after a type error with an "error type" that does not

@@ -150,8 +150,9 @@ static void skip_space_and_comments(lexer *lx)
             for (;;) {
                 int d = peek(lx);
                 if (d == -1) {
-                    bvm_diag_at(lx->diags, BVM_DIAG_ERROR, lx->file, start_line,
-                                (int)(start - start_line_start) + 1, "unterminated comment");
+                    int col = (int)(start - start_line_start) + 1;
+                    bvm_diag_at(lx->diags, BVM_DIAG_ERROR, lx->file, start_line, col, "unterminated comment");
+                    push_token(lx, BVM_TOK_ERROR, start, start_line, col); /* silences the parser at EOF */
                     return;
                 }
                 lx->pos++;
@@ -226,6 +227,8 @@ static void lex_number(lexer *lx)
         if (!is_digit(peek(lx))) {
             error_at(lx, start, "a digit must follow '.' in a float literal (write %.*s0)",
                      (int)(lx->pos - start), lx->src + start);
+            while (is_ident_char(peek(lx))) /* the rest of the malformed literal */
+                lx->pos++;
             bad = true;
         }
         while (is_digit(peek(lx)))
@@ -347,7 +350,8 @@ static void lex_string(lexer *lx)
         int c = peek(lx);
         if (c == -1 || c == '\n') {
             error_at(lx, start, "unterminated string literal (strings must end on the line they start)");
-            break;
+            push_token(lx, BVM_TOK_ERROR, start, line, col); /* the rest of the line is lost */
+            return;
         }
         lx->pos++;
         if (c == '"')
@@ -376,7 +380,8 @@ static void lex_char(lexer *lx)
         int c = peek(lx);
         if (c == -1 || c == '\n') {
             error_at(lx, start, "unterminated character literal");
-            break;
+            push_token(lx, BVM_TOK_ERROR, start, line, col);
+            return;
         }
         lx->pos++;
         if (c == '\'')

@@ -31,6 +31,7 @@ typedef struct {
     bvm_diags *diags;
     bool panic;              /* an error was reported; resync pending     */
     bool fatal;              /* nesting limit hit: parsing has stopped    */
+    bool eof_reported;       /* an unclosed '{' was reported at EOF       */
     int depth;               /* current nesting, at most BVM_MAX_NESTING  */
 } parser;
 
@@ -199,6 +200,15 @@ static void expect_semicolon(parser *p)
                  describe(before, buf, sizeof buf));
 }
 
+/* At end of file with '{' still open: reported for the innermost one only
+ * (the outer ones are unclosed for the same reason). */
+static void error_unclosed(parser *p, const bvm_token *open)
+{
+    if (!p->eof_reported)
+        syntax_error(p, pos_of(cur(p)), "expected '}' to close the '{' at line %d, found end of file", open->line);
+    p->eof_reported = true;
+}
+
 /* ---- nesting -------------------------------------------------------------- */
 
 /* Every recursive rule calls enter() first.  Past the limit, parsing stops:
@@ -296,8 +306,9 @@ static void sync_declaration(parser *p)
 /* The ')' that ends the header of if, while, for, catch or a parameter
  * list.  When it is missing or the header had an error, skip to the
  * matching ')' -- or to the '{' of the body -- and go on from there, so a
- * mistake in a condition costs one message and the body is still checked. */
-static void end_header(parser *p, const char *what, bool after_expr)
+ * mistake in a condition costs one message and the body is still checked.
+ * A ';' ends the search, except in a for header, which contains two. */
+static void end_header(parser *p, const char *what, bool after_expr, bool in_for)
 {
     if (match(p, BVM_TOK_RPAREN)) {
         p->panic = false;
@@ -310,7 +321,7 @@ static void end_header(parser *p, const char *what, bool after_expr)
     int parens = 0;
     for (;;) {
         bvm_token_kind k = cur_kind(p);
-        if (k == BVM_TOK_EOF || k == BVM_TOK_SEMI || k == BVM_TOK_RBRACE)
+        if (k == BVM_TOK_EOF || (k == BVM_TOK_SEMI && !in_for) || k == BVM_TOK_RBRACE)
             return; /* not repaired: the enclosing block resynchronises */
         if (k == BVM_TOK_LBRACE) {
             p->panic = false;
@@ -639,12 +650,10 @@ static bvm_expr *parse_unary(parser *p)
         const bvm_token *lit = cur(p);
         bvm_expr *e;
         if (lit->kind == BVM_TOK_INT) {
+            /* the lexer admits decimal magnitudes up to 2^63, whose
+             * negation wraps to INT64_MIN exactly */
             e = new_expr(p, BVM_EXPR_INT, pos_of(t));
-            if (lit->decimal && lit->as.int_value > (uint64_t)INT64_MAX + 1)
-                soft_error(p, pos_of(lit), "integer literal %.*s is too large (the largest int is 9223372036854775807)",
-                           (int)lit->len, lit->text);
-            else
-                e->as.int_value = (int64_t)(0 - lit->as.int_value); /* wraps: -(2^63) is INT64_MIN */
+            e->as.int_value = (int64_t)(0 - lit->as.int_value);
         } else {
             e = new_expr(p, BVM_EXPR_FLOAT, pos_of(t));
             e->as.float_value = -lit->as.float_value;
@@ -769,7 +778,32 @@ static bool at_declaration(const parser *p)
     }
 }
 
-/* var_decl = type IDENT [ "=" expr ]   (the ';' is the caller's) */
+/* Skip a balanced group starting at the current token, the opener. */
+static void skip_group(parser *p, bvm_token_kind open, bvm_token_kind close)
+{
+    int depth = 0;
+    do {
+        if (cur_kind(p) == open)
+            depth++;
+        else if (cur_kind(p) == close)
+            depth--;
+        advance(p);
+    } while (depth > 0 && cur_kind(p) != BVM_TOK_EOF);
+}
+
+/* Pass over a function written inside another one (its parameters and
+ * body), so that its inside is not mistaken for statements. */
+static void skip_nested_function(parser *p)
+{
+    skip_group(p, BVM_TOK_LPAREN, BVM_TOK_RPAREN);
+    if (cur_kind(p) == BVM_TOK_LBRACE)
+        skip_group(p, BVM_TOK_LBRACE, BVM_TOK_RBRACE);
+    p->panic = false; /* at a statement boundary again */
+}
+
+/* var_decl = type IDENT [ "=" expr ]   (the ';' is the caller's)
+ * Returns NULL after a function declared inside a function (reported and
+ * skipped whole, with no ';' to expect). */
 static bvm_stmt *parse_var_decl(parser *p)
 {
     bvm_stmt *s = new_stmt(p, BVM_STMT_VAR, pos_of(cur(p)));
@@ -782,7 +816,8 @@ static bvm_stmt *parse_var_decl(parser *p)
     s->as.var.name = copy_name(p, name);
     if (cur_kind(p) == BVM_TOK_LPAREN) {
         syntax_error(p, pos_of(name), "functions can only be declared at the top level, not inside another function");
-        return s;
+        skip_nested_function(p);
+        return NULL;
     }
     if (match(p, BVM_TOK_EQ))
         s->as.var.init = parse_expression(p);
@@ -864,7 +899,7 @@ static bvm_stmt *parse_if(parser *p)
     advance(p);
     expect(p, BVM_TOK_LPAREN, "'(' after 'if'");
     s->as.if_.cond = parse_expression(p);
-    end_header(p, "')'", true);
+    end_header(p, "')'", true, false);
     s->as.if_.then_stmt = parse_body(p);
     if (match(p, BVM_TOK_ELSE))
         s->as.if_.else_stmt = parse_body(p);
@@ -877,7 +912,7 @@ static bvm_stmt *parse_while(parser *p)
     advance(p);
     expect(p, BVM_TOK_LPAREN, "'(' after 'while'");
     s->as.loop.cond = parse_expression(p);
-    end_header(p, "')'", true);
+    end_header(p, "')'", true, false);
     s->as.loop.body = parse_body(p);
     return s;
 }
@@ -896,7 +931,7 @@ static bvm_stmt *parse_for(parser *p)
     expect_after_expr(p, BVM_TOK_SEMI, "';' in the for header");
     if (cur_kind(p) != BVM_TOK_RPAREN)
         s->as.loop.update = parse_simple(p);
-    end_header(p, "')'", true);
+    end_header(p, "')'", true, true);
     s->as.loop.body = parse_body(p);
     return s;
 }
@@ -917,7 +952,7 @@ static bvm_stmt *parse_try(parser *p)
         s->as.try_.name = copy_name(p, name);
         s->as.try_.name_pos = pos_of(name);
     }
-    end_header(p, "')'", false);
+    end_header(p, "')'", false, false);
     s->as.try_.handler = parse_block(p);
     return s;
 }
@@ -946,7 +981,7 @@ static bvm_stmt *parse_statement_inner(parser *p)
     case BVM_TOK_RETURN:
         s = new_stmt(p, BVM_STMT_RETURN, pos_of(t));
         advance(p);
-        if (cur_kind(p) != BVM_TOK_SEMI)
+        if (cur_kind(p) != BVM_TOK_SEMI && cur_kind(p) != BVM_TOK_RBRACE)
             s->as.ret.value = parse_expression(p);
         expect_semicolon(p);
         return s;
@@ -977,7 +1012,13 @@ static bvm_stmt *parse_statement_inner(parser *p)
     default:
         break;
     }
-    s = at_declaration(p) ? parse_var_decl(p) : parse_simple(p);
+    if (at_declaration(p)) {
+        s = parse_var_decl(p);
+        if (!s)
+            return NULL; /* a nested function, skipped */
+    } else {
+        s = parse_simple(p);
+    }
     expect_semicolon(p);
     return s;
 }
@@ -1017,7 +1058,7 @@ static bvm_stmt *parse_block(parser *p)
     b->as.block.count = stmts.count;
     b->as.block.end = pos_of(cur(p));
     if (!match(p, BVM_TOK_RBRACE))
-        syntax_error(p, pos_of(cur(p)), "expected '}' to close the '{' at line %d, found end of file", open->line);
+        error_unclosed(p, open);
     return b;
 }
 
@@ -1071,7 +1112,7 @@ static bvm_decl *parse_struct(parser *p)
     d->as.struct_.fields = fields.items;
     d->as.struct_.nfields = fields.count;
     if (!match(p, BVM_TOK_RBRACE))
-        syntax_error(p, pos_of(cur(p)), "expected '}' to close the '{' at line %d, found end of file", open->line);
+        error_unclosed(p, open);
     match(p, BVM_TOK_SEMI); /* C habit: allowed */
     return d;
 }
@@ -1095,7 +1136,7 @@ static void parse_parameters(parser *p, bvm_decl *d)
     }
     d->as.func.params = params.items;
     d->as.func.nparams = params.count;
-    end_header(p, "',' or ')'", false);
+    end_header(p, "',' or ')'", false, false);
 }
 
 /* Does the top level hold a statement here (a common beginner's mistake)? */
@@ -1173,6 +1214,10 @@ bvm_program *bvm_parse(const bvm_token_list *tokens, const char *file, bvm_arena
     p.pos = skip_error_tokens(&p, 0);
     p.prev = p.pos;
     p.panic = p.pos != 0;
+    /* An unterminated string or comment swallows the '}' after it: with
+     * lexical errors, a missing '}' at the end is not worth a message. */
+    for (size_t i = 0; i < tokens->count && !p.eof_reported; i++)
+        p.eof_reported = tokens->items[i].kind == BVM_TOK_ERROR;
     list decls = {0};
     while (cur_kind(&p) != BVM_TOK_EOF) {
         size_t before = p.pos;

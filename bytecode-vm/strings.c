@@ -26,12 +26,21 @@ void bvm_float_to_text(double f, bvm_buf *out)
         bvm_buf_put(out, f < 0 ? "-inf" : "inf", f < 0 ? 4 : 3);
         return;
     }
-    /* The shortest %g precision that reads back as the same double. */
-    char text[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(text, sizeof text, "%.*g", prec, f);
+    /* The fewest significant digits that read back as the same double;
+     * then fixed notation for decimal exponents -4..15 (100.0, 0.001),
+     * scientific beyond (1e+100, 1e-05), as Python and JavaScript do. */
+    char text[400];
+    int digits = 1;
+    for (; digits < 17; digits++) {
+        snprintf(text, sizeof text, "%.*e", digits - 1, f);
         if (strtod(text, NULL) == f)
             break;
+    }
+    snprintf(text, sizeof text, "%.*e", digits - 1, f);
+    int exponent = atoi(strchr(text, 'e') + 1);
+    if (exponent >= -4 && exponent < 16) {
+        int decimals = digits - 1 - exponent;
+        snprintf(text, sizeof text, "%.*f", decimals > 0 ? decimals : 0, f);
     }
     bvm_buf_put(out, text, strlen(text));
     if (!strpbrk(text, ".e"))

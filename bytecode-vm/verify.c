@@ -53,7 +53,13 @@
  * Results: on success each function gets a bvm_verified whose depth[] and
  * stack_types[] are exactly the dataflow's entry states (the worklist
  * writes them in place), read by the GC's stack maps and the debugger.
- * On failure no function keeps one.
+ * A stack type is a canonical type index or BVM_VT_NULL (a slot that is
+ * always null); v->max_stack is the function's declared max_stack.  On
+ * failure no function keeps one.
+ *
+ * Limits, so that no input can make verification unbounded: max_stack is
+ * below BVM_NOT_INSN; a module's stack maps total at most STACK_MAP_LIMIT
+ * entries; an sfmt spec's width and precision are at most SFMT_MAX_FIELD.
  */
 #include "verify.h"
 
@@ -314,6 +320,8 @@ static bool check_signatures(verifier *vr)
         if (f->ret_type >= m->ntypes)
             ok = function_error(vr, f, -1, "return type %u out of range (the module has %u types)", f->ret_type,
                                 m->ntypes);
+        if (f->max_stack >= BVM_NOT_INSN)
+            ok = function_error(vr, f, -1, "max_stack %u is too large (at most %u)", f->max_stack, BVM_NOT_INSN - 1);
         if (f->nparams > f->nlocals)
             ok = function_error(vr, f, -1, "%u parameter%s but only %u local%s (parameters are the first locals)",
                                 f->nparams, plural(f->nparams), f->nlocals, plural(f->nlocals));
@@ -387,6 +395,13 @@ static bool decode(code_check *cc)
     return true;
 }
 
+/* The u16 index most formats start with (constant, local, global, function,
+ * type, record); 0 for formats without one, whose bytes may end the code. */
+static uint16_t first_u16_operand(const uint8_t *ip)
+{
+    return bvm_format_size[bvm_op(ip[0])->format] >= 2 ? bvm_read_u16(ip + 1) : 0;
+}
+
 /* Start of the instruction that covers pc (pc is not a start itself). */
 static uint32_t insn_containing(const code_check *cc, uint32_t pc)
 {
@@ -454,10 +469,13 @@ static uint16_t sfmt_spec_type(const bvm_const *c, char *why, size_t size)
         type = BVM_TYPE_STRING;
     else if (*s == 'b')
         type = BVM_TYPE_BOOL;
-    else if (*s >= ' ' && *s <= '~')
-        return snprintf(why, size, "has the unknown conversion '%c'", *s), BVM_TYPE_VOID;
-    else
-        return snprintf(why, size, "has the unknown conversion byte 0x%02x", (unsigned char)*s), BVM_TYPE_VOID;
+    else {
+        if (*s >= ' ' && *s <= '~')
+            snprintf(why, size, "has the unknown conversion '%c'", *s);
+        else
+            snprintf(why, size, "has the unknown conversion byte 0x%02x", (unsigned char)*s);
+        return BVM_TYPE_VOID;
+    }
     if (s + 1 != end) {
         snprintf(why, size, "must hold exactly one conversion and nothing else");
         return BVM_TYPE_VOID;
@@ -490,7 +508,7 @@ static bool check_operands(code_check *cc, uint32_t pc)
     unsigned op = ip[0];
     const char *mn = bvm_op(op)->mnemonic;
     char buf[TYPE_TEXT];
-    uint16_t a = bvm_read_u16(ip + 1);
+    uint16_t a = first_u16_operand(ip);
 
     switch (bvm_op(op)->format) {
     case BVM_FMT_NONE:
@@ -734,9 +752,32 @@ static bool expect_record(code_check *cc, uint32_t pc, uint32_t slot, uint16_t r
                       type_text(m, have, b), slot);
 }
 
+static step_result verdict(bool ok) { return ok ? STEP_OK : STEP_ERROR; }
+
 /* The rules of opcodes.def's "*" entries, and the checks beyond the pops
- * column (ret/retv against the return type).  The operands are
- * stack[base..base+pop_count); appends what the instruction pushes. */
+ * column.  "fits T": the value's type is T, or it is null and T is a
+ * reference type (string, array, record).
+ *
+ *   ldc k            pushes int, float or string by the constant's kind
+ *   null             pushes the null type
+ *   load/store n     push / pop a value that fits local n's declared type
+ *   gload/gstore g   the same with global g
+ *   pop dup dup2     any types; dup2 copies the top two
+ *   rcmpeq/rcmpne    two arrays, records or nulls (strings use scmpeq)
+ *   tostr t          a value that fits t
+ *   sfmt k           a value of the type k's conversion formats
+ *   newarray/new t   push t (an array type / a record type)
+ *   aload/astore     an array (not statically null: its element type is
+ *   alen             the result), an int index, a value fitting the element
+ *   getfield/        a value that fits record r's type (null throws at run
+ *    putfield r f    time), and for putfield a value fitting field f
+ *   call f           f's parameters in order, first deepest; pushes its
+ *                    result unless it returns void
+ *   ret / retv       in a void / non-void function; retv's value fits the
+ *                    return type
+ *
+ * The operands are stack[base..base+pop_count); appends what the
+ * instruction pushes to push[]. */
 static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, uint32_t base, uint16_t *push,
                                 unsigned *npush, bool final)
 {
@@ -745,13 +786,11 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
     const bvm_function *f = cc->f;
     unsigned op = ip[0];
     const char *mn = bvm_op(op)->mnemonic;
-    uint16_t a = bvm_read_u16(ip + 1);
+    uint16_t a = first_u16_operand(ip);
     char what[160], tbuf[TYPE_TEXT];
     uint16_t elem;
     step_result r;
 
-#define CHECK(cond) \
-    do { if (!(cond)) return STEP_ERROR; } while (0)
     switch (op) {
     case BVM_OP_LDC: {
         static const uint16_t const_type[] = {
@@ -767,15 +806,13 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
         return STEP_OK;
     case BVM_OP_STORE:
         snprintf(what, sizeof what, "store to local %u", a);
-        CHECK(expect(cc, pc, base, vr->canon[f->local_types[a]], what));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base, vr->canon[f->local_types[a]], what));
     case BVM_OP_GLOAD:
         push[(*npush)++] = vr->canon[m->globals[a].type];
         return STEP_OK;
     case BVM_OP_GSTORE:
         snprintf(what, sizeof what, "gstore to global '%s'", m->globals[a].name);
-        CHECK(expect(cc, pc, base, vr->canon[m->globals[a].type], what));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base, vr->canon[m->globals[a].type], what));
     case BVM_OP_POP:
         return STEP_OK;
     case BVM_OP_DUP:
@@ -798,11 +835,9 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
         }
         return STEP_OK;
     case BVM_OP_TOSTR:
-        CHECK(expect(cc, pc, base, vr->canon[a], mn));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base, vr->canon[a], mn));
     case BVM_OP_SFMT:
-        CHECK(expect(cc, pc, base, vr->sfmt_type[a], mn));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base, vr->sfmt_type[a], mn));
     case BVM_OP_NEWARRAY:
     case BVM_OP_NEW:
         push[(*npush)++] = vr->canon[a];
@@ -810,15 +845,14 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
     case BVM_OP_ALOAD:
         if ((r = expect_array(cc, pc, base, mn, final, &elem)) != STEP_OK)
             return r;
-        CHECK(expect(cc, pc, base + 1, BVM_TYPE_INT, mn));
+        if (!expect(cc, pc, base + 1, BVM_TYPE_INT, mn))
+            return STEP_ERROR;
         push[(*npush)++] = elem;
         return STEP_OK;
     case BVM_OP_ASTORE:
         if ((r = expect_array(cc, pc, base, mn, final, &elem)) != STEP_OK)
             return r;
-        CHECK(expect(cc, pc, base + 1, BVM_TYPE_INT, mn));
-        CHECK(expect(cc, pc, base + 2, elem, mn));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base + 1, BVM_TYPE_INT, mn) && expect(cc, pc, base + 2, elem, mn));
     case BVM_OP_ALEN:
         return expect_array(cc, pc, base, mn, final, &elem);
     case BVM_OP_GETFIELD:
@@ -826,11 +860,11 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
         const bvm_record *rec = &m->records[a];
         const bvm_field *fd = &rec->fields[bvm_read_u16(ip + 3)];
         snprintf(what, sizeof what, "%s %s.%s", mn, rec->name, fd->name);
-        CHECK(expect_record(cc, pc, base, a, what));
-        if (op == BVM_OP_GETFIELD)
-            push[(*npush)++] = vr->canon[fd->type];
-        else
-            CHECK(expect(cc, pc, base + 1, vr->canon[fd->type], what));
+        if (!expect_record(cc, pc, base, a, what))
+            return STEP_ERROR;
+        if (op == BVM_OP_PUTFIELD)
+            return verdict(expect(cc, pc, base + 1, vr->canon[fd->type], what));
+        push[(*npush)++] = vr->canon[fd->type];
         return STEP_OK;
     }
     case BVM_OP_CALL: {
@@ -860,8 +894,7 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
             code_error(cc, pc, "retv in a void function (use ret)");
             return STEP_ERROR;
         }
-        CHECK(expect(cc, pc, base, vr->canon[f->ret_type], mn));
-        return STEP_OK;
+        return verdict(expect(cc, pc, base, vr->canon[f->ret_type], mn));
     default:
         if (strcmp(bvm_op(op)->pops, "*") == 0 || strcmp(bvm_op(op)->pushes, "*") == 0) {
             code_error(cc, pc, "verifier has no rule for %s", mn);
@@ -869,7 +902,6 @@ static step_result special_rule(code_check *cc, uint32_t pc, const uint8_t *ip, 
         }
         return STEP_OK;
     }
-#undef CHECK
 }
 
 /* Apply the instruction at pc to its entry state and merge the result

@@ -2,13 +2,13 @@
 # bench.sh -- run every workload on every engine, side by side, in one run.
 #
 #   scripts/bench.sh [--engines LIST] [--workloads LIST] [--runs N]
-#                    [--csv FILE] [--bvm PATH] [--build-only]
+#                    [--csv FILE] [--bvm PATH] [--cpu] [--build-only]
 #
 # The workloads live in labs/workloads/ (NAME.vela, NAME.c, NAME.lua,
 # NAME.java, NAME.expected).  For each workload and engine it runs the
-# program N times (best of N: the smallest wall time and the smallest peak
-# RSS), checks that the engine printed exactly what native C printed, and
-# then prints two tables -- seconds with the ratio to native, ending in a
+# program N times (best of N: the smallest wall time -- or CPU time, with
+# --cpu -- and the smallest peak RSS), checks that the engine printed
+# exactly what native C printed, and then prints two tables -- seconds with the ratio to native, ending in a
 # geometric-mean row, and peak memory -- and a verdict on the two targets.
 # docs/benchmarks.md explains the method and how to read the tables.
 #
@@ -46,8 +46,9 @@ ALL_WORKLOADS="fib loop sieve matmul trees"
 #   COMMAND  how to run workload {w}; also {wl} the workloads folder,
 #            {build} the build folder, {bvm} the bvm binary
 #
-# The reference engine, "native", must stay first: ratios are taken to it,
-# and every other engine's output is compared with its output.
+# The reference engine is "native": ratios are taken to it, and every other
+# engine's output is compared with its output (so it runs first in each
+# round, whatever the order of the columns).
 ENGINE_ROWS=(
   "native      | C gcc -O2    | gcc        | c    | {build}/c/{w}"
   "switch      | bvm switch   | {bvm}      | -    | {bvm} run --dispatch=switch {wl}/{w}.vela"
@@ -63,6 +64,8 @@ PEER_ENGINE=lua5.4
 MEMORY_WORKLOAD=trees
 
 # ---- build steps -------------------------------------------------------------------
+# Called by name, as build_STEP, for the BUILD field of the engines in use.
+# shellcheck disable=SC2317
 
 build_c() {
     mkdir -p "$BENCH_BUILD/c" || return 1
@@ -72,6 +75,7 @@ build_c() {
     done
 }
 
+# shellcheck disable=SC2317
 build_java() {
     mkdir -p "$BENCH_BUILD/java" || return 1
     local w sources=()
@@ -88,7 +92,7 @@ build_measure() {
 
 die_usage() {
     echo "bench.sh: $*" >&2
-    echo "usage: scripts/bench.sh [--engines LIST] [--workloads LIST] [--runs N] [--csv FILE] [--bvm PATH] [--build-only]" >&2
+    echo "usage: scripts/bench.sh [--engines LIST] [--workloads LIST] [--runs N] [--csv FILE] [--bvm PATH] [--cpu] [--build-only]" >&2
     echo "  engines:   $(all_engine_ids)" >&2
     echo "  workloads: $ALL_WORKLOADS" >&2
     exit 2
@@ -152,6 +156,7 @@ geomean() { printf '%s\n' "$@" | awk '{ s += log($1); n++ } END { if (n) printf 
 ENGINES=$(all_engine_ids)
 WORKLOADS=$ALL_WORKLOADS
 CSV=
+METRIC=wall
 BUILD_ONLY=0
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -165,6 +170,7 @@ while [[ $# -gt 0 ]]; do
         --csv=*)      CSV=${1#*=}; shift ;;
         --bvm)        [[ $# -ge 2 ]] || die_usage "--bvm needs a path"; BVM=$2; shift 2 ;;
         --bvm=*)      BVM=${1#*=}; shift ;;
+        --cpu)        METRIC=cpu; shift ;;
         --build-only) BUILD_ONLY=1; shift ;;
         -h|--help)    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *)            die_usage "unknown option '$1'" ;;
@@ -212,21 +218,21 @@ done
 
 # ---- run -----------------------------------------------------------------------------------------
 
-declare -A TIME=() RSS=() STATE=()   # key "workload engine"; STATE: ok | wrong | fail:WHY | na
+# Key "workload engine".  STATE: ok | wrong | fail:WHY | na.  WALL and CPU
+# are the best (smallest) seconds, RSS the smallest peak in KiB; TIME is
+# whichever of WALL and CPU the tables show.
+declare -A TIME=() WALL=() CPU=() RSS=() STATE=() ARGV=()
+SEP=$'\x1f'   # separates the words of a command line stored in ARGV
 OUT_DIR=$BENCH_BUILD/out
 mkdir -p "$OUT_DIR"
 
-# Run engine E on workload W, RUNS times; fill TIME, RSS, STATE.
-run_cell() {
-    local w=$1 e=$2 key="$1 $2" template words=() argv=() r line wall rss status reference
-    if [[ -n ${UNAVAILABLE[$e]:-} ]]; then
-        STATE[$key]=na
-        return
-    fi
-    template=$(engine_field "$e" 5)
-    read -ra words <<<"$template"
-    for r in "${words[@]}"; do argv+=("$(expand_word "$r" "$w")"); done
+smaller() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
+# Run engine E on workload W once; update its cell.  A failed or wrong run
+# settles the cell: it is not run again.
+run_once() {
+    local w=$1 e=$2 key="$1 $2" line wall cpu rss status reference argv=()
+    IFS=$SEP read -ra argv <<<"${ARGV[$key]}"
     if [[ $e == native ]]; then
         reference=$WL_DIR/$w.expected
     elif [[ ${STATE["$w native"]:-} == ok ]]; then
@@ -234,40 +240,60 @@ run_cell() {
     else
         reference=$WL_DIR/$w.expected
     fi
-
+    line=$("$MEASURE" -t "$TIMEOUT" -o "$OUT_DIR/$w.$e.out" -e "$OUT_DIR/$w.$e.err" -- "${argv[@]}") || {
+        STATE[$key]="fail:measure"
+        return
+    }
+    read -r wall cpu rss status <<<"$line"
+    if [[ $status != exit:0 ]]; then
+        STATE[$key]="fail:${status/:/ }"   # "exit 70", "signal 11", "timeout"
+        return
+    fi
+    if ! cmp -s "$OUT_DIR/$w.$e.out" "$reference"; then
+        STATE[$key]=wrong
+        return
+    fi
     STATE[$key]=ok
-    for ((r = 1; r <= RUNS; r++)); do
-        line=$("$MEASURE" -t "$TIMEOUT" -o "$OUT_DIR/$w.$e.out" -e "$OUT_DIR/$w.$e.err" -- "${argv[@]}") || {
-            STATE[$key]="fail:measure"
-            return
-        }
-        read -r wall rss status <<<"$line"
-        if [[ $status != exit:0 ]]; then
-            STATE[$key]="fail:${status/:/ }"   # "exit 70", "signal 11", "timeout"
-            return
-        fi
-        if ! cmp -s "$OUT_DIR/$w.$e.out" "$reference"; then
-            STATE[$key]=wrong
-            return
-        fi
-        if [[ -z ${TIME[$key]:-} ]] || awk -v a="$wall" -v b="${TIME[$key]}" 'BEGIN { exit !(a < b) }'; then
-            TIME[$key]=$wall
-        fi
-        if [[ -z ${RSS[$key]:-} ]] || ((rss < RSS[$key])); then
-            RSS[$key]=$rss
-        fi
-    done
+    if [[ -z ${WALL[$key]:-} ]] || smaller "$wall" "${WALL[$key]}"; then WALL[$key]=$wall; fi
+    if [[ -z ${CPU[$key]:-} ]] || smaller "$cpu" "${CPU[$key]}"; then CPU[$key]=$cpu; fi
+    if [[ -z ${RSS[$key]:-} ]] || ((rss < RSS[$key])); then RSS[$key]=$rss; fi
+    if [[ $METRIC == cpu ]]; then TIME[$key]=${CPU[$key]}; else TIME[$key]=${WALL[$key]}; fi
 }
 
-echo "bench.sh: best of $RUNS run(s) per cell; machine: $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "bench.sh: best of $RUNS run(s) per cell, $METRIC time; machine: $(nproc) CPU(s)," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+if [[ $METRIC == wall ]] && awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l >= n / 2) }'; then
+    echo "bench.sh: warning: the machine is busy (load average above half its CPUs): wall times" \
+         "will be inflated and noisy; --cpu measures CPU time instead" >&2
+fi
+RUN_ORDER=
+for e in $ENGINES; do
+    if [[ $e == native ]]; then RUN_ORDER="native $RUN_ORDER"; else RUN_ORDER="$RUN_ORDER $e"; fi
+done
 for w in $WORKLOADS; do
+    # The command line of each cell: the row's COMMAND, word by word, with
+    # the placeholders filled in (so paths may contain spaces).
+    for e in $ENGINES; do
+        [[ -n ${UNAVAILABLE[$e]:-} ]] && { STATE["$w $e"]=na; continue; }
+        words=() argv=()
+        read -ra words <<<"$(engine_field "$e" 5)"
+        for word in "${words[@]}"; do argv+=("$(expand_word "$word" "$w")"); done
+        ARGV["$w $e"]=$(IFS=$SEP; echo "${argv[*]}")
+    done
+    # Rounds: every engine once, then every engine again, so that a burst
+    # of load on the machine falls on all engines alike, not on one.
+    for ((round = 1; round <= RUNS; round++)); do
+        for e in $RUN_ORDER; do
+            state=${STATE["$w $e"]:-}
+            [[ -z $state || $state == ok ]] && run_once "$w" "$e"
+        done
+    done
     printf 'bench.sh: %-7s' "$w" >&2
     for e in $ENGINES; do
-        run_cell "$w" "$e"
         case ${STATE["$w $e"]} in
-            ok)    printf ' %s %ss' "$e" "$(fmt '%.2f' "${TIME["$w $e"]}")" >&2 ;;
-            na)    printf ' %s n/a' "$e" >&2 ;;
-            *)     printf ' %s %s' "$e" "${STATE["$w $e"]^^}" >&2 ;;
+            ok) printf ' %s %ss' "$e" "$(fmt '%.2f' "${TIME["$w $e"]}")" >&2 ;;
+            na) printf ' %s n/a' "$e" >&2 ;;
+            *)  printf ' %s %s' "$e" "${STATE["$w $e"]^^}" >&2 ;;
         esac
     done
     echo >&2
@@ -316,7 +342,7 @@ print_header() {
 }
 
 echo
-echo "Time: wall seconds, best of $RUNS, and the ratio to native C (lower is better)"
+echo "Time: $METRIC seconds, best of $RUNS, and the ratio to native C (lower is better)"
 print_header workload
 for w in $WORKLOADS; do
     printf '%-10s' "$w"
@@ -403,7 +429,7 @@ else
         r=$(geomean "${ratios[@]}")
         note=""
         ((${#skipped[@]})) && note=" -- INCOMPLETE, without: ${skipped[*]}"
-        echo "  time:   $target_label / $peer_label, geometric mean over ${#ratios[@]} workload(s): $(fmt '%.2f' "$r")x" \
+        echo "  time:   $target_label / $peer_label ($METRIC), geometric mean over ${#ratios[@]} workload(s): $(fmt '%.2f' "$r")x" \
              "(target <= 1.00x): $(verdict "$r")$note"
     fi
 fi
@@ -413,6 +439,8 @@ if [[ ${STATE[$key_t]:-} == ok && ${STATE[$key_p]:-} == ok ]]; then
     r=$(awk -v a="${RSS[$key_t]}" -v b="${RSS[$key_p]}" 'BEGIN { print a / b }')
     echo "  memory: $MEMORY_WORKLOAD peak RSS, $target_label $(memory_cell "$MEMORY_WORKLOAD" "$TARGET_ENGINE") MiB" \
          "/ $peer_label $(memory_cell "$MEMORY_WORKLOAD" "$PEER_ENGINE") MiB = $(fmt '%.2f' "$r")x (target <= 1.00x): $(verdict "$r")"
+elif [[ " $WORKLOADS " != *" $MEMORY_WORKLOAD "* ]]; then
+    echo "  memory: not measured ($MEMORY_WORKLOAD is not among the workloads)"
 else
     echo "  memory: not measured ($MEMORY_WORKLOAD did not run correctly on both $target_label and $peer_label)"
 fi
@@ -421,7 +449,7 @@ fi
 
 if [[ -n $CSV ]]; then
     {
-        echo "workload,engine,status,seconds,max_rss_kib,ratio_to_native"
+        echo "workload,engine,status,wall_seconds,cpu_seconds,max_rss_kib,ratio_to_native"
         for w in $WORKLOADS; do
             for e in $ENGINES; do
                 key="$w $e" status=${STATE["$w $e"]} ratio=""
@@ -429,7 +457,7 @@ if [[ -n $CSV ]]; then
                 if [[ $status == ok && ${STATE["$w native"]:-} == ok ]]; then
                     ratio=$(awk -v t="${TIME[$key]}" -v n="${TIME["$w native"]}" 'BEGIN { printf "%.3f", t / n }')
                 fi
-                echo "$w,$e,$status,${TIME[$key]:-},${RSS[$key]:-},$ratio"
+                echo "$w,$e,$status,${WALL[$key]:-},${CPU[$key]:-},${RSS[$key]:-},$ratio"
             done
         done
     } >"$CSV" || { echo "bench.sh: cannot write $CSV" >&2; exit 1; }

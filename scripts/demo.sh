@@ -47,8 +47,13 @@ fi
 
 # The measuring tool and the native builds come from bench.sh, so both
 # scripts build them the same way.
-BENCH_BUILD=$DEMO_BUILD "$ROOT/scripts/bench.sh" --build-only --engines native \
-    --workloads "${WORKLOADS// /,}" || { echo "demo.sh: cannot build the native workloads" >&2; exit 1; }
+mkdir -p "$DEMO_BUILD"
+if ! BENCH_BUILD=$DEMO_BUILD "$ROOT/scripts/bench.sh" --build-only --engines native \
+    --workloads "${WORKLOADS// /,}" 2>"$DEMO_BUILD/build.log"; then
+    cat "$DEMO_BUILD/build.log" >&2
+    echo "demo.sh: cannot build the native workloads" >&2
+    exit 1
+fi
 MEASURE=$DEMO_BUILD/measure
 
 cat <<EOF
@@ -71,17 +76,19 @@ EOF
 # Show a taste of what the interpreter runs: fib's bytecode.
 if [[ " $WORKLOADS " == *" fib "* ]] &&
     "$BVM" compile -o "$DEMO_BUILD/fib.vbc" "$WL_DIR/fib.vela" 2>/dev/null; then
-    echo "The bytecode of fib.vela (bvm dis), first lines:"
-    "$BVM" dis "$DEMO_BUILD/fib.vbc" 2>/dev/null | head -24 | sed 's/^/    /'
+    echo "What the interpreter runs -- the function fib as bytecode (bvm dis):"
+    "$BVM" dis "$DEMO_BUILD/fib.vbc" 2>/dev/null |
+        awk '/^\.func .*[ ]fib\(/ { on = 1 } on { print } on && /^\.end/ { exit }' |
+        head -40 | sed 's/^/    /'
     echo
 fi
 
 # Run one command through measure; sets RUN_TIME and RUN_STATUS.
 run_measured() {
-    local out=$1 err=$2 line rss
+    local out=$1 err=$2 line
     shift 2
     line=$("$MEASURE" -o "$out" -e "$err" -- "$@") || { RUN_STATUS=measure; RUN_TIME=0; return; }
-    read -r RUN_TIME rss RUN_STATUS <<<"$line"
+    read -r RUN_TIME _ _ RUN_STATUS <<<"$line"   # wall, cpu, rss, status
 }
 
 printf '%-8s %-32s %10s %10s %8s  %s\n' workload "result (bvm threaded)" "bvm" "native" "ratio" check

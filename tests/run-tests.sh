@@ -41,7 +41,7 @@ fi
 
 # Sanitizer findings must fail loudly: abort (so the run ends by a signal,
 # which every runner reports) and print a stack.  Harmless in a plain build.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:print_summary=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:print_summary=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-abort_on_error=1:print_stacktrace=1:halt_on_error=1}
 if [ "$SANITIZED" = 1 ]; then
     export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
@@ -151,13 +151,22 @@ fi
 # ---- e2e: the bvm command line, end to end -----------------------------------------
 
 banner "end-to-end tests"
+# The scripts are independent, so they run side by side; their output is
+# shown afterwards, script by script.
 e2e_passed=0
 e2e_failed=0
+e2e_scripts=()
 for script in tests/e2e/*.sh; do
     [ "$(basename "$script")" = lib.sh ] && continue
-    log="$scratch/log"
-    bash "$script" 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
+    e2e_scripts+=("$script")
+    log="$scratch/e2e-$(basename "$script").log"
+    (bash "$script" >"$log" 2>&1; echo $? >"$log.status") &
+done
+wait
+for script in "${e2e_scripts[@]}"; do
+    log="$scratch/e2e-$(basename "$script").log"
+    cat "$log"
+    status=$(cat "$log.status" 2>/dev/null || echo 1)
     counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 |
         sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
     if [ -z "$counts" ]; then

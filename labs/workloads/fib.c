@@ -16,7 +16,6 @@ static long long fib(long long n)
     return fib(n - 1) + fib(n - 2);
 }
 
-long long workload_fib(long long n);
 long long workload_fib(long long n)
 {
     return fib(n);

@@ -12,7 +12,6 @@
 
 #define LOOP_SIZE 80000000
 
-long long workload_loop(long long n);
 long long workload_loop(long long n)
 {
     long long x = 1, sum = 0;

@@ -59,7 +59,6 @@ static double **matrix_multiply(double **a, double **b, long long n)
     return c;
 }
 
-long long workload_matmul(long long n);
 long long workload_matmul(long long n)
 {
     double **a = matrix_generate(n, 1.0);

@@ -7,7 +7,7 @@
  * ERR (default: /dev/null and measure's own stderr), waits for it, and
  * prints one line on stdout:
  *
- *     WALL_SECONDS MAX_RSS_KIB STATUS
+ *     WALL_SECONDS CPU_SECONDS MAX_RSS_KIB STATUS
  *
  * where STATUS is `exit:N`, `signal:N`, or `timeout` (the program ran longer
  * than -t SECONDS and was killed).  A program that cannot be started shows
@@ -15,9 +15,13 @@
  *
  * Why not GNU time: it is not installed everywhere, and its output format
  * varies.  Wall time is taken with CLOCK_MONOTONIC around fork and wait4;
- * the peak resident set size comes from the rusage that wait4 returns for
- * the child (Linux reports ru_maxrss in KiB).  The fork/exec overhead, well
- * under a millisecond, is included in the time, as it is for every engine.
+ * the CPU time (user + system, all threads) and the peak resident set size
+ * come from the rusage that wait4 returns for the child (Linux reports
+ * ru_maxrss in KiB).  CPU time is the steadier number on a busy machine,
+ * since waiting for a CPU does not count, but it adds up every thread of a
+ * multi-threaded engine (the JVM's collector and compiler threads).  The
+ * fork/exec overhead, well under a millisecond, is included in the times,
+ * as it is for every engine.
  *
  * measure's own exit status: 0 when it measured (whatever the program's
  * status), 2 on a usage error, 1 when the system refused (fork, open).
@@ -139,7 +143,9 @@ int main(int argc, char **argv)
     double wall = now_seconds() - start;
     alarm(0);
 
-    printf("%.6f %ld ", wall, usage_of_child.ru_maxrss);
+    const struct timeval *user = &usage_of_child.ru_utime, *sys = &usage_of_child.ru_stime;
+    double cpu = (double)(user->tv_sec + sys->tv_sec) + (double)(user->tv_usec + sys->tv_usec) / 1e6;
+    printf("%.6f %.6f %ld ", wall, cpu, usage_of_child.ru_maxrss);
     if (timed_out)
         printf("timeout\n");
     else if (WIFEXITED(status))

@@ -30,7 +30,6 @@ static long long count_primes(long long n)
     return count;
 }
 
-long long workload_sieve(long long n);
 long long workload_sieve(long long n)
 {
     long long total = 0;

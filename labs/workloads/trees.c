@@ -64,7 +64,6 @@ static long long tree_check_temporary(long long depth)
     return count;
 }
 
-long long workload_trees(long long max_depth);
 long long workload_trees(long long max_depth)
 {
     long long total = tree_check_temporary(max_depth + 1);

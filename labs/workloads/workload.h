@@ -36,4 +36,13 @@ typedef struct {
     long long (*run)(long long size); /* the workload; returns the result   */
 } wl_workload;
 
+/* The workloads, one per NAME.c (a program links the ones it runs). */
+long long workload_fib(long long n);
+long long workload_loop(long long iterations);
+long long workload_sieve(long long limit);
+long long workload_matmul(long long n);
+long long workload_trees(long long max_depth);
+
+extern const wl_workload wl_fib, wl_loop, wl_sieve, wl_matmul, wl_trees;
+
 #endif

@@ -31,7 +31,7 @@ else
     not_ok "uncaught exception: first stderr line is 'uncaught exception: stop here'" "$(last_run)"
 fi
 expect_err_has "uncaught exception: trace names the innermost frame" "  at fail ($E2E_TMP/throws.vela:2)"
-expect_err_has "uncaught exception: trace names main" "  at main ($E2E_TMP/throws.vela:7)"
+expect_err_has "uncaught exception: trace names main" "  at main ($E2E_TMP/throws.vela:8)"
 
 # The same through a pipe (stdout fully buffered, then a reader at the end).
 timeout -s KILL 30 "$BVM" run "$E2E_TMP/throws.vela" 2>"$ERR" </dev/null | cat >"$OUT"

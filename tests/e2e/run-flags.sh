@@ -62,7 +62,7 @@ fi
 # A heap too small for what the program keeps alive.
 cat >"$E2E_TMP/hoard.vela" <<'EOF'
 void main() {
-    int[][] all = new int[][1000];
+    int[][] all = new int[1000][];
     for (int i = 0; i < 1000; i++) all[i] = new int[1000];
     print("unreachable");
 }

@@ -53,18 +53,22 @@ for keep in 3 4 8 $((size / 2)) $((size - 1)); do
     expect_err_has "verify a file truncated to $keep bytes: names the file" "$bad"
 done
 
-# Every byte after the magic (at most ~400 of them, evenly spread) inverted.
-step=$(((size - 4 + 399) / 400))
+# Bytes after the magic inverted, one at a time (at most ~150 of them,
+# evenly spread).  The damaged files are written by bash's printf from the
+# file's bytes read once, so each check costs one process: bvm itself.
+esc=()
+for byte in $(od -An -tu1 -v "$good"); do
+    printf -v e '\\0%03o' "$byte"
+    esc+=("$e")
+done
+step=$(((size - 4 + 149) / 150))
 reader_errors=0
 verifier_errors=0
 accepted=0
 for ((off = 4; off < size; off += step)); do
-    byte=$(od -An -tu1 -j "$off" -N1 "$good" | tr -d ' ')
-    {
-        head -c "$off" "$good"
-        printf "\\$(printf '%03o' $((byte ^ 0xFF)))"
-        tail -c +$((off + 2)) "$good"
-    } >"$bad"
+    damaged=("${esc[@]}")
+    printf -v 'damaged[off]' '\\0%03o' $(((8#${esc[off]:2}) ^ 0xFF))
+    printf '%b' "${damaged[@]}" >"$bad"
     bvm verify "$bad"
     case $status in
     0)
@@ -72,12 +76,17 @@ for ((off = 4; off < size; off += step)); do
         ok "byte $off inverted: accepted"
         ;;
     65)
-        if grep -qF "$bad: function '" "$ERR"; then
+        err=""
+        read -r -d '' err <"$ERR"
+        if [[ $err == *"$bad: function '"* ]]; then
             verifier_errors=$((verifier_errors + 1))
-        elif grep -qF "$bad" "$ERR"; then
+            ok "byte $off inverted: rejected by the verifier"
+        elif [[ $err == *"$bad"* ]]; then
             reader_errors=$((reader_errors + 1))
+            ok "byte $off inverted: rejected by the reader"
+        else
+            not_ok "byte $off inverted: rejected, naming the file" "$(last_run)"
         fi
-        expect_err_has "byte $off inverted: rejected, naming the file" "$bad"
         ;;
     *)
         not_ok "byte $off inverted: exit status 0 or 65" "$(last_run)"

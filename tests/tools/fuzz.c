@@ -9,9 +9,13 @@
  * files (directories are searched recursively) are loaded with libbvm and
  * written out as bytecode, skipping those that do not load (the golden
  * tests include programs that are meant not to compile).  Each mutant is a
- * seed with a few random mutations: bit flips, bytes set to random or
- * boundary values (0, 0x7F, 0x80, 0xFF, and 16/32-bit ones), truncation,
- * random bytes appended, chunks duplicated or deleted.
+ * seed with one to four random mutations: bit flips, bytes set to random or
+ * boundary values (0, 0x7F, 0x80, 0xFF, and 16/32-bit ones), chunks copied
+ * over others, and -- changing the length -- truncation, random bytes
+ * appended, chunks duplicated or deleted.  The reader rejects almost every
+ * length change, so a third of the mutants change bytes only inside some
+ * function's code and a third only in place anywhere: those get through
+ * to the verifier and the interpreter.
  *
  * Every mutant goes the way a file goes through `bvm`:
  *
@@ -61,10 +65,17 @@
 
 #define MAX_MUTANT_BYTES (1u << 20) /* a mutant never grows past 1 MiB */
 
+/* Where a function's code lies in a seed's bytes. */
+typedef struct {
+    size_t start, len;
+} byte_range;
+
 typedef struct {
     char *name;        /* the file it came from */
     uint8_t *bytes;
     size_t len;
+    byte_range *code;  /* each function's code, found in bytes */
+    size_t ncode;
 } seed_file;
 
 typedef struct {
@@ -165,6 +176,30 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* Locate each function's code inside the seed's bytes, by reading the
+ * module back and searching for its code (no knowledge of the file layout
+ * needed).  Mutating only there keeps the file's structure intact, so those
+ * mutants get past the reader and exercise the verifier and interpreter. */
+static void find_code(seed_file *s)
+{
+    bvm_diags diags;
+    bvm_diags_init(&diags);
+    bvm_module *m = bvm_read_module(s->bytes, s->len, s->name, &diags);
+    bvm_diags_free(&diags);
+    if (!m)
+        return; /* main() reports seeds that do not read back */
+    s->code = bvm_xcalloc(m->nfuncs ? m->nfuncs : 1, sizeof *s->code);
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const bvm_function *f = &m->funcs[i];
+        if (f->code_len == 0)
+            continue;
+        const uint8_t *at = memmem(s->bytes, s->len, f->code, f->code_len);
+        if (at)
+            s->code[s->ncode++] = (byte_range){(size_t)(at - s->bytes), f->code_len};
+    }
+    bvm_module_free(m);
+}
+
 static void add_seed(seed_list *seeds, const char *path)
 {
     bvm_buf bytes = {0};
@@ -194,7 +229,9 @@ static void add_seed(seed_list *seeds, const char *path)
         seeds->cap = seeds->cap ? seeds->cap * 2 : 32;
         seeds->items = bvm_xrealloc(seeds->items, seeds->cap * sizeof *seeds->items);
     }
-    seeds->items[seeds->count++] = (seed_file){bvm_xstrdup(path), bytes.data, bytes.len};
+    seed_file *s = &seeds->items[seeds->count++];
+    *s = (seed_file){bvm_xstrdup(path), bytes.data, bytes.len, NULL, 0};
+    find_code(s);
 }
 
 static void find_seeds(seed_list *seeds, const char *path)
@@ -240,43 +277,58 @@ static const uint32_t interesting_words[] = {0,          1,          0x7F,      
                                              0xFFFF,     0x10000,    0x7FFFFFFF, 0x80000000,
                                              0xFFFFFFFE, 0xFFFFFFFF};
 
-/* Apply one random mutation to b; returns its name for the log. */
-static const char *mutate_once(bvm_buf *b, uint64_t *rng)
+/* Mutations that change bytes but never the length: the file's structure
+ * (section and table sizes) stays where it was, unless the changed bytes
+ * were themselves sizes or counts.  Positions are drawn from [lo, hi). */
+static const char *mutate_in_place(bvm_buf *b, size_t lo, size_t hi, uint64_t *rng)
 {
-    if (b->len == 0) {
-        uint8_t byte = (uint8_t)rng_next(rng);
-        bvm_buf_put(b, &byte, 1);
-        return "grow from empty";
-    }
-    switch (rng_below(rng, 9)) {
-    case 0: {
-        size_t at = rng_below(rng, b->len);
-        b->data[at] ^= (uint8_t)(1u << rng_below(rng, 8));
+    size_t span = hi - lo; /* > 0 */
+    switch (rng_below(rng, 5)) {
+    case 0:
+        b->data[lo + rng_below(rng, span)] ^= (uint8_t)(1u << rng_below(rng, 8));
         return "flip a bit";
-    }
     case 1:
-        b->data[rng_below(rng, b->len)] = (uint8_t)rng_next(rng);
+        b->data[lo + rng_below(rng, span)] = (uint8_t)rng_next(rng);
         return "random byte";
     case 2:
-        b->data[rng_below(rng, b->len)] =
+        b->data[lo + rng_below(rng, span)] =
             interesting_bytes[rng_below(rng, sizeof interesting_bytes)];
         return "boundary byte";
     case 3: {
         /* A 16- or 32-bit boundary value, little-endian, where counts,
-         * lengths, indices and offsets live. */
+         * lengths, indices, offsets and immediates live. */
         uint32_t v = interesting_words[rng_below(rng, sizeof interesting_words / sizeof interesting_words[0])];
         size_t width = rng_below(rng, 2) ? 4 : 2;
-        if (b->len < width)
-            return "boundary word (too short)";
-        size_t at = rng_below(rng, b->len - width + 1);
+        if (span < width)
+            width = 1;
+        size_t at = lo + rng_below(rng, span - width + 1);
         for (size_t i = 0; i < width; i++)
             b->data[at + i] = (uint8_t)(v >> (8 * i));
-        return width == 4 ? "boundary u32" : "boundary u16";
+        return width == 4 ? "boundary u32" : width == 2 ? "boundary u16" : "boundary byte";
     }
-    case 4:
+    default: {
+        /* Copy a chunk over another place (instructions over instructions). */
+        size_t from = lo + rng_below(rng, span), to = lo + rng_below(rng, span);
+        size_t n = 1 + rng_below(rng, 32);
+        if (n > hi - from)
+            n = hi - from;
+        if (n > hi - to)
+            n = hi - to;
+        memmove(b->data + to, b->data + from, n);
+        return "copy a chunk over another";
+    }
+    }
+}
+
+/* Mutations that change the length: the reader's checks of sizes and
+ * counts against what is left of the file. */
+static const char *mutate_length(bvm_buf *b, uint64_t *rng)
+{
+    switch (rng_below(rng, 4)) {
+    case 0:
         b->len = rng_below(rng, b->len); /* keep a prefix, maybe empty */
         return "truncate";
-    case 5: {
+    case 1: {
         size_t extra = 1 + rng_below(rng, 64);
         if (b->len + extra > MAX_MUTANT_BYTES)
             return "extend (at limit)";
@@ -284,18 +336,7 @@ static const char *mutate_once(bvm_buf *b, uint64_t *rng)
             bvm_buf_u8(b, (uint8_t)rng_next(rng));
         return "extend with random bytes";
     }
-    case 6: {
-        /* Copy a chunk of the file over another place in it. */
-        size_t from = rng_below(rng, b->len), to = rng_below(rng, b->len);
-        size_t n = 1 + rng_below(rng, 32);
-        if (n > b->len - from)
-            n = b->len - from;
-        if (n > b->len - to)
-            n = b->len - to;
-        memmove(b->data + to, b->data + from, n);
-        return "copy a chunk over another";
-    }
-    case 7: {
+    case 2: {
         /* Insert a copy of a chunk (shifts everything after it). */
         size_t from = rng_below(rng, b->len), at = rng_below(rng, b->len + 1);
         size_t n = 1 + rng_below(rng, 32);
@@ -320,6 +361,37 @@ static const char *mutate_once(bvm_buf *b, uint64_t *rng)
         b->len -= n;
         return "delete a chunk";
     }
+    }
+}
+
+/* How mutant i is damaged; the three kinds take turns. */
+typedef enum {
+    DAMAGE_CODE,      /* in-place changes inside one function's code       */
+    DAMAGE_ANYWHERE,  /* in-place changes anywhere after the magic         */
+    DAMAGE_ANY,       /* any mutation, length-changing ones included       */
+    DAMAGE__COUNT
+} damage_kind;
+
+/* Apply one mutation of the given kind to b; returns its name for the log. */
+static const char *mutate_once(bvm_buf *b, const seed_file *s, damage_kind kind, uint64_t *rng)
+{
+    if (b->len <= BVM_MAGIC_LEN) {
+        uint8_t byte = (uint8_t)rng_next(rng);
+        bvm_buf_put(b, &byte, 1);
+        return "grow a tiny file";
+    }
+    switch (kind) {
+    case DAMAGE_CODE:
+        if (s->ncode > 0) {
+            const byte_range *r = &s->code[rng_below(rng, s->ncode)];
+            if (r->start + r->len <= b->len)
+                return mutate_in_place(b, r->start, r->start + r->len, rng);
+        }
+        return mutate_in_place(b, BVM_MAGIC_LEN, b->len, rng);
+    case DAMAGE_ANYWHERE:
+        return mutate_in_place(b, BVM_MAGIC_LEN, b->len, rng);
+    default:
+        return rng_below(rng, 2) ? mutate_in_place(b, 0, b->len, rng) : mutate_length(b, rng);
     }
 }
 
@@ -570,7 +642,7 @@ int main(int argc, char **argv)
         int at = snprintf(log, sizeof log, "mutations:");
         size_t nmut = 1 + rng_below(&rng, 4);
         for (size_t k = 0; k < nmut; k++) {
-            const char *what = mutate_once(&mutant, &rng);
+            const char *what = mutate_once(&mutant, s, (damage_kind)(i % DAMAGE__COUNT), &rng);
             if (at < (int)sizeof log)
                 at += snprintf(log + at, sizeof log - (size_t)at, "%s %s", k ? "," : "", what);
         }
@@ -611,6 +683,7 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < seeds.count; s++) {
         free(seeds.items[s].name);
         free(seeds.items[s].bytes);
+        free(seeds.items[s].code);
     }
     free(seeds.items);
     fclose(devnull);

@@ -20,12 +20,13 @@
 #include "opcodes.h"
 #include "util.h"
 
-/* void main() { print("hi"); } from hello.vela */
+/* What `bvm compile -o hello.vbc hello.vela` makes of the one-line
+ * hello.vela `void main() { print("hi"); }` (print adds the newline). */
 static inline bvm_module *sample_hello_module(void)
 {
     bvm_module *m = bvm_module_new();
     m->source_file = bvm_xstrdup("hello.vela");
-    uint16_t hi = bvm_module_intern_string(m, "hi", 2);
+    uint16_t hi = bvm_module_intern_string(m, "hi\n", 3);
     fn_builder b = fn_begin(m, "main", BVM_TYPE_VOID, 0);
     fn_line(&b, 1);
     emit(&b, BVM_OP_LDC, hi);

@@ -86,9 +86,12 @@ static uint16_t add_fn(bvm_module *m, const char *name, uint16_t ret, uint16_t n
     for (int l = 0; l < nlocals; l++)
         f->local_types[l] = (uint16_t)va_arg(ap, int);
     va_end(ap);
-    f->code = code->data;
+    /* An exact-size copy, so that ASan catches any read past the end. */
     f->code_len = (uint32_t)code->len;
-    *code = (bvm_buf){0};
+    f->code = malloc(code->len + !code->len);
+    if (code->len)
+        memcpy(f->code, code->data, code->len);
+    bvm_buf_free(code);
     if (strcmp(name, "main") == 0)
         m->entry = i;
     return i;
@@ -313,6 +316,15 @@ START_TEST(table_more_params_than_locals)
     uint16_t f = add_fn(m, "f", BVM_TYPE_VOID, 2, 0, &c, 1, BVM_TYPE_INT);
     (void)f;
     reject(m, "f", -1, "2 parameters but only 1 local (parameters are the first locals)");
+}
+END_TEST
+
+START_TEST(table_max_stack_too_large)
+{
+    /* 0xFFFF is BVM_NOT_INSN, so no depth may reach it. */
+    bvm_module *m = tiny_module();
+    m->funcs[0].max_stack = 0xFFFF;
+    reject(m, "main", -1, "max_stack 65535 is too large (at most 65534)");
 }
 END_TEST
 
@@ -1187,8 +1199,8 @@ START_TEST(stack_map_limit)
     for (int i = 0; i < 1100; i++)
         emit(&c, BVM_OP_NOP);
     emit(&c, BVM_OP_RET);
-    reject(main_module(65535, &c), "main", -1,
-           "code length 1101 times max_stack 65535 needs 72154035 stack-map entries, more than the verifier's "
+    reject(main_module(65534, &c), "main", -1,
+           "code length 1101 times max_stack 65534 needs 72152934 stack-map entries, more than the verifier's "
            "limit of 67108864 for the whole module");
 }
 END_TEST
@@ -1765,7 +1777,7 @@ static Suite *verify_suite(void)
          {table_builtin_type_replaced, table_user_type_of_builtin_kind, table_unknown_type_kind,
           table_array_element_after_array, table_array_of_void, table_record_type_out_of_range, table_too_many_types,
           table_unknown_constant_kind, table_field_type_out_of_range, table_field_of_void, table_global_of_void,
-          table_return_type_out_of_range, table_more_params_than_locals, table_local_of_void,
+          table_return_type_out_of_range, table_max_stack_too_large, table_more_params_than_locals, table_local_of_void,
           table_local_type_out_of_range, entry_missing, entry_out_of_range, entry_not_main, entry_with_parameters,
           entry_returning_float, init_with_parameters, init_out_of_range, table_errors_are_all_reported}},
         {"decode and operands",

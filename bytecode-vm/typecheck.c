@@ -1,5 +1,5 @@
 /*
- * check.c -- name resolution and type checking (see check.h).
+ * typecheck.c -- name resolution and type checking (see typecheck.h).
  *
  * Types are module type indices from the start: the checker builds the
  * module's type table as it resolves types (interning each array type once,
@@ -14,7 +14,7 @@
  * proportional to the names it declared.  Both tables are hash maps, so
  * checking is linear in the size of the program.
  */
-#include "check.h"
+#include "typecheck.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -375,7 +375,7 @@ static uint16_t check_name(checker *c, bvm_expr *e)
     return TYPE_ERROR;
 }
 
-static uint16_t check_unary(checker *c, bvm_expr *e)
+static uint16_t check_unary_type(checker *c, bvm_expr *e)
 {
     uint16_t t = check_value(c, e->as.unary.operand);
     if (t == TYPE_ERROR)
@@ -399,6 +399,49 @@ static uint16_t check_unary(checker *c, bvm_expr *e)
         return TYPE_ERROR;
     }
     return TYPE_ERROR;
+}
+
+/* ---- constant folding ------------------------------------------------------
+ * Operators applied to literals are computed now, as they would be at run
+ * time (wrapping int arithmetic).  Beyond saving instructions this makes
+ * `while (1 < 2)` a loop whose condition is known, like `while (true)`, and
+ * lets codegen drop branches that can never run.  Division by zero is left
+ * for run time, where it throws. */
+
+/* Replace e by a bool literal. */
+static void make_bool_literal(bvm_expr *e, bool value)
+{
+    e->kind = BVM_EXPR_BOOL;
+    e->as.bool_value = value;
+    e->height = 1;
+}
+
+/* Replace e by an int literal. */
+static void make_int_literal(bvm_expr *e, uint64_t value)
+{
+    e->kind = BVM_EXPR_INT;
+    e->as.int_value = (int64_t)value;
+    e->height = 1;
+}
+
+/* Fold a unary operator applied to a literal. */
+static void fold_unary(bvm_expr *e)
+{
+    const bvm_expr *x = e->as.unary.operand;
+    if (x->kind == BVM_EXPR_BOOL && e->as.unary.op == BVM_UNOP_NOT)
+        make_bool_literal(e, !x->as.bool_value);
+    else if (x->kind == BVM_EXPR_INT && e->as.unary.op == BVM_UNOP_NEG)
+        make_int_literal(e, 0 - (uint64_t)x->as.int_value);
+    else if (x->kind == BVM_EXPR_INT && e->as.unary.op == BVM_UNOP_BITNOT)
+        make_int_literal(e, ~(uint64_t)x->as.int_value);
+}
+
+static uint16_t check_unary(checker *c, bvm_expr *e)
+{
+    e->type = check_unary_type(c, e);
+    if (e->type != TYPE_ERROR)
+        fold_unary(e);
+    return e->type;
 }
 
 /* Can a value of this type be converted to text by string concatenation? */
@@ -479,8 +522,7 @@ static uint16_t binary_result(checker *c, bvm_binop op, bvm_pos at, bvm_expr **l
     return TYPE_ERROR;
 }
 
-/* Fold an int operation on two int literals into a literal (wrapping, as
- * at run time).  A division by zero is left for run time to throw. */
+/* Fold an int operation on two int literals into a literal. */
 static void fold_int_literals(bvm_expr *e)
 {
     const bvm_expr *l = e->as.binary.left, *r = e->as.binary.right;
@@ -512,9 +554,47 @@ static void fold_int_literals(bvm_expr *e)
         break;
     default: return;
     }
-    e->kind = BVM_EXPR_INT;
-    e->as.int_value = (int64_t)v;
-    e->height = 1;
+    make_int_literal(e, v);
+}
+
+/* Fold a comparison of two int or two bool literals. */
+static void fold_comparison(bvm_expr *e)
+{
+    const bvm_expr *l = e->as.binary.left, *r = e->as.binary.right;
+    int64_t a, b;
+    if (l->kind == BVM_EXPR_INT && r->kind == BVM_EXPR_INT) {
+        a = l->as.int_value;
+        b = r->as.int_value;
+    } else if (l->kind == BVM_EXPR_BOOL && r->kind == BVM_EXPR_BOOL &&
+               (e->as.binary.op == BVM_BINOP_EQ || e->as.binary.op == BVM_BINOP_NE)) {
+        a = l->as.bool_value;
+        b = r->as.bool_value;
+    } else {
+        return;
+    }
+    switch (e->as.binary.op) {
+    case BVM_BINOP_EQ: make_bool_literal(e, a == b); break;
+    case BVM_BINOP_NE: make_bool_literal(e, a != b); break;
+    case BVM_BINOP_LT: make_bool_literal(e, a < b); break;
+    case BVM_BINOP_LE: make_bool_literal(e, a <= b); break;
+    case BVM_BINOP_GT: make_bool_literal(e, a > b); break;
+    case BVM_BINOP_GE: make_bool_literal(e, a >= b); break;
+    default: break;
+    }
+}
+
+/* Fold && and || whose left side is a literal: `true && b` is b, `false
+ * && b` is false (b is never evaluated), and dually for ||. */
+static void fold_logical(bvm_expr *e)
+{
+    const bvm_expr *l = e->as.binary.left;
+    if (l->kind != BVM_EXPR_BOOL)
+        return;
+    bool is_and = e->as.binary.op == BVM_BINOP_AND;
+    if (l->as.bool_value == is_and)
+        *e = *e->as.binary.right; /* the result is the right side */
+    else
+        make_bool_literal(e, l->as.bool_value);
 }
 
 static uint16_t check_binary(checker *c, bvm_expr *e)
@@ -530,10 +610,16 @@ static uint16_t check_binary(checker *c, bvm_expr *e)
                   type_name(c, rt));
             return TYPE_ERROR;
         }
+        e->type = BVM_TYPE_BOOL;
+        fold_logical(e);
         return BVM_TYPE_BOOL;
     }
     e->type = binary_result(c, op, e->pos, &e->as.binary.left, lt, &e->as.binary.right, rt);
-    fold_int_literals(e);
+    if (e->type != TYPE_ERROR) {
+        fold_int_literals(e);
+        if (e->kind == BVM_EXPR_BINARY)
+            fold_comparison(e);
+    }
     return e->type;
 }
 

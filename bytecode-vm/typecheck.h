@@ -1,5 +1,5 @@
 /*
- * check.h -- name resolution and type checking of a parsed Vela program.
+ * typecheck.h -- name resolution and type checking of a parsed Vela program.
  *
  * bvm_check walks the tree once per declaration kind:
  *   1. registers every struct, global and function name (so any of them can
@@ -28,8 +28,8 @@
  *     BVM_TYPE_NULL_LITERAL for a null literal not yet given a type;
  *   - every table fits its u16 index space (the limits are checked here).
  */
-#ifndef BVM_CHECK_H
-#define BVM_CHECK_H
+#ifndef BVM_TYPECHECK_H
+#define BVM_TYPECHECK_H
 
 #include "ast.h"
 #include "diag.h"
