@@ -1,18 +1,62 @@
 /*
  * heap.c -- allocation and mark-and-sweep collection (see heap.h).
  *
- * Every collectable object is one malloc'd block on a singly linked list.
- * Collection marks from the precise roots described in heap.h, tracing
- * through an explicit gray stack, then sweeps the list freeing what is
- * unmarked.  Sizes are recomputed from the object header on free, so the
- * header carries no size field.
+ * Small objects: size-class pages.  A page is one 64 KiB block of equal
+ * cells.  A cell is either an object (its header's kind is a bvm_obj_kind)
+ * or free (kind BVM_OBJ_FREE, with the next free cell's address stored just
+ * after the header).  Sweeping a page reads its cells in address order.
+ *
+ * Large objects: one malloc each, a bvm_large header in front, on a list.
+ *
+ * In the sanitizer build the bodies of free cells are poisoned, so a
+ * dangling reference to a collected object is reported by ASan even though
+ * the memory stays inside a page.
  */
 #include "heap.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vm_internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define PAGE_BYTES (64u * 1024)
+#define MIN_CELL 16u /* header + free-list link */
+
+struct bvm_page {
+    bvm_page *next;
+    uint32_t cell_size;
+    uint32_t pad_;
+    _Alignas(16) uint8_t cells[];
+};
+
+struct bvm_large {
+    bvm_large *next;
+    size_t size;
+    _Alignas(16) uint8_t object[];
+};
+
+#define CELLS_PER_PAGE(cell) ((PAGE_BYTES - offsetof(bvm_page, cells)) / (cell))
+
+/* The free-list link lives right after the 8-byte header of a free cell. */
+static inline bvm_obj **free_link(bvm_obj *cell) { return (bvm_obj **)((uint8_t *)cell + sizeof(bvm_obj)); }
+
+static void make_free(bvm_obj *cell, uint32_t cell_size, bvm_obj *next)
+{
+    cell->kind = BVM_OBJ_FREE;
+    cell->marked = 0;
+    *free_link(cell) = next;
+    POISON((uint8_t *)cell + MIN_CELL, cell_size - MIN_CELL);
+}
 
 void bvm_heap_init(bvm_heap *h, uint64_t limit, bool stress)
 {
@@ -22,31 +66,26 @@ void bvm_heap_init(bvm_heap *h, uint64_t limit, bool stress)
     h->next_gc = BVM_GC_MIN_THRESHOLD;
 }
 
-static void free_list(bvm_obj *o)
-{
-    while (o) {
-        bvm_obj *next = o->next;
-        free(o);
-        o = next;
-    }
-}
-
 void bvm_heap_free(bvm_heap *h)
 {
-    free_list(h->objects);
-    free_list(h->pinned);
+    for (int c = 0; c < BVM_SIZE_CLASSES; c++) {
+        bvm_page *p = h->classes[c].pages;
+        while (p) {
+            bvm_page *next = p->next;
+            UNPOISON(p, PAGE_BYTES);
+            free(p);
+            p = next;
+        }
+    }
+    for (bvm_large *l = h->large, *next; l; l = next) {
+        next = l->next;
+        free(l);
+    }
+    for (size_t i = 0; i < h->npinned; i++)
+        free(h->pinned[i]);
+    free(h->pinned);
     free(h->gray);
     memset(h, 0, sizeof *h);
-}
-
-static size_t object_size(const bvm_vm *vm, const bvm_obj *o)
-{
-    switch ((bvm_obj_kind)o->kind) {
-    case BVM_OBJ_STRING: return sizeof(bvm_string) + (size_t)BVM_AS_STRING(o)->length + 1;
-    case BVM_OBJ_ARRAY: return sizeof(bvm_array) + (size_t)BVM_AS_ARRAY(o)->length * sizeof(bvm_value);
-    case BVM_OBJ_RECORD: return sizeof(bvm_record_obj) + vm->records[o->aux].nfields * sizeof(bvm_value);
-    }
-    return 0;
 }
 
 /* ---- marking -------------------------------------------------------------- */
@@ -115,22 +154,70 @@ static void mark_roots(bvm_vm *vm)
 
 /* ---- sweeping ------------------------------------------------------------- */
 
+static void count_freed(bvm_heap *h, size_t size)
+{
+    h->live_bytes -= size;
+    h->stats.bytes_freed += size;
+    h->stats.objects_freed++;
+}
+
+/* Sweep one size class: rebuild its free list from its pages, giving back
+ * pages with no live cell (except the page being carved). */
+static void sweep_class(bvm_heap *h, bvm_size_class *sc)
+{
+    sc->free = NULL;
+    bvm_page **link = &sc->pages;
+    while (*link) {
+        bvm_page *p = *link;
+        uint32_t cell = p->cell_size;
+        uint8_t *end = p == sc->pages ? sc->bump : p->cells + CELLS_PER_PAGE(cell) * cell;
+        bvm_obj *page_free = NULL, *page_free_tail = NULL;
+        size_t live = 0;
+        for (uint8_t *q = p->cells; q < end; q += cell) {
+            bvm_obj *o = (bvm_obj *)q;
+            if (o->kind != BVM_OBJ_FREE && o->marked) {
+                o->marked = 0;
+                live++;
+                continue;
+            }
+            if (o->kind != BVM_OBJ_FREE)
+                count_freed(h, cell);
+            make_free(o, cell, page_free);
+            if (!page_free_tail)
+                page_free_tail = o;
+            page_free = o;
+        }
+        if (live == 0 && p != sc->pages) {
+            *link = p->next; /* nothing alive: give the page back */
+            UNPOISON(p, PAGE_BYTES);
+            free(p);
+            continue;
+        }
+        if (page_free) {
+            *free_link(page_free_tail) = sc->free;
+            sc->free = page_free;
+        }
+        link = &p->next;
+    }
+}
+
 static void sweep(bvm_vm *vm)
 {
     bvm_heap *h = &vm->heap;
-    bvm_obj **link = &h->objects;
+    for (int c = 0; c < BVM_SIZE_CLASSES; c++)
+        if (h->classes[c].pages)
+            sweep_class(h, &h->classes[c]);
+    bvm_large **link = &h->large;
     while (*link) {
-        bvm_obj *o = *link;
+        bvm_large *l = *link;
+        bvm_obj *o = (bvm_obj *)l->object;
         if (o->marked) {
             o->marked = 0;
-            link = &o->next;
+            link = &l->next;
         } else {
-            size_t size = object_size(vm, o);
-            *link = o->next;
-            h->live_bytes -= size;
-            h->stats.bytes_freed += size;
-            h->stats.objects_freed++;
-            free(o);
+            *link = l->next;
+            count_freed(h, l->size);
+            free(l);
         }
     }
 }
@@ -153,24 +240,59 @@ void bvm_heap_collect(bvm_vm *vm)
 
 /* ---- allocation ----------------------------------------------------------- */
 
-/* Room for `size` more live bytes, collecting when policy says so.  Returns
- * NULL when the limit is reached even after a collection. */
+/* A cell of `cell` bytes from size class sc, or NULL if the host is out
+ * of memory for a new page. */
+static bvm_obj *small_cell(bvm_size_class *sc, uint32_t cell)
+{
+    bvm_obj *o = sc->free;
+    if (o) {
+        UNPOISON(o, cell);
+        sc->free = *free_link(o);
+        return o;
+    }
+    if (sc->bump + cell > sc->bump_end) {
+        bvm_page *p = malloc(PAGE_BYTES);
+        if (!p)
+            return NULL;
+        p->next = sc->pages;
+        p->cell_size = cell;
+        sc->pages = p;
+        sc->bump = p->cells;
+        sc->bump_end = p->cells + CELLS_PER_PAGE(cell) * cell;
+    }
+    o = (bvm_obj *)sc->bump;
+    sc->bump += cell;
+    return o;
+}
+
+/* Memory for an object of `size` bytes, collecting when policy says so.
+ * Returns NULL when the limit is reached even after a collection. */
 static bvm_obj *allocate(bvm_vm *vm, size_t size, bvm_obj_kind kind)
 {
     bvm_heap *h = &vm->heap;
-    if (h->stress || h->live_bytes + size > h->next_gc || h->live_bytes + size > h->limit)
+    size_t charged = size <= BVM_SMALL_MAX ? (size < MIN_CELL ? MIN_CELL : (size + 7) & ~(size_t)7) : size;
+    if (h->stress || h->live_bytes + charged > h->next_gc || h->live_bytes + charged > h->limit)
         bvm_heap_collect(vm);
-    if (h->live_bytes + size > h->limit || size > h->limit)
+    if (charged > h->limit || h->live_bytes + charged > h->limit)
         return NULL;
-    bvm_obj *o = malloc(size);
+    bvm_obj *o;
+    if (size <= BVM_SMALL_MAX) {
+        o = small_cell(&h->classes[charged / 8], (uint32_t)charged);
+    } else {
+        bvm_large *l = malloc(sizeof(bvm_large) + size);
+        if (l) {
+            l->size = size;
+            l->next = h->large;
+            h->large = l;
+        }
+        o = l ? (bvm_obj *)l->object : NULL;
+    }
     if (!o)
         return NULL; /* the host is out of memory: also an out-of-memory exception */
     memset(o, 0, sizeof *o);
     o->kind = (uint8_t)kind;
-    o->next = h->objects;
-    h->objects = o;
-    h->live_bytes += size;
-    h->stats.bytes_allocated += size;
+    h->live_bytes += charged;
+    h->stats.bytes_allocated += charged;
     h->stats.objects_allocated++;
     if (h->live_bytes > h->stats.peak_live_bytes)
         h->stats.peak_live_bytes = h->live_bytes;
@@ -197,11 +319,11 @@ bvm_string *bvm_heap_pinned_string(bvm_heap *h, const char *bytes, size_t len)
     memset(&s->obj, 0, sizeof s->obj);
     s->obj.kind = BVM_OBJ_STRING;
     s->obj.pinned = 1;
-    s->obj.next = h->pinned;
-    h->pinned = &s->obj;
     s->length = (int64_t)len;
     memcpy(s->chars, bytes, len);
     s->chars[len] = '\0';
+    h->pinned = bvm_xrealloc(h->pinned, (h->npinned + 1) * sizeof *h->pinned);
+    h->pinned[h->npinned++] = &s->obj;
     return s;
 }
 

@@ -2,16 +2,26 @@
  * heap.h -- the managed heap: allocation of strings, arrays and records,
  * and a precise, stop-the-world mark-and-sweep garbage collector.
  *
+ * Allocation.  Small objects (up to BVM_SMALL_MAX bytes) live in 64 KiB
+ * pages, each page holding cells of one size class (multiples of 8 bytes).
+ * Allocating pops a cell off its class's free list, or carves the next cell
+ * of the class's newest page; nothing calls malloc per object.  Larger
+ * objects are malloc'd one by one and kept on a list.  Memory accounting
+ * (live bytes, the --heap limit, the statistics) counts cell sizes, that is
+ * the memory objects really occupy.
+ *
  * Precise roots (nothing is scanned conservatively):
  *   - globals whose declared type is a reference;
  *   - in every frame, locals whose declared type is a reference, and operand
  *     stack slots that the verifier's stack map (bvm_verified) says hold a
  *     reference at that frame's pc;
- *   - the interned constant-pool strings are pinned: allocated outside the
- *     collected list and freed with the VM.
+ *   - the constant-pool strings are pinned: allocated outside the pages and
+ *     freed with the VM.
  *
  * Marking uses an explicit gray stack, so a million-element linked list
- * does not recurse a million C frames deep.
+ * does not recurse a million C frames deep.  Sweeping walks the pages in
+ * address order (cache-friendly), turns dead cells into free cells, and
+ * gives wholly empty pages back to the system.
  *
  * Policy: a collection runs when an allocation would take live bytes past
  * `next_gc` (then next_gc = 2 x live, at least BVM_GC_MIN_THRESHOLD), before
@@ -32,10 +42,23 @@
 #include "vm.h"
 
 #define BVM_GC_MIN_THRESHOLD (1u << 20)
+#define BVM_SMALL_MAX 256                            /* bytes; larger objects are "large" */
+#define BVM_SIZE_CLASSES (BVM_SMALL_MAX / 8 + 1)     /* class c holds cells of 8*c bytes  */
+
+typedef struct bvm_page bvm_page;
+typedef struct bvm_large bvm_large;
 
 typedef struct {
-    bvm_obj *objects;        /* every collectable object                       */
-    bvm_obj *pinned;         /* constants; never collected                     */
+    bvm_page *pages;         /* pages of this class, newest first              */
+    bvm_obj *free;           /* free cells (linked through the cell body)      */
+    uint8_t *bump, *bump_end; /* never-used cells of the newest page           */
+} bvm_size_class;
+
+typedef struct {
+    bvm_size_class classes[BVM_SIZE_CLASSES];
+    bvm_large *large;        /* large objects                                  */
+    bvm_obj **pinned;        /* constants; never collected                     */
+    size_t npinned;
     uint64_t live_bytes;     /* bytes of collectable objects now               */
     uint64_t next_gc;        /* collect when live_bytes would pass this        */
     uint64_t limit;          /* hard cap on live_bytes                         */

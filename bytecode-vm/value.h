@@ -9,10 +9,10 @@
  *   bool    i    (0 or 1)
  *   string, array, record   ref (pointer to a bvm_obj, or NULL for null)
  *
- * Managed objects all begin with a bvm_obj header.  The collector (heap.c)
- * finds them through the `next` list; which of their slots are references
- * follows from the header alone (string: none; array: elem_is_ref;
- * record: the record layout's reference map).
+ * Managed objects all begin with an 8-byte bvm_obj header.  The collector
+ * (heap.c) finds them by walking its pages and its large-object list; which
+ * of their slots are references follows from the header alone (string:
+ * none; array: elem_is_ref; record: the record layout's reference map).
  */
 #ifndef BVM_VALUE_H
 #define BVM_VALUE_H
@@ -29,10 +29,14 @@ typedef union {
 
 _Static_assert(sizeof(bvm_value) == 8, "a value is one 64-bit slot");
 
-typedef enum { BVM_OBJ_STRING, BVM_OBJ_ARRAY, BVM_OBJ_RECORD } bvm_obj_kind;
+typedef enum {
+    BVM_OBJ_STRING,
+    BVM_OBJ_ARRAY,
+    BVM_OBJ_RECORD,
+    BVM_OBJ_FREE = 0xFF,    /* a free cell of the allocator, not an object    */
+} bvm_obj_kind;
 
 struct bvm_obj {
-    bvm_obj *next;          /* all objects of one heap, for the sweep         */
     uint8_t kind;           /* bvm_obj_kind                                   */
     uint8_t marked;         /* reached in the current collection              */
     uint8_t pinned;         /* never freed (constant-pool strings)            */
