@@ -36,7 +36,8 @@
  * of the line is skipped; assembly goes on to find errors on later lines
  * and returns NULL if there was any.  Pass 1 reports only lexical errors;
  * a directive's other errors come from the pass that handles it, so none
- * is reported twice.
+ * is reported twice, and at the end they are sorted into text order.  The
+ * statement handlers return false after an error, true otherwise.
  */
 #include "asm.h"
 
@@ -352,33 +353,37 @@ static void push_token(assembler *A, token t)
     A->toks[A->ntoks++] = t;
 }
 
-/* Scan a quoted string starting at s[i] == '"'; returns the index after
- * the closing quote, or 0 after reporting an error. */
-static size_t scan_string(assembler *A, size_t i)
+/* Scan the quoted string that starts at line[*pos] == '"', checking its
+ * escapes; on success *pos is just past the closing quote. */
+static bool scan_string(assembler *A, size_t *pos)
 {
     const char *s = A->line;
-    size_t n = A->line_len;
-    for (i++; i < n && s[i] != '"'; i++) {
+    size_t n = A->line_len, i;
+    for (i = *pos + 1; i < n && s[i] != '"'; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\\') {
             if (i + 1 >= n)
                 break;
             if (s[i + 1] == 'x') {
                 if (i + 3 >= n || !is_hex_digit((unsigned char)s[i + 2]) || !is_hex_digit((unsigned char)s[i + 3]))
-                    return error(A, (int)i + 1, "\\x must be followed by two hex digits"), 0;
+                    return error(A, (int)i + 1, "\\x must be followed by two hex digits");
                 i += 3;
             } else if (asm_unescape_letter(s[i + 1]) < 0) {
-                return error(A, (int)i + 1, "unknown escape '\\%c' (use \\n \\t \\r \\0 \\\\ \\\" or \\xHH)", s[i + 1]), 0;
+                unsigned char l = (unsigned char)s[i + 1];
+                char shown[8];
+                snprintf(shown, sizeof shown, l >= 0x20 && l < 0x7f ? "%c" : "\\x%02x", l);
+                return error(A, (int)i + 1, "unknown escape '\\%s' (use \\n \\t \\r \\0 \\\\ \\\" or \\xHH)", shown);
             } else {
                 i++;
             }
         } else if (c < 0x20 && c != '\t') {
-            return error(A, (int)i + 1, "control character 0x%02x in a string; write it as an escape (\\xHH)", c), 0;
+            return error(A, (int)i + 1, "control character 0x%02x in a string; write it as an escape (\\xHH)", c);
         }
     }
     if (i >= n)
-        return error(A, (int)n + 1, "unterminated string: the closing '\"' is missing"), 0;
-    return i + 1;
+        return error(A, (int)n + 1, "unterminated string: the closing '\"' is missing");
+    *pos = i + 1;
+    return true;
 }
 
 /* Split the current line into tokens (ending with a TK_END).  Lexical
@@ -399,7 +404,7 @@ static bool tokenize(assembler *A)
         bool statement_start = A->ntoks == 0 || (A->ntoks == 2 && A->toks[1].kind == TK_PUNCT && A->toks[1].text[0] == ':');
         if (c == '"') {
             t.kind = TK_STRING;
-            if (!(i = scan_string(A, i)))
+            if (!scan_string(A, &i))
                 return false;
         } else if (c == '#') {
             t.kind = TK_INDEX;
@@ -736,61 +741,65 @@ static bool parse_type(assembler *A, uint16_t *out)
 
 /* ===== pass 1: declare names ============================================== */
 
-static void declare_record(assembler *A)
+static bool declare_record(assembler *A)
 {
     size_t len;
     char *name = parse_name(A, "record name", &len);
     if (!name)
-        return;
+        return false;
     A->records_seen++;
     if (A->m->nrecords < BVM_MAX_TABLE) {
         A->block_index = bvm_module_add_record(A->m, name);
         asm_map_add(&A->records, 0, name, len, (uint32_t)A->block_index);
     }
     free(name);
+    return true;
 }
 
-static void declare_field(assembler *A)
+static bool declare_field(assembler *A)
 {
     type_syntax ts;
     size_t len;
     char *name = NULL;
     if (A->block_index < 0 || !parse_type_syntax(A, &ts) || !(name = parse_name(A, "field name", &len)))
-        return;
+        return false;
     bvm_record *r = &A->m->records[A->block_index];
     if (r->nfields < BVM_MAX_TABLE) {
         asm_map_add(&A->fields, (uint32_t)A->block_index, name, len, r->nfields);
         bvm_module_add_field(A->m, (uint16_t)A->block_index, name, BVM_TYPE_VOID); /* typed in pass 3 */
     }
     free(name);
+    return true;
 }
 
-static void declare_global(assembler *A)
+static bool declare_global(assembler *A)
 {
     type_syntax ts;
     size_t len;
     char *name = NULL;
     if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "global name", &len)))
-        return;
+        return false;
     if (A->m->nglobals < BVM_MAX_TABLE) {
         uint16_t g = bvm_module_add_global(A->m, name, BVM_TYPE_VOID); /* typed in pass 3 */
         asm_map_add(&A->globals, 0, name, len, g);
     }
     free(name);
+    return true;
 }
 
-static void declare_function(assembler *A)
+static bool declare_function(assembler *A)
 {
     type_syntax ts;
     size_t len;
     char *name = NULL;
     if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "function name", &len)))
-        return;
+        return false;
     if (A->m->nfuncs < BVM_MAX_TABLE) {
         A->block_index = bvm_module_add_function(A->m, name);
         asm_map_add(&A->funcs, 0, name, len, (uint32_t)A->block_index);
     }
     free(name);
+    return true;
 }
 
 /* ===== pass 2: types and constants ======================================== */
@@ -798,7 +807,7 @@ static void declare_function(assembler *A)
 /* .type T[]           an array of T (T declared before)
  * .type Name          the record type of record Name
  * .type record #N     the record type of record N, raw */
-static void define_type(assembler *A)
+static bool define_type(assembler *A)
 {
     const token *first = peek(A);
     uint16_t t, arg;
@@ -807,37 +816,33 @@ static void define_type(assembler *A)
         (after->kind == TK_INDEX || after->kind == TK_IDENT || after->kind == TK_STRING)) {
         A->cur++;
         if (!parse_ref(A, &A->records, 0, "record", &arg) || !add_type(A, BVM_TK_RECORD, arg, first->col, &t))
-            return;
+            return false;
     } else {
         type_syntax ts;
         if (!parse_type_syntax(A, &ts))
-            return;
+            return false;
         if (ts.dims > 0) {
             if (!resolve_type(A, &ts, ts.dims - 1, false, &arg) || !add_type(A, BVM_TK_ARRAY, arg, first->col, &t))
-                return;
+                return false;
         } else {
             size_t len;
             bool builtin = ts.base->kind == TK_IDENT && asm_is_reserved(ts.base->text, ts.base->len);
-            if (ts.base->kind == TK_INDEX || builtin) {
-                error(A, first->col, "'.type' declares an array type (such as int[]) or a record type (a record name); "
-                                     "the built-in types need no declaration");
-                return;
-            }
+            if (ts.base->kind == TK_INDEX || builtin)
+                return error(A, first->col, "'.type' declares an array type (such as int[]) or a record type (a "
+                                            "record name); the built-in types need no declaration");
             char *name = name_of(A, ts.base, "record name", &len);
             if (!name)
-                return;
+                return false;
             uint32_t record;
             bool found = asm_map_get(&A->records, 0, name, len, &record);
             free(name);
-            if (!found) {
-                error(A, first->col, "unknown record '%.*s'", (int)ts.base->len, ts.base->text);
-                return;
-            }
+            if (!found)
+                return error(A, first->col, "unknown record '%.*s'", (int)ts.base->len, ts.base->text);
             if (!add_type(A, BVM_TK_RECORD, (uint16_t)record, first->col, &t))
-                return;
+                return false;
         }
     }
-    expect_end(A, "the type declaration");
+    return expect_end(A, "the type declaration");
 }
 
 static bool add_const(assembler *A, bvm_const c, int col, uint16_t *out)
@@ -870,7 +875,7 @@ static bool float_literal(assembler *A, double *out)
 }
 
 /* .const int N | .const float X | .const float bits 0xHHHH | .const string "..." */
-static void define_const(assembler *A)
+static bool define_const(assembler *A)
 {
     const token *kind = take(A);
     bvm_const c = {0};
@@ -878,128 +883,129 @@ static void define_const(assembler *A)
     int64_t i;
     if (is_word(kind, "int")) {
         if (!parse_int(A, INT64_MIN, INT64_MAX, "int constant", &i))
-            return;
+            return false;
         c = (bvm_const){.kind = BVM_CONST_INT, .as.i = i};
     } else if (is_word(kind, "float") && is_word(peek(A), "bits")) {
         const token *t = &A->toks[++A->cur];
         uint64_t bits;
         if (t->kind != TK_NUMBER || !scan_u64(t->text, t->len, &bits))
-            return (void)expected(A, t, "the float's IEEE 754 bits as a 64-bit number (such as 0x7ff8000000000001)");
+            return expected(A, t, "the float's IEEE 754 bits as a 64-bit number (such as 0x7ff8000000000001)");
         A->cur++;
         c.kind = BVM_CONST_FLOAT;
         memcpy(&c.as.f, &bits, sizeof bits);
     } else if (is_word(kind, "float")) {
         c.kind = BVM_CONST_FLOAT;
         if (!float_literal(A, &c.as.f))
-            return;
+            return false;
     } else if (is_word(kind, "string")) {
         const token *t = take(A);
         if (t->kind != TK_STRING)
-            return (void)expected(A, t, "a quoted string");
+            return expected(A, t, "a quoted string");
         size_t len;
         c.kind = BVM_CONST_STRING;
         c.as.s.chars = decode_string(t, &len);
         c.as.s.len = (uint32_t)len;
     } else {
-        return (void)expected(A, kind, "a constant kind: int, float or string");
+        return expected(A, kind, "a constant kind: int, float or string");
     }
     if (add_const(A, c, kind->col, &k))
         expect_end(A, "the constant");
+    return true;
 }
 
 /* ===== pass 3: module directives, fields, globals ========================= */
 
-static void define_source(assembler *A)
+static bool define_source(assembler *A)
 {
     const token *t = take(A);
     if (t->kind != TK_STRING)
-        return (void)expected(A, t, "the source file name as a quoted string");
+        return expected(A, t, "the source file name as a quoted string");
     if (A->source_line)
-        return (void)error(A, t->col, "duplicate .source (the first is on line %d)", A->source_line);
+        return error(A, t->col, "duplicate .source (the first is on line %d)", A->source_line);
     A->source_line = A->line_no;
     size_t len;
     char *s = decode_string(t, &len);
     if (memchr(s, '\0', len)) {
         free(s);
-        return (void)error(A, t->col, "a file name cannot contain a NUL byte");
+        return error(A, t->col, "a file name cannot contain a NUL byte");
     }
     free(A->m->source_file);
     A->m->source_file = len ? s : NULL; /* "" means none, as in files */
     if (!len)
         free(s);
-    expect_end(A, ".source");
+    return expect_end(A, ".source");
 }
 
 /* .entry NAME|#N|none and .init NAME|#N|none */
-static void define_entry_or_init(assembler *A, const char *directive, int *seen_line, uint16_t *field)
+static bool define_entry_or_init(assembler *A, const char *directive, int *seen_line, uint16_t *field)
 {
     const token *t = peek(A);
     if (*seen_line)
-        return (void)error(A, t->col, "duplicate %s (the first is on line %d)", directive, *seen_line);
+        return error(A, t->col, "duplicate %s (the first is on line %d)", directive, *seen_line);
     *seen_line = A->line_no;
     uint16_t f;
     if (t->kind == TK_IDENT && t->len == 4 && memcmp(t->text, "none", 4) == 0) {
         A->cur++;
         f = BVM_NO_FUNC;
     } else if (!parse_ref(A, &A->funcs, 0, "function", &f)) {
-        return;
+        return false;
     }
     *field = f;
-    expect_end(A, directive);
+    return expect_end(A, directive);
 }
 
-static void define_entry(assembler *A) { define_entry_or_init(A, ".entry", &A->entry_line, &A->m->entry); }
-static void define_init(assembler *A) { define_entry_or_init(A, ".init", &A->init_line, &A->m->init); }
+static bool define_entry(assembler *A) { return define_entry_or_init(A, ".entry", &A->entry_line, &A->m->entry); }
+static bool define_init(assembler *A) { return define_entry_or_init(A, ".init", &A->init_line, &A->m->init); }
 
-static void define_record(assembler *A)
+static bool define_record(assembler *A)
 {
     size_t len;
     char *name = parse_name(A, "record name", &len);
     if (!name)
-        return;
+        return false;
     free(name);
     uint32_t r = A->records_seen++;
     if (r >= A->m->nrecords)
-        return (void)error(A, A->stmt->col, "too many records (at most %u)", BVM_MAX_TABLE);
+        return error(A, A->stmt->col, "too many records (at most %u)", BVM_MAX_TABLE);
     A->block_index = (int32_t)r;
-    expect_end(A, "the record header");
+    return expect_end(A, "the record header");
 }
 
-static void define_field(assembler *A)
+static bool define_field(assembler *A)
 {
     type_syntax ts;
     size_t len;
     char *name = NULL;
     if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "field name", &len)))
-        return;
+        return false;
     free(name);
     uint32_t k = A->fields_seen++;
     if (A->block_index < 0)
-        return; /* the record's header was in error */
+        return false; /* the record's header was in error */
     bvm_record *r = &A->m->records[A->block_index];
     if (k >= r->nfields)
-        return (void)error(A, A->stmt->col, "too many fields in record '%s' (at most %u)", r->name, BVM_MAX_TABLE);
+        return error(A, A->stmt->col, "too many fields in record '%s' (at most %u)", r->name, BVM_MAX_TABLE);
     uint16_t type;
     if (resolve_type(A, &ts, ts.dims, true, &type))
         r->fields[k].type = type;
-    expect_end(A, "the field");
+    return expect_end(A, "the field");
 }
 
-static void define_global(assembler *A)
+static bool define_global(assembler *A)
 {
     type_syntax ts;
     size_t len;
     char *name = NULL;
     if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "global name", &len)))
-        return;
+        return false;
     free(name);
     uint32_t g = A->globals_seen++;
     if (g >= A->m->nglobals)
-        return (void)error(A, A->stmt->col, "too many globals (at most %u)", BVM_MAX_TABLE);
+        return error(A, A->stmt->col, "too many globals (at most %u)", BVM_MAX_TABLE);
     uint16_t type;
     if (resolve_type(A, &ts, ts.dims, true, &type))
         A->m->globals[g].type = type;
-    expect_end(A, "the global");
+    return expect_end(A, "the global");
 }
 
 /* ===== pass 3: functions ================================================== */
@@ -1043,38 +1049,38 @@ static bool add_slot(assembler *A, uint16_t type, const token *name_tok)
 }
 
 /* .func RET NAME(TYPE [NAME], ...) */
-static void begin_function(assembler *A)
+static bool begin_function(assembler *A)
 {
     type_syntax ret;
     size_t len;
     char *name = NULL;
     if (!parse_type_syntax(A, &ret) || !(name = parse_name(A, "function name", &len)))
-        return;
+        return false;
     free(name);
     uint32_t index = A->funcs_seen++;
     if (index >= A->m->nfuncs)
-        return (void)error(A, A->stmt->col, "too many functions (at most %u)", BVM_MAX_TABLE);
+        return error(A, A->stmt->col, "too many functions (at most %u)", BVM_MAX_TABLE);
     A->block_index = (int32_t)index;
     A->fn = (fn_state){.index = index, .line = A->line_no};
     bvm_function *f = &A->m->funcs[index];
     if (!resolve_type(A, &ret, ret.dims, true, &f->ret_type) || !expect(A, '(', "after the function name"))
-        return;
+        return false;
     if (!accept(A, ')')) {
         do {
             uint16_t type;
             if (!parse_type(A, &type))
-                return;
+                return false;
             const token *param_name = NULL;
             if (!is_punct(peek(A), ',') && !is_punct(peek(A), ')'))
                 param_name = take(A);
             if (!add_slot(A, type, param_name))
-                return;
+                return false;
             A->fn.nparams++;
         } while (accept(A, ','));
         if (!expect(A, ')', "after the parameters"))
-            return;
+            return false;
     }
-    expect_end(A, "the function header");
+    return expect_end(A, "the function header");
 }
 
 static bool add_fixup(assembler *A, fix_kind kind, uint32_t index, uint32_t insn_pc, const token *label)
@@ -1103,58 +1109,62 @@ static bool parse_pc(assembler *A, fix_kind kind, uint32_t index, uint32_t *out)
     return true;
 }
 
-static void define_local(assembler *A)
+static bool define_local(assembler *A)
 {
     const token *dir = A->stmt;
     if (A->fn.code_started)
-        return (void)error(A, dir->col, "'.local' must come before the function's first instruction");
+        return error(A, dir->col, "'.local' must come before the function's first instruction");
     uint16_t type;
     if (!parse_type(A, &type))
-        return;
+        return false;
     const token *name = peek(A)->kind == TK_END ? NULL : take(A);
-    if (add_slot(A, type, name))
-        expect_end(A, "the local");
+    return add_slot(A, type, name) && expect_end(A, "the local");
 }
 
-static void define_max_stack(assembler *A)
+static bool define_max_stack(assembler *A)
 {
     const token *dir = A->stmt;
     if (A->fn.has_max_stack)
-        return (void)error(A, dir->col, "duplicate .max_stack");
+        return error(A, dir->col, "duplicate .max_stack");
     int64_t v;
     if (!parse_int(A, 0, 0xFFFF, "max_stack", &v))
-        return;
+        return false;
     A->fn.has_max_stack = true;
     A->fn.max_stack = (uint16_t)v;
-    expect_end(A, ".max_stack");
+    return expect_end(A, ".max_stack");
 }
 
 /* .line N        line N from the current pc on
  * .line N PC     a line table entry with an explicit pc */
-static void define_line(assembler *A)
+static bool define_line(assembler *A)
 {
     fn_state *fn = &A->fn;
     int64_t line;
     if (!parse_int(A, 0, UINT32_MAX, "line number", &line))
-        return;
+        return false;
     bvm_line entry = {.pc = (uint32_t)fn->code.len, .line = (uint32_t)line};
-    if (peek(A)->kind != TK_END && !parse_pc(A, FIX_LINE, fn->nlines, &entry.pc))
-        return;
+    uint32_t fixups = fn->nfixups;
+    if (peek(A)->kind != TK_END && !parse_pc(A, FIX_LINE, fn->nlines, &entry.pc)) {
+        fn->nfixups = fixups;
+        return false;
+    }
     PUSH(fn->lines, fn->nlines, fn->lines_cap, entry);
-    expect_end(A, ".line");
+    return expect_end(A, ".line");
 }
 
 /* .handler START END TARGET */
-static void define_handler(assembler *A)
+static bool define_handler(assembler *A)
 {
     fn_state *fn = &A->fn;
     bvm_handler h;
-    uint32_t i = fn->nhandlers;
-    if (parse_pc(A, FIX_HANDLER_START, i, &h.start) && parse_pc(A, FIX_HANDLER_END, i, &h.end) &&
-        parse_pc(A, FIX_HANDLER_TARGET, i, &h.handler)) {
-        PUSH(fn->handlers, fn->nhandlers, fn->handlers_cap, h);
-        expect_end(A, ".handler");
+    uint32_t i = fn->nhandlers, fixups = fn->nfixups;
+    if (!parse_pc(A, FIX_HANDLER_START, i, &h.start) || !parse_pc(A, FIX_HANDLER_END, i, &h.end) ||
+        !parse_pc(A, FIX_HANDLER_TARGET, i, &h.handler)) {
+        fn->nfixups = fixups; /* no entry i: forget the labels it used */
+        return false;
     }
+    PUSH(fn->handlers, fn->nhandlers, fn->handlers_cap, h);
+    return expect_end(A, ".handler");
 }
 
 /* A local operand: a slot name or #N. */
@@ -1172,16 +1182,16 @@ static bool parse_slot(assembler *A, uint16_t *out)
 
 /* .var NAME [SLOT] START END -- a debug name for SLOT over pcs [START, END);
  * without SLOT, the slot whose assembly name is NAME. */
-static void define_var(assembler *A)
+static bool define_var(assembler *A)
 {
     fn_state *fn = &A->fn;
     const token *name_tok = peek(A);
     size_t len;
     char *name = parse_name(A, "variable name", &len);
     if (!name)
-        return;
+        return false;
     bvm_local_name v = {.name = name};
-    uint32_t operands_left = 0;
+    uint32_t fixups = fn->nfixups, operands_left = 0;
     for (uint32_t i = A->cur; A->toks[i].kind != TK_END; i++)
         operands_left += !is_punct(&A->toks[i], ',');
     bool ok;
@@ -1198,37 +1208,41 @@ static void define_var(assembler *A)
     }
     ok = ok && parse_pc(A, FIX_VAR_START, fn->nnames, &v.start) && parse_pc(A, FIX_VAR_END, fn->nnames, &v.end);
     if (!ok) {
+        fn->nfixups = fixups;
         free(name);
-        return;
+        return false;
     }
     PUSH(fn->names, fn->nnames, fn->names_cap, v);
-    expect_end(A, ".var");
+    return expect_end(A, ".var");
 }
 
 /* .byte B, B, ... -- raw code bytes, for code no instruction spells. */
-static void define_byte(assembler *A)
+static bool define_byte(assembler *A)
 {
     bvm_buf bytes = {0};
     do {
         int64_t v;
         if (!parse_int(A, 0, 255, "byte", &v)) {
             bvm_buf_free(&bytes);
-            return;
+            return false;
         }
         bvm_buf_u8(&bytes, (uint8_t)v);
     } while (accept(A, ',') || peek(A)->kind == TK_NUMBER);
-    if (expect_end(A, ".byte")) {
+    bool ok = expect_end(A, ".byte");
+    if (ok) {
         bvm_buf_put(&A->fn.code, bytes.data, bytes.len);
         A->fn.code_started = true;
     }
     bvm_buf_free(&bytes);
+    return ok;
 }
 
-static void define_label(assembler *A, const token *t)
+static bool define_label(assembler *A, const token *t)
 {
     fn_state *fn = &A->fn;
     if (!asm_map_add(&fn->labels, 0, t->text, t->len, (uint32_t)fn->code.len))
-        error(A, t->col, "duplicate label '%.*s'", (int)t->len, t->text);
+        return error(A, t->col, "duplicate label '%.*s'", (int)t->len, t->text);
+    return true;
 }
 
 /* ---- instructions --------------------------------------------------------- */
@@ -1324,7 +1338,7 @@ static bool parse_field(assembler *A, uint16_t *record, uint16_t *field)
     return true;
 }
 
-static void assemble_instruction(assembler *A)
+static bool assemble_instruction(assembler *A)
 {
     fn_state *fn = &A->fn;
     const token *mn = take(A);
@@ -1335,10 +1349,8 @@ static void assemble_instruction(assembler *A)
     if (op < 0) {
         char b[64];
         if (mn->kind == TK_IDENT)
-            error(A, mn->col, "unknown instruction %s", describe(mn, b, sizeof b));
-        else
-            expected(A, mn, "an instruction or a directive");
-        return;
+            return error(A, mn->col, "unknown instruction %s", describe(mn, b, sizeof b));
+        return expected(A, mn, "an instruction or a directive");
     }
     const bvm_op_info *info = bvm_op((unsigned)op);
     uint8_t enc[8] = {(uint8_t)op};
@@ -1407,17 +1419,17 @@ static void assemble_instruction(assembler *A)
             break;
         }
     if (!ok)
-        return;
+        return false;
     if (peek(A)->kind != TK_END) {
         char b2[64];
-        error(A, peek(A)->col, "unexpected %s: '%s' takes %s", describe(peek(A), b2, sizeof b2), info->mnemonic,
-              operand_help[info->format]);
-        return;
+        return error(A, peek(A)->col, "unexpected %s: '%s' takes %s", describe(peek(A), b2, sizeof b2),
+                     info->mnemonic, operand_help[info->format]);
     }
     if (label)
         add_fixup(A, FIX_JUMP, pc + 1, pc, label);
     bvm_buf_put(&fn->code, enc, info->length);
     fn->code_started = true;
+    return true;
 }
 
 /* The function's `.end`: patch label uses, move everything into the module. */
@@ -1480,7 +1492,7 @@ static void close_block(assembler *A)
 
 /* .record / .func / .end: the block structure, followed alike in every
  * pass so that the passes agree on what belongs to which block. */
-static void block_directive(assembler *A, const token *dir)
+static bool block_directive(assembler *A, const token *dir)
 {
     bool is_end = dir->len == 4 && memcmp(dir->text, ".end", 4) == 0;
     A->report = A->pass == 3; /* structure errors are pass 3's to report */
@@ -1492,8 +1504,7 @@ static void block_directive(assembler *A, const token *dir)
         if (A->block == BLOCK_NONE)
             error(A, dir->col, "'.end' without a '.record' or '.func' to end");
         close_block(A);
-        expect_end(A, ".end");
-        return;
+        return expect_end(A, ".end");
     }
     close_block(A);
     A->block = dir->text[1] == 'r' ? BLOCK_RECORD : BLOCK_FUNC;
@@ -1502,11 +1513,13 @@ static void block_directive(assembler *A, const token *dir)
     bool record = A->block == BLOCK_RECORD;
     if (A->pass == 1) {
         A->report = false;
-        record ? declare_record(A) : declare_function(A);
-    } else if (A->pass == 3) {
-        A->report = true;
-        record ? define_record(A) : begin_function(A);
+        return record ? declare_record(A) : declare_function(A);
     }
+    if (A->pass == 3) {
+        A->report = true;
+        return record ? define_record(A) : begin_function(A);
+    }
+    return true;
 }
 
 typedef enum { AT_TOP, AT_RECORD, AT_FUNC } placement;
@@ -1515,8 +1528,8 @@ static const struct {
     const char *name;
     placement where;
     int pass;                          /* the pass that handles it...        */
-    void (*handle)(assembler *A);
-    void (*declare)(assembler *A);     /* ...and what pass 1 does, if any    */
+    bool (*handle)(assembler *A);
+    bool (*declare)(assembler *A);     /* ...and what pass 1 does, if any    */
 } directives[] = {
     {".source", AT_TOP, 3, define_source, NULL},
     {".entry", AT_TOP, 3, define_entry, NULL},
@@ -1543,7 +1556,7 @@ static bool placed_right(assembler *A, placement where, const token *t, const ch
     return error(A, t->col, "%s must be inside a '%s' block", what, where == AT_RECORD ? ".record" : ".func");
 }
 
-static void assemble_directive(assembler *A, const token *dir)
+static bool assemble_directive(assembler *A, const token *dir)
 {
     static const char *const block_directives[] = {".record", ".func", ".end"};
     for (size_t i = 0; i < 3; i++)
@@ -1552,23 +1565,23 @@ static void assemble_directive(assembler *A, const token *dir)
     for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++) {
         if (strlen(directives[i].name) != dir->len || memcmp(directives[i].name, dir->text, dir->len) != 0)
             continue;
-        void (*handler)(assembler *) = A->pass == directives[i].pass ? directives[i].handle
+        bool (*handler)(assembler *) = A->pass == directives[i].pass ? directives[i].handle
                                        : A->pass == 1               ? directives[i].declare
                                                                     : NULL;
         if (!handler)
-            return;
+            return true; /* another pass's business */
         A->report = A->pass != 1;
         char what[40];
         snprintf(what, sizeof what, "'%s'", directives[i].name);
         if (!placed_right(A, directives[i].where, dir, what))
-            return;
+            return false;
         /* Inside a function or record whose header was in error, keep quiet. */
         if (directives[i].where != AT_TOP && A->block_index < 0)
-            return;
+            return true;
         return handler(A);
     }
     A->report = A->pass == 3;
-    error(A, dir->col, "unknown directive '%.*s'", (int)dir->len, dir->text);
+    return error(A, dir->col, "unknown directive '%.*s'", (int)dir->len, dir->text);
 }
 
 static void assemble_line(assembler *A)
@@ -1592,7 +1605,8 @@ static void assemble_line(assembler *A)
     }
     if (t->kind == TK_DIRECTIVE) {
         A->stmt = take(A);
-        return assemble_directive(A, t);
+        assemble_directive(A, t);
+        return;
     }
     if (t->kind == TK_END || A->pass != 3)
         return;
@@ -1654,7 +1668,7 @@ bvm_module *bvm_assemble(const char *text, size_t len, const char *file, bvm_dia
     }
     for (int pass = 1; pass <= 3; pass++)
         run_pass(&A, pass);
-    /* Without .entry / .init, the functions named as the compiler names them. */
+    /* Without .entry / .init: the functions named as the compiler names them. */
     uint32_t f;
     if (!A.entry_line && asm_map_get(&A.funcs, 0, "main", 4, &f))
         A.m->entry = (uint16_t)f;

@@ -303,8 +303,8 @@ static uint32_t get_count(reader *r, bool wide, uint32_t limit, size_t min_size,
     }
     if (min_size && n > remaining / min_size) {
         r->pos = at;
-        fail(r, "%s %u cannot fit: %u entries need at least %llu bytes, only %zu remain in the section", what, n,
-             n, (unsigned long long)n * min_size, remaining);
+        fail(r, "%s %u is too large: it needs at least %llu more bytes, only %zu remain in the section", what, n,
+             (unsigned long long)n * min_size, remaining);
         return 0;
     }
     return n;
@@ -424,6 +424,7 @@ static void close_section(reader *r)
     r->func = NULL;
     if (!r->failed && r->pos != r->end)
         fail(r, "%zu bytes left over after the section's last entry (its length field is too large)", left(r));
+    r->section = NULL;
     r->end = r->len;
 }
 

@@ -29,7 +29,9 @@ bvm_module *bvm_load_file_unverified(const char *path, bvm_diags *diags, bvm_inp
     }
     bvm_module *m;
     bvm_input_kind k;
-    if (bvm_is_bytecode(data, len)) {
+    /* The magic decides; a .vbc file whose magic is damaged still goes to
+     * the reader, which says so in one line instead of the lexer's flood. */
+    if (bvm_is_bytecode(data, len) || has_suffix(path, ".vbc")) {
         k = BVM_INPUT_BYTECODE;
         m = bvm_read_module(data, len, path, diags);
     } else if (has_suffix(path, ".vasm")) {

@@ -1,7 +1,7 @@
 /*
  * load.h -- turning a file named on the command line into a verified
- * module, whatever it holds: bytecode (told by its magic), assembly (a
- * .vasm file) or Vela source (anything else).
+ * module, whatever it holds: bytecode (told by its magic, or a .vbc
+ * name), assembly (a .vasm file) or Vela source (anything else).
  *
  * Every path ends in bvm_verify_module: nothing reaches the interpreter
  * unverified.

@@ -152,7 +152,32 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
     return 0;
 }
 
-/* --trace: stop before every instruction and print it with the stack. */
+/* A stack value for the trace: strings quoted with C escapes, anything
+ * longer than 40 characters cut short with "...". */
+static void append_shown(bvm_buf *line, const char *text, bool quoted)
+{
+    size_t n = strlen(text), shown = n > 40 ? 40 : n;
+    if (quoted)
+        bvm_buf_u8(line, '"');
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (quoted && (ch == '"' || ch == '\\'))
+            bvm_buf_printf(line, "\\%c", ch);
+        else if (ch == '\n')
+            bvm_buf_put(line, "\\n", 2);
+        else if (ch < 0x20 || ch >= 0x7f)
+            bvm_buf_printf(line, "\\x%02x", ch);
+        else
+            bvm_buf_u8(line, ch);
+    }
+    if (n > shown)
+        bvm_buf_put(line, "...", 3);
+    if (quoted)
+        bvm_buf_u8(line, '"');
+}
+
+/* --trace: stop before every instruction and print it with the stack.
+ * Program output is flushed first, so the two interleave in order. */
 static void trace_stop(const bvm_vm *vm, bvm_buf *line)
 {
     bvm_frame_info fi;
@@ -171,10 +196,13 @@ static void trace_stop(const bvm_vm *vm, bvm_buf *line)
         bvm_typed_value tv;
         bvm_vm_stack_slot(vm, 0, s, &tv);
         char *text = bvm_vm_format_value(vm, tv);
-        bvm_buf_printf(line, s ? ", %.40s" : "%.40s", text);
+        if (s)
+            bvm_buf_put(line, ", ", 2);
+        append_shown(line, text, tv.type == BVM_TYPE_STRING && tv.value.ref);
         free(text);
     }
     bvm_buf_put(line, "]\n", 2);
+    fflush(stdout);
     fwrite(line->data, 1, line->len, stderr);
 }
 

@@ -23,6 +23,11 @@
 #include "sample_modules.h"
 #include "verify.h"
 
+/* Rounds of random damage in test_random_damage; raise it to fuzz longer. */
+#ifndef ROUNDS
+#define ROUNDS 300
+#endif
+
 /* ===== helpers ============================================================ */
 
 static char *listing(const bvm_module *m, const char *source)
@@ -551,6 +556,10 @@ START_TEST(test_errors)
         {".func void main()\n.max_stack 0\nL1:\n.end\nL2:\n", 5, 1, "a label must be inside a '.func' block"},
         {".func void main()\n.max_stack 0\n# 3\n.end\n", 3, 1, "'#' must be followed by an index number"},
         {".func void main(\n.max_stack 0\n.end\n", 1, 17, "expected a type"},
+        /* a line that fails after using a label must not leave the label's use behind */
+        {".func void main()\n.max_stack 0\n.handler a b\na: b: ret\n.end\n", 3, 13, "expected a pc"},
+        {".func void main()\n.max_stack 0\n.var \"v\" #0 a #5\na: ret\n.end\n", 3, 15, "expected a pc"},
+        {".func void main()\n.max_stack 0\n.line 3 a b\na: ret\n.end\n", 3, 11, "unexpected 'b'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_asm_error(cases[i].text, cases[i].line, cases[i].col, cases[i].message);
@@ -586,6 +595,114 @@ START_TEST(test_errors_reported_in_order)
     ck_assert_int_eq(d.items[0].line, 3);
     ck_assert_int_eq(d.items[0].col, 4);
     bvm_diags_free(&d);
+}
+END_TEST
+
+/* Random damage to a listing -- characters changed, lines deleted, swapped
+ * or repeated -- gives a module or diagnostics, never a crash (under ASan
+ * in `make asan`) or an error without a position. */
+START_TEST(test_random_damage)
+{
+    bvm_module *m = sample_full_module();
+    char *good = listing(m, NULL);
+    size_t len = strlen(good);
+    static const char alphabet[] = " \n\t:;,.#\"\\[]()+-0123456789xLabc@$";
+    uint32_t seed = 4321;
+    for (int round = 0; round < ROUNDS; round++) {
+        char *text = bvm_xmalloc(len * 2 + 1);
+        memcpy(text, good, len + 1);
+        size_t n = len;
+        for (int k = 0; k < 1 + round % 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 4) % n;
+            switch ((seed >> 28) % 4) {
+            case 0: /* change a character */
+                text[at] = alphabet[(seed >> 12) % (sizeof alphabet - 1)];
+                break;
+            case 1: { /* delete the rest of a line */
+                char *eol = strchr(text + at, '\n');
+                if (eol)
+                    memmove(text + at, eol, strlen(eol) + 1);
+                break;
+            }
+            case 2: { /* repeat a line */
+                char *start = text + at;
+                while (start > text && start[-1] != '\n')
+                    start--;
+                char *eol = strchr(start, '\n');
+                size_t line = eol ? (size_t)(eol - start) + 1 : strlen(start);
+                if (n + line <= len * 2) {
+                    memmove(start + line, start, strlen(start) + 1);
+                    n += line;
+                }
+                break;
+            }
+            default: /* cut the text short */
+                text[at] = '\0';
+                break;
+            }
+            n = strlen(text);
+            if (n == 0)
+                break;
+        }
+        bvm_diags d;
+        bvm_diags_init(&d);
+        bvm_module *r = bvm_assemble(text, strlen(text), "fuzz.vasm", &d);
+        if (r) {
+            ck_assert_int_eq(d.count, 0);
+            bvm_module_free(r);
+        } else {
+            ck_assert_int_ge(d.count, 1);
+            for (int i = 0; i < d.count; i++)
+                ck_assert_msg(d.items[i].line > 0 && d.items[i].col > 0, "%s", d.items[i].msg);
+        }
+        bvm_diags_free(&d);
+        free(text);
+    }
+    free(good);
+    bvm_module_free(m);
+}
+END_TEST
+
+/* Every file the reader accepts lists and assembles back to itself: damage
+ * to the bytes of a valid file makes modules no compiler would (indices
+ * anywhere, code that does not decode), which must survive all the same. */
+START_TEST(test_damaged_files_round_trip)
+{
+    bvm_module *m = sample_full_module();
+    bvm_buf good = bytes_of(m);
+    uint32_t seed = 777;
+    int accepted = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        uint8_t *copy = bvm_xmalloc(good.len);
+        memcpy(copy, good.data, good.len);
+        for (int k = 0; k < 1 + round % 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            copy[(seed >> 8) % good.len] ^= (uint8_t)(1u << ((seed >> 3) % 8));
+        }
+        bvm_diags d;
+        bvm_diags_init(&d);
+        bvm_module *r = bvm_read_module(copy, good.len, "fuzz.vbc", &d);
+        if (r) {
+            accepted++;
+            char *text = listing(r, NULL);
+            bvm_module *back = bvm_assemble(text, strlen(text), "fuzz.vasm", &d);
+            ck_assert_msg(back != NULL, "round %d: listing does not assemble: %d:%d %s", round,
+                          d.count ? d.items[0].line : 0, d.count ? d.items[0].col : 0, d.count ? d.items[0].msg : "");
+            bvm_buf again = bytes_of(back);
+            ck_assert_msg(again.len == good.len && memcmp(again.data, copy, good.len) == 0,
+                          "round %d: file -> listing -> file changed the bytes", round);
+            bvm_buf_free(&again);
+            bvm_module_free(back);
+            bvm_module_free(r);
+            free(text);
+        }
+        bvm_diags_free(&d);
+        free(copy);
+    }
+    ck_assert_int_gt(accepted, ROUNDS / 10);
+    bvm_buf_free(&good);
+    bvm_module_free(m);
 }
 END_TEST
 
@@ -700,6 +817,7 @@ int main(void)
     tcase_add_test(rt, test_file_to_text_and_back);
     tcase_add_test(rt, test_hello_listing);
     tcase_add_test(rt, test_large_tables);
+    tcase_add_test(rt, test_damaged_files_round_trip);
     suite_add_tcase(s, rt);
     TCase *syntax = tcase_create("syntax");
     tcase_add_test(syntax, test_hand_written_program);
@@ -711,6 +829,8 @@ int main(void)
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_errors);
     tcase_add_test(errors, test_errors_reported_in_order);
+    tcase_add_test(errors, test_random_damage);
+    tcase_set_timeout(errors, 120);
     suite_add_tcase(s, errors);
     TCase *insn = tcase_create("one instruction");
     tcase_add_test(insn, test_insn_matches_listing);

@@ -427,7 +427,10 @@ START_TEST(test_trailing_garbage)
     bvm_module *m = sample_hello_module();
     bvm_buf b = write_bytes(m);
     bvm_buf_put(&b, "junk", 4);
-    assert_rejected_with(b.data, b.len, "4 bytes of trailing garbage after the last section");
+    assert_rejected_with(b.data, b.len, "offset 151: 4 bytes of trailing garbage after the last section");
+    char *msg = reject(b.data, b.len);
+    ck_assert_ptr_null(strstr(msg, "section 'FUNC'")); /* not inside a section any more */
+    free(msg);
     bvm_buf_free(&b);
     bvm_module_free(m);
 }
@@ -442,13 +445,13 @@ START_TEST(test_huge_counts)
         const char *message;
     } cases[] = {
         {"TYPE", 0xFFFFFFFFu, "type count 4294967295 is over the limit of 65530"},
-        {"TYPE", 1000, "type count 1000 cannot fit: 1000 entries need at least 3000 bytes, only 0 remain"},
+        {"TYPE", 1000, "type count 1000 is too large: it needs at least 3000 more bytes, only 0 remain"},
         {"CNST", 0x10000, "constant count 65536 is over the limit of 65535"},
-        {"CNST", 65535, "constant count 65535 cannot fit"},
+        {"CNST", 65535, "constant count 65535 is too large"},
         {"RECD", 0x7FFFFFFF, "record count 2147483647 is over the limit"},
-        {"RECD", 2, "record count 2 cannot fit"},
-        {"GLOB", 65535, "global count 65535 cannot fit"},
-        {"FUNC", 65535, "function count 65535 cannot fit"},
+        {"RECD", 2, "record count 2 is too large"},
+        {"GLOB", 65535, "global count 65535 is too large"},
+        {"FUNC", 65535, "function count 65535 is too large"},
         {"FUNC", 0x10000, "function count 65536 is over the limit of 65535"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -556,11 +559,11 @@ START_TEST(test_function_tables)
         void (*body)(bvm_buf *);
         const char *message;
     } cases[] = {
-        {body_huge_code, "code length 4294967280 cannot fit"},
-        {body_huge_lines, "line table count 536870912 cannot fit"},
-        {body_huge_handlers, "handler count 100000000 cannot fit"},
-        {body_huge_names, "local name count 5 cannot fit"},
-        {body_huge_locals, "local count 65535 cannot fit"},
+        {body_huge_code, "code length 4294967280 is too large"},
+        {body_huge_lines, "line table count 536870912 is too large"},
+        {body_huge_handlers, "handler count 100000000 is too large"},
+        {body_huge_names, "local name count 5 is too large"},
+        {body_huge_locals, "local count 65535 is too large"},
         {body_params_over_locals, "3 parameters but only 1 locals"},
         {body_nul_in_local_name, "local name contains a NUL byte"},
     };
@@ -644,7 +647,7 @@ START_TEST(test_bad_entries)
     bvm_buf_u16(&fm.out, 60000);
     fm_end(&fm);
     fm_empty_sections_after(&fm, "RECD");
-    assert_rejected_with(fm.out.data, fm.out.len, "record #0 'Big', offset 77: field count 60000 cannot fit");
+    assert_rejected_with(fm.out.data, fm.out.len, "record #0 'Big', offset 77: field count 60000 is too large");
     bvm_buf_free(&fm.out);
 }
 END_TEST
