@@ -24,7 +24,9 @@
  *     implicit int->float promotion is an explicit BVM_EXPR_CONVERT node (or
  *     an int literal rewritten into a float literal), and the operands of
  *     arithmetic and comparison operators have one type, except string
- *     concatenation, whose non-string side is converted by codegen.
+ *     concatenation, whose non-string side is converted by codegen;
+ *   - the checker rewrites nodes in place (promotions, constant folding), so
+ *     after checking a node's kind may differ from what the parser built.
  */
 #ifndef BVM_AST_H
 #define BVM_AST_H

@@ -38,6 +38,7 @@ typedef struct {
     bvm_diags *diags;
     const_slot *consts;       /* hash set over m->consts */
     uint32_t consts_cap;
+    uint32_t pool_cap;        /* capacity of m->consts */
     bool failed;              /* a limit error was reported */
 } codegen;
 
@@ -111,7 +112,13 @@ static uint16_t constant(codegen *g, const bvm_const *c, bvm_pos at)
     bvm_const copy = *c;
     if (c->kind == BVM_CONST_STRING)
         copy.as.s.chars = bvm_xstrndup(c->as.s.chars, c->as.s.len);
-    uint16_t index = bvm_module_add_const(g->m, copy);
+    /* grown by doubling here: module.c's builder grows by one entry */
+    if (g->m->nconsts == g->pool_cap) {
+        g->pool_cap = g->pool_cap < 64 ? 64 : g->pool_cap * 2;
+        g->m->consts = bvm_xrealloc(g->m->consts, g->pool_cap * sizeof *g->m->consts);
+    }
+    uint16_t index = (uint16_t)g->m->nconsts++;
+    g->m->consts[index] = copy;
     s->hash = hash;
     s->index_plus_one = (uint32_t)index + 1;
     return index;
@@ -368,7 +375,7 @@ static void gen_to_string(fn_state *f, uint16_t t)
     emit1(f, BVM_OP_TOSTR, t == BVM_TYPE_NULL_LITERAL ? BVM_TYPE_STRING : t);
 }
 
-/* The arithmetic instruction for op on operands of type t. */
+/* The arithmetic instruction for op on two ints or two floats. */
 static bvm_opcode arithmetic_opcode(bvm_binop op, bool is_float)
 {
     static const bvm_opcode int_ops[] = {
@@ -384,8 +391,9 @@ static bvm_opcode arithmetic_opcode(bvm_binop op, bool is_float)
     return is_float ? float_ops[op] : int_ops[op];
 }
 
-/* The comparison instruction for op (EQ..GE) on operands of type t. */
-static bvm_opcode compare_opcode(const fn_state *f, bvm_binop op, uint16_t lt, uint16_t rt)
+/* The comparison instruction for op (EQ..GE) on operands of types lt, rt
+ * (one type, or a reference and null). */
+static bvm_opcode compare_opcode(bvm_binop op, uint16_t lt, uint16_t rt)
 {
     int i = (int)op - BVM_BINOP_EQ; /* EQ NE LT LE GT GE */
     if (lt == BVM_TYPE_INT)
@@ -665,7 +673,7 @@ static void gen_binary(fn_state *f, const bvm_expr *e)
     gen_expr(f, r);
     f->line = e->pos.line;
     if (is_comparison(op))
-        emit0(f, compare_opcode(f, op, l->type, r->type));
+        emit0(f, compare_opcode(op, l->type, r->type));
     else
         emit0(f, arithmetic_opcode(op, e->type == BVM_TYPE_FLOAT));
 }
@@ -999,8 +1007,9 @@ static void gen_loop(fn_state *f, const bvm_stmt *s)
     bool always = !cond || cond->kind == BVM_EXPR_BOOL;
     uint32_t top = new_label(f), next = new_label(f), test = new_label(f), exit = new_label(f);
     f->line = s->pos.line;
-    /* the jump back to top comes later; top is a target all the same */
-    f->labels[top].used = true;
+    /* the jump back to top comes later; top is a target all the same
+     * (unless the whole loop is dead code) */
+    f->labels[top].used = f->reachable;
     f->labels[top].depth = f->depth;
     if (!always)
         emit_jump(f, BVM_OP_JMP, test);
@@ -1148,7 +1157,8 @@ static void finish_function(fn_state *f, const char *name, bvm_pos where)
     if (f->max_depth > (int)MAX_STACK_SLOTS)
         cg_error(f->g, where, "function '%s' needs more than %u operand stack slots (an expression is too large)", name,
                  MAX_STACK_SLOTS);
-    qsort(f->names, f->nnames, sizeof *f->names, compare_names);
+    if (f->nnames > 1)
+        qsort(f->names, f->nnames, sizeof *f->names, compare_names);
     bvm_function *fn = f->fn;
     fn->max_stack = (uint16_t)(f->max_depth > (int)MAX_STACK_SLOTS ? (int)MAX_STACK_SLOTS : f->max_depth);
     fn->code_len = (uint32_t)f->code.len;
@@ -1215,7 +1225,7 @@ static void gen_init(codegen *g, const bvm_program *prog)
 
 bool bvm_codegen(const bvm_program *prog, bvm_module *m, const char *file, bvm_diags *diags)
 {
-    codegen g = {.m = m, .file = file, .diags = diags};
+    codegen g = {.m = m, .file = file, .diags = diags, .pool_cap = m->nconsts};
     for (uint32_t i = 0; i < prog->count; i++)
         if (prog->decls[i]->kind == BVM_DECL_FUNC)
             gen_function(&g, prog->decls[i]);

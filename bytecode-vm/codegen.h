@@ -7,8 +7,9 @@
  * typecheck.h) and never sees a tree with errors.
  *
  * Guarantees about the code it emits (the conventions the verifier checks):
- *   - every reachable path ends in ret/retv/throw or jumps; no dead
- *     statements are emitted after return, throw, break or continue;
+ *   - every reachable path ends in ret/retv/throw or jumps; code that control
+ *     cannot reach (after return, throw, break or continue, the branch of an
+ *     `if` on a constant condition) is not emitted;
  *   - every jump targets an instruction start inside the function;
  *   - max_stack is the exact maximum depth over the reachable code;
  *   - line table entries have strictly increasing pcs, one per change of

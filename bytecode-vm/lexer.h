@@ -12,11 +12,13 @@
  *     bytes (a tab is one column);
  *   - `text`/`len` point into the caller's source buffer, which must outlive
  *     the tokens; decoded string values live in the arena;
- *   - a BVM_TOK_ERROR token stands for bytes that could not start any token;
- *     its error was already reported, so the parser reports nothing for it.
- *     A literal with a bad part (a bad escape, a number too large) is
- *     reported but still yields a well-formed literal token, so a single
- *     mistake does not cascade into parse errors.
+ *   - a BVM_TOK_ERROR token stands for bytes that could not start any token,
+ *     or for an unterminated string, character literal or comment (which
+ *     swallowed the rest of its line or file); its error was already
+ *     reported, so the parser reports nothing for it.  A literal with a bad
+ *     part (a bad escape, a number too large) is reported but still yields a
+ *     well-formed literal token, so a single mistake does not cascade into
+ *     parse errors.
  */
 #ifndef BVM_LEXER_H
 #define BVM_LEXER_H

@@ -407,8 +407,11 @@ static int cmd_isa(void)
            "|---:|---|---|---:|---|---|---|\n");
     for (int op = 0; op < BVM_OP__COUNT; op++) {
         const bvm_op_info *o = bvm_op(op);
-        printf("| %d | `%s` | %s | %u | %s | %s | %s |\n", op, o->mnemonic, bvm_format_name(o->format), o->length,
-               *o->pops ? o->pops : "-", *o->pushes ? o->pushes : "-", o->effect);
+        printf("| %d | `%s` | %s | %u | %s | %s | ", op, o->mnemonic, bvm_format_name(o->format), o->length,
+               *o->pops ? o->pops : "-", *o->pushes ? o->pushes : "-");
+        for (const char *p = o->effect; *p; p++) /* a '|' would end the table cell */
+            fputs(*p == '|' ? "\\|" : (char[]){*p, 0}, stdout);
+        puts(" |");
     }
     return 0;
 }

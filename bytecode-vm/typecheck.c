@@ -103,10 +103,10 @@ typedef struct {
     bvm_diags *diags;
 
     name_map top;              /* name -> index into prog->decls */
-    bvm_decl **struct_decls;   /* [m->nrecords] */
     uint16_t *record_type;     /* [m->nrecords]: the record's type index */
     uint16_t *array_of;        /* [array_of_cap]: array type of element t, 0 = none yet */
     uint32_t array_of_cap;
+    uint32_t types_cap;        /* capacity of m->types */
     bool types_full_reported;
 
     /* the function being checked (NULL for global initializers) */
@@ -171,6 +171,20 @@ static bool type_room(checker *c, bvm_pos at)
     return false;
 }
 
+/* Module tables are filled here directly, sized up front or grown by
+ * doubling: module.c's builders grow a table by one entry per call, which
+ * costs quadratic time on the largest programs. */
+static uint16_t add_type(checker *c, uint8_t kind, uint16_t arg)
+{
+    bvm_module *m = c->m;
+    if (m->ntypes == c->types_cap) {
+        c->types_cap = c->types_cap < 32 ? 32 : c->types_cap * 2;
+        m->types = bvm_xrealloc(m->types, c->types_cap * sizeof *m->types);
+    }
+    m->types[m->ntypes] = (bvm_type){.kind = kind, .arg = arg};
+    return (uint16_t)m->ntypes++;
+}
+
 static uint16_t array_of(checker *c, uint16_t elem, bvm_pos at)
 {
     if (elem == TYPE_ERROR)
@@ -186,7 +200,7 @@ static uint16_t array_of(checker *c, uint16_t elem, bvm_pos at)
     if (c->array_of[elem] == 0) {
         if (!type_room(c, at))
             return TYPE_ERROR;
-        c->array_of[elem] = bvm_module_add_type(c->m, (bvm_type){.kind = BVM_TK_ARRAY, .arg = elem});
+        c->array_of[elem] = add_type(c, BVM_TK_ARRAY, elem);
     }
     return c->array_of[elem];
 }
@@ -1247,12 +1261,10 @@ static void register_names(checker *c)
         if (d->kind == BVM_DECL_STRUCT) {
             if (!type_room(c, d->pos))
                 continue;
-            uint16_t record = bvm_module_add_record(c->m, d->name);
+            uint16_t record = (uint16_t)c->m->nrecords++;
+            c->m->records[record] = (bvm_record){.name = bvm_xstrdup(d->name)};
             d->as.struct_.record = record;
-            c->struct_decls = bvm_xrealloc(c->struct_decls, (size_t)c->m->nrecords * sizeof *c->struct_decls);
-            c->record_type = bvm_xrealloc(c->record_type, (size_t)c->m->nrecords * sizeof *c->record_type);
-            c->struct_decls[record] = d;
-            c->record_type[record] = bvm_module_add_type(c->m, (bvm_type){.kind = BVM_TK_RECORD, .arg = record});
+            c->record_type[record] = add_type(c, BVM_TK_RECORD, record);
         }
         map_put(&c->top, d->name, (int)i);
     }
@@ -1273,6 +1285,8 @@ static void declare_members(checker *c)
         switch (d->kind) {
         case BVM_DECL_STRUCT: {
             name_map seen = {0};
+            bvm_record *r = &c->m->records[d->as.struct_.record];
+            r->fields = bvm_xcalloc(d->as.struct_.nfields ? d->as.struct_.nfields : 1, sizeof *r->fields);
             for (uint32_t f = 0; f < d->as.struct_.nfields; f++) {
                 const bvm_typed_name *field = &d->as.struct_.fields[f];
                 uint16_t t = resolve_type(c, &field->type);
@@ -1285,7 +1299,8 @@ static void declare_members(checker *c)
                     break;
                 }
                 map_put(&seen, field->name, (int)f);
-                bvm_module_add_field(c->m, d->as.struct_.record, field->name, t == TYPE_ERROR ? BVM_TYPE_INT : t);
+                r->fields[r->nfields++] = (bvm_field){.name = bvm_xstrdup(field->name),
+                                                      .type = t == TYPE_ERROR ? BVM_TYPE_INT : t};
             }
             map_free(&seen);
             break;
@@ -1298,14 +1313,17 @@ static void declare_members(checker *c)
                 continue;
             }
             d->as.global.var_type = t;
-            d->as.global.index = bvm_module_add_global(c->m, d->name, t == TYPE_ERROR ? BVM_TYPE_INT : t);
+            d->as.global.index = (uint16_t)c->m->nglobals;
+            c->m->globals[c->m->nglobals++] = (bvm_global){.name = bvm_xstrdup(d->name),
+                                                           .type = t == TYPE_ERROR ? BVM_TYPE_INT : t};
             break;
         }
         case BVM_DECL_FUNC: {
             uint16_t ret = resolve_type(c, &d->as.func.ret);
-            uint16_t index = bvm_module_add_function(c->m, d->name);
+            uint16_t index = (uint16_t)c->m->nfuncs++;
             d->as.func.index = index;
             bvm_function *f = &c->m->funcs[index];
+            f->name = bvm_xstrdup(d->name);
             uint32_t n = d->as.func.nparams;
             f->ret_type = ret == TYPE_ERROR ? BVM_TYPE_VOID : ret;
             f->nparams = (uint16_t)(n > 0xFFFFu ? 0xFFFFu : n);
@@ -1347,6 +1365,15 @@ bvm_module *bvm_check(bvm_program *prog, const char *file, bvm_arena *arena, bvm
 {
     checker c = {.m = bvm_module_new(), .prog = prog, .file = file, .arena = arena, .diags = diags};
     int errors_before = diags->errors;
+    /* Size the module's tables for every declaration (duplicates included). */
+    uint32_t counts[3] = {0};
+    for (uint32_t i = 0; i < prog->count; i++)
+        counts[prog->decls[i]->kind]++;
+    c.m->records = bvm_xcalloc(counts[BVM_DECL_STRUCT] + 1, sizeof *c.m->records);
+    c.m->globals = bvm_xcalloc(counts[BVM_DECL_GLOBAL] + 1, sizeof *c.m->globals);
+    c.m->funcs = bvm_xcalloc(counts[BVM_DECL_FUNC] + 1, sizeof *c.m->funcs);
+    c.record_type = bvm_xcalloc(counts[BVM_DECL_STRUCT] + 1, sizeof *c.record_type);
+    c.types_cap = c.m->ntypes;
     register_names(&c);
     declare_members(&c);
 
@@ -1374,7 +1401,6 @@ bvm_module *bvm_check(bvm_program *prog, const char *file, bvm_arena *arena, bvm
 
     map_free(&c.top);
     map_free(&c.local_map);
-    free(c.struct_decls);
     free(c.record_type);
     free(c.array_of);
     free(c.locals);

@@ -14,7 +14,10 @@
  * built-in of every call, the record and field of every field access, the
  * slot of every local, each function's local types, whether each statement
  * can complete normally and whether each loop has a break/continue.  Implicit
- * int->float promotions become explicit CONVERT nodes.
+ * int->float promotions become explicit CONVERT nodes, and operators applied
+ * to literals are folded into literals (int arithmetic as at run time,
+ * comparisons, `!`, and `&&`/`||` with a literal left side), so "the
+ * condition is the literal true" also covers `while (1 < 2)`.
  *
  * Error discipline: every error is reported once at its source position; a
  * sub-expression with an error gets the internal "error type", which every
