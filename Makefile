@@ -32,12 +32,12 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 # Sanitizer build: ASan + UBSan, every UBSan finding fatal.
-ASAN_BUILD  := build/asan
+ASAN_BUILD  ?= build/asan
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # How many bytecode mutants the fuzz check runs (make check FUZZ_COUNT=100000
 # for a longer session) and from which seed.
-FUZZ_COUNT  ?= 3000
+FUZZ_COUNT  ?= 10000
 FUZZ_SEED   ?= 1
 
 # The second make of `check` builds in parallel unless told -j already.

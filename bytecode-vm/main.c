@@ -9,6 +9,7 @@
  *   2   usage error
  *   65  compile, load or verification error (EX_DATAERR)
  *   70  uncaught runtime error or fuel exhausted (EX_SOFTWARE)
+ *   74  the program's output could not be written (EX_IOERR)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define EXIT_USAGE 2
 #define EXIT_DATA 65
 #define EXIT_RUNTIME 70
+#define EXIT_OUTPUT 74
 
 #define BVM_VERSION "0.1"
 
@@ -48,7 +50,7 @@ static const char usage_text[] =
     "  --trace                      print every instruction executed (stderr)\n"
     "\n"
     "exit status: 0 ok (or main's int result), 2 usage error, 65 compile/load/verify error,\n"
-    "             70 uncaught runtime error or fuel exhausted\n";
+    "             70 uncaught runtime error or fuel exhausted, 74 output could not be written\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -64,6 +66,17 @@ static int report(bvm_diags *d)
     bvm_diags_print(d, stderr);
     bvm_diags_free(d);
     return EXIT_DATA;
+}
+
+/* Output that could not be written is an error, never a silent loss: flush
+ * stdout and say so if any write to it failed. */
+static int finish_output(int status)
+{
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        fprintf(stderr, "bvm: cannot write to stdout: %s\n", strerror(errno ? errno : EIO));
+        return EXIT_OUTPUT;
+    }
+    return status;
 }
 
 /* ---- run ------------------------------------------------------------------ */
@@ -416,7 +429,7 @@ static int cmd_isa(void)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch_command(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("%s", "missing command: run, compile, dis, asm, verify or isa");
@@ -442,4 +455,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "isa") == 0)
         return argc == 2 ? cmd_isa() : usage_error("%s", "'bvm isa' takes no arguments");
     return usage_error("unknown command '%s': expected run, compile, dis, asm, verify or isa", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    return finish_output(dispatch_command(argc, argv));
 }

@@ -8,6 +8,7 @@
  */
 #include "module.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,18 @@
 #include "util.h"
 #include "verify.h"
 
-/* Make room for one more entry.  Tables are small (u16-indexed) and built
- * once, so growing by exactly one keeps the code obviously right whoever
- * filled the table before. */
-#define GROW(arr, count) ((arr) = bvm_xrealloc((arr), ((size_t)(count) + 1) * sizeof *(arr)))
+/* Make room for one more entry, doubling the capacity when full.  Tables
+ * are filled both through these builders and directly (the compiler and the
+ * file reader size theirs up front), so the capacity is asked of the
+ * allocator itself rather than kept in a field someone could forget. */
+static void *grow_for_one(void *arr, size_t count, size_t size)
+{
+    if (arr && malloc_usable_size(arr) >= (count + 1) * size)
+        return arr;
+    return bvm_xrealloc(arr, (count ? count * 2 : 4) * size);
+}
+
+#define GROW(arr, count) ((arr) = grow_for_one((arr), (count), sizeof *(arr)))
 
 bvm_module *bvm_module_new(void)
 {

@@ -10,7 +10,7 @@
 #                  build/release/tests/test_*)
 #   GOLDEN_RUNNER  tests/tools/golden.c built   (default build/release/tests/golden-runner)
 #   FUZZER         tests/tools/fuzz.c built     (default build/release/tests/bytecode-fuzz)
-#   FUZZ_COUNT     mutants for the fuzz check   (default 3000)
+#   FUZZ_COUNT     mutants for the fuzz check   (default 10000)
 #   FUZZ_SEED      its random seed              (default 1)
 #   SANITIZED      1 for an ASan/UBSan build: longer time limits
 #
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.." || exit 2
 BVM=${BVM:-bin/bvm}
 GOLDEN_RUNNER=${GOLDEN_RUNNER:-build/release/tests/golden-runner}
 FUZZER=${FUZZER:-build/release/tests/bytecode-fuzz}
-FUZZ_COUNT=${FUZZ_COUNT:-3000}
+FUZZ_COUNT=${FUZZ_COUNT:-10000}
 FUZZ_SEED=${FUZZ_SEED:-1}
 SANITIZED=${SANITIZED:-0}
 if [ -z "${UNIT_TESTS:-}" ]; then
@@ -40,7 +40,8 @@ if [ -z "${UNIT_TESTS:-}" ]; then
 fi
 
 # Sanitizer findings must fail loudly: abort (so the run ends by a signal,
-# which every runner reports) and print a stack.  Harmless in a plain build.
+# which every runner reports) and print a stack.  LeakSanitizer is on: a
+# leak at exit fails the run too.  Harmless in a plain build.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:print_summary=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-abort_on_error=1:print_stacktrace=1:halt_on_error=1}
 if [ "$SANITIZED" = 1 ]; then

@@ -202,6 +202,8 @@ static void find_code(seed_file *s)
 
 static void add_seed(seed_list *seeds, const char *path)
 {
+    snprintf(dying_words, sizeof dying_words, "fuzz: this happened while loading the seed %s\n",
+             path);
     bvm_buf bytes = {0};
     if (has_suffix(path, ".vbc")) {
         uint8_t *data;
@@ -581,6 +583,7 @@ int main(int argc, char **argv)
     }
     if (nroots == 0)
         usage();
+    install_handlers();
     for (int i = 0; i < nroots; i++)
         find_seeds(&seeds, roots[i]);
     free(roots);
@@ -595,7 +598,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "fuzz: cannot open /dev/null: %s\n", strerror(errno));
         return 2;
     }
-    install_handlers();
 
     fuzz_tally t = {0};
 
