@@ -134,6 +134,19 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
             POLL();                                                             \
         DISPATCH();                                                             \
     } while (0)
+/* Pop the current frame (sp already set for the caller) and resume the
+ * caller after its CALL; the outermost frame returns from the loop. */
+#define RETURN_TO_CALLER()                                                      \
+    do {                                                                        \
+        if (--vm->nframes == 0) {                                               \
+            vm->sp = sp;                                                        \
+            return BVM_EXEC_RETURNED;                                           \
+        }                                                                       \
+        frame--;                                                                \
+        locals = frame->base;                                                   \
+        ip = frame->ip + BVM_LEN_CALL;                                          \
+        DISPATCH();                                                             \
+    } while (0)
 /* Wrapping int arithmetic without C's signed-overflow undefined behaviour. */
 #define WRAP(a, op, b) ((int64_t)((uint64_t)(a) op (uint64_t)(b)))
 #define INT_BINARY(name, expr)                                                  \
@@ -407,27 +420,13 @@ dispatch:
     }
     CASE(RET) {
         sp = frame->base; /* drop the arguments */
-        if (--vm->nframes == 0) {
-            vm->sp = sp;
-            return BVM_EXEC_RETURNED;
-        }
-        frame--;
-        locals = frame->base;
-        ip = frame->ip + BVM_LEN_CALL;
-        DISPATCH();
+        RETURN_TO_CALLER();
     }
     CASE(RETV) {
         bvm_value result = sp[-1];
         sp = frame->base;
         *sp++ = result; /* the result replaces the arguments */
-        if (--vm->nframes == 0) {
-            vm->sp = sp;
-            return BVM_EXEC_RETURNED;
-        }
-        frame--;
-        locals = frame->base;
-        ip = frame->ip + BVM_LEN_CALL;
-        DISPATCH();
+        RETURN_TO_CALLER();
     }
     CASE(THROW) {
         if (!sp[-1].ref)
@@ -466,6 +465,7 @@ dispatch:
 #undef CASE
 #undef NEXT
 #undef BRANCH
+#undef RETURN_TO_CALLER
 #undef WRAP
 #undef INT_BINARY
 #undef FLOAT_BINARY

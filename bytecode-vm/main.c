@@ -34,7 +34,7 @@
 static const char usage_text[] =
     "usage: bvm run [options] FILE       run a Vela source, .vasm or bytecode file\n"
     "       bvm compile -o OUT SRC       compile (and verify) to a bytecode file\n"
-    "       bvm dis FILE                 disassemble, with source lines interleaved\n"
+    "       bvm dis FILE                 disassemble, with source lines interleaved (unverified)\n"
     "       bvm asm -o OUT FILE.vasm     assemble (without verifying) to a bytecode file\n"
     "       bvm verify FILE              load and verify only\n"
     "       bvm isa                      print the instruction set reference (markdown)\n"
@@ -66,6 +66,21 @@ static int report(bvm_diags *d)
     bvm_diags_print(d, stderr);
     bvm_diags_free(d);
     return EXIT_DATA;
+}
+
+/* Load FILE (source, assembly or bytecode), verified or not; on failure
+ * print the diagnostics and set *status. */
+static bvm_module *load_module(const char *file, bool verify, int *status)
+{
+    bvm_diags d;
+    bvm_diags_init(&d);
+    bvm_module *m = verify ? bvm_load_file(file, &d, NULL) : bvm_load_file_unverified(file, &d, NULL);
+    if (!m) {
+        *status = report(&d);
+        return NULL;
+    }
+    bvm_diags_free(&d);
+    return m;
 }
 
 /* Output that could not be written is an error, never a silent loss: flush
@@ -225,12 +240,9 @@ static int cmd_run(int argc, char **argv)
     int rc = parse_run_args(argc, argv, &ra);
     if (rc)
         return rc;
-    bvm_diags d;
-    bvm_diags_init(&d);
-    bvm_module *m = bvm_load_file(ra.file, &d, NULL);
+    bvm_module *m = load_module(ra.file, true, &rc);
     if (!m)
-        return report(&d);
-    bvm_diags_free(&d);
+        return rc;
 
     const char *why = NULL;
     bvm_vm *vm = bvm_vm_new(m, &ra.vm, &why);
@@ -318,12 +330,9 @@ static int cmd_compile(int argc, char **argv)
     int rc = parse_out_in(argc, argv, "compile", &out, &in);
     if (rc)
         return rc;
-    bvm_diags d;
-    bvm_diags_init(&d);
-    bvm_module *m = bvm_load_file(in, &d, NULL);
+    bvm_module *m = load_module(in, true, &rc);
     if (!m)
-        return report(&d);
-    bvm_diags_free(&d);
+        return rc;
     rc = write_output(out, m);
     bvm_module_free(m);
     return rc;
@@ -370,12 +379,11 @@ static int cmd_dis(int argc, char **argv)
     int rc = one_file_arg(argc, argv, "dis", &file);
     if (rc)
         return rc;
-    bvm_diags d;
-    bvm_diags_init(&d);
-    bvm_module *m = bvm_load_file(file, &d, NULL);
+    /* Unverified on purpose: a listing of a module the verifier rejects is
+     * how one sees why (the disassembler copes with any readable module). */
+    bvm_module *m = load_module(file, false, &rc);
     if (!m)
-        return report(&d);
-    bvm_diags_free(&d);
+        return rc;
     uint8_t *source = NULL;
     size_t len;
     const char *why;
@@ -396,12 +404,9 @@ static int cmd_verify(int argc, char **argv)
     int rc = one_file_arg(argc, argv, "verify", &file);
     if (rc)
         return rc;
-    bvm_diags d;
-    bvm_diags_init(&d);
-    bvm_module *m = bvm_load_file(file, &d, NULL);
+    bvm_module *m = load_module(file, true, &rc);
     if (!m)
-        return report(&d);
-    bvm_diags_free(&d);
+        return rc;
     uint64_t code = 0;
     for (uint32_t i = 0; i < m->nfuncs; i++)
         code += m->funcs[i].code_len;
