@@ -22,7 +22,7 @@
 #include "opcodes.h"
 #include "util.h"
 
-#define MAX_STACK_SLOTS 0xFFFFu
+#define MAX_STACK_SLOTS 0xFFFEu /* 0xFFFF is the verifier's "not an instruction" mark */
 #define MAX_CONSTANTS 0xFFFFu
 
 /* ---- module-wide state: the constant pool --------------------------------- */

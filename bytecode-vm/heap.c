@@ -250,7 +250,7 @@ static bvm_obj *small_cell(bvm_size_class *sc, uint32_t cell)
         sc->free = *free_link(o);
         return o;
     }
-    if (sc->bump + cell > sc->bump_end) {
+    if (!sc->bump || cell > (size_t)(sc->bump_end - sc->bump)) {
         bvm_page *p = malloc(PAGE_BYTES);
         if (!p)
             return NULL;
@@ -270,10 +270,15 @@ static bvm_obj *small_cell(bvm_size_class *sc, uint32_t cell)
 static bvm_obj *allocate(bvm_vm *vm, size_t size, bvm_obj_kind kind)
 {
     bvm_heap *h = &vm->heap;
+    if (size > h->limit || size > SIZE_MAX - sizeof(bvm_large))
+        return NULL; /* can never fit; also keeps the sums below from wrapping */
     size_t charged = size <= BVM_SMALL_MAX ? (size < MIN_CELL ? MIN_CELL : (size + 7) & ~(size_t)7) : size;
-    if (h->stress || h->live_bytes + charged > h->next_gc || h->live_bytes + charged > h->limit)
+    /* Written as subtractions so nothing wraps: live_bytes <= limit always
+     * holds, and live_bytes may have passed next_gc (a big allocation). */
+    bool over_threshold = h->live_bytes >= h->next_gc || charged > h->next_gc - h->live_bytes;
+    if (h->stress || over_threshold || charged > h->limit - h->live_bytes)
         bvm_heap_collect(vm);
-    if (charged > h->limit || h->live_bytes + charged > h->limit)
+    if (charged > h->limit - h->live_bytes)
         return NULL;
     bvm_obj *o;
     if (size <= BVM_SMALL_MAX) {

@@ -277,7 +277,16 @@ dispatch:
     CASE(B2I) NEXT(B2I); /* bools are already 0 / 1 */
     CASE(TOSTR) {
         SAVE_STATE();
-        bvm_value_to_text(vm, U16(1), sp[-1], &vm->scratch);
+        /* The text may not outgrow the heap room it is about to need: try
+         * with the room there is, then once more after a collection. */
+        if (!bvm_value_to_text(vm, U16(1), sp[-1], &vm->scratch, vm->heap.limit - vm->heap.live_bytes)) {
+            vm->scratch.len = 0;
+            bvm_heap_collect(vm);
+            if (!bvm_value_to_text(vm, U16(1), sp[-1], &vm->scratch, vm->heap.limit - vm->heap.live_bytes)) {
+                vm->scratch.len = 0;
+                THROW_STRING(vm->msg_out_of_memory);
+            }
+        }
         PUSH_NEW_STRING_FROM(&vm->scratch, sp[-1]);
         NEXT(TOSTR);
     }
@@ -311,7 +320,7 @@ dispatch:
     }
     CASE(SFMT) {
         SAVE_STATE();
-        bvm_format_spec(BVM_AS_STRING(consts[U16(1)].ref), 0, sp[-1], &vm->scratch);
+        bvm_format_spec(BVM_AS_STRING(consts[U16(1)].ref), sp[-1], &vm->scratch);
         PUSH_NEW_STRING_FROM(&vm->scratch, sp[-1]);
         NEXT(SFMT);
     }
@@ -405,16 +414,13 @@ dispatch:
     CASE(CALL) {
         bvm_rt_function *callee = &vm->funcs[U16(1)];
         bvm_value *args = sp - callee->fn->nparams;
-        if (vm->nframes >= vm->max_frames || args + callee->frame_size > vm->stack_end)
-            THROW_STRING(vm->msg_stack_overflow);
         frame->ip = ip; /* the caller resumes after this CALL */
-        frame = &vm->frames[vm->nframes++];
-        frame->fn = callee;
-        frame->base = locals = args;
-        for (bvm_value *v = args + callee->fn->nparams; v < args + callee->fn->nlocals; v++)
-            v->i = 0;
-        sp = args + callee->fn->nlocals;
-        ip = frame->ip = callee->fn->code;
+        if (!bvm_vm_push_frame(vm, callee, args))
+            THROW_STRING(bvm_vm_overflow_message(vm));
+        frame = &vm->frames[vm->nframes - 1];
+        locals = args;
+        sp = vm->sp;
+        ip = frame->ip;
         POLL();
         DISPATCH();
     }
@@ -441,6 +447,10 @@ dispatch:
             fwrite(s->chars, 1, (size_t)s->length, vm->opt.out);
         else
             fputs("null", vm->opt.out);
+        if (ferror(vm->opt.out)) { /* output lost: end the run, never go on silently */
+            SAVE_STATE();
+            return BVM_EXEC_OUTPUT_ERROR;
+        }
         sp--;
         NEXT(PRINT);
     }

@@ -12,6 +12,7 @@
  *   74  the program's output could not be written (EX_IOERR)
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,9 @@ static int cmd_run(int argc, char **argv)
         bvm_vm_print_error(vm, stderr);
         status = EXIT_RUNTIME;
         break;
+    case BVM_RESULT_OUTPUT_ERROR:
+        status = EXIT_OUTPUT; /* finish_output names the error, once */
+        break;
     case BVM_RESULT_STOPPED:
         break; /* not reachable: nothing else arms hooks */
     }
@@ -464,5 +468,7 @@ static int dispatch_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A closed pipe is an output error (status 74), not a death by signal. */
+    signal(SIGPIPE, SIG_IGN);
     return finish_output(dispatch_command(argc, argv));
 }

@@ -237,9 +237,9 @@ const char *bvm_type_name(const bvm_module *m, uint16_t type, char *buf, size_t 
 {
     static const char *const builtin[] = {"void", "int", "float", "bool", "string"};
     int dims = 0;
-    /* Peel array levels; bounded by the index-decreasing invariant, and by a
-     * hard cap for unverified input. */
-    while (type < m->ntypes && m->types[type].kind == BVM_TK_ARRAY && dims < 64 && m->types[type].arg < type) {
+    /* Peel array levels; the element index must decrease, which also ends
+     * the loop on unverified input. */
+    while (type < m->ntypes && m->types[type].kind == BVM_TK_ARRAY && m->types[type].arg < type) {
         type = m->types[type].arg;
         dims++;
     }

@@ -38,8 +38,9 @@ typedef enum {
 enum {
     OPF_BRANCH = 1 << 0, /* has a jump target operand                       */
     OPF_END    = 1 << 1, /* control never falls through to the next pc      */
-    OPF_THROWS = 1 << 2, /* may raise an exception (beyond CALL's callee)   */
-    OPF_GC     = 1 << 3, /* may allocate, so may run the collector: a GC point */
+    OPF_THROWS = 1 << 2, /* may raise an exception (beyond CALL's callee); raising
+                            allocates the message, so this is a GC point too */
+    OPF_GC     = 1 << 3, /* allocates its result, so may run the collector    */
 };
 
 /* Operand sizes and instruction lengths as compile-time constants, for code

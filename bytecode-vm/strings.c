@@ -5,7 +5,9 @@
  * str(), string concatenation, `%s` and the debugger all agree.  Records
  * print as Name{field: value, ...}; nested records are shown to a depth of
  * BVM_PRINT_RECORD_DEPTH, deeper ones as Name{...}, so cyclic structures
- * print in bounded space.
+ * print in bounded depth.  Size is bounded separately: a record holding a
+ * large array of references to itself would otherwise print in cubic size,
+ * so every caller gives a byte budget and learns whether the text fit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,26 +49,27 @@ void bvm_float_to_text(double f, bvm_buf *out)
         bvm_buf_put(out, ".0", 2); /* a float always looks like one */
 }
 
-static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, int record_depth)
+/* Appends to out; false as soon as out holds more than max_len bytes. */
+static bool to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, int record_depth, size_t max_len)
 {
     const bvm_module *m = vm->module;
     if (type == BVM_VT_NULL) {
         bvm_buf_put(out, "null", 4);
-        return;
+        return out->len <= max_len;
     }
     const bvm_type *t = &m->types[type];
     switch ((bvm_type_kind)t->kind) {
     case BVM_TK_INT:
         bvm_buf_printf(out, "%lld", (long long)v.i);
-        return;
+        return out->len <= max_len;
     case BVM_TK_FLOAT:
         bvm_float_to_text(v.f, out);
-        return;
+        return out->len <= max_len;
     case BVM_TK_BOOL:
         bvm_buf_put(out, v.i ? "true" : "false", v.i ? 4 : 5);
-        return;
+        return out->len <= max_len;
     case BVM_TK_VOID:
-        return;
+        return true;
     case BVM_TK_STRING:
     case BVM_TK_ARRAY:
     case BVM_TK_RECORD:
@@ -74,10 +77,12 @@ static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, 
     }
     if (!v.ref) {
         bvm_buf_put(out, "null", 4);
-        return;
+        return out->len <= max_len;
     }
     if (t->kind == BVM_TK_STRING) {
         bvm_string *s = BVM_AS_STRING(v.ref);
+        if (out->len > max_len || (size_t)s->length > max_len - out->len)
+            return false;
         bvm_buf_put(out, s->chars, (size_t)s->length);
     } else if (t->kind == BVM_TK_ARRAY) {
         bvm_array *a = BVM_AS_ARRAY(v.ref);
@@ -85,7 +90,8 @@ static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, 
         for (int64_t i = 0; i < a->length; i++) {
             if (i)
                 bvm_buf_put(out, ", ", 2);
-            to_text(vm, t->arg, a->items[i], out, record_depth);
+            if (!to_text(vm, t->arg, a->items[i], out, record_depth, max_len))
+                return false;
         }
         bvm_buf_u8(out, ']');
     } else {
@@ -93,7 +99,7 @@ static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, 
         bvm_buf_put(out, r->name, strlen(r->name));
         if (record_depth >= BVM_PRINT_RECORD_DEPTH) {
             bvm_buf_put(out, "{...}", 5);
-            return;
+            return out->len <= max_len;
         }
         bvm_buf_u8(out, '{');
         bvm_record_obj *rec = BVM_AS_RECORD(v.ref);
@@ -101,15 +107,18 @@ static void to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, 
             if (i)
                 bvm_buf_put(out, ", ", 2);
             bvm_buf_printf(out, "%s: ", r->fields[i].name);
-            to_text(vm, r->fields[i].type, rec->fields[i], out, record_depth + 1);
+            if (!to_text(vm, r->fields[i].type, rec->fields[i], out, record_depth + 1, max_len))
+                return false;
         }
         bvm_buf_u8(out, '}');
     }
+    return out->len <= max_len;
 }
 
-void bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out)
+bool bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, size_t max_len)
 {
-    to_text(vm, type, v, out, 0);
+    size_t start = out->len;
+    return to_text(vm, type, v, out, 0, start + max_len);
 }
 
 /* ---- printf conversions --------------------------------------------------- */
@@ -127,7 +136,7 @@ static void pad(bvm_buf *out, const char *text, size_t len, int width, bool left
             bvm_buf_u8(out, ' ');
 }
 
-void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf *out)
+void bvm_format_spec(const bvm_string *spec, bvm_value v, bvm_buf *out)
 {
     /* The verifier accepted spec: %[-+ 0#]*[digits][.digits]conv */
     const char *p = spec->chars + 1;
@@ -147,7 +156,7 @@ void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf
     }
     char conv = *p;
     bool left = strchr(flags, '-') != NULL;
-    char fmt[48], text[512];
+    char fmt[48];
 
     switch (conv) {
     case 'd': case 'i': case 'x': case 'X': case 'o': {
@@ -170,10 +179,11 @@ void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf
         free(s);
         return;
     }
-    case 'c':
-        text[0] = (char)(unsigned char)v.i;
-        pad(out, text, 1, width, left);
+    case 'c': {
+        char byte = (char)(unsigned char)v.i;
+        pad(out, &byte, 1, width, left);
         return;
+    }
     case 'b': {
         const char *b = v.i ? "true" : "false";
         size_t n = strlen(b);
@@ -187,7 +197,6 @@ void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf
             pad(out, "null", prec >= 0 && prec < 4 ? (size_t)prec : 4, width, left);
             return;
         }
-        (void)type;
         const bvm_string *s = BVM_AS_STRING(v.ref);
         size_t n = (size_t)s->length;
         if (prec >= 0 && (size_t)prec < n)

@@ -716,6 +716,16 @@ static uint16_t check_printf(checker *c, bvm_expr *e)
         uint32_t j = i + 1;
         while (j < fmt.len && strchr("-+ 0#", fmt.chars[j]) && fmt.chars[j] != '\0')
             j++;
+        /* Each flag once: the verifier holds bytecode to the same rule. */
+        for (uint32_t f1 = i + 1; f1 < j && ok; f1++)
+            for (uint32_t f2 = f1 + 1; f2 < j && ok; f2++)
+                if (fmt.chars[f1] == fmt.chars[f2]) {
+                    error(c, at, "printf: the flag '%c' appears twice in '%.*s'", fmt.chars[f1], (int)(j - i),
+                          fmt.chars + i);
+                    ok = false;
+                }
+        if (!ok)
+            break;
         for (int part = 0; part < 2 && ok; part++) {
             if (part == 1) {
                 if (j >= fmt.len || fmt.chars[j] != '.')

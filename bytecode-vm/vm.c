@@ -8,6 +8,7 @@
  * and the rules (how a frame is pushed, how a handler is found) are written
  * once for all four loop variants.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,7 @@ bvm_vm *bvm_vm_new(const bvm_module *m, const bvm_options *o, const char **why)
     vm->frames_bytes = (size_t)vm->max_frames * sizeof(bvm_frame);
     vm->frames = reserve(vm->frames_bytes);
     if (!vm->stack || !vm->frames) {
-        *why = "cannot reserve memory for the value stack";
+        *why = "cannot reserve address space for the value stack and call frames";
         bvm_vm_free(vm);
         return NULL;
     }
@@ -116,6 +117,8 @@ bvm_vm *bvm_vm_new(const bvm_module *m, const bvm_options *o, const char **why)
     vm->msg_out_of_memory = bvm_heap_pinned_string(&vm->heap, msg, strlen(msg));
     snprintf(msg, sizeof msg, "stack overflow: call depth limit of %u reached", vm->opt.max_depth);
     vm->msg_stack_overflow = bvm_heap_pinned_string(&vm->heap, msg, strlen(msg));
+    snprintf(msg, sizeof msg, "stack overflow: the value stack of %u slots is full", BVM_STACK_SLOTS);
+    vm->msg_value_stack_full = bvm_heap_pinned_string(&vm->heap, msg, strlen(msg));
     vm->phase = BVM_PHASE_INIT;
     return vm;
 }
@@ -151,21 +154,6 @@ void bvm_vm_free(bvm_vm *vm)
 }
 
 /* ---- frames --------------------------------------------------------------- */
-
-bool bvm_vm_push_frame(bvm_vm *vm, uint16_t f, bvm_value *args)
-{
-    bvm_rt_function *rf = &vm->funcs[f];
-    if (vm->nframes >= vm->max_frames || args + rf->frame_size > vm->stack_end)
-        return false;
-    bvm_frame *fr = &vm->frames[vm->nframes++];
-    fr->fn = rf;
-    fr->ip = rf->fn->code;
-    fr->base = args;
-    /* Locals past the parameters start at zero / null. */
-    memset(args + rf->fn->nparams, 0, (size_t)(rf->fn->nlocals - rf->fn->nparams) * sizeof(bvm_value));
-    vm->sp = args + rf->fn->nlocals;
-    return true;
-}
 
 /* ---- errors, exceptions, traces ------------------------------------------ */
 
@@ -252,11 +240,17 @@ static bvm_result finish(bvm_vm *vm, bvm_result r)
     return r;
 }
 
-/* Start the next phase's function with an empty stack. */
+/* Start the next phase's function with an empty stack.  It always fits
+ * (a frame is at most 2 x 65535 slots, max_depth at least 1); should it
+ * not, the program ends with the overflow error rather than run nothing. */
 static bool start_phase_function(bvm_vm *vm, uint16_t f)
 {
     vm->sp = vm->stack;
-    return bvm_vm_push_frame(vm, f, vm->stack);
+    if (bvm_vm_push_frame(vm, &vm->funcs[f], vm->stack))
+        return true;
+    free(vm->error_message);
+    vm->error_message = bvm_xstrdup(bvm_vm_overflow_message(vm)->chars);
+    return false;
 }
 
 bvm_result bvm_vm_run(bvm_vm *vm)
@@ -268,7 +262,8 @@ bvm_result bvm_vm_run(bvm_vm *vm)
         uint16_t first = vm->module->init != BVM_NO_FUNC ? vm->module->init : vm->module->entry;
         if (first == vm->module->entry)
             vm->phase = BVM_PHASE_MAIN;
-        start_phase_function(vm, first);
+        if (!start_phase_function(vm, first))
+            return finish(vm, BVM_RESULT_EXCEPTION);
     }
     vm->stop_reason = BVM_STOP_NONE;
     for (;;) {
@@ -282,10 +277,16 @@ bvm_result bvm_vm_run(bvm_vm *vm)
             return finish(vm, BVM_RESULT_EXCEPTION);
         case BVM_EXEC_FUEL:
             return finish(vm, BVM_RESULT_FUEL);
+        case BVM_EXEC_OUTPUT_ERROR:
+            capture_trace(vm);
+            free(vm->error_message);
+            vm->error_message = bvm_format("cannot write output: %s", strerror(errno ? errno : EIO));
+            return finish(vm, BVM_RESULT_OUTPUT_ERROR);
         case BVM_EXEC_RETURNED:
             if (vm->phase == BVM_PHASE_INIT) {
                 vm->phase = BVM_PHASE_MAIN;
-                start_phase_function(vm, vm->module->entry);
+                if (!start_phase_function(vm, vm->module->entry))
+                    return finish(vm, BVM_RESULT_EXCEPTION);
                 continue;
             }
             /* main's result, if it returns int, was left in stack[0]. */
@@ -311,12 +312,21 @@ bvm_trace_entry bvm_vm_trace_entry(const bvm_vm *vm, uint32_t i)
 
 void bvm_vm_print_error(const bvm_vm *vm, FILE *out)
 {
-    if (vm->error_is_fuel)
+    if (vm->error_is_fuel || vm->result == BVM_RESULT_OUTPUT_ERROR)
         fprintf(out, "%s\n", vm->error_message);
     else
         fprintf(out, "uncaught exception: %s\n", bvm_vm_error_message(vm));
+    /* A deep trace shows its innermost and outermost frames, as Python and
+     * Java do: the middle of a runaway recursion is the same frame again. */
+    const uint32_t shown_each_end = 20;
     const char *file = vm->module->source_file ? vm->module->source_file : "?";
     for (uint32_t i = 0; i < vm->trace_len; i++) {
+        if (vm->trace_len > 2 * shown_each_end + 1 && i == shown_each_end) {
+            uint32_t omitted = vm->trace_len - 2 * shown_each_end;
+            fprintf(out, "  ... %u frames omitted ...\n", omitted);
+            i += omitted - 1;
+            continue;
+        }
         const bvm_trace_entry *t = &vm->trace[i];
         if (t->line)
             fprintf(out, "  at %s (%s:%u)\n", t->function, file, t->line);
@@ -566,7 +576,8 @@ char *bvm_vm_format_value(const bvm_vm *vm, bvm_typed_value v)
     if (v.type == BVM_VT_TOP)
         bvm_buf_put(&b, "<no value>", 10);
     else
-        bvm_value_to_text(vm, v.type, v.value, &b);
+        if (!bvm_value_to_text(vm, v.type, v.value, &b, BVM_FORMAT_VALUE_MAX))
+            bvm_buf_put(&b, "...", 3);
     bvm_buf_u8(&b, 0);
     return (char *)b.data;
 }

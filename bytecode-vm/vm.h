@@ -55,6 +55,7 @@ typedef enum {
     BVM_RESULT_STOPPED,      /* a step, breakpoint or interrupt stopped it       */
     BVM_RESULT_EXCEPTION,    /* an exception was not caught                      */
     BVM_RESULT_FUEL,         /* the instruction budget ran out                   */
+    BVM_RESULT_OUTPUT_ERROR, /* print could not write to options.out             */
 } bvm_result;
 
 /* The module must outlive the VM and must have passed bvm_verify_module.
@@ -70,7 +71,7 @@ bvm_result bvm_vm_run(bvm_vm *vm);
 /* main's int result (0 for void main), valid after BVM_RESULT_OK. */
 int bvm_vm_exit_code(const bvm_vm *vm);
 
-/* After EXCEPTION or FUEL: the message ("division by zero", ...) and the
+/* After EXCEPTION, FUEL or OUTPUT_ERROR: the message ("division by zero", ...) and the
  * stack trace captured where it was raised, innermost frame first. */
 const char *bvm_vm_error_message(const bvm_vm *vm);
 typedef struct {
@@ -180,7 +181,10 @@ bool bvm_vm_record_field(const bvm_vm *vm, bvm_typed_value record, uint16_t fiel
 
 /* Render a value as the language's str() would ("3", "2.5", "true",
  * "hello", "[1, 2]", "Point{x: 1, y: 2}", "null"); nested records are
- * shown to a bounded depth so cycles terminate. Returns a malloc'd string. */
+ * shown to a bounded depth so cycles terminate, and a text longer than
+ * BVM_FORMAT_VALUE_MAX bytes is cut there and ends in "...".  Returns a
+ * malloc'd string. */
+#define BVM_FORMAT_VALUE_MAX 4096
 char *bvm_vm_format_value(const bvm_vm *vm, bvm_typed_value v);
 
 const bvm_module *bvm_vm_module(const bvm_vm *vm);

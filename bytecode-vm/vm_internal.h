@@ -68,6 +68,7 @@ typedef enum {
     BVM_EXEC_STOPPED,        /* a hook stopped it                             */
     BVM_EXEC_UNCAUGHT,       /* exception with no handler; trace captured     */
     BVM_EXEC_FUEL,           /* budget exhausted; trace captured              */
+    BVM_EXEC_OUTPUT_ERROR,   /* print failed to write (full disk, closed pipe) */
 } bvm_exec_status;
 
 struct bvm_vm {
@@ -87,7 +88,8 @@ struct bvm_vm {
 
     bvm_heap heap;
     bvm_string *msg_out_of_memory;   /* preallocated: raising them must not allocate */
-    bvm_string *msg_stack_overflow;
+    bvm_string *msg_stack_overflow;   /* call depth limit reached                     */
+    bvm_string *msg_value_stack_full; /* the value stack itself is full (huge frames) */
     bvm_buf scratch;             /* reused text buffer for tostr / sfmt       */
 
     bvm_phase phase;
@@ -138,10 +140,31 @@ bool bvm_vm_throw(bvm_vm *vm, bvm_string *msg);
  * falls back to the out-of-memory message if the heap is full). */
 bool bvm_vm_throw_error(bvm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Push a frame for function f whose nparams arguments are the top nparams
- * slots of the current sp; zeroes the other locals.  Returns false (and
- * raises nothing) if the depth or stack limit would be exceeded. */
-bool bvm_vm_push_frame(bvm_vm *vm, uint16_t f, bvm_value *args);
+/* The exception for a call that does not fit: the depth limit, or (with
+ * huge frames) the value stack itself. */
+static inline bvm_string *bvm_vm_overflow_message(const bvm_vm *vm)
+{
+    return vm->nframes >= vm->max_frames ? vm->msg_stack_overflow : vm->msg_value_stack_full;
+}
+
+/* Push a frame for `callee` whose parameters are the arguments at `args`
+ * (the top nparams operand slots of the caller, or the empty stack for
+ * the first function); zero its other locals; set vm->sp past its locals.
+ * Returns false, raising nothing, if the depth or stack limit is reached.
+ * The one way a frame is made: CALL in interp_body.h and vm.c use it. */
+static inline bool bvm_vm_push_frame(bvm_vm *vm, bvm_rt_function *callee, bvm_value *args)
+{
+    if (vm->nframes >= vm->max_frames || callee->frame_size > (size_t)(vm->stack_end - args))
+        return false;
+    bvm_frame *fr = &vm->frames[vm->nframes++];
+    fr->fn = callee;
+    fr->ip = callee->fn->code;
+    fr->base = args;
+    for (bvm_value *v = args + callee->fn->nparams; v < args + callee->fn->nlocals; v++)
+        v->i = 0;
+    vm->sp = args + callee->fn->nlocals;
+    return true;
+}
 
 /* Record the fuel-exhausted error with a trace of the current frames. */
 void bvm_vm_fuel_exhausted(bvm_vm *vm);
@@ -154,11 +177,13 @@ bvm_exec_status bvm_interp_threaded_instrumented(bvm_vm *vm);
 
 /* ---- strings.c: values to text ------------------------------------------- */
 
-/* Append the str() text of a value of static type `type` to out. */
-void bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out);
-/* Format with one printf conversion spec (already verified well-formed and
- * matching `type`).  Appends to out. */
-void bvm_format_spec(const bvm_string *spec, uint16_t type, bvm_value v, bvm_buf *out);
+/* Append the str() text of a value of static type `type` to out.  Returns
+ * false, leaving a partial text, once more than max_len bytes would be
+ * appended (the rest is not produced). */
+bool bvm_value_to_text(const bvm_vm *vm, uint16_t type, bvm_value v, bvm_buf *out, size_t max_len);
+/* Format v with one printf conversion spec, which the verifier has checked
+ * is well-formed and fits v's type.  Appends to out. */
+void bvm_format_spec(const bvm_string *spec, bvm_value v, bvm_buf *out);
 /* Shortest round-trip text of a double, always with '.', 'e', inf or nan. */
 void bvm_float_to_text(double f, bvm_buf *out);
 

@@ -91,4 +91,16 @@ if [ -w /dev/full ]; then
     fi
 fi
 
+# A reader that goes away (| head) is an output error too: status 74 and a
+# message, never death by SIGPIPE, and the program stops instead of running on.
+LAST_COMMAND="$BVM run $E2E_TMP/many.vela | head -n 1"
+first_line=$(timeout -s KILL 30 "$BVM" run "$E2E_TMP/many.vela" 2>"$ERR" </dev/null | head -n 1; exit "${PIPESTATUS[0]}")
+status=$?
+if [ "$status" -eq 74 ] && [ "$first_line" = "line 0" ] && grep -q "^bvm: cannot write to stdout: " "$ERR"; then
+    ok "stdout closed by the reader: status 74 and a message"
+else
+    not_ok "stdout closed by the reader (| head -n 1): status 74 (got $status), first line 'line 0' (got '$first_line'), message on stderr" \
+        "$(last_run)"
+fi
+
 finish

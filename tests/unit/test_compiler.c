@@ -610,7 +610,7 @@ START_TEST(limit_operand_stack)
     ck_assert_ptr_null(m);
     ck_assert_int_eq(d.count, 1);
     ck_assert_str_eq(d.items[0].msg,
-                     "function 'main' needs more than 65535 operand stack slots (an expression is too large)");
+                     "function 'main' needs more than 65534 operand stack slots (an expression is too large)");
     ck_assert_int_eq(d.items[0].line, 2);
     ck_assert_int_eq(d.items[0].col, 6);
     bvm_diags_free(&d);

@@ -1,0 +1,486 @@
+#!/usr/bin/env bash
+#
+# kvm-sandbox.sh -- run one command on real Linux KVM, on a machine without
+# /dev/kvm, inside a QEMU machine that emulates AMD SVM in software.
+#
+#   tests/sandbox/kvm-sandbox.sh [--cache DIR] [--mem MIB] [--timeout SEC]
+#                                [--add PATH[:DEST]]... [--times] [--] COMMAND [ARGS...]
+#
+# The design, in the order things happen (tests/sandbox/README.md has more):
+#
+# 1. Kernel.  Debian's own kernel (the linux-image-* package that
+#    linux-image-amd64 depends on at first use) is fetched with
+#    `apt-get download` and unpacked with `dpkg -x` into the cache folder
+#    (default build/sandbox/).  Only the kernel image and the four KVM
+#    modules are kept, and the kernel is also kept uncompressed (vmlinux),
+#    which QEMU boots twice as fast.  Nothing is installed on this machine;
+#    later runs reuse the cache.
+#
+# 2. Initramfs, in two parts that the kernel unpacks one after the other:
+#    a base part built once and cached (busybox, bash and its libraries, the
+#    modules), and a small part built for this run (tests/sandbox/init, the
+#    command line, the files of each --add, and the shared libraries of any
+#    program among them).
+#
+# 3. One boot.  QEMU (TCG, -cpu EPYC,+svm) boots the kernel; the init script
+#    loads KVM, runs the command in /work, reports its exit status and powers
+#    off.  Four serial ports keep the streams apart (see tests/sandbox/init):
+#    ttyS0 is the command's stdout, ttyS1 its stderr, ttyS2 the kernel
+#    console (the boot log), ttyS3 the status channel.  QEMU writes each into
+#    a FIFO that a reader here copies to our stdout, our stderr, a log file,
+#    or the status file, so output arrives while the command runs.
+#
+# Exit status, as timeout(1) does it:
+#   the command's own status       it ran
+#   124                            the whole sandbox ran past --timeout
+#   125                            the sandbox could not run it: usage error,
+#                                  QEMU or the kernel missing, boot failure,
+#                                  no /dev/kvm inside (the message says which
+#                                  and what to do)
+#   126 / 127                      the command is not executable / not there
+
+set -uo pipefail
+
+PROG=kvm-sandbox
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SELF="$REPO/tests/sandbox/kvm-sandbox.sh"
+INIT="$REPO/tests/sandbox/init"
+
+# The KVM modules, in the order they must be loaded (each needs the ones
+# before it), as paths under lib/modules/VERSION/kernel/ in the package.
+# kvm-amd needs ccp for its SEV support even though the sandbox has no SEV.
+KERNEL_MODULES=(
+    virt/lib/irqbypass.ko
+    arch/x86/kvm/kvm.ko
+    drivers/crypto/ccp/ccp.ko
+    arch/x86/kvm/kvm-amd.ko
+)
+
+# The meta-package whose dependency names the current kernel package.
+KERNEL_META=linux-image-amd64
+
+# quiet: only warnings reach the console (which is the boot log anyway);
+# panic=-1 with -no-reboot: a kernel panic ends QEMU at once.  The last two
+# save about 0.8 s of each boot under emulation: no self-tests of the crypto
+# algorithms, no CPU-bug mitigations (nothing untrusted runs in there).
+KERNEL_CMDLINE="console=ttyS2 quiet panic=-1 cryptomgr.notests mitigations=off"
+
+usage() {
+    cat >&2 <<EOF
+usage: tests/sandbox/kvm-sandbox.sh [options] [--] COMMAND [ARGS...]
+
+Boot Linux with KVM inside QEMU, run COMMAND there (cwd /work, /work/bin on
+PATH, stdin /dev/null), power off.  Its stdout, stderr and exit status
+become ours.
+
+  --add PATH[:DEST]  copy a file or folder into the sandbox, at DEST (a
+                     relative DEST is under /work); default: a relative PATH
+                     goes to /work/PATH, an absolute one to the same path.
+                     Programs among them bring their shared libraries along.
+  --cache DIR        kernel and initramfs cache (default build/sandbox)
+  --mem MIB          memory of the sandbox machine (default 512)
+  --timeout SEC      stop the whole sandbox after SEC seconds: status 124
+                     (default 600)
+  --times            print how long the boot and the command took, on stderr
+
+Exit status: the command's, 124 timeout, 125 the sandbox could not run it,
+126 not executable, 127 not found.
+EOF
+    exit 125
+}
+
+# The sandbox could not do its job: say what failed and what to do.
+die() {
+    local line
+    for line in "$@"; do echo "$PROG: $line" >&2; done
+    exit 125
+}
+
+# ---- options ------------------------------------------------------------------
+
+cache="$REPO/build/sandbox"
+mem=512
+timeout=600
+show_times=0
+adds=()
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --add)       [ $# -ge 2 ] || die "--add needs PATH[:DEST]"; adds+=("$2"); shift 2 ;;
+        --add=*)     adds+=("${1#--add=}"); shift ;;
+        --cache)     [ $# -ge 2 ] || die "--cache needs a folder"; cache=$2; shift 2 ;;
+        --cache=*)   cache=${1#--cache=}; shift ;;
+        --mem)       [ $# -ge 2 ] || die "--mem needs a size in MiB"; mem=$2; shift 2 ;;
+        --mem=*)     mem=${1#--mem=}; shift ;;
+        --timeout)   [ $# -ge 2 ] || die "--timeout needs a number of seconds"; timeout=$2; shift 2 ;;
+        --timeout=*) timeout=${1#--timeout=}; shift ;;
+        --times)     show_times=1; shift ;;
+        -h|--help)   usage ;;
+        --)          shift; break ;;
+        -*)          echo "$PROG: unknown option '$1'" >&2; usage ;;
+        *)           break ;;
+    esac
+done
+[ $# -gt 0 ] || { echo "$PROG: missing COMMAND" >&2; usage; }
+[[ $mem =~ ^[1-9][0-9]*$ ]] && [ "$mem" -ge 128 ] ||
+    die "--mem must be a whole number of MiB, at least 128 (got '$mem')"
+[[ $timeout =~ ^[1-9][0-9]*$ ]] ||
+    die "--timeout must be a whole number of seconds, at least 1 (got '$timeout')"
+
+t_start=$EPOCHREALTIME
+
+# ---- the tools we need --------------------------------------------------------------
+
+QEMU=${QEMU:-qemu-system-x86_64}
+need() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            die "'$tool' not found: install the sandbox's packages with 'scripts/deps.sh hypervisor' (as root)"
+    done
+}
+need "$QEMU" busybox bash cpio ldd mkfifo timeout flock
+BUSYBOX=$(command -v busybox)
+BASH_BIN=$(command -v bash)
+
+mkdir -p "$cache" 2>/dev/null || die "cannot create the cache folder $cache"
+cache=$(cd "$cache" && pwd)
+
+# ---- 1. the kernel ------------------------------------------------------------
+
+KERNEL_DIR="$cache/kernel"
+
+# The kernel package linux-image-amd64 depends on now, e.g. linux-image-6.1.0-56-amd64.
+kernel_package() {
+    apt-cache depends "$KERNEL_META" 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[^ <>]*\)$/\1/p' | head -n 1
+}
+
+# apt's package lists are missing or stale: refresh them if we may.
+apt_update() {
+    if [ "$(id -u)" != 0 ]; then
+        die "cannot find or download the kernel package: the apt package lists are missing or out of date," \
+            "and only root can refresh them.  Run 'apt-get update' as root, then try again."
+    fi
+    echo "$PROG: refreshing the apt package lists (apt-get update)" >&2
+    apt-get update -q >"$1" 2>&1 ||
+        die "'apt-get update' failed (its output is in $1); check the network and /etc/apt/sources.list"
+}
+
+# extract_vmlinux BZIMAGE OUT: the kernel ELF image inside a bzImage.  The
+# bzImage's setup header (Documentation/arch/x86/boot.rst) says where the
+# compressed kernel lies: setup_sects at 0x1f1, payload_offset at 0x248 and
+# payload_length at 0x24c, the offset counted from the end of the setup
+# sectors.  The build appends the uncompressed size (4 bytes) to an xz or
+# zstd payload; those are left out.  Fails unless the result is an ELF file.
+extract_vmlinux() {
+    local image=$1 out=$2 setup_sects offset length start magic
+    setup_sects=$(od -An -tu1 -j $((0x1f1)) -N 1 "$image" | tr -d ' ')
+    offset=$(od -An -tu4 -j $((0x248)) -N 4 "$image" | tr -d ' ')
+    length=$(od -An -tu4 -j $((0x24c)) -N 4 "$image" | tr -d ' ')
+    [ -n "$setup_sects" ] && [ -n "$offset" ] && [ -n "$length" ] || return 1
+    [ "$setup_sects" -ne 0 ] || setup_sects=4
+    start=$(( (setup_sects + 1) * 512 + offset + 1 ))      # tail -c +N counts from 1
+    magic=$(tail -c +"$start" "$image" | head -c 4 | od -An -tx1 | tr -d ' \n')
+    local unpack
+    case "$magic" in
+        fd377a58) unpack="xz -dc";   length=$((length - 4)) ;;
+        28b52ffd) unpack="zstd -dc"; length=$((length - 4)) ;;
+        1f8b*)    unpack="gzip -dc" ;;
+        *)        return 1 ;;
+    esac
+    command -v "${unpack%% *}" >/dev/null 2>&1 || return 1
+    tail -c +"$start" "$image" | head -c "$length" | $unpack >"$out" 2>/dev/null
+    LC_ALL=C IFS= read -r -N 4 magic <"$out"
+    [ "$magic" = $'\x7fELF' ] || { rm -f "$out"; return 1; }
+}
+
+# Download and unpack the kernel into $KERNEL_DIR, once.  Built in a
+# temporary folder and renamed at the end, so an interrupted fetch leaves
+# nothing half done behind.
+fetch_kernel() {
+    [ -s "$KERNEL_DIR/version" ] && return 0
+    need apt-get apt-cache dpkg
+    local tmp pkg deb kver m
+    tmp=$(mktemp -d "$cache/kernel.new.XXXXXX") || die "cannot write into the cache folder $cache"
+
+    pkg=$(kernel_package)
+    if [ -z "$pkg" ]; then
+        apt_update "$tmp/apt.log"
+        pkg=$(kernel_package)
+        [ -n "$pkg" ] || die "apt knows no package '$KERNEL_META' (or it depends on no linux-image-*);" \
+                             "the sandbox needs Debian's kernel from it"
+    fi
+    echo "$PROG: first use: fetching $pkg into $KERNEL_DIR (apt-get download; nothing is installed)" >&2
+    if ! (cd "$tmp" && apt-get download "$pkg") >>"$tmp/apt.log" 2>&1; then
+        apt_update "$tmp/apt.log"     # the lists may name a version the mirror has dropped
+        pkg=$(kernel_package)
+        (cd "$tmp" && apt-get download "$pkg") >>"$tmp/apt.log" 2>&1 ||
+            die "'apt-get download $pkg' failed (its output is in $tmp/apt.log); check the network"
+    fi
+    deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
+    [ -n "$deb" ] || die "'apt-get download $pkg' left no .deb in $tmp"
+
+    dpkg -x "$deb" "$tmp/root" || die "'dpkg -x $deb' failed: is the download damaged?  Remove $tmp and try again."
+    kver=$(ls "$tmp/root/lib/modules" 2>/dev/null | head -n 1)
+    [ -n "$kver" ] && [ -f "$tmp/root/boot/vmlinuz-$kver" ] ||
+        die "$deb holds no boot/vmlinuz-* and lib/modules/*: is $pkg a kernel image package?"
+    mkdir -p "$tmp/kernel"
+    cp "$tmp/root/boot/vmlinuz-$kver" "$tmp/kernel/vmlinuz"
+    for m in "${KERNEL_MODULES[@]}"; do
+        cp "$tmp/root/lib/modules/$kver/kernel/$m" "$tmp/kernel/" ||
+            die "the kernel package $pkg has no module $m"
+    done
+    # Booting the uncompressed kernel through its PVH entry point halves the
+    # boot: decompressing vmlinuz (xz) takes QEMU's emulated CPU about 3 s.
+    local boot=vmlinuz
+    if grep -qx 'CONFIG_PVH=y' "$tmp/root/boot/config-$kver" 2>/dev/null &&
+        extract_vmlinux "$tmp/kernel/vmlinuz" "$tmp/kernel/vmlinux"; then
+        boot=vmlinux
+    fi
+    printf 'package %s\nversion %s\nkernel %s\nboot %s\n' \
+        "$pkg" "$(dpkg-deb -f "$deb" Version)" "$kver" "$boot" >"$tmp/kernel/version"
+    rm -rf "$KERNEL_DIR"
+    mv "$tmp/kernel" "$KERNEL_DIR"
+    rm -rf "$tmp"        # the .deb and the rest of the package (400 MB unpacked)
+}
+
+# ---- 2. the initramfs ---------------------------------------------------------
+
+BASE="$cache/base.cpio"         # busybox, bash, modules: cached
+BASE_LIBS="$cache/base.libs"    # the shared libraries already in it
+
+# copy_libs STAGE KNOWN FILE...: copy the shared libraries each ELF FILE needs
+# (as ldd finds them here) into STAGE at the same paths, unless listed in the
+# file KNOWN; list each one copied in KNOWN.
+copy_libs() {
+    local stage=$1 known=$2 file line lib magic
+    shift 2
+    for file in "$@"; do
+        [ -f "$file" ] && [ -x "$file" ] || continue
+        magic=""
+        LC_ALL=C IFS= read -r -N 4 magic <"$file" 2>/dev/null
+        [ "$magic" = $'\x7fELF' ] || continue
+        while IFS= read -r line; do
+            if [[ $line == *"=> not found"* ]]; then
+                echo "$PROG: warning: ${file#"$stage"} needs ${line%% =>*}, which this machine lacks" >&2
+            elif [[ $line =~ (^|[[:space:]])(/[^[:space:]]+)[[:space:]]+\(0x ]]; then
+                lib=${BASH_REMATCH[2]}
+                grep -qxF -- "$lib" "$known" && continue
+                mkdir -p "$stage$(dirname "$lib")"
+                cp -L "$lib" "$stage$lib" && echo "$lib" >>"$known"
+            fi
+        done < <(ldd "$file" 2>/dev/null)
+    done
+}
+
+# Build the base part when it is missing or older than what it is made of.
+build_base() {
+    local input stale=0
+    [ -s "$BASE" ] && [ -s "$BASE_LIBS" ] || stale=1
+    for input in "$SELF" "$KERNEL_DIR/version" "$BUSYBOX" "$BASH_BIN"; do
+        [ "$input" -nt "$BASE" ] && stale=1
+    done
+    [ "$stale" = 1 ] || return 0
+
+    local stage libs applet m
+    stage=$(mktemp -d "$cache/base.new.XXXXXX") || die "cannot write into the cache folder $cache"
+    libs="$stage.libs"
+    : >"$libs"
+    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,work,sandbox,lib/modules/sandbox}
+    cp "$BUSYBOX" "$stage/bin/busybox"
+    # One link per applet (bin/sh, usr/bin/env, sbin/insmod, ...), made here
+    # once rather than by `busybox --install` at every boot.
+    for applet in $("$BUSYBOX" --list-full); do
+        [ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+    done
+    # bash, for test scripts that are not plain sh.
+    rm -f "$stage/bin/bash"
+    cp "$BASH_BIN" "$stage/bin/bash"
+    copy_libs "$stage" "$libs" "$stage/bin/busybox" "$stage/bin/bash"
+    for m in "${KERNEL_MODULES[@]}"; do
+        cp "$KERNEL_DIR/$(basename "$m")" "$stage/lib/modules/sandbox/"
+        basename "$m" >>"$stage/sandbox/modules"
+    done
+
+    # Not compressed: under emulation, gunzip in the kernel costs more time
+    # than reading the larger file.  cpio pads the archive to 512 bytes, and
+    # the kernel reads the next archive from there.
+    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+        >"$stage.cpio" || die "could not build the initramfs (cpio failed)"
+    mv "$libs" "$BASE_LIBS"
+    mv "$stage.cpio" "$BASE"
+    rm -rf "$stage"
+}
+
+# A word quoted for sh: 'it'\''s'.
+sh_quote() {
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# The part for this run: init, the command line, the --add files and the
+# libraries of the programs among them, appended to the base part as $RUN/initrd.
+build_run_part() {
+    local stage="$RUN/stage" spec src dest known="$RUN/libs" arg
+    mkdir -p "$stage/sandbox" "$stage/work"
+    cp "$INIT" "$stage/init" && chmod 755 "$stage/init"
+    {
+        printf 'set --'
+        for arg in "$@"; do printf ' %s' "$(sh_quote "$arg")"; done
+        printf '\n'
+    } >"$stage/sandbox/command"
+
+    cp "$BASE_LIBS" "$known"
+    local added=()
+    for spec in "${adds[@]}"; do
+        src=${spec%%:*}
+        if [[ $spec == *:* ]]; then dest=${spec#*:}; else dest=$src; fi
+        [ -n "$src" ] && [ -n "$dest" ] || die "--add '$spec': expected PATH or PATH:DEST"
+        [ -e "$src" ] || die "--add '$spec': $src does not exist"
+        [[ $dest == /* ]] || dest="/work/${dest#./}"
+        [[ /$dest/ == */../* ]] && die "--add '$spec': DEST $dest must not contain '..'; give an explicit :DEST"
+        dest=${dest%/}
+        mkdir -p "$stage$(dirname "$dest")"
+        if [ -d "$src" ]; then
+            mkdir -p "$stage$dest" && cp -a "$src/." "$stage$dest/"
+        else
+            cp -a -H "$src" "$stage$dest"
+        fi || die "--add '$spec': could not copy $src"
+        added+=("$stage$dest")
+    done
+    if [ ${#added[@]} -gt 0 ]; then
+        local programs=()
+        mapfile -t programs < <(find "${added[@]}" -type f -perm /111)
+        [ ${#programs[@]} -eq 0 ] || copy_libs "$stage" "$known" "${programs[@]}"
+    fi
+
+    cp "$BASE" "$RUN/initrd"
+    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+        >>"$RUN/initrd" || die "could not build the initramfs (cpio failed)"
+}
+
+# ---- 3. the boot ------------------------------------------------------------------
+
+RUN=""
+QEMU_PID=""
+READERS=()
+
+cleanup() {
+    [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null
+    local pid
+    for pid in "${READERS[@]}"; do kill "$pid" 2>/dev/null; done
+    [ -n "$RUN" ] && rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'echo "$PROG: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM
+
+exec 9>"$cache/.lock" && flock 9        # one first-use setup at a time
+fetch_kernel
+build_base
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/kvm-sandbox.XXXXXX") || die "cannot create a temporary folder"
+build_run_part "$@"
+exec 9>&-
+
+# QEMU takes ',' in a file name as an option separator unless doubled.
+qpath() { printf '%s' "${1//,/,,}"; }
+
+# vmlinux when it could be extracted, else the compressed vmlinuz.
+KERNEL_IMAGE="$KERNEL_DIR/$(sed -n 's/^boot //p' "$KERNEL_DIR/version")"
+[ -f "$KERNEL_IMAGE" ] || KERNEL_IMAGE="$KERNEL_DIR/vmlinuz"
+
+for stream in stdout stderr console status; do mkfifo "$RUN/$stream.fifo"; done
+# The readers must be there before QEMU opens the FIFOs (it waits for them).
+cat "$RUN/stdout.fifo" &
+READERS+=($!)
+cat "$RUN/stderr.fifo" >&2 &
+READERS+=($!)
+cat "$RUN/console.fifo" >"$RUN/boot.log" &
+READERS+=($!)
+# Each status line, stamped with the time it arrived here.
+while IFS= read -r line; do
+    printf '%s %s\n' "$EPOCHREALTIME" "$line"
+done <"$RUN/status.fifo" >"$RUN/status" &
+READERS+=($!)
+
+t_qemu=$EPOCHREALTIME
+timeout --kill-after=5 "$timeout" "$QEMU" \
+    -accel tcg -cpu EPYC,+svm -smp 1 -m "$mem" \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$(qpath "$KERNEL_IMAGE")" -initrd "$(qpath "$RUN/initrd")" \
+    -append "$KERNEL_CMDLINE" \
+    -chardev file,id=stdout,path="$(qpath "$RUN/stdout.fifo")" -serial chardev:stdout \
+    -chardev file,id=stderr,path="$(qpath "$RUN/stderr.fifo")" -serial chardev:stderr \
+    -chardev file,id=console,path="$(qpath "$RUN/console.fifo")" -serial chardev:console \
+    -chardev file,id=status,path="$(qpath "$RUN/status.fifo")" -serial chardev:status \
+    </dev/null >"$RUN/qemu.log" 2>&1 &
+QEMU_PID=$!
+wait "$QEMU_PID"
+qemu_status=$?
+QEMU_PID=""
+
+# If QEMU stopped before opening a FIFO, its reader still waits for a
+# writer: open each FIFO once ourselves (read-write never blocks) to let it
+# see the end.  Then wait until every reader has copied everything.
+for stream in stdout stderr console status; do : <>"$RUN/$stream.fifo"; done
+wait "${READERS[@]}"
+READERS=()
+t_end=$EPOCHREALTIME
+cp "$RUN/boot.log" "$cache/last-boot.log" 2>/dev/null
+
+# ---- how it ended -------------------------------------------------------------------
+
+# The last lines of the boot log, indented, for a failure message.
+boot_log_tail() {
+    echo "the last lines of its boot log ($cache/last-boot.log):"
+    tr -d '\r' <"$RUN/boot.log" | grep -v '^[[:space:]]*$' | tail -n 8 | sed 's/^/    /'
+}
+
+# QEMU's own messages, without its warnings that TCG lacks some EPYC CPUID
+# features (harmless, and printed at every start).
+qemu_messages() {
+    grep -v "TCG doesn't support requested feature" "$RUN/qemu.log" | head -n 8 | sed 's/^/    /'
+}
+
+ready_line=$(grep -m 1 ' ready$' "$RUN/status")
+end_line=$(grep -m 1 -E ' (exit|error) ' "$RUN/status")
+
+if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
+    if [ -n "$ready_line" ]; then
+        echo "$PROG: timed out: the command was still running after ${timeout} s (the limit of --timeout); the sandbox was stopped" >&2
+    else
+        echo "$PROG: timed out: the sandbox had not finished booting after ${timeout} s (--timeout); $(boot_log_tail)" >&2
+    fi
+    exit 124
+fi
+
+case "$end_line" in
+    *" exit "*)
+        status=${end_line##* }
+        ;;
+    *" error "*)
+        die "the sandbox failed: ${end_line#* error }" \
+            "the kernel is $(sed -n 's/^package //p' "$KERNEL_DIR/version"); $(boot_log_tail)"
+        ;;
+    *)
+        if [ ! -s "$RUN/boot.log" ]; then
+            die "QEMU could not start the machine (status $qemu_status):" "$(qemu_messages)"
+        elif [ -n "$ready_line" ]; then
+            die "the sandbox machine stopped while the command was running (out of memory? try --mem);" \
+                "$(boot_log_tail)"
+        else
+            die "the sandbox machine stopped before the command could start (QEMU status $qemu_status);" \
+                "$(boot_log_tail)" "if the kernel in $KERNEL_DIR is damaged, remove that folder to fetch it again"
+        fi
+        ;;
+esac
+
+if [ "$show_times" = 1 ]; then
+    t_ready=${ready_line%% *}
+    t_exit=${end_line%% *}
+    awk -v s="$t_start" -v q="$t_qemu" -v r="$t_ready" -v x="$t_exit" -v e="$t_end" -v p="$PROG" 'BEGIN {
+        printf "%s: times: prepare %.2f s, boot %.2f s (QEMU start to command), command %.2f s, power-off %.2f s, total %.2f s\n",
+               p, q - s, r - q, x - r, e - x, e - s
+    }' >&2
+fi
+exit "$status"
