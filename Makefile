@@ -6,6 +6,7 @@
 #   make bench      the side-by-side benchmark against the peers
 #   make asan       build with ASan + UBSan into build/asan and run the suites
 #   make test       run the suites without the dependency check (after make check)
+#   make sandbox-check  test the nested-KVM sandbox (tests/sandbox/): boots QEMU
 #   make clean      remove build/ and bin/
 #
 # Objects go to $(BUILD)/, programs to $(BINDIR)/.  The sanitizer build is the
@@ -44,7 +45,7 @@ FUZZ_SEED   ?= 1
 NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: all check test demo bench asan clean deps deps-bench unit tools
+.PHONY: all check test demo bench asan clean deps deps-bench unit tools sandbox-check
 all: $(BINDIR)/bvm
 
 # ---- dependencies --------------------------------------------------------------
@@ -129,6 +130,15 @@ demo: deps
 bench: deps-bench
 	@$(SUBMAKE) all
 	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
+
+# ---- the nested-KVM sandbox -------------------------------------------------
+
+# tests/e2e/sandbox.sh boots the sandbox three times (about 10 s; at first use
+# the sandbox also downloads its kernel into build/sandbox/), so `make check`
+# does not run it yet.  It compiles a small KVM program, hence `build` too.
+sandbox-check:
+	@bash scripts/deps.sh build hypervisor
+	SANDBOX=tests/sandbox/kvm-sandbox.sh bash tests/e2e/sandbox.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

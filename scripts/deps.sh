@@ -4,7 +4,7 @@
 #
 #   scripts/deps.sh build        compiler, make, Check, ncurses, readline, Capstone
 #   scripts/deps.sh bench        the peers `make bench` measures against
-#   scripts/deps.sh hypervisor   the nested-KVM test sandbox (not needed yet)
+#   scripts/deps.sh hypervisor   the nested-KVM test sandbox (tests/sandbox/)
 #   scripts/deps.sh all          every group above
 #   scripts/deps.sh --list GROUP print the group's packages and exit
 #
@@ -27,10 +27,14 @@ group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev 
 # `make bench`: the interpreters and JITs vmlab is compared against.
 group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
 
-# The mini-hypervisor's tests run KVM inside a QEMU machine (DESIGN.md,
-# "The nested-KVM sandbox").  The hypervisor does not exist yet, so nothing
-# uses this group today; it lists only what that sandbox is known to need.
-group_hypervisor=(qemu-system-x86 busybox-static cpio)
+# The mini-hypervisor's tests run KVM inside a QEMU machine
+# (tests/sandbox/kvm-sandbox.sh; DESIGN.md, "The nested-KVM sandbox"):
+# QEMU with its firmware, the static busybox that gives the sandbox its
+# init and tools, cpio to pack the initramfs, and xz to unpack Debian's
+# compressed kernel (booting it uncompressed halves the boot).  The kernel
+# itself is not a dependency: the sandbox downloads it with apt-get download
+# into its cache, without installing it.
+group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils)
 
 usage() {
     echo "usage: $0 [--list] build|bench|hypervisor|all ..." >&2

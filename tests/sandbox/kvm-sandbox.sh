@@ -89,6 +89,13 @@ EOF
     exit 125
 }
 
+# Progress of a slow first use, for a person watching.  Our stderr is the
+# command's stderr, so only when it is a terminal; --times says it too.
+note() {
+    [ -t 2 ] && echo "$PROG: $*" >&2
+    return 0
+}
+
 # The sandbox could not do its job: say what failed and what to do.
 die() {
     local line
@@ -102,12 +109,28 @@ cache="$REPO/build/sandbox"
 mem=512
 timeout=600
 show_times=0
-adds=()
+add_src=()      # --add: what to copy (a path here) ...
+add_dest=()     # ... and where it goes in the sandbox (an absolute path)
+
+# Check one --add PATH[:DEST] and remember it.  A relative DEST is under
+# /work; without DEST, a relative PATH keeps its place under /work and an
+# absolute one keeps its path.
+add_spec() {
+    local spec=$1 src dest
+    src=${spec%%:*}
+    if [[ $spec == *:* ]]; then dest=${spec#*:}; else dest=$src; fi
+    [ -n "$src" ] && [ -n "$dest" ] || die "--add '$spec': expected PATH or PATH:DEST"
+    [ -e "$src" ] || die "--add '$spec': $src does not exist"
+    [[ $dest == /* ]] || dest="/work/${dest#./}"
+    [[ $dest/ == */../* ]] && die "--add '$spec': the place inside, $dest, must not contain '..'; give a :DEST"
+    add_src+=("$src")
+    add_dest+=("${dest%/}")
+}
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --add)       [ $# -ge 2 ] || die "--add needs PATH[:DEST]"; adds+=("$2"); shift 2 ;;
-        --add=*)     adds+=("${1#--add=}"); shift ;;
+        --add)       [ $# -ge 2 ] || die "--add needs PATH[:DEST]"; add_spec "$2"; shift 2 ;;
+        --add=*)     add_spec "${1#--add=}"; shift ;;
         --cache)     [ $# -ge 2 ] || die "--cache needs a folder"; cache=$2; shift 2 ;;
         --cache=*)   cache=${1#--cache=}; shift ;;
         --mem)       [ $# -ge 2 ] || die "--mem needs a size in MiB"; mem=$2; shift 2 ;;
@@ -157,13 +180,14 @@ kernel_package() {
 }
 
 # apt's package lists are missing or stale: refresh them if we may.
+# $1 is the log file for apt's output.
 apt_update() {
     if [ "$(id -u)" != 0 ]; then
         die "cannot find or download the kernel package: the apt package lists are missing or out of date," \
             "and only root can refresh them.  Run 'apt-get update' as root, then try again."
     fi
-    echo "$PROG: refreshing the apt package lists (apt-get update)" >&2
-    apt-get update -q >"$1" 2>&1 ||
+    note "refreshing the apt package lists (apt-get update)"
+    apt-get update -q >>"$1" 2>&1 ||
         die "'apt-get update' failed (its output is in $1); check the network and /etc/apt/sources.list"
 }
 
@@ -200,28 +224,35 @@ extract_vmlinux() {
 # nothing half done behind.
 fetch_kernel() {
     [ -s "$KERNEL_DIR/version" ] && return 0
-    need apt-get apt-cache dpkg
-    local tmp pkg deb kver m
+    local tool
+    for tool in apt-get apt-cache dpkg dpkg-deb; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            die "'$tool' not found: the sandbox takes Debian's kernel package with apt and dpkg, so it needs Debian"
+    done
+    local tmp pkg deb kver m log="$cache/apt.log"
     tmp=$(mktemp -d "$cache/kernel.new.XXXXXX") || die "cannot write into the cache folder $cache"
+    PARTIAL=$tmp
+    : >"$log"
 
     pkg=$(kernel_package)
     if [ -z "$pkg" ]; then
-        apt_update "$tmp/apt.log"
+        apt_update "$log"
         pkg=$(kernel_package)
         [ -n "$pkg" ] || die "apt knows no package '$KERNEL_META' (or it depends on no linux-image-*);" \
                              "the sandbox needs Debian's kernel from it"
     fi
-    echo "$PROG: first use: fetching $pkg into $KERNEL_DIR (apt-get download; nothing is installed)" >&2
-    if ! (cd "$tmp" && apt-get download "$pkg") >>"$tmp/apt.log" 2>&1; then
-        apt_update "$tmp/apt.log"     # the lists may name a version the mirror has dropped
+    note "first use: fetching $pkg into $KERNEL_DIR (apt-get download; nothing is installed)"
+    fetched=$pkg
+    if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
+        apt_update "$log"     # the lists may name a version the mirror has dropped
         pkg=$(kernel_package)
-        (cd "$tmp" && apt-get download "$pkg") >>"$tmp/apt.log" 2>&1 ||
-            die "'apt-get download $pkg' failed (its output is in $tmp/apt.log); check the network"
+        (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1 ||
+            die "'apt-get download $pkg' failed (its output is in $log); check the network"
     fi
     deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
     [ -n "$deb" ] || die "'apt-get download $pkg' left no .deb in $tmp"
 
-    dpkg -x "$deb" "$tmp/root" || die "'dpkg -x $deb' failed: is the download damaged?  Remove $tmp and try again."
+    dpkg -x "$deb" "$tmp/root" || die "'dpkg -x $deb' failed: is the download damaged?  Try again."
     kver=$(ls "$tmp/root/lib/modules" 2>/dev/null | head -n 1)
     [ -n "$kver" ] && [ -f "$tmp/root/boot/vmlinuz-$kver" ] ||
         die "$deb holds no boot/vmlinuz-* and lib/modules/*: is $pkg a kernel image package?"
@@ -242,7 +273,8 @@ fetch_kernel() {
         "$pkg" "$(dpkg-deb -f "$deb" Version)" "$kver" "$boot" >"$tmp/kernel/version"
     rm -rf "$KERNEL_DIR"
     mv "$tmp/kernel" "$KERNEL_DIR"
-    rm -rf "$tmp"        # the .deb and the rest of the package (400 MB unpacked)
+    rm -rf "$tmp" "$log"        # the .deb and the rest of the package (400 MB unpacked)
+    PARTIAL=""
 }
 
 # ---- 2. the initramfs ---------------------------------------------------------
@@ -285,6 +317,7 @@ build_base() {
 
     local stage libs applet m
     stage=$(mktemp -d "$cache/base.new.XXXXXX") || die "cannot write into the cache folder $cache"
+    PARTIAL=$stage
     libs="$stage.libs"
     : >"$libs"
     mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,work,sandbox,lib/modules/sandbox}
@@ -311,6 +344,7 @@ build_base() {
     mv "$libs" "$BASE_LIBS"
     mv "$stage.cpio" "$BASE"
     rm -rf "$stage"
+    PARTIAL=""
 }
 
 # A word quoted for sh: 'it'\''s'.
@@ -321,7 +355,7 @@ sh_quote() {
 # The part for this run: init, the command line, the --add files and the
 # libraries of the programs among them, appended to the base part as $RUN/initrd.
 build_run_part() {
-    local stage="$RUN/stage" spec src dest known="$RUN/libs" arg
+    local stage="$RUN/stage" src dest known="$RUN/libs" arg
     mkdir -p "$stage/sandbox" "$stage/work"
     cp "$INIT" "$stage/init" && chmod 755 "$stage/init"
     {
@@ -331,21 +365,16 @@ build_run_part() {
     } >"$stage/sandbox/command"
 
     cp "$BASE_LIBS" "$known"
-    local added=()
-    for spec in "${adds[@]}"; do
-        src=${spec%%:*}
-        if [[ $spec == *:* ]]; then dest=${spec#*:}; else dest=$src; fi
-        [ -n "$src" ] && [ -n "$dest" ] || die "--add '$spec': expected PATH or PATH:DEST"
-        [ -e "$src" ] || die "--add '$spec': $src does not exist"
-        [[ $dest == /* ]] || dest="/work/${dest#./}"
-        [[ /$dest/ == */../* ]] && die "--add '$spec': DEST $dest must not contain '..'; give an explicit :DEST"
-        dest=${dest%/}
+    local added=() i
+    for i in "${!add_src[@]}"; do
+        src=${add_src[i]}
+        dest=${add_dest[i]}
         mkdir -p "$stage$(dirname "$dest")"
         if [ -d "$src" ]; then
             mkdir -p "$stage$dest" && cp -a "$src/." "$stage$dest/"
         else
             cp -a -H "$src" "$stage$dest"
-        fi || die "--add '$spec': could not copy $src"
+        fi || die "--add $src: could not copy it into the initramfs"
         added+=("$stage$dest")
     done
     if [ ${#added[@]} -gt 0 ]; then
@@ -361,7 +390,9 @@ build_run_part() {
 
 # ---- 3. the boot ------------------------------------------------------------------
 
-RUN=""
+fetched=""       # the kernel package, if this run had to download it
+RUN=""           # this run's temporary folder
+PARTIAL=""       # a cache entry being built, removed if we stop half way
 QEMU_PID=""
 READERS=()
 
@@ -370,6 +401,7 @@ cleanup() {
     local pid
     for pid in "${READERS[@]}"; do kill "$pid" 2>/dev/null; done
     [ -n "$RUN" ] && rm -rf "$RUN"
+    [ -n "$PARTIAL" ] && rm -rf "$PARTIAL" "$PARTIAL".*
 }
 trap cleanup EXIT
 trap 'echo "$PROG: interrupted" >&2; exit 130' INT
@@ -382,7 +414,8 @@ RUN=$(mktemp -d "${TMPDIR:-/tmp}/kvm-sandbox.XXXXXX") || die "cannot create a te
 build_run_part "$@"
 exec 9>&-
 
-# QEMU takes ',' in a file name as an option separator unless doubled.
+# In -chardev options, QEMU takes "," in a file name as the end of the
+# value unless it is doubled.
 qpath() { printf '%s' "${1//,/,,}"; }
 
 # vmlinux when it could be extracted, else the compressed vmlinuz.
@@ -407,7 +440,7 @@ t_qemu=$EPOCHREALTIME
 timeout --kill-after=5 "$timeout" "$QEMU" \
     -accel tcg -cpu EPYC,+svm -smp 1 -m "$mem" \
     -nodefaults -no-user-config -display none -no-reboot \
-    -kernel "$(qpath "$KERNEL_IMAGE")" -initrd "$(qpath "$RUN/initrd")" \
+    -kernel "$KERNEL_IMAGE" -initrd "$RUN/initrd" \
     -append "$KERNEL_CMDLINE" \
     -chardev file,id=stdout,path="$(qpath "$RUN/stdout.fifo")" -serial chardev:stdout \
     -chardev file,id=stderr,path="$(qpath "$RUN/stderr.fifo")" -serial chardev:stderr \
@@ -431,8 +464,14 @@ cp "$RUN/boot.log" "$cache/last-boot.log" 2>/dev/null
 # ---- how it ended -------------------------------------------------------------------
 
 # The last lines of the boot log, indented, for a failure message.
+# A kernel panic's reason comes before its stack trace: show that line too.
 boot_log_tail() {
-    echo "the last lines of its boot log ($cache/last-boot.log):"
+    if [ ! -s "$RUN/boot.log" ]; then
+        echo "its boot log is empty"
+        return
+    fi
+    echo "the end of its boot log ($cache/last-boot.log):"
+    tr -d '\r' <"$RUN/boot.log" | grep -m 1 'Kernel panic' | sed 's/^/    /'
     tr -d '\r' <"$RUN/boot.log" | grep -v '^[[:space:]]*$' | tail -n 8 | sed 's/^/    /'
 }
 
@@ -455,7 +494,7 @@ if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 fi
 
 case "$end_line" in
-    *" exit "*)
+    *" exit "[0-9]*)
         status=${end_line##* }
         ;;
     *" error "*)
@@ -478,9 +517,10 @@ esac
 if [ "$show_times" = 1 ]; then
     t_ready=${ready_line%% *}
     t_exit=${end_line%% *}
-    awk -v s="$t_start" -v q="$t_qemu" -v r="$t_ready" -v x="$t_exit" -v e="$t_end" -v p="$PROG" 'BEGIN {
-        printf "%s: times: prepare %.2f s, boot %.2f s (QEMU start to command), command %.2f s, power-off %.2f s, total %.2f s\n",
-               p, q - s, r - q, x - r, e - x, e - s
+    awk -v s="$t_start" -v q="$t_qemu" -v r="$t_ready" -v x="$t_exit" -v e="$t_end" -v p="$PROG" \
+        -v f="${fetched:+ (first use: downloaded $fetched)}" 'BEGIN {
+        printf "%s: times: prepare %.2f s%s, boot %.2f s (QEMU start to command), command %.2f s, power-off %.2f s, total %.2f s\n",
+               p, q - s, f, r - q, x - r, e - x, e - s
     }' >&2
 fi
 exit "$status"

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+#
+# sandbox.sh -- the nested-KVM sandbox runner (tests/sandbox/kvm-sandbox.sh),
+# end to end: inside, /dev/kvm exists and runs a real guest (a five-byte
+# program that writes to a port and halts); the command's stdout and stderr
+# come out apart, complete, and free of kernel, BIOS or QEMU noise; its exit
+# status comes back; added files and programs (with their shared libraries)
+# are there and runnable; a missing command, a missing QEMU, a bad command
+# line and a timeout each end with their status and a clear message.
+#
+# Every boot costs seconds of emulated CPU, so one boot checks as much as it
+# can: a script added with --add runs all the checks that need a sandbox,
+# and prints what the host then compares.  Three boots in all.
+#
+# It runs with `make sandbox-check` (SANDBOX names the runner).
+# tests/run-tests.sh runs every tests/e2e/*.sh; without SANDBOX set, this
+# one says it did not run and counts nothing, until `make check` is meant to
+# pay for the boots.
+cd "$(dirname "$0")/../.." || exit 2
+
+if [ -z "${SANDBOX:-}" ]; then
+    echo "sandbox: not run here: it boots QEMU three times; run it with 'make sandbox-check'"
+    echo "sandbox: 0 passed, 0 failed"
+    exit 0
+fi
+
+# lib.sh insists that $BVM is a program; the program under test here is the
+# runner.  Its helpers (ok, not_ok, expect_*, finish) are what we use.
+BVM=$SANDBOX
+. tests/e2e/lib.sh
+
+# sandbox ARGS...: run the runner (stdin /dev/null), like lib.sh's bvm:
+# sets $status, the files $OUT and $ERR, and $elapsed (seconds).
+sandbox() {
+    LAST_COMMAND="$SANDBOX $*"
+    local t0=$EPOCHREALTIME
+    "$SANDBOX" "$@" >"$OUT" 2>"$ERR" </dev/null
+    status=$?
+    elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    echo "  ($elapsed s: $LAST_COMMAND)"
+}
+
+expect_out_empty() {
+    if [ -s "$OUT" ]; then
+        not_ok "$1" "stdout should be empty" "$(last_run)"
+    else
+        ok "$1"
+    fi
+}
+
+suite_start=$EPOCHREALTIME
+
+# ---- boot 1: everything that runs inside --------------------------------------
+
+LINES=2000
+mkdir -p "$E2E_TMP/suite"
+printf 'data added with --add\n' >"$E2E_TMP/suite/data.txt"
+cat >"$E2E_TMP/hello.sh" <<'EOF'
+#!/bin/sh
+echo "hello from an added program"
+EOF
+chmod +x "$E2E_TMP/hello.sh"
+
+# The smallest KVM user: a real-mode guest `mov al,'K'; out 0xe9,al; hlt`,
+# run until it halts, printing each exit.  Proves /dev/kvm does more than exist.
+cat >"$E2E_TMP/kvm-probe.c" <<'EOF'
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+static int fail(const char *what) { perror(what); return 1; }
+
+int main(void)
+{
+    static const unsigned char code[] = { 0xb0, 'K', 0xe6, 0xe9, 0xf4 };
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm < 0) return fail("open /dev/kvm");
+    printf("api %d\n", ioctl(kvm, KVM_GET_API_VERSION, 0));
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) return fail("KVM_CREATE_VM");
+    unsigned char *mem = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return fail("mmap");
+    memcpy(mem + 0x1000, code, sizeof code);
+    struct kvm_userspace_memory_region region = {
+        .slot = 0, .guest_phys_addr = 0, .memory_size = 0x2000, .userspace_addr = (unsigned long)mem,
+    };
+    if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) return fail("KVM_SET_USER_MEMORY_REGION");
+    int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+    if (vcpu < 0) return fail("KVM_CREATE_VCPU");
+    struct kvm_run *run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+    if (run == MAP_FAILED) return fail("mmap kvm_run");
+    struct kvm_sregs sregs;
+    if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) return fail("KVM_GET_SREGS");
+    sregs.cs.base = 0;
+    sregs.cs.selector = 0;
+    if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0) return fail("KVM_SET_SREGS");
+    struct kvm_regs regs = { .rip = 0x1000, .rflags = 2 };
+    if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0) return fail("KVM_SET_REGS");
+    for (;;) {
+        if (ioctl(vcpu, KVM_RUN, 0) < 0) return fail("KVM_RUN");
+        if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT) {
+            printf("out 0x%x %c\n", run->io.port, *((char *)run + run->io.data_offset));
+        } else if (run->exit_reason == KVM_EXIT_HLT) {
+            printf("hlt\n");
+            return 0;
+        } else {
+            printf("exit %u\n", run->exit_reason);
+            return 1;
+        }
+    }
+}
+EOF
+probe=$E2E_TMP/kvm-probe
+if ! ${CC:-gcc} -O2 -o "$probe" "$E2E_TMP/kvm-probe.c" 2>"$E2E_TMP/cc.err"; then
+    not_ok "compile the KVM probe" "$(head -n 5 "$E2E_TMP/cc.err")"
+    probe=/bin/false
+fi
+
+# The script the sandbox runs (an added script as the command).  Its stdout
+# is compared line by line below; stderr must be its err lines and nothing else.
+cat >"$E2E_TMP/suite/inside.sh" <<EOF
+#!/bin/sh
+if test -c /dev/kvm; then echo "kvm: /dev/kvm is a character device"; else echo "kvm: no /dev/kvm"; fi
+kvm-probe
+echo "cwd: \$(pwd)"
+for arg in "\$@"; do printf 'arg: [%s]\n' "\$arg"; done
+hello
+if deb-tool --version >/dev/null; then echo "deb-tool: ran"; else echo "deb-tool: failed"; fi
+cat suite/data.txt
+if read -r line; then echo "stdin: not empty"; else echo "stdin: empty"; fi
+i=0
+while [ \$i -lt $LINES ]; do
+    echo "out \$i"
+    echo "err \$i" >&2
+    i=\$((i + 1))
+done
+exit 3
+EOF
+chmod +x "$E2E_TMP/suite/inside.sh"
+
+{
+    echo "kvm: /dev/kvm is a character device"
+    printf 'api 12\nout 0xe9 K\nhlt\n'
+    echo "cwd: /work"
+    echo "arg: [two words]"
+    echo "arg: [it's]"
+    echo "arg: [\$HOME]"
+    echo "arg: []"
+    echo "hello from an added program"
+    echo "deb-tool: ran"
+    echo "data added with --add"
+    echo "stdin: empty"
+    for ((i = 0; i < LINES; i++)); do echo "out $i"; done
+} >"$E2E_TMP/expected.out"
+for ((i = 0; i < LINES; i++)); do echo "err $i"; done >"$E2E_TMP/expected.err"
+
+# dpkg-deb is there wherever the runner works (it unpacks the kernel with
+# dpkg), and needs shared libraries that the sandbox's base lacks.  It goes
+# in under another name: in a busybox sh script, busybox's own dpkg-deb
+# applet would run ahead of PATH (tests/sandbox/README.md).
+sandbox --add "$E2E_TMP/suite:suite" --add "$E2E_TMP/hello.sh:bin/hello" \
+    --add "$(command -v dpkg-deb):bin/deb-tool" --add "$probe:bin/kvm-probe" \
+    -- suite/inside.sh "two words" "it's" '$HOME' ""
+boot1=$elapsed
+expect_status "exit status 3 of the command comes back" 3
+expect_out_is "stdout: /dev/kvm runs a guest; cwd, arguments, added files and programs, stdin empty, $LINES lines" \
+    "$E2E_TMP/expected.out"
+if cmp -s "$ERR" "$E2E_TMP/expected.err"; then
+    ok "stderr: exactly the $LINES lines written to it, no kernel or QEMU messages"
+else
+    not_ok "stderr: exactly the $LINES lines written to it, no kernel or QEMU messages" \
+        "first difference:" "$(diff "$E2E_TMP/expected.err" "$ERR" | head -n 6)" "$(last_run)"
+fi
+
+# ---- boot 2: a command that is not there --------------------------------------
+
+sandbox no-such-command-here --flag
+expect_status "missing command: status 127" 127
+expect_err_has "missing command: named, and said to be missing" \
+    "kvm-sandbox: no-such-command-here: command not found in the sandbox"
+expect_err_has "missing command: says what to do" "add it with --add"
+expect_out_empty "missing command: nothing on stdout"
+
+# ---- boot 3, cut short: the timeout ----------------------------------------------
+
+sandbox --timeout 2 -- sleep 60
+expect_status "--timeout 2: status 124" 124
+expect_err_has "--timeout 2: says it timed out" "kvm-sandbox: timed out"
+
+# ---- no boot: the sandbox cannot run ------------------------------------------
+
+QEMU=/nonexistent/qemu-system-x86_64 sandbox true
+expect_status "QEMU missing: status 125" 125
+expect_err_has "QEMU missing: named" "kvm-sandbox: '/nonexistent/qemu-system-x86_64' not found"
+expect_err_has "QEMU missing: says what to do" "scripts/deps.sh hypervisor"
+
+sandbox --mem 64
+expect_status "no command: status 125" 125
+expect_err_has "no command: says so" "kvm-sandbox: missing COMMAND"
+expect_err_has "no command: shows the usage" "usage:"
+
+sandbox --mem lots true
+expect_status "bad --mem: status 125" 125
+expect_err_has "bad --mem: names the option" "--mem"
+
+sandbox --add "$E2E_TMP/not-there" true
+expect_status "--add of a missing file: status 125" 125
+expect_err_has "--add of a missing file: names it" "$E2E_TMP/not-there does not exist"
+
+suite_time=$(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+echo "sandbox: the main boot took $boot1 s; the whole suite $suite_time s"
+finish
