@@ -340,22 +340,23 @@ static void lex_escape(lexer *lx)
     bvm_buf_u8(&lx->scratch, byte);
 }
 
-static void lex_string(lexer *lx)
+/* The bytes between a quote at `start` and its closing twin, escapes
+ * decoded, into lx->scratch.  False (error reported, error token pushed)
+ * when the line ends first. */
+static bool lex_quoted(lexer *lx, size_t start, int line, int col, char quote, const char *unterminated)
 {
-    size_t start = lx->pos;
-    int line = lx->line, col = col_of(lx, start);
     lx->pos++; /* opening quote */
     lx->scratch.len = 0;
     for (;;) {
         int c = peek(lx);
         if (c == -1 || c == '\n') {
-            error_at(lx, start, "unterminated string literal (strings must end on the line they start)");
+            error_at(lx, start, "%s", unterminated);
             push_token(lx, BVM_TOK_ERROR, start, line, col); /* the rest of the line is lost */
-            return;
+            return false;
         }
         lx->pos++;
-        if (c == '"')
-            break;
+        if (c == quote)
+            return true;
         if (c == '\\') {
             lex_escape(lx);
         } else {
@@ -364,6 +365,15 @@ static void lex_string(lexer *lx)
             bvm_buf_u8(&lx->scratch, (uint8_t)c);
         }
     }
+}
+
+static void lex_string(lexer *lx)
+{
+    size_t start = lx->pos;
+    int line = lx->line, col = col_of(lx, start);
+    if (!lex_quoted(lx, start, line, col, '"',
+                    "unterminated string literal (strings must end on the line they start)"))
+        return;
     bvm_token *t = push_token(lx, BVM_TOK_STRING, start, line, col);
     t->as.string.chars = bvm_arena_strndup(lx->arena, (const char *)lx->scratch.data, lx->scratch.len);
     t->as.string.len = (uint32_t)lx->scratch.len;
@@ -373,27 +383,9 @@ static void lex_char(lexer *lx)
 {
     size_t start = lx->pos;
     int line = lx->line, col = col_of(lx, start);
-    lx->pos++; /* opening quote */
-    lx->scratch.len = 0;
     size_t errors_before = (size_t)lx->diags->errors;
-    for (;;) {
-        int c = peek(lx);
-        if (c == -1 || c == '\n') {
-            error_at(lx, start, "unterminated character literal");
-            push_token(lx, BVM_TOK_ERROR, start, line, col);
-            return;
-        }
-        lx->pos++;
-        if (c == '\'')
-            break;
-        if (c == '\\') {
-            lex_escape(lx);
-        } else {
-            if (c == 0)
-                error_at(lx, lx->pos - 1, "NUL byte in source");
-            bvm_buf_u8(&lx->scratch, (uint8_t)c);
-        }
-    }
+    if (!lex_quoted(lx, start, line, col, '\'', "unterminated character literal"))
+        return;
     if ((size_t)lx->diags->errors == errors_before) {
         if (lx->scratch.len == 0)
             error_at(lx, start, "empty character literal");
