@@ -45,8 +45,8 @@ FUZZ_SEED   ?= 1
 NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: all check test demo bench asan clean deps deps-bench unit tools sandbox-check
-all: $(BINDIR)/bvm
+.PHONY: all check test demo bench asan clean deps deps-bench unit tools sandbox-check guests
+all: $(BINDIR)/bvm $(BINDIR)/mhv guests
 
 # ---- dependencies --------------------------------------------------------------
 
@@ -75,6 +75,40 @@ $(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibytecode-vm -c -o $@ $<
+
+# ---- libmhv and mhv ------------------------------------------------------------
+
+MHV_MAIN := mini-hypervisor/main.c
+MHV_SRC  := $(filter-out $(MHV_MAIN),$(wildcard mini-hypervisor/*.c))
+MHV_OBJ  := $(MHV_SRC:%.c=$(BUILD)/%.o)
+LIBMHV   := $(BUILD)/libmhv.a
+
+$(BUILD)/mini-hypervisor/%.o: mini-hypervisor/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Imini-hypervisor -c -o $@ $<
+
+$(LIBMHV): $(MHV_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# Guest images: each mini-hypervisor/guest/NAME.S (real-mode code under
+# .code16) is assembled, linked at offset 0 and flattened to
+# $(BUILD)/guest/NAME.bin, which mhv loads as a flat binary.
+GUEST_SRC := $(wildcard mini-hypervisor/guest/*.S)
+GUEST_BIN := $(GUEST_SRC:mini-hypervisor/guest/%.S=$(BUILD)/guest/%.bin)
+
+$(BUILD)/guest/%.bin: mini-hypervisor/guest/%.S
+	@mkdir -p $(@D)
+	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
+	ld -m elf_i386 -Ttext=0 -e _start -o $(BUILD)/guest/$*.elf $(BUILD)/guest/$*.o
+	objcopy -O binary -j .text $(BUILD)/guest/$*.elf $@
+
+guests: $(GUEST_BIN)
 
 # ---- tests -------------------------------------------------------------------
 
@@ -108,7 +142,7 @@ $(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
 tools: $(GOLDEN_RUNNER) $(FUZZER)
 
 # Everything the suites run, handed to the aggregator by path.
-TEST_ENV = BVM=$(BINDIR)/bvm GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
+TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
            UNIT_TESTS="$(UNIT_BIN)" FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
            SANITIZED=$(if $(SAN),1,0)
 
@@ -136,9 +170,12 @@ bench: deps-bench
 # tests/e2e/sandbox.sh boots the sandbox three times (about 10 s; at first use
 # the sandbox also downloads its kernel into build/sandbox/), so `make check`
 # does not run it yet.  It compiles a small KVM program, hence `build` too.
+# tests/e2e/mhv.sh then runs bin/mhv and the guest images in one more boot.
 sandbox-check:
 	@bash scripts/deps.sh build hypervisor
+	@$(SUBMAKE) all
 	SANDBOX=tests/sandbox/kvm-sandbox.sh bash tests/e2e/sandbox.sh
+	SANDBOX=tests/sandbox/kvm-sandbox.sh MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest bash tests/e2e/mhv.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
