@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bcfile.h"
 #include "build.h"
 #include "module.h"
 #include "opcodes.h"
@@ -22,6 +23,14 @@
 
 /* What `bvm compile -o hello.vbc hello.vela` makes of the one-line
  * hello.vela `void main() { print("hi"); }` (print adds the newline). */
+/* The file bytes of m (caller frees with bvm_buf_free). */
+static inline bvm_buf bytes_of(const bvm_module *m)
+{
+    bvm_buf b = {0};
+    bvm_write_module(m, &b);
+    return b;
+}
+
 static inline bvm_module *sample_hello_module(void)
 {
     bvm_module *m = bvm_module_new();

@@ -66,13 +66,6 @@ static void assert_asm_error(const char *text, int line, int col, const char *me
     bvm_diags_free(&d);
 }
 
-static bvm_buf bytes_of(const bvm_module *m)
-{
-    bvm_buf b = {0};
-    bvm_write_module(m, &b);
-    return b;
-}
-
 /* module -> listing -> module: same bytes, same listing. */
 static void assert_text_round_trip(const bvm_module *m, const char *source)
 {

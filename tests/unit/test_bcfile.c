@@ -25,13 +25,6 @@
 /* memcmp that allows NULL for empty arrays. */
 static bool same_bytes(const void *a, const void *b, size_t n) { return n == 0 || memcmp(a, b, n) == 0; }
 
-static bvm_buf write_bytes(const bvm_module *m)
-{
-    bvm_buf b = {0};
-    bvm_write_module(m, &b);
-    return b;
-}
-
 /* Read bytes that must be rejected; returns the one error message (owned by
  * the caller), after checking there is exactly one. */
 static char *reject(const uint8_t *data, size_t len)
@@ -139,12 +132,12 @@ static size_t section_offset(const bvm_buf *b, const char *tag)
 
 static void assert_bytes_round_trip(bvm_module *m)
 {
-    bvm_buf first = write_bytes(m);
+    bvm_buf first = bytes_of(m);
     bvm_diags d;
     bvm_diags_init(&d);
     bvm_module *back = bvm_read_module(first.data, first.len, "rt.vbc", &d);
     ck_assert_msg(back != NULL, "the writer's output was rejected: %s", d.count ? d.items[0].msg : "?");
-    bvm_buf second = write_bytes(back);
+    bvm_buf second = bytes_of(back);
     ck_assert_uint_eq(first.len, second.len);
     ck_assert_int_eq(memcmp(first.data, second.data, first.len), 0);
     bvm_buf_free(&first);
@@ -173,7 +166,7 @@ END_TEST
 START_TEST(test_read_gives_the_same_module)
 {
     bvm_module *m = sample_full_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     bvm_diags d;
     bvm_diags_init(&d);
     bvm_module *r = bvm_read_module(b.data, b.len, "x.vbc", &d);
@@ -247,7 +240,7 @@ START_TEST(test_no_source_file)
     bvm_module *m = sample_hello_module();
     free(m->source_file);
     m->source_file = NULL;
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     bvm_diags d;
     bvm_diags_init(&d);
     bvm_module *r = bvm_read_module(b.data, b.len, "x.vbc", &d);
@@ -282,7 +275,7 @@ START_TEST(test_hello_exact_bytes)
         0x00, 0x00, 0x00, 0x00,                                               /* no local names */
     };
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     ck_assert_uint_eq(b.len, sizeof expected);
     ck_assert_int_eq(memcmp(b.data, expected, sizeof expected), 0);
     ck_assert(bvm_is_bytecode(b.data, b.len));
@@ -298,7 +291,7 @@ END_TEST
 START_TEST(test_truncated_at_every_offset)
 {
     bvm_module *m = sample_full_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     for (size_t len = 0; len < b.len; len++) {
         /* A copy of exactly len bytes, so ASan sees any read past it. */
         uint8_t *copy = bvm_xmalloc(len ? len : 1);
@@ -319,7 +312,7 @@ END_TEST
 START_TEST(test_bad_magic)
 {
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     for (int i = 0; i < BVM_MAGIC_LEN; i++) {
         b.data[i] ^= 0x20;
         assert_rejected_with(b.data, b.len, "not a bytecode file: bad magic");
@@ -334,7 +327,7 @@ END_TEST
 START_TEST(test_unsupported_version_and_flags)
 {
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     b.data[4] = 2; /* major 2 */
     assert_rejected_with(b.data, b.len, "unsupported bytecode version 2.0 (this bvm reads version 1.0)");
     b.data[4] = 0;
@@ -353,7 +346,7 @@ END_TEST
 START_TEST(test_section_overruns_file)
 {
     bvm_module *m = sample_full_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     size_t func = section_offset(&b, "FUNC");
     bvm_write_i32(b.data + func + 4, (int32_t)0xFFFFFFF0u);
     assert_rejected_with(b.data, b.len, "section 'FUNC' is 4294967280 bytes long, but only");
@@ -379,7 +372,7 @@ START_TEST(test_section_with_bytes_left_over)
     /* A real file whose INFO length is one too large: the extra byte is the
      * first byte of the TYPE section's tag. */
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     size_t info = section_offset(&b, "INFO");
     b.data[info + 4]++;
     assert_rejected_with(b.data, b.len, "left over");
@@ -393,7 +386,7 @@ END_TEST
 START_TEST(test_wrong_and_missing_tags)
 {
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     size_t type = section_offset(&b, "TYPE");
     b.data[type + 3] = 'X';
     assert_rejected_with(b.data, b.len, "expected section 'TYPE' after section 'INFO', found 'TYPX'");
@@ -425,7 +418,7 @@ END_TEST
 START_TEST(test_trailing_garbage)
 {
     bvm_module *m = sample_hello_module();
-    bvm_buf b = write_bytes(m);
+    bvm_buf b = bytes_of(m);
     bvm_buf_put(&b, "junk", 4);
     assert_rejected_with(b.data, b.len, "offset 151: 4 bytes of trailing garbage after the last section");
     char *msg = reject(b.data, b.len);
@@ -676,7 +669,7 @@ END_TEST
 START_TEST(test_random_damage)
 {
     bvm_module *m = sample_full_module();
-    bvm_buf good = write_bytes(m);
+    bvm_buf good = bytes_of(m);
     uint32_t seed = 12345;
     for (int round = 0; round < 3000; round++) {
         uint8_t *copy = bvm_xmalloc(good.len);
@@ -691,7 +684,7 @@ START_TEST(test_random_damage)
         bvm_module *r = bvm_read_module(copy, good.len, "fuzz.vbc", &d);
         if (r) {
             ck_assert_int_eq(d.count, 0);
-            bvm_buf again = write_bytes(r);
+            bvm_buf again = bytes_of(r);
             ck_assert_uint_eq(again.len, good.len);
             ck_assert_int_eq(memcmp(again.data, copy, good.len), 0);
             bvm_buf_free(&again);
