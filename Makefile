@@ -124,6 +124,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
 
 $(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
 
+# The hypervisor's suites (tests/unit/test_mhv_*.c) link libmhv instead;
+# make picks this rule over the one above because its stem is shorter.
+$(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
+
 unit: $(UNIT_BIN)
 
 # The golden-test runner (needs nothing of libbvm: it only runs bvm) and the

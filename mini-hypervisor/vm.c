@@ -1,139 +1,120 @@
 /*
- * vm.c -- a KVM virtual machine with one vCPU, and its run loop.
+ * vm.c -- creating and destroying a virtual machine: RAM, vCPU, devices.
  *
  * The shape follows the KVM API (Documentation/virt/kvm/api.rst) and
  * kvmtool: /dev/kvm -> KVM_CREATE_VM -> KVM_SET_USER_MEMORY_REGION ->
- * KVM_CREATE_VCPU -> mmap the vCPU's struct kvm_run -> KVM_RUN in a loop,
- * with one switch on run->exit_reason deciding what each exit means.
+ * KVM_CREATE_VCPU -> mmap the vCPU's struct kvm_run.  The run loop is in
+ * run.c, the modes in cpu.c, image loading in image.c.
  *
- * Devices are port handlers in one table (mhv_ports below): adding a
- * device is adding a row.  A port with no row reads as 0xFF and ignores
- * writes, as an empty ISA bus does.
+ * The machine's devices, one attach each (see memlayout.h for the map):
  *
- * There is no in-kernel interrupt controller and no device that raises
- * interrupts yet, so a `hlt` can never be woken: it ends the run with
- * status 0 (DESIGN.md) whatever the interrupt flag says.
+ *   ports  0x20-0x21  PIC (8259A, master)      dev_pic.c
+ *          0x40-0x43  PIT (8254, channel 0)    dev_pit.c   -> IRQ 0
+ *          0xA0-0xA1  no slave PIC: reads 0xFF
+ *          0xE9       debug console            dev_console.c
+ *          0xF4       exit port                dev_exit.c
+ *          0x3F8-3FF  UART (16550)             dev_uart.c  -> IRQ 4
+ *   MMIO   0xE0000000 info device, 4 KiB       dev_info.c
+ *
+ * A port no device claims reads as all ones and ignores writes, as an
+ * empty ISA bus does.
  */
 #include "vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* ==== Ports and devices ================================================== */
+#include "cpu.h"
 
-#define MHV_PORT_DEBUG_CONSOLE 0xE9 /* Bochs/QEMU debug console: byte out */
-#define MHV_PORT_EXIT 0xF4          /* byte V out: the guest ends, mhv exits V */
-#define MHV_PORT_UART_BASE 0x3F8    /* COM1, a 16550 (only what a polling guest needs) */
-#define MHV_UART_DATA 0             /* THR on write (DLAB=0) */
-#define MHV_UART_LINE_STATUS 5      /* LSR */
-#define MHV_UART_LSR_IDLE 0x60      /* THR empty | transmitter empty */
-
-/* What a port access asks of the run loop. */
-enum mhv_port_action { MHV_PORT_CONTINUE, MHV_PORT_END_GUEST };
-
-struct mhv_port_handler {
-    uint16_t first, last;
-    /* out: value written (size bytes); returns whether the guest goes on. */
-    enum mhv_port_action (*out)(struct mhv_vm *vm, uint16_t port, uint32_t value,
-                                struct mhv_stop *stop);
-    /* in: the value read. */
-    uint32_t (*in)(struct mhv_vm *vm, uint16_t port);
-};
-
-static enum mhv_port_action console_out(struct mhv_vm *vm, uint16_t port, uint32_t value,
-                                        struct mhv_stop *stop)
+uint64_t mhv_now_ns(void)
 {
-    vm->console.write_byte(vm->console.context, (uint8_t)value);
-    return MHV_PORT_CONTINUE;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
-static uint32_t console_in(struct mhv_vm *vm, uint16_t port)
+static uint64_t device_clock(void *clock)
 {
-    return MHV_PORT_DEBUG_CONSOLE; /* Bochs convention: reading 0xE9 tells the port exists */
+    return mhv_now_ns();
 }
 
-static enum mhv_port_action uart_out(struct mhv_vm *vm, uint16_t port, uint32_t value,
-                                     struct mhv_stop *stop)
+/* Console bytes from the UART and port 0xE9: noted for --stats, passed on. */
+static void console_output(void *context, uint8_t byte)
 {
-    if (port - MHV_PORT_UART_BASE == MHV_UART_DATA)
-        vm->console.write_byte(vm->console.context, (uint8_t)value);
-    return MHV_PORT_CONTINUE; /* other registers: configuration we ignore */
+    struct mhv_vm *vm = context;
+    if (vm->stats.first_output_ns == 0)
+        vm->stats.first_output_ns = mhv_now_ns() - vm->created_ns;
+    vm->output(vm->output_context, byte);
 }
 
-static uint32_t uart_in(struct mhv_vm *vm, uint16_t port)
+/* The UART's input: whatever stdin has now, without waiting. */
+static size_t console_input(void *context, uint8_t *buffer, size_t max)
 {
-    return port - MHV_PORT_UART_BASE == MHV_UART_LINE_STATUS ? MHV_UART_LSR_IDLE : 0;
-}
-
-static enum mhv_port_action exit_port_out(struct mhv_vm *vm, uint16_t port, uint32_t value,
-                                          struct mhv_stop *stop)
-{
-    stop->reason = MHV_STOP_EXIT_PORT;
-    stop->exit_value = (uint8_t)value;
-    return MHV_PORT_END_GUEST;
-}
-
-static const struct mhv_port_handler mhv_ports[] = {
-    { MHV_PORT_DEBUG_CONSOLE, MHV_PORT_DEBUG_CONSOLE, console_out, console_in },
-    { MHV_PORT_EXIT, MHV_PORT_EXIT, exit_port_out, NULL },
-    { MHV_PORT_UART_BASE, MHV_PORT_UART_BASE + 7, uart_out, uart_in },
-};
-
-static const struct mhv_port_handler *find_port_handler(uint16_t port)
-{
-    for (size_t i = 0; i < sizeof mhv_ports / sizeof mhv_ports[0]; i++)
-        if (port >= mhv_ports[i].first && port <= mhv_ports[i].last)
-            return &mhv_ports[i];
-    return NULL;
-}
-
-/* One KVM_EXIT_IO: `count` accesses of `size` bytes each (count > 1 for
- * rep ins/outs), their data at data_offset in the kvm_run page. */
-static enum mhv_port_action handle_io_exit(struct mhv_vm *vm, struct mhv_stop *stop)
-{
-    uint8_t *data = (uint8_t *)vm->run + vm->run->io.data_offset;
-    uint16_t port = vm->run->io.port;
-    unsigned size = vm->run->io.size;
-    const struct mhv_port_handler *handler = find_port_handler(port);
-
-    for (uint32_t i = 0; i < vm->run->io.count; i++, data += size) {
-        if (vm->run->io.direction == KVM_EXIT_IO_OUT) {
-            uint32_t value = 0;
-            memcpy(&value, data, size); /* x86 is little-endian, like the guest */
-            if (handler && handler->out && handler->out(vm, port, value, stop) == MHV_PORT_END_GUEST)
-                return MHV_PORT_END_GUEST;
-        } else {
-            uint32_t value = handler && handler->in ? handler->in(vm, port) : 0xFFFFFFFFu;
-            memcpy(data, &value, size);
-        }
+    struct mhv_vm *vm = context;
+    if (vm->input_fd < 0)
+        return 0;
+    struct pollfd ready = { .fd = vm->input_fd, .events = POLLIN };
+    if (poll(&ready, 1, 0) <= 0)
+        return 0;
+    ssize_t got = read(vm->input_fd, buffer, max);
+    if (got <= 0) {
+        if (got == 0 || (errno != EAGAIN && errno != EINTR))
+            vm->input_fd = -1;  /* end of input: nothing more will come */
+        return 0;
     }
-    return MHV_PORT_CONTINUE;
+    return (size_t)got;
 }
 
-/* ==== Creation, loading, destruction ====================================== */
-
-int mhv_vm_image_fits(uint64_t load_addr, size_t image_size, size_t ram_size,
-                      char *err, size_t err_size)
+static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
 {
-    if (load_addr > ram_size || image_size > ram_size - load_addr) {
-        snprintf(err, err_size,
-                 "the image (%zu bytes at 0x%llx) does not fit in guest RAM (%zu bytes = %zu MiB): "
-                 "give more with --mem or load it lower with --load",
-                 image_size, (unsigned long long)load_addr, ram_size, ram_size >> 20);
+    struct mhv_irq_line timer_line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_TIMER };
+    struct mhv_irq_line uart_line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_UART };
+    static const struct mhv_bus_device_ops absent = { NULL, NULL };
+
+    mhv_bus_init(&vm->ports, MHV_BUS_PORT);
+    mhv_bus_init(&vm->mmio, MHV_BUS_MMIO);
+    mhv_pic_init(&vm->pic);
+    mhv_pit_init(&vm->pit, timer_line, device_clock, NULL);
+    mhv_uart_init(&vm->uart, uart_line, console_output, console_input, vm);
+    vm->console = (struct mhv_console_port){ .output = console_output, .context = vm };
+    vm->exit_port = (struct mhv_exit_port){ 0 };
+    vm->info = (struct mhv_info_device){
+        .now_ns = device_clock, .start_ns = vm->created_ns, .exit_count = &vm->stats.exits,
+    };
+
+    if (mhv_bus_attach(&vm->ports, MHV_PORT_PIC_MASTER, 2, "pic", &mhv_pic_ops, &vm->pic, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_PIC_SLAVE, 2, "pic-slave (absent)", &absent, NULL, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_PIT, 4, "pit", &mhv_pit_ops, &vm->pit, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_DEBUG_CONSOLE, 1, "debug-console", &mhv_console_port_ops,
+                       &vm->console, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_EXIT, 1, "exit", &mhv_exit_port_ops, &vm->exit_port, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_UART, 8, "uart", &mhv_uart_ops, &vm->uart, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->mmio, MHV_MMIO_INFO_BASE, MHV_MMIO_INFO_SIZE, "info", &mhv_info_ops, &vm->info,
+                       err, err_size) < 0)
         return -1;
-    }
     return 0;
 }
 
-int mhv_vm_create(struct mhv_vm *vm, size_t ram_size, struct mhv_console console,
-                  char *err, size_t err_size)
+int mhv_vm_create(struct mhv_vm *vm, const struct mhv_vm_config *config, char *err, size_t err_size)
 {
-    *vm = (struct mhv_vm){ .kvm = { .fd = -1 }, .vm_fd = -1, .vcpu_fd = -1, .console = console };
+    *vm = (struct mhv_vm){
+        .kvm = { .fd = -1 }, .vm_fd = -1, .vcpu_fd = -1,
+        .output = config->output, .output_context = config->output_context,
+        .input_fd = config->input_fd, .created_ns = mhv_now_ns(),
+    };
+    size_t ram_size = config->ram_size;
+    if (ram_size == 0 || ram_size % 4096 != 0 || ram_size > (size_t)MHV_MAX_RAM_MIB << 20) {
+        snprintf(err, err_size, "guest RAM of %zu bytes: give 4 KiB multiples up to %d MiB",
+                 ram_size, MHV_MAX_RAM_MIB);
+        return -1;
+    }
 
     if (mhv_kvm_open(&vm->kvm, err, err_size) < 0)
         return -1;
@@ -175,20 +156,16 @@ int mhv_vm_create(struct mhv_vm *vm, size_t ram_size, struct mhv_console console
         return -1;
     }
     vm->run = run;
-    return 0;
-}
 
-int mhv_vm_load_flat(struct mhv_vm *vm, const void *image, size_t image_size,
-                     uint64_t load_addr, char *err, size_t err_size)
-{
-    if (mhv_vm_image_fits(load_addr, image_size, vm->ram_size, err, err_size) < 0)
+    if (mhv_cpu_set_cpuid(vm, err, err_size) < 0)
         return -1;
-    memcpy(vm->ram + load_addr, image, image_size);
-    return 0;
+    return attach_devices(vm, err, err_size);
 }
 
 void mhv_vm_destroy(struct mhv_vm *vm)
 {
+    if (vm->kick_timer_created)
+        timer_delete(vm->kick_timer);
     if (vm->run)
         munmap(vm->run, vm->kvm.vcpu_mmap_size);
     if (vm->vcpu_fd >= 0)
@@ -198,153 +175,40 @@ void mhv_vm_destroy(struct mhv_vm *vm)
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     mhv_kvm_close(&vm->kvm);
+    vm->kick_timer_created = 0;
     vm->run = NULL;
     vm->ram = NULL;
     vm->vcpu_fd = vm->vm_fd = -1;
 }
 
-/* ==== Real mode ============================================================ */
-
-static void set_real_mode_segment(struct kvm_segment *segment, uint16_t selector)
+void mhv_vm_set_timeout(struct mhv_vm *vm, double seconds)
 {
-    segment->selector = selector;
-    segment->base = (uint64_t)selector << 4;
-    segment->limit = 0xFFFF;
+    vm->deadline_ns = seconds > 0 ? mhv_now_ns() + (uint64_t)(seconds * 1e9) : 0;
 }
 
-int mhv_vm_setup_real_mode(struct mhv_vm *vm, uint64_t load_addr, uint64_t entry,
-                           char *err, size_t err_size)
+const char *mhv_exit_reason_name(uint32_t exit_reason)
 {
-    if (load_addr >= 0x100000) {
-        snprintf(err, err_size, "real mode: the load address 0x%llx is above 1 MiB",
-                 (unsigned long long)load_addr);
-        return -1;
-    }
-    uint16_t selector = (uint16_t)(load_addr >> 4);
-    uint64_t segment_base = (uint64_t)selector << 4;
-    if (entry < segment_base || entry - segment_base > 0xFFFF || entry >= vm->ram_size) {
-        snprintf(err, err_size,
-                 "real mode: the entry 0x%llx is outside the code segment 0x%llx..0x%llx (or RAM)",
-                 (unsigned long long)entry, (unsigned long long)segment_base,
-                 (unsigned long long)segment_base + 0xFFFF);
-        return -1;
-    }
-
-    struct kvm_sregs sregs;
-    if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-        snprintf(err, err_size, "KVM_GET_SREGS: %s", strerror(errno));
-        return -1;
-    }
-    set_real_mode_segment(&sregs.cs, selector);
-    set_real_mode_segment(&sregs.ds, selector);
-    set_real_mode_segment(&sregs.es, selector);
-    set_real_mode_segment(&sregs.fs, selector);
-    set_real_mode_segment(&sregs.gs, selector);
-    set_real_mode_segment(&sregs.ss, selector);
-    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-        snprintf(err, err_size, "KVM_SET_SREGS: %s", strerror(errno));
-        return -1;
-    }
-
-    struct kvm_regs regs = {
-        .rip = entry - segment_base,
-        .rsp = 0,        /* the first push wraps to the top of the segment */
-        .rflags = 0x2,   /* bit 1 is always set; interrupts off */
+    static const char *const names[] = {
+        [KVM_EXIT_UNKNOWN] = "UNKNOWN",
+        [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+        [KVM_EXIT_IO] = "IO",
+        [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+        [KVM_EXIT_DEBUG] = "DEBUG",
+        [KVM_EXIT_HLT] = "HLT",
+        [KVM_EXIT_MMIO] = "MMIO",
+        [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+        [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+        [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+        [KVM_EXIT_INTR] = "INTR",
+        [KVM_EXIT_SET_TPR] = "SET_TPR",
+        [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+        [KVM_EXIT_NMI] = "NMI",
+        [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+        [KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+        [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+        [KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
     };
-    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-        snprintf(err, err_size, "KVM_SET_REGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* ==== The run loop ========================================================= */
-
-static void crashed(struct mhv_stop *stop, uint32_t exit_reason, const char *description)
-{
-    stop->reason = MHV_STOP_CRASHED;
-    stop->exit_reason = exit_reason;
-    snprintf(stop->description, sizeof stop->description, "%s", description);
-}
-
-int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
-{
-    *stop = (struct mhv_stop){ 0 };
-    for (;;) {
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            snprintf(err, err_size, "KVM_RUN: %s", strerror(errno));
-            return -1;
-        }
-        struct kvm_run *run = vm->run;
-        stop->exit_reason = run->exit_reason;
-
-        switch (run->exit_reason) {
-        case KVM_EXIT_IO:
-            if (handle_io_exit(vm, stop) == MHV_PORT_END_GUEST)
-                return 0;
-            break;
-        case KVM_EXIT_HLT:
-            stop->reason = MHV_STOP_HALTED; /* nothing can raise an interrupt yet */
-            return 0;
-        case KVM_EXIT_SHUTDOWN:
-            crashed(stop, run->exit_reason, "the guest shut down (triple fault)");
-            return 0;
-        case KVM_EXIT_FAIL_ENTRY: {
-            char text[160];
-            snprintf(text, sizeof text, "KVM could not enter the guest (hardware reason 0x%llx)",
-                     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-            crashed(stop, run->exit_reason, text);
-            return 0;
-        }
-        case KVM_EXIT_INTERNAL_ERROR: {
-            char text[160];
-            snprintf(text, sizeof text, "KVM internal error (suberror %u)", run->internal.suberror);
-            crashed(stop, run->exit_reason, text);
-            return 0;
-        }
-        default: {
-            char text[160];
-            snprintf(text, sizeof text, "unhandled KVM exit %u", run->exit_reason);
-            crashed(stop, run->exit_reason, text);
-            return 0;
-        }
-        }
-    }
-}
-
-/* ==== Register dump ======================================================== */
-
-int mhv_vm_format_registers(struct mhv_vm *vm, char *buf, size_t buf_size)
-{
-    struct kvm_regs r;
-    struct kvm_sregs s;
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
-        snprintf(buf, buf_size, "(registers unavailable: %s)\n", strerror(errno));
-        return -1;
-    }
-    snprintf(buf, buf_size,
-             "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n"
-             "RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n"
-             "R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx\n"
-             "R12=%016llx R13=%016llx R14=%016llx R15=%016llx\n"
-             "RIP=%016llx RFLAGS=%08llx CR0=%08llx\n"
-             "CS=%04x base %08llx  DS=%04x base %08llx  SS=%04x base %08llx\n",
-             (unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
-             (unsigned long long)r.rdx, (unsigned long long)r.rsi, (unsigned long long)r.rdi,
-             (unsigned long long)r.rbp, (unsigned long long)r.rsp, (unsigned long long)r.r8,
-             (unsigned long long)r.r9, (unsigned long long)r.r10, (unsigned long long)r.r11,
-             (unsigned long long)r.r12, (unsigned long long)r.r13, (unsigned long long)r.r14,
-             (unsigned long long)r.r15, (unsigned long long)r.rip, (unsigned long long)r.rflags,
-             (unsigned long long)s.cr0, s.cs.selector, (unsigned long long)s.cs.base,
-             s.ds.selector, (unsigned long long)s.ds.base, s.ss.selector, (unsigned long long)s.ss.base);
-    /* On AMD SVM, KVM reinitializes the vCPU after a shutdown intercept, so
-     * a triple fault leaves the reset state, not the state that faulted. */
-    if (s.cs.selector == 0xF000 && s.cs.base == 0xFFFF0000u && r.rip == 0xFFF0) {
-        size_t used = strlen(buf);
-        snprintf(buf + used, buf_size - used,
-                 "(this is the CPU's reset state: KVM reset the vCPU after the shutdown, as it does on AMD)\n");
-    }
-    return 0;
+    if (exit_reason < sizeof names / sizeof names[0] && names[exit_reason])
+        return names[exit_reason];
+    return "OTHER";
 }

@@ -1,43 +1,109 @@
 /*
- * vm.h -- one KVM virtual machine: guest RAM, one vCPU, a flat image loaded
- * into RAM, and the run loop that turns KVM exits into device I/O or an end.
+ * vm.h -- one KVM virtual machine: guest RAM, one vCPU, the devices on its
+ * buses, and the run loop that turns KVM exits into device I/O, injected
+ * interrupts, or an end.
+ *
+ * Lifecycle:  mhv_vm_create -> mhv_vm_load_image (image.c) -> mhv_vm_run
+ *             (as often as wanted: a debugger runs, stops, runs again)
+ *             -> mhv_vm_destroy.
  *
  * Invariants:
- *   - Guest RAM is one slot at guest physical address 0, ram_size bytes,
- *     mapped at vm->ram in this process (MAP_SHARED | MAP_ANONYMOUS, zeroed).
+ *   - Guest RAM is one memory slot at guest physical 0, ram_size bytes,
+ *     mapped at vm->ram here (MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE:
+ *     pages cost host memory only once touched).  Everything else in the
+ *     guest's physical address space is either a device on the MMIO bus or
+ *     nothing, and an access to nothing crashes the guest: a guest can
+ *     never reach memory of this process outside its RAM.
  *   - vm->run is the vCPU's struct kvm_run, valid while vcpu_fd is open.
- *   - An image occupies [load_addr, load_addr + size) and lies wholly inside
- *     guest RAM (mhv_vm_image_fits says so before anything is mapped).
- *   - Every fd field is -1 and every pointer NULL when not set up, so
+ *   - Every fd is -1 and every pointer NULL when not set up, so
  *     mhv_vm_destroy is safe at any point after mhv_vm_create returned.
- *   - Guest output goes through the console callback; nothing here prints
- *     or exits.  Errors return -1 with one line in err.
+ *   - One mhv_vm is driven by one thread at a time (its vCPU thread);
+ *     separate mhv_vms share nothing, so several run at once in one
+ *     process, each on its own thread.
+ *   - Nothing here prints or exits.  Errors return -1 with one line in err.
+ *
+ * KVM runs without its in-kernel irqchip: the PIC, the PIT and the UART
+ * are modelled here (dev_*.c), and interrupts are injected with
+ * KVM_INTERRUPT.  That keeps every interrupt visible to a student reading
+ * the run loop, and it keeps `hlt` an exit, so mhv can tell a guest that
+ * waits for a tick from one that halted for good (status 0).
  */
 #ifndef MHV_VM_H
 #define MHV_VM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
+#include "bus.h"
+#include "dev_console.h"
+#include "dev_exit.h"
+#include "dev_info.h"
+#include "dev_pic.h"
+#include "dev_pit.h"
+#include "dev_uart.h"
 #include "kvm.h"
+#include "memlayout.h"
 
-#define MHV_DEFAULT_MEM_MIB 2
-#define MHV_DEFAULT_LOAD_ADDR 0x1000u
+#define MHV_DEFAULT_MEM_MIB 16
 
-/* Where guest console bytes (ports 0xE9 and the UART at 0x3F8) go. */
-struct mhv_console {
-    void (*write_byte)(void *context, uint8_t byte);
-    void *context;
+enum mhv_mode { MHV_MODE_REAL, MHV_MODE_PROTECTED, MHV_MODE_LONG };
+
+/* KVM_EXIT_* reasons counted one by one; higher ones share the last slot. */
+#define MHV_EXIT_REASON_SLOTS 48
+
+struct mhv_stats {
+    uint64_t exits;                                  /* every return from KVM_RUN */
+    uint64_t by_reason[MHV_EXIT_REASON_SLOTS];       /* ... per KVM_EXIT_* */
+    uint64_t handling_ns[MHV_EXIT_REASON_SLOTS];     /* time in mhv handling them */
+    uint64_t guest_ns;                               /* time inside KVM_RUN */
+    uint64_t interrupts_injected;                    /* KVM_INTERRUPT calls */
+    uint64_t halt_wait_ns;                           /* time waiting for a tick at hlt */
+    uint64_t first_output_ns;                        /* first console byte, since create (0: none) */
+};
+
+struct mhv_vm_config {
+    size_t ram_size;                                 /* bytes, a multiple of 4 KiB */
+    void (*output)(void *context, uint8_t byte);     /* the console: 0xE9 and the UART */
+    void *output_context;
+    int input_fd;                                    /* UART input (non-blocking reads); -1: none */
 };
 
 struct mhv_vm {
     struct mhv_kvm kvm;
     int vm_fd;
     int vcpu_fd;
-    uint8_t *ram;          /* guest physical 0 .. ram_size-1 */
+    uint8_t *ram;                 /* guest physical 0 .. ram_size-1 */
     size_t ram_size;
-    struct kvm_run *run;   /* mmap of vcpu_fd, kvm.vcpu_mmap_size bytes */
-    struct mhv_console console;
+    struct kvm_run *run;          /* mmap of vcpu_fd, kvm.vcpu_mmap_size bytes */
+    enum mhv_mode mode;           /* the mode the image was started in */
+
+    /* Devices and the buses they sit on (attached in mhv_vm_create). */
+    struct mhv_bus ports, mmio;
+    struct mhv_pic pic;
+    struct mhv_pit pit;
+    struct mhv_uart uart;
+    struct mhv_console_port console;
+    struct mhv_exit_port exit_port;
+    struct mhv_info_device info;
+
+    void (*output)(void *context, uint8_t byte);
+    void *output_context;
+    int input_fd;                 /* -1 once it reached end of file */
+
+    /* Run control: the clock, the timeout, the signal that kicks the vCPU
+     * out of KVM_RUN when a timer deadline passes. */
+    uint64_t created_ns;          /* host monotonic time at creation */
+    uint64_t deadline_ns;         /* --timeout: when the guest is stopped (0: never) */
+    timer_t kick_timer;
+    int kick_timer_created;
+    uint64_t kick_armed_for;      /* the deadline kick_timer is set to (0: none) */
+    volatile sig_atomic_t stop_requested; /* mhv_vm_request_stop() */
+    volatile pid_t vcpu_tid;      /* the thread inside mhv_vm_run (0: none) */
+
+    struct mhv_stats stats;
 };
 
 /* Why mhv_vm_run returned. */
@@ -45,41 +111,40 @@ enum mhv_stop_reason {
     MHV_STOP_EXIT_PORT, /* the guest wrote exit_value to port 0xF4 */
     MHV_STOP_HALTED,    /* hlt with nothing left that could wake it */
     MHV_STOP_CRASHED,   /* shutdown (triple fault), failed entry, unhandled exit */
+    MHV_STOP_TIMEOUT,   /* the deadline passed (mhv_vm_set_timeout) */
+    MHV_STOP_REQUESTED, /* mhv_vm_request_stop() from another thread or a signal */
+    MHV_STOP_DEBUG,     /* a single step or breakpoint (debug.h) */
 };
 
 struct mhv_stop {
     enum mhv_stop_reason reason;
     uint8_t exit_value;     /* MHV_STOP_EXIT_PORT only */
     uint32_t exit_reason;   /* the KVM_EXIT_* that ended the run */
-    char description[160];  /* MHV_STOP_CRASHED: what happened, in words */
+    char description[200];  /* MHV_STOP_CRASHED: what happened, in words */
 };
 
-/* Does an image of image_size bytes at load_addr fit in ram_size bytes?
- * Returns 0 if so, -1 with a message naming the sizes if not. */
-int mhv_vm_image_fits(uint64_t load_addr, size_t image_size, size_t ram_size,
-                      char *err, size_t err_size);
-
-/* Opens KVM, creates the VM with ram_size bytes of RAM and one vCPU. */
-int mhv_vm_create(struct mhv_vm *vm, size_t ram_size, struct mhv_console console,
-                  char *err, size_t err_size);
-
-/* Copies a flat image into guest RAM at load_addr (bounds-checked). */
-int mhv_vm_load_flat(struct mhv_vm *vm, const void *image, size_t image_size,
-                     uint64_t load_addr, char *err, size_t err_size);
-
-/* Puts the vCPU in real mode at entry: CS = DS = ES = SS = load_addr >> 4,
- * IP = entry - CS base (which must be 0..0xFFFF), SP = 0 (top of the segment). */
-int mhv_vm_setup_real_mode(struct mhv_vm *vm, uint64_t load_addr, uint64_t entry,
-                           char *err, size_t err_size);
-
-/* Runs the vCPU until the guest ends; returns 0 with *stop filled in, or -1
- * when KVM itself failed (err says which ioctl). */
-int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
-
-/* Formats the vCPU's registers (general, RIP, RFLAGS, segments, CR0) into
- * buf as text lines.  Returns 0, or -1 with a message in buf. */
-int mhv_vm_format_registers(struct mhv_vm *vm, char *buf, size_t buf_size);
+/* Opens KVM, creates the VM with its RAM, one vCPU (CPUID from
+ * KVM_GET_SUPPORTED_CPUID), and attaches the devices. */
+int mhv_vm_create(struct mhv_vm *vm, const struct mhv_vm_config *config, char *err, size_t err_size);
 
 void mhv_vm_destroy(struct mhv_vm *vm);
+
+/* The guest is stopped (MHV_STOP_TIMEOUT) once seconds have passed from
+ * now.  0 removes the limit. */
+void mhv_vm_set_timeout(struct mhv_vm *vm, double seconds);
+
+/* Asks a running mhv_vm_run to return MHV_STOP_REQUESTED soon (within one
+ * exit).  Safe from any thread and from a signal handler. */
+void mhv_vm_request_stop(struct mhv_vm *vm);
+
+/* Runs the vCPU until the guest stops; returns 0 with *stop filled in, or
+ * -1 when KVM itself failed (err says which ioctl). */
+int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
+
+/* The name of a KVM_EXIT_* reason ("IO", "HLT", ...). */
+const char *mhv_exit_reason_name(uint32_t exit_reason);
+
+/* Host monotonic time in ns (the clock of the devices and the stats). */
+uint64_t mhv_now_ns(void);
 
 #endif

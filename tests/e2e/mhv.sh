@@ -53,13 +53,23 @@ cannot_run "--mem not a number"    "--mem"                  -- run --mem lots "$
 cannot_run "--mem zero"            "--mem"                  -- run --mem 0 "$hello"
 cannot_run "--load without value"  "--load"                 -- run "$hello" --load
 cannot_run "--mode bogus"          "--mode bogus"           -- run --mode bogus "$hello"
-cannot_run "--mode long (not yet)" "not implemented yet"    -- run --mode long "$hello"
-cannot_run "--timeout (not yet)"   "not implemented yet"    -- run --timeout 5 "$hello"
-cannot_run "--stats (not yet)"     "not implemented yet"    -- run --stats "$hello"
+cannot_run "--timeout not a number" "--timeout needs"      -- run --timeout soon "$hello"
+cannot_run "--timeout zero"        "--timeout needs"        -- run --timeout 0 "$hello"
+cannot_run "--timeout negative"    "--timeout needs"        -- run --timeout -1 "$hello"
+cannot_run "--cmdline without value" "--cmdline needs"      -- run "$hello" --cmdline
+cannot_run "--cmdline too long"    "longer than the 3000"   -- run --cmdline "$(head -c 3001 /dev/zero | tr '\0' x)" "$hello"
+cannot_run "--mem above 3072"      "--mem"                  -- run --mem 3073 "$hello"
+cannot_run "--stats=value"         "unknown flag"           -- run --stats=1 "$hello"
 cannot_run "missing image"         "$E2E_TMP/none.bin"      -- run "$E2E_TMP/none.bin"
 head -c $((2 * 1024 * 1024)) /dev/zero >"$E2E_TMP/big.bin"
 cannot_run "image bigger than --mem" "bigger than guest RAM" -- run --mem 1 "$E2E_TMP/big.bin"
-cannot_run "image past the end of RAM" "does not fit in guest RAM" -- run --load 0x1ffff0 "$hello"
+cannot_run "image past the end of RAM" "does not fit in guest RAM" -- run --mem 1 --load 0xffff0 "$hello"
+cannot_run "real mode above 1 MiB" "above 1 MiB"            -- run --load 0x100000 "$hello"
+cannot_run "long mode over mhv's area" "less the 64 KiB mhv keeps" -- run --mem 1 --mode long --load 0xfff00 "$hello"
+cannot_run "entry outside RAM"     "entry point 0x"         -- run --mode long --entry 0x40000000 "$hello"
+cannot_run "real-mode entry out of the segment" "outside the code segment" -- run --entry 0x20000 "$hello"
+: >"$E2E_TMP/empty.bin"
+cannot_run "empty image"           "empty"                  -- run "$E2E_TMP/empty.bin"
 
 mhv run "$hello" --bogus
 expect_err_has "a usage error shows the usage" "usage: mhv run"

@@ -1,0 +1,181 @@
+/*
+ * image.c -- planning and loading a guest image (see image.h).
+ *
+ * The order matters for the messages: first what kind of file it is, then
+ * whether it fits, then the mode's own rules, so a user sees the first
+ * thing that is wrong, not a consequence of it.
+ */
+#include "image.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "boot.h"
+#include "cpu.h"
+#include "paging.h"
+
+#define FOUR_GIB (1ull << 32)
+
+static uint64_t usable_end_for(enum mhv_mode mode, size_t ram_size)
+{
+    return mode == MHV_MODE_REAL ? ram_size : MHV_RESERVED_BASE(ram_size);
+}
+
+static int plan_flat(size_t size, size_t ram_size, const struct mhv_image_options *options,
+                     struct mhv_image_plan *plan, char *err, size_t err_size)
+{
+    plan->mode = options->mode_given ? options->mode : MHV_MODE_REAL;
+    plan->usable_end = usable_end_for(plan->mode, ram_size);
+    plan->lowest = options->load_addr;
+    plan->entry = options->entry_given ? options->entry : options->load_addr;
+    if (size == 0) {
+        snprintf(err, err_size, "the image is empty");
+        return -1;
+    }
+    if (options->load_addr > plan->usable_end || size > plan->usable_end - options->load_addr) {
+        snprintf(err, err_size,
+                 "the image (%zu bytes at 0x%llx) does not fit in guest RAM below 0x%llx "
+                 "(%zu MiB%s): give more with --mem or load it lower with --load",
+                 size, (unsigned long long)options->load_addr, (unsigned long long)plan->usable_end,
+                 ram_size >> 20, plan->mode == MHV_MODE_REAL ? "" : ", less the 64 KiB mhv keeps at the top");
+        return -1;
+    }
+    plan->highest = options->load_addr + size;
+    return 0;
+}
+
+static int plan_elf(const uint8_t *file, size_t size, size_t ram_size,
+                    const struct mhv_image_options *options, struct mhv_image_plan *plan,
+                    char *err, size_t err_size)
+{
+    plan->is_elf = 1;
+    /* The ELF's class gives the mode, which gives the usable RAM: parse
+     * once against all of RAM to learn the class, then check the segments
+     * against what that mode leaves usable. */
+    char parse_err[256];
+    if (mhv_elf_parse(file, size, 0, ram_size, &plan->elf, parse_err, sizeof parse_err) < 0) {
+        snprintf(err, err_size, "%s", parse_err);
+        return -1;
+    }
+    plan->mode = options->mode_given ? options->mode : plan->elf.bits == 64 ? MHV_MODE_LONG : MHV_MODE_PROTECTED;
+    plan->usable_end = usable_end_for(plan->mode, ram_size);
+    if (mhv_elf_parse(file, size, 0, plan->usable_end, &plan->elf, parse_err, sizeof parse_err) < 0) {
+        snprintf(err, err_size, "%s (mhv keeps the top 64 KiB of RAM for its page tables and boot stack)",
+                 parse_err);
+        return -1;
+    }
+    plan->lowest = plan->elf.lowest;
+    plan->highest = plan->elf.highest;
+    plan->entry = options->entry_given ? options->entry : plan->elf.entry;
+    return 0;
+}
+
+int mhv_image_plan(const uint8_t *file, size_t size, size_t ram_size,
+                   const struct mhv_image_options *options, struct mhv_image_plan *plan,
+                   char *err, size_t err_size)
+{
+    *plan = (struct mhv_image_plan){ 0 };
+    if (ram_size < 2 * MHV_RESERVED_SIZE) {
+        snprintf(err, err_size, "guest RAM of %zu bytes is too small", ram_size);
+        return -1;
+    }
+    int status = mhv_elf_is_elf(file, size) ? plan_elf(file, size, ram_size, options, plan, err, err_size)
+                                            : plan_flat(size, ram_size, options, plan, err, err_size);
+    if (status < 0)
+        return -1;
+
+    if (plan->entry >= plan->usable_end) {
+        snprintf(err, err_size, "the entry point 0x%llx is outside guest RAM (below 0x%llx)",
+                 (unsigned long long)plan->entry, (unsigned long long)plan->usable_end);
+        return -1;
+    }
+    if (plan->mode == MHV_MODE_REAL) {
+        uint64_t segment_base = plan->lowest & ~0xFull;
+        if (plan->lowest >= 0x100000) {
+            snprintf(err, err_size, "real mode: the image at 0x%llx is above 1 MiB, out of reach",
+                     (unsigned long long)plan->lowest);
+            return -1;
+        }
+        if (plan->entry < segment_base || plan->entry - segment_base > 0xFFFF) {
+            snprintf(err, err_size,
+                     "real mode: the entry 0x%llx is outside the code segment 0x%llx..0x%llx",
+                     (unsigned long long)plan->entry, (unsigned long long)segment_base,
+                     (unsigned long long)segment_base + 0xFFFF);
+            return -1;
+        }
+    }
+    if (plan->mode == MHV_MODE_PROTECTED && (plan->highest > FOUR_GIB || plan->entry >= FOUR_GIB)) {
+        snprintf(err, err_size, "protected mode: the image must lie below 4 GiB");
+        return -1;
+    }
+    return 0;
+}
+
+uint16_t mhv_image_write_boot_structures(uint8_t *ram, size_t ram_size,
+                                         const struct mhv_image_plan *plan, const char *cmdline,
+                                         uint64_t tsc_khz)
+{
+    uint64_t reserved = MHV_RESERVED_BASE(ram_size);
+    memset(ram + reserved, 0, MHV_RESERVED_SIZE);
+    uint16_t gdt_limit = mhv_paging_build_gdt(ram, reserved + MHV_RESERVED_GDT);
+    if (plan->mode == MHV_MODE_LONG)
+        mhv_paging_build_identity(ram, reserved + MHV_RESERVED_PML4);
+
+    /* The boot info, then the command line right after it in the same page. */
+    uint64_t info_addr = reserved + MHV_RESERVED_BOOT_INFO;
+    uint64_t cmdline_addr = info_addr + sizeof(struct mhv_boot_info);
+    size_t cmdline_size = cmdline ? strnlen(cmdline, MHV_CMDLINE_MAX) : 0;
+    memcpy(ram + cmdline_addr, cmdline ? cmdline : "", cmdline_size);
+    ram[cmdline_addr + cmdline_size] = '\0';
+
+    struct mhv_boot_info info = {
+        .magic = MHV_BOOT_MAGIC,
+        .version = MHV_BOOT_VERSION,
+        .cmdline_size = (uint32_t)cmdline_size,
+        .ram_size = ram_size,
+        .free_start = (plan->highest + 0xFFF) & ~0xFFFull,
+        .free_end = reserved,
+        .cmdline_addr = cmdline_addr,
+        .mmio_info_base = MHV_MMIO_INFO_BASE,
+        .tsc_khz = tsc_khz,
+    };
+    if (info.free_start > reserved)
+        info.free_start = reserved;
+    memcpy(ram + info_addr, &info, sizeof info);
+    return gdt_limit;
+}
+
+int mhv_image_load(struct mhv_vm *vm, const uint8_t *file, size_t size,
+                   const struct mhv_image_plan *plan, const char *cmdline,
+                   char *err, size_t err_size)
+{
+    if (plan->is_elf) {
+        if (mhv_elf_load(&plan->elf, file, size, vm->ram, vm->ram_size, err, err_size) < 0)
+            return -1;
+    } else {
+        if (plan->highest > vm->ram_size) {
+            snprintf(err, err_size, "the image does not fit in guest RAM");
+            return -1;
+        }
+        memcpy(vm->ram + plan->lowest, file, size);
+    }
+
+    if (plan->mode == MHV_MODE_REAL)
+        return mhv_cpu_enter_real(vm, plan->lowest & ~0xFull, plan->entry, err, err_size);
+
+    if (cmdline && strlen(cmdline) > MHV_CMDLINE_MAX) {
+        snprintf(err, err_size, "the command line is %zu bytes, more than the %d a guest gets",
+                 strlen(cmdline), MHV_CMDLINE_MAX);
+        return -1;
+    }
+    int tsc_khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    uint16_t gdt_limit = mhv_image_write_boot_structures(vm->ram, vm->ram_size, plan, cmdline,
+                                                         tsc_khz > 0 ? (uint64_t)tsc_khz : 0);
+    uint64_t reserved = MHV_RESERVED_BASE(vm->ram_size);
+    return mhv_cpu_enter_flat(vm, plan->mode, plan->entry, reserved + MHV_RESERVED_GDT, gdt_limit,
+                              reserved + MHV_RESERVED_PML4, vm->ram_size,
+                              reserved + MHV_RESERVED_BOOT_INFO, err, err_size);
+}
