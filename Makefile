@@ -6,7 +6,8 @@
 #   make bench      the side-by-side benchmark against the peers
 #   make asan       build with ASan + UBSan into build/asan and run the suites
 #   make test       run the suites without the dependency check (after make check)
-#   make sandbox-check  test the nested-KVM sandbox (tests/sandbox/): boots QEMU
+#   make sandbox-check  only the hypervisor suite (tests/hv/): mhv on KVM, in
+#                       the nested-KVM sandbox (tests/sandbox/) without /dev/kvm
 #   make clean      remove build/ and bin/
 #
 # Objects go to $(BUILD)/, programs to $(BINDIR)/.  The sanitizer build is the
@@ -50,8 +51,10 @@ all: $(BINDIR)/bvm $(BINDIR)/mhv guests
 
 # ---- dependencies --------------------------------------------------------------
 
+# `make check` also needs the nested-KVM sandbox's packages (QEMU, busybox):
+# the hypervisor suite runs there when this machine has no /dev/kvm.
 deps:
-	@bash scripts/deps.sh build
+	@bash scripts/deps.sh build hypervisor
 
 deps-bench:
 	@bash scripts/deps.sh build bench
@@ -96,17 +99,27 @@ $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-# Guest images: each mini-hypervisor/guest/NAME.S (real-mode code under
-# .code16) is assembled, linked at offset 0 and flattened to
-# $(BUILD)/guest/NAME.bin, which mhv loads as a flat binary.
-GUEST_SRC := $(wildcard mini-hypervisor/guest/*.S)
-GUEST_BIN := $(GUEST_SRC:mini-hypervisor/guest/%.S=$(BUILD)/guest/%.bin)
+# Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
+# mode code under .code16, or long-mode code under .code64 that mhv runs
+# with --mode long): assembled, linked at offset 0 and flattened to
+# $(BUILD)/guest/NAME.bin.  The ELF guests are listed apart: hello32 is an
+# ELF32 that mhv enters in protected mode; the guest kernel (guest/kernel/)
+# an ELF64 entered in long mode.
+GUEST_ELF32 := hello32
+GUEST_SRC := $(filter-out $(GUEST_ELF32:%=mini-hypervisor/guest/%.S),$(wildcard mini-hypervisor/guest/*.S))
+GUEST_BIN := $(GUEST_SRC:mini-hypervisor/guest/%.S=$(BUILD)/guest/%.bin) \
+             $(GUEST_ELF32:%=$(BUILD)/guest/%.elf)
 
 $(BUILD)/guest/%.bin: mini-hypervisor/guest/%.S
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
-	ld -m elf_i386 -Ttext=0 -e _start -o $(BUILD)/guest/$*.elf $(BUILD)/guest/$*.o
-	objcopy -O binary -j .text $(BUILD)/guest/$*.elf $@
+	ld -m elf_i386 -Ttext=0 -e _start -o $(BUILD)/guest/$*.flat.elf $(BUILD)/guest/$*.o
+	objcopy -O binary -j .text $(BUILD)/guest/$*.flat.elf $@
+
+$(GUEST_ELF32:%=$(BUILD)/guest/%.elf): $(BUILD)/guest/%.elf: mini-hypervisor/guest/%.S
+	@mkdir -p $(@D)
+	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
+	ld -m elf_i386 -Ttext=0x100000 -e _start -o $@ $(BUILD)/guest/$*.o
 
 guests: $(GUEST_BIN)
 
@@ -130,7 +143,17 @@ $(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
 
-unit: $(UNIT_BIN)
+# Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
+# others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
+# nested-KVM sandbox in the same boot as the guest checks.
+KVM_TEST_SRC := $(wildcard tests/kvm/test_*.c)
+KVM_TEST_BIN := $(KVM_TEST_SRC:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
+
+$(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
+
+unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 
 # The golden-test runner (needs nothing of libbvm: it only runs bvm) and the
 # bytecode fuzzer (runs mutated modules inside its own process).
@@ -149,7 +172,8 @@ tools: $(GOLDEN_RUNNER) $(FUZZER)
 
 # Everything the suites run, handed to the aggregator by path.
 TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
-           UNIT_TESTS="$(UNIT_BIN)" FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
+           UNIT_TESTS="$(UNIT_BIN)" KVM_TESTS="$(KVM_TEST_BIN)" SANDBOX=tests/sandbox/kvm-sandbox.sh \
+           FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
            SANITIZED=$(if $(SAN),1,0)
 
 test: all unit tools
@@ -173,15 +197,16 @@ bench: deps-bench
 
 # ---- the nested-KVM sandbox -------------------------------------------------
 
-# tests/e2e/sandbox.sh boots the sandbox three times (about 10 s; at first use
-# the sandbox also downloads its kernel into build/sandbox/), so `make check`
-# does not run it yet.  It compiles a small KVM program, hence `build` too.
-# tests/e2e/mhv.sh then runs bin/mhv and the guest images in one more boot.
+# The hypervisor suite alone (make check runs it too): tests/hv/sandbox.sh
+# tests the sandbox runner in three short boots, then tests/hv/mhv.sh runs
+# every guest and KVM Check suite on KVM -- /dev/kvm if there is one, else
+# the sandbox in one more boot.  At first use the sandbox also downloads
+# its kernel into build/sandbox/.
 sandbox-check:
 	@bash scripts/deps.sh build hypervisor
-	@$(SUBMAKE) all
-	SANDBOX=tests/sandbox/kvm-sandbox.sh bash tests/e2e/sandbox.sh
-	SANDBOX=tests/sandbox/kvm-sandbox.sh MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest bash tests/e2e/mhv.sh
+	@$(SUBMAKE) all $(KVM_TEST_BIN)
+	@$(TEST_ENV) bash tests/hv/sandbox.sh
+	@$(TEST_ENV) bash tests/hv/mhv.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

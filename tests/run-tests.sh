@@ -13,9 +13,10 @@
 #   FUZZ_COUNT     mutants for the fuzz check   (default 10000)
 #   FUZZ_SEED      its random seed              (default 1)
 #   SANITIZED      1 for an ASan/UBSan build: longer time limits
+#   MHV, MHV_GUESTS, KVM_TESTS, SANDBOX   for the hypervisor suite (tests/hv/)
 #
 # The suites, in order: unit (Check's own output is shown as it comes),
-# golden, e2e, fuzz.  Each prints its own `NAME: N passed, N failed` line;
+# golden, e2e, hypervisor, fuzz.  Each prints its own `NAME: N passed, N failed` line;
 # a suite that dies without one (a crash, a missing program) counts as one
 # failure.  The last line is the total over all suites:
 #
@@ -186,6 +187,37 @@ for script in "${e2e_scripts[@]}"; do
 done
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
 add e2e "$e2e_passed" "$e2e_failed"
+
+# ---- hypervisor: mhv and its guests on real KVM ----------------------------------------
+
+# On KVM: /dev/kvm when this machine has it, else the nested-KVM sandbox
+# (QEMU TCG with SVM), booted once by mhv.sh for every guest and every KVM
+# Check suite.  sandbox.sh first tests the sandbox runner itself (three
+# short boots).  The two run one after the other: each keeps a CPU busy.
+banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
+hv_passed=0
+hv_failed=0
+for script in tests/hv/sandbox.sh tests/hv/mhv.sh; do
+    bash "$script" 2>&1 | tee "$scratch/log"
+    status=${PIPESTATUS[0]}
+    counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$scratch/log" | tail -n 1 |
+        sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+    if [ -z "$counts" ]; then
+        echo "hypervisor: FAILED: $script ended with status $status without reporting its results" >&2
+        hv_failed=$((hv_failed + 1))
+        continue
+    fi
+    p=${counts% *}
+    f=${counts#* }
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "hypervisor: FAILED: $script reported no failure but exited with status $status" >&2
+        f=1
+    fi
+    hv_passed=$((hv_passed + p))
+    hv_failed=$((hv_failed + f))
+done
+echo "hypervisor: $hv_passed passed, $hv_failed failed"
+add hypervisor "$hv_passed" "$hv_failed"
 
 # ---- fuzz: damaged bytecode ---------------------------------------------------------
 

@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+#
+# mhv.sh -- the hypervisor on real KVM, end to end.
+#
+# First what needs no KVM: bad command lines, missing, oversized or
+# misplaced images and a missing /dev/kvm each end with status 125 and a
+# message saying what to do.  Then the guests of mini-hypervisor/guest/
+# (built into $MHV_GUESTS) run on KVM and their output and exit status are
+# checked, and the Check suites that need KVM ($KVM_TESTS, tests/kvm/) run
+# there too, their counts added to ours.
+#
+# Where KVM is: /dev/kvm here if it is usable; otherwise the nested-KVM
+# sandbox named by SANDBOX (tests/sandbox/kvm-sandbox.sh), booted once for
+# everything: a script added with --add runs every guest and suite and
+# prints a transcript that the host then checks.  With neither, the KVM
+# checks count as one failure that says so: never a silent skip.
+#
+#   MHV         the mhv program      (default bin/mhv)
+#   MHV_GUESTS  the guest images     (default build/release/guest)
+#   KVM_TESTS   Check programs that need KVM, space-separated (default none)
+#   SANDBOX     the sandbox runner, used when there is no /dev/kvm
+cd "$(dirname "$0")/../.." || exit 2
+
+BVM=${MHV:-bin/mhv}   # lib.sh runs and checks $BVM
+MHV_GUESTS=${MHV_GUESTS:-build/release/guest}
+. tests/e2e/lib.sh
+mhv() { bvm "$@"; }
+
+expect_out_empty() {
+    if [ -s "$OUT" ]; then not_ok "$1" "stdout should be empty" "$(last_run)"; else ok "$1"; fi
+}
+
+for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin uart.bin spin.bin hello32.elf; do
+    if [ ! -f "$MHV_GUESTS/$guest" ]; then
+        not_ok "guest image $guest" "$MHV_GUESTS/$guest is missing (build it with make)"
+    fi
+done
+hello=$MHV_GUESTS/hello16.bin
+
+# ---- no KVM needed: the command line and the image ------------------------------
+
+# cannot_run WHAT TEXT-IN-STDERR -- ARGS...: status 125, a message, no stdout.
+cannot_run() {
+    local what=$1 text=$2
+    shift 3
+    mhv "$@"
+    expect_status "$what: exit status 125" 125
+    expect_err_has "$what: names the problem" "$text"
+    expect_out_empty "$what: prints nothing on stdout"
+}
+
+cannot_run "no arguments"          "missing command"        --
+cannot_run "unknown command"       "frobnicate"             -- frobnicate "$hello"
+cannot_run "unknown flag"          "unknown flag --bogus"   -- run --bogus "$hello"
+cannot_run "run without an image"  "missing IMAGE"          -- run
+cannot_run "two images"            "one too many"           -- run "$hello" "$hello"
+cannot_run "--mem not a number"    "--mem"                  -- run --mem lots "$hello"
+cannot_run "--mem zero"            "--mem"                  -- run --mem 0 "$hello"
+cannot_run "--load without value"  "--load"                 -- run "$hello" --load
+cannot_run "--mode bogus"          "--mode bogus"           -- run --mode bogus "$hello"
+cannot_run "--timeout not a number" "--timeout needs"      -- run --timeout soon "$hello"
+cannot_run "--timeout zero"        "--timeout needs"        -- run --timeout 0 "$hello"
+cannot_run "--timeout negative"    "--timeout needs"        -- run --timeout -1 "$hello"
+cannot_run "--cmdline without value" "--cmdline needs"      -- run "$hello" --cmdline
+cannot_run "--cmdline too long"    "longer than the 3000"   -- run --cmdline "$(head -c 3001 /dev/zero | tr '\0' x)" "$hello"
+cannot_run "--mem above 3072"      "--mem"                  -- run --mem 3073 "$hello"
+cannot_run "--stats=value"         "unknown flag"           -- run --stats=1 "$hello"
+cannot_run "missing image"         "$E2E_TMP/none.bin"      -- run "$E2E_TMP/none.bin"
+head -c $((2 * 1024 * 1024)) /dev/zero >"$E2E_TMP/big.bin"
+cannot_run "image bigger than --mem" "bigger than guest RAM" -- run --mem 1 "$E2E_TMP/big.bin"
+cannot_run "image past the end of RAM" "does not fit in guest RAM" -- run --mem 1 --load 0xffff0 "$hello"
+cannot_run "real mode above 1 MiB" "above 1 MiB"            -- run --load 0x100000 "$hello"
+cannot_run "long mode over mhv's area" "less the 64 KiB mhv keeps" -- run --mem 1 --mode long --load 0xfff00 "$hello"
+cannot_run "entry outside RAM"     "entry point 0x"         -- run --mode long --entry 0x40000000 "$hello"
+cannot_run "real-mode entry out of the segment" "outside the code segment" -- run --entry 0x20000 "$hello"
+: >"$E2E_TMP/empty.bin"
+cannot_run "empty image"           "empty"                  -- run "$E2E_TMP/empty.bin"
+
+# ELF images: checked before KVM is opened.
+elf32=$MHV_GUESTS/hello32.elf
+head -c 40 "$elf32" >"$E2E_TMP/truncated.elf"
+cannot_run "truncated ELF"         "truncated"              -- run "$E2E_TMP/truncated.elf"
+cp "$elf32" "$E2E_TMP/arm.elf"
+printf '\x28' | dd of="$E2E_TMP/arm.elf" bs=1 seek=18 conv=notrunc 2>/dev/null   # e_machine = EM_ARM
+cannot_run "ELF for another machine" "ARM"                  -- run "$E2E_TMP/arm.elf"
+cannot_run "ELF above the end of RAM" "--mem"               -- run --mem 1 "$elf32"
+# The same ELF moved 64 KiB lower (entry and every PT_LOAD): in 1 MiB of
+# RAM its code then lies in the top 64 KiB, which mhv keeps for itself.
+u32() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; }
+u16() { od -An -tu2 -j "$2" -N 2 "$1" | tr -d ' '; }
+put32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($3 & 255)) $(($3 >> 8 & 255)) $(($3 >> 16 & 255)) $(($3 >> 24 & 255)))" |
+          dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+cp "$elf32" "$E2E_TMP/low.elf"
+put32 "$E2E_TMP/low.elf" 24 $(( $(u32 "$elf32" 24) - 0x10000 ))
+phoff=$(u32 "$elf32" 28) phentsize=$(u16 "$elf32" 42) phnum=$(u16 "$elf32" 44)
+for ((i = 0; i < phnum; i++)); do
+    ph=$((phoff + i * phentsize))
+    if [ "$(u32 "$elf32" "$ph")" = 1 ]; then   # PT_LOAD: p_vaddr at +8, p_paddr at +12
+        put32 "$E2E_TMP/low.elf" $((ph + 8)) $(( $(u32 "$elf32" $((ph + 8))) - 0x10000 ))
+        put32 "$E2E_TMP/low.elf" $((ph + 12)) $(( $(u32 "$elf32" $((ph + 12))) - 0x10000 ))
+    fi
+done
+cannot_run "ELF over mhv's area"   "64 KiB"                 -- run --mem 1 "$E2E_TMP/low.elf"
+
+mhv run "$hello" --bogus
+expect_err_has "a usage error shows the usage" "usage: mhv run"
+
+mhv --help
+expect_status "--help: status 0" 0
+if grep -q "usage: mhv run" "$OUT"; then ok "--help: usage on stdout"; else not_ok "--help: usage on stdout" "$(last_run)"; fi
+
+if [ ! -e /dev/kvm ]; then
+    cannot_run "no /dev/kvm" "no /dev/kvm" -- run "$hello"
+    expect_err_has "no /dev/kvm: points at the sandbox" "tests/sandbox/kvm-sandbox.sh --add bin/mhv"
+fi
+
+# ---- KVM: the guests run ---------------------------------------------------------
+
+# The scenarios, one per line: NAME, then what goes to mhv's stdin (printf
+# %b escapes), then mhv run's arguments ($G is the guest folder), split by
+# '|' (a tab would not do: read folds runs of whitespace separators, and an
+# empty stdin field would vanish).  Each becomes a section of the transcript:
+#   == NAME STATUS        then   o|LINE (stdout)   e|LINE (stderr)
+scenario() {
+    local IFS='|'
+    printf '%s\n' "$*" >>"$E2E_TMP/scenarios"
+}
+: >"$E2E_TMP/scenarios"
+scenario hello "" '$G/hello16.bin'
+scenario hello-high "" '--load 0x8000 --mem 1 $G/hello16.bin'
+scenario exit7 "" '$G/exit7.bin'
+scenario halt "" '$G/halt.bin'
+scenario crash "" '$G/crash.bin'
+scenario uart "" '$G/uart.bin'
+scenario long-flat "" '--mode long $G/hello64.bin'
+scenario long-flat-small "" '--mode long --mem 1 $G/hello64.bin'
+scenario protected "" '$G/hello32.elf'
+scenario stats "" '--stats $G/uart.bin'
+scenario timeout "" '--timeout 1 $G/spin.bin'
+
+# The script that runs them inside (or here), then each KVM Check suite:
+#   == check:NAME STATUS   then its output, o|LINE
+cat >"$E2E_TMP/run-guests.sh" <<'EOF_INSIDE'
+#!/bin/sh
+# run-guests.sh MHV GUESTS-DIR SCENARIOS SCRATCH [CHECK-PROGRAM...]
+mhv=$1 G=$2 scenarios=$3 scratch=$4
+shift 4
+while IFS='|' read -r name input args; do
+    eval "set -- $args"
+    printf "%b" "$input" | "$mhv" run "$@" >"$scratch/o" 2>"$scratch/e"
+    echo "== $name $?"
+    sed 's/^/o|/' "$scratch/o"
+    sed 's/^/e|/' "$scratch/e"
+done <"$scenarios"
+for check in "$@"; do
+    CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$check" >"$scratch/o" 2>&1
+    echo "== check:$(basename "$check") $?"
+    sed 's/^/o|/' "$scratch/o"
+done
+EOF_INSIDE
+chmod +x "$E2E_TMP/run-guests.sh"
+
+checks=()
+for check in ${KVM_TESTS:-}; do
+    if [ -x "$check" ]; then checks+=("$check"); else not_ok "KVM suite $check" "it is missing (not built?)"; fi
+done
+
+transcript=$E2E_TMP/transcript
+where=""
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    bash "$E2E_TMP/run-guests.sh" "$BVM" "$MHV_GUESTS" "$E2E_TMP/scenarios" "$E2E_TMP" "${checks[@]}" >"$transcript"
+    where="here, on /dev/kvm"
+elif [ -n "${SANDBOX:-}" ]; then
+    adds=(--add "$BVM:bin/mhv" --add "$MHV_GUESTS:guests" --add "$E2E_TMP/scenarios:scenarios"
+          --add "$E2E_TMP/run-guests.sh:bin/run-guests.sh")
+    inside=()
+    for check in "${checks[@]}"; do
+        adds+=(--add "$check:bin/$(basename "$check")")
+        inside+=("/work/bin/$(basename "$check")")
+    done
+    t0=$EPOCHREALTIME
+    LAST_COMMAND="$SANDBOX ... -- run-guests.sh"
+    "$SANDBOX" "${adds[@]}" -- run-guests.sh /work/bin/mhv /work/guests /work/scenarios /tmp "${inside[@]}" \
+        >"$transcript" 2>"$E2E_TMP/sandbox.err" </dev/null
+    sandbox_status=$?
+    echo "  ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: one sandbox boot ran every guest and KVM suite)"
+    if [ "$sandbox_status" -eq 0 ]; then
+        ok "the sandbox ran the guests"
+        where="in the sandbox"
+    else
+        not_ok "the sandbox ran the guests" "status $sandbox_status" "$(head -n 8 "$E2E_TMP/sandbox.err")"
+    fi
+else
+    not_ok "KVM checks ran" "NOT RUN: the guest checks need /dev/kvm, which this machine lacks," \
+        "and SANDBOX names no nested-KVM sandbox runner: run them with 'make check' or 'make sandbox-check'"
+fi
+
+# section NAME: take that section of the transcript into $OUT, $ERR and
+# $status, as if mhv had just run it.
+section() {
+    LAST_COMMAND="mhv run ($1, $where)"
+    awk -v name="$1" -v out="$OUT" -v err="$ERR" '
+        BEGIN { printf "" >out; printf "" >err; status = -1 }
+        /^== / { inside = ($2 == name); if (inside) status = $3; next }
+        inside && /^o\|/ { print substr($0, 3) >out }
+        inside && /^e\|/ { print substr($0, 3) >err }
+        END { print status }' "$transcript" >"$E2E_TMP/status"
+    status=$(cat "$E2E_TMP/status")
+    if [ "$status" -lt 0 ]; then
+        not_ok "$1: ran" "no section for it in the transcript"
+        status=999
+    fi
+}
+guest() { section "$@"; }
+
+expect_out_has() {
+    if grep -qF -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "stdout lacks: $2" "$(last_run)"; fi
+}
+
+if [ -n "$where" ]; then
+    printf 'hello from real mode\n' >"$E2E_TMP/hello.expected"
+    guest hello
+    expect_status "hello16: status 0 (written to port 0xF4)" 0
+    expect_out_is "hello16: prints through port 0xE9" "$E2E_TMP/hello.expected"
+    guest hello-high
+    expect_status "hello16 at --load 0x8000 --mem 1: status 0" 0
+    expect_out_is "hello16 at --load 0x8000 --mem 1: prints" "$E2E_TMP/hello.expected"
+    guest exit7
+    expect_status "exit7: status 7 from port 0xF4" 7
+    expect_out_empty "exit7: prints nothing"
+    guest halt
+    expect_status "halt: cli; hlt ends with status 0" 0
+    guest crash
+    expect_status "crash: a triple fault gives status 123" 123
+    expect_err_has "crash: says the guest crashed" "guest crashed: the guest shut down (triple fault)"
+    expect_err_has "crash: register dump with RIP and RFLAGS" "RIP="
+    expect_err_has "crash: register dump with control registers" "CR0="
+    expect_err_has "crash: register dump with segments" "CS="
+    printf 'hello from the uart\n' >"$E2E_TMP/uart.expected"
+    guest uart
+    expect_out_is "uart: prints through the UART at 0x3F8" "$E2E_TMP/uart.expected"
+    expect_status "uart: an unclaimed port reads 0xFF (its exit status)" 255
+    printf 'hello from long mode\n' >"$E2E_TMP/long.expected"
+    guest long-flat
+    expect_status "flat image in long mode: status 0 (it read the MMIO device's ID)" 0
+    expect_out_is "flat image in long mode: prints" "$E2E_TMP/long.expected"
+    guest long-flat-small
+    expect_status "long mode in 1 MiB of RAM: status 0" 0
+    printf 'hello from protected mode\nCR0.PE=1\n' >"$E2E_TMP/protected.expected"
+    guest protected
+    expect_status "ELF32 guest: entered in protected mode, status 0" 0
+    expect_out_is "ELF32 guest: prints, and sees CR0.PE=1" "$E2E_TMP/protected.expected"
+    guest stats
+    expect_status "--stats: the guest's own status" 255
+    expect_out_is "--stats: the guest's output is unchanged" "$E2E_TMP/uart.expected"
+    expect_err_has "--stats: the exit table" "exit reason"
+    expect_err_has "--stats: port I/O exits counted" "IO "
+    expect_err_has "--stats: by device" "uart"
+    expect_err_has "--stats: time to the first console byte" "first console byte"
+    guest timeout
+    expect_status "--timeout 1 on a guest that spins: status 124" 124
+    expect_err_has "--timeout: says so" "timeout: the guest was still running after 1 s"
+    expect_err_has "--timeout: register dump" "RIP="
+
+    # The KVM Check suites: their own summary lines are shown, their counts added.
+    for check in "${checks[@]}"; do
+        name=check:$(basename "$check")
+        section "$name"
+        sed 's/^/  /' "$OUT"
+        summary=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$OUT" | tail -n 1)
+        if [ -z "$summary" ]; then
+            not_ok "$name" "ended with status $status without a Check summary" "$(head -n 10 "$OUT")"
+            continue
+        fi
+        read -r total failures errors < <(sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/' <<<"$summary")
+        E2E_PASSED=$((E2E_PASSED + total - failures - errors))
+        E2E_FAILED=$((E2E_FAILED + failures + errors))
+        if [ "$status" -ne 0 ] && [ $((failures + errors)) -eq 0 ]; then
+            not_ok "$name" "passed its checks but exited with status $status"
+        fi
+    done
+fi
+finish
