@@ -164,10 +164,10 @@ int mhv_elf_is_elf(const void *file, size_t size)
     return size >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0;
 }
 
-/* e_ident up to the end of the header: class, byte order, versions, then
- * what kind of file for which machine.  Sets *bits from the class. */
-static int check_identity(const uint8_t *file, size_t size, int *bits,
-                          struct elf_header *header, char *err, size_t err_size)
+/* The ELF header: magic, class, byte order, versions, then which machine
+ * and what kind of file.  Sets *bits from the class and fills *header. */
+static int check_file_header(const uint8_t *file, size_t size, int *bits,
+                             struct elf_header *header, char *err, size_t err_size)
 {
     /* Compare only the magic bytes present, so a short file that starts
      * right is called truncated and anything else "not ELF". */
@@ -360,7 +360,7 @@ int mhv_elf_parse(const void *file, size_t size, uint64_t ram_start, uint64_t ra
     int bits = 0;
 
     *image = (struct mhv_elf_image){ 0 };
-    if (check_identity(bytes, size, &bits, &header, err, err_size) < 0)
+    if (check_file_header(bytes, size, &bits, &header, err, err_size) < 0)
         return -1;
     if (check_program_header_table(&header, bits, size, err, err_size) < 0)
         return -1;

@@ -30,7 +30,7 @@ expect_out_empty() {
     if [ -s "$OUT" ]; then not_ok "$1" "stdout should be empty" "$(last_run)"; else ok "$1"; fi
 }
 
-for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin uart.bin spin.bin hello32.elf; do
+for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin uart.bin spin.bin ioloop.bin hello32.elf; do
     if [ ! -f "$MHV_GUESTS/$guest" ]; then
         not_ok "guest image $guest" "$MHV_GUESTS/$guest is missing (build it with make)"
     fi
