@@ -35,8 +35,8 @@ int mhv_kvm_open(struct mhv_kvm *kvm, char *err, size_t err_size)
         int open_errno = errno;
         if (open_errno == ENOENT || open_errno == ENXIO || open_errno == ENODEV) {
             snprintf(err, err_size,
-                     "no %s: this machine cannot run KVM guests directly; run mhv inside the sandbox: "
-                     "tests/sandbox/kvm-sandbox.sh --add bin/mhv --add IMAGE -- mhv run IMAGE",
+                     "no %s: this machine cannot run KVM guests directly; run the same command inside "
+                     "the nested-KVM sandbox: scripts/mhv-sandbox run [flags] IMAGE",
                      MHV_KVM_DEVICE);
         } else if (open_errno == EACCES || open_errno == EPERM) {
             snprintf(err, err_size,

@@ -111,7 +111,22 @@ if grep -q "usage: mhv run" "$OUT"; then ok "--help: usage on stdout"; else not_
 
 if [ ! -e /dev/kvm ]; then
     cannot_run "no /dev/kvm" "no /dev/kvm" -- run "$hello"
-    expect_err_has "no /dev/kvm: points at the sandbox" "tests/sandbox/kvm-sandbox.sh --add bin/mhv"
+    expect_err_has "no /dev/kvm: points at the sandbox" "scripts/mhv-sandbox run [flags] IMAGE"
+fi
+
+# scripts/mhv-sandbox: the same mhv command line, run in the sandbox, with
+# the guest's console, mhv's messages and its status passed back.
+if [ -n "${SANDBOX:-}" ]; then
+    LAST_COMMAND="scripts/mhv-sandbox run --mode long $MHV_GUESTS/hello64.bin"
+    MHV=$BVM scripts/mhv-sandbox run --mode long "$MHV_GUESTS/hello64.bin" >"$OUT" 2>"$ERR" </dev/null
+    status=$?
+    printf 'hello from long mode\n' >"$E2E_TMP/long.expected"
+    expect_status "mhv-sandbox: the guest's status" 0
+    expect_out_is "mhv-sandbox: the guest's console" "$E2E_TMP/long.expected"
+    LAST_COMMAND="scripts/mhv-sandbox run $MHV_GUESTS/exit7.bin"
+    MHV=$BVM scripts/mhv-sandbox run "$MHV_GUESTS/exit7.bin" >"$OUT" 2>"$ERR" </dev/null
+    status=$?
+    expect_status "mhv-sandbox: a status from port 0xF4 comes back" 7
 fi
 
 # ---- KVM: the guests run ---------------------------------------------------------
