@@ -119,7 +119,54 @@ $(BUILD)/guest/%.bin: mini-hypervisor/guest/%.S
 $(GUEST_ELF32:%=$(BUILD)/guest/%.elf): $(BUILD)/guest/%.elf: mini-hypervisor/guest/%.S
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
-	ld -m elf_i386 -Ttext=0x100000 -e _start -o $@ $(BUILD)/guest/$*.o
+	ld -m elf_i386 -n -Ttext=0x100000 -e _start -o $@ $(BUILD)/guest/$*.o
+
+# The guest kernel (guest/kernel/, an ELF64 that mhv boots in long mode)
+# with the lab workloads compiled into it from the same C files `make bench`
+# runs natively.  Freestanding, with flags of its own: nothing of the host
+# build (sanitizers, hosted defines) may reach it.  The kernel's own files
+# use no SSE registers (-mgeneral-regs-only), since its interrupt entry
+# saves only the general registers; the workloads use SSE freely.
+KERNEL_DIR       := mini-hypervisor/guest/kernel
+KERNEL_WORKLOADS := fib loop sieve matmul trees
+KERNEL_OBJ       := $(BUILD)/guest/kernel/entry.o \
+                    $(patsubst $(KERNEL_DIR)/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard $(KERNEL_DIR)/*.c)) \
+                    $(KERNEL_WORKLOADS:%=$(BUILD)/guest/workloads/%.o)
+KERNEL_CFLAGS    := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                    -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -O2 -g -Wall -Wextra \
+                    -Imini-hypervisor -I$(KERNEL_DIR) -Ilabs/workloads -MMD -MP
+
+$(BUILD)/guest/kernel/%.o: $(KERNEL_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -mgeneral-regs-only -c -o $@ $<
+
+$(BUILD)/guest/kernel/entry.o: $(KERNEL_DIR)/entry.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/workloads/%.o: labs/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -DWORKLOAD_NO_MAIN -c -o $@ $<
+
+$(BUILD)/guest/kernel.elf: $(KERNEL_OBJ) $(KERNEL_DIR)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld -Wl,--build-id=none -o $@ $(KERNEL_OBJ)
+
+GUEST_BIN += $(BUILD)/guest/kernel.elf
+
+# The same workloads natively, printing the guest kernel's lines with
+# native cycle counts (labs/workloads/cycles.c): what a guest's count is
+# compared with, by the tests and the labs.
+CYCLES := $(BUILD)/labs/cycles
+
+$(BUILD)/labs/workloads/%.o: labs/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DWORKLOAD_NO_MAIN -Ilabs/workloads -c -o $@ $<
+
+$(CYCLES): $(BUILD)/labs/workloads/cycles.o $(KERNEL_WORKLOADS:%=$(BUILD)/labs/workloads/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+GUEST_BIN += $(CYCLES)
 
 guests: $(GUEST_BIN)
 
@@ -136,6 +183,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) -lm $(SAN)
 
 $(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
+
+# The guest kernel's pure parts (printf engine, command line, allocator),
+# compiled hosted and tested on the host.
+$(BUILD)/tests/test_guest_%: tests/unit/test_guest_%.c $(KERNEL_DIR)/format.c $(KERNEL_DIR)/cmdline.c $(KERNEL_DIR)/alloc.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -I$(KERNEL_DIR) -Ilabs/workloads -Itests/unit -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
 
 # The hypervisor's suites (tests/unit/test_mhv_*.c) link libmhv instead;
 # make picks this rule over the one above because its stem is shorter.
@@ -171,7 +224,7 @@ $(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
 tools: $(GOLDEN_RUNNER) $(FUZZER)
 
 # Everything the suites run, handed to the aggregator by path.
-TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
+TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
            UNIT_TESTS="$(UNIT_BIN)" KVM_TESTS="$(KVM_TEST_BIN)" SANDBOX=tests/sandbox/kvm-sandbox.sh \
            FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
            SANITIZED=$(if $(SAN),1,0)

@@ -30,7 +30,7 @@ expect_out_empty() {
     if [ -s "$OUT" ]; then not_ok "$1" "stdout should be empty" "$(last_run)"; else ok "$1"; fi
 }
 
-for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin uart.bin spin.bin ioloop.bin hello32.elf; do
+for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin uart.bin spin.bin ioloop.bin hello32.elf kernel.elf; do
     if [ ! -f "$MHV_GUESTS/$guest" ]; then
         not_ok "guest image $guest" "$MHV_GUESTS/$guest is missing (build it with make)"
     fi
@@ -152,6 +152,26 @@ scenario long-flat-small "" '--mode long --mem 1 $G/hello64.bin'
 scenario protected "" '$G/hello32.elf'
 scenario stats "" '--stats $G/uart.bin'
 scenario timeout "" '--timeout 1 $G/spin.bin'
+scenario ioloop "" '--stats $G/ioloop.bin'
+
+# The guest kernel (long mode, C): the workloads at small sizes, its
+# devices, its exception reports, and each way it can end.
+KERNEL_SIZES="fib=20 loop=100000 sieve=20000 matmul=16 trees=8"
+scenario kernel-workloads "" "--cmdline '$KERNEL_SIZES' \$G/kernel.elf"
+scenario kernel-info "" "--stats --cmdline info \$G/kernel.elf"
+scenario kernel-ticks "" "--cmdline ticks=20 \$G/kernel.elf"
+scenario kernel-fast-ticks "" "--cmdline 'hz=1000 ticks=200' \$G/kernel.elf"
+scenario kernel-echo 'a line for the guest\n' "--cmdline echo \$G/kernel.elf"
+for fault in ud gp pf de bp; do
+    scenario "kernel-fault-$fault" "" "--cmdline fault=$fault \$G/kernel.elf"
+done
+scenario kernel-poke-device "" "--cmdline poke=0xE0000000 \$G/kernel.elf"
+scenario kernel-poke-outside "" "--cmdline poke=0xF0000000 \$G/kernel.elf"
+scenario kernel-poke-past-ram "" "--mem 4 --cmdline poke=0x400000 \$G/kernel.elf"
+scenario kernel-spin "" "--timeout 1 --cmdline spin \$G/kernel.elf"
+scenario kernel-bad-word "" "--cmdline 'fib=10 bogus' \$G/kernel.elf"
+scenario kernel-exit "" "--cmdline exit=42 \$G/kernel.elf"
+scenario kernel-out-of-memory "" "--mem 2 --cmdline sieve=10000000 \$G/kernel.elf"
 
 # The script that runs them inside (or here), then each KVM Check suite:
 #   == check:NAME STATUS   then its output, o|LINE
@@ -276,6 +296,82 @@ if [ -n "$where" ]; then
     expect_status "--timeout 1 on a guest that spins: status 124" 124
     expect_err_has "--timeout: says so" "timeout: the guest was still running after 1 s"
     expect_err_has "--timeout: register dump" "RIP="
+
+    guest ioloop
+    expect_status "ioloop: 50,000 port writes, then status 0" 0
+    expect_err_has "ioloop: --stats counts the 50,001 port I/O exits" "IO                      50001"
+
+    guest kernel-workloads
+    expect_status "kernel: the workloads run, status 0" 0
+    expect_out_has "kernel: says hello with its RAM and command line" "vmlab guest kernel: RAM 16 MiB, cmdline '$KERNEL_SIZES'"
+    sed -n 's/ cycles=[0-9]*$//p' "$OUT" >"$E2E_TMP/guest-results"
+    if [ -x "${CYCLES:-}" ]; then
+        "$CYCLES" $KERNEL_SIZES | sed 's/ cycles=[0-9]*$//' >"$E2E_TMP/native-results"
+        if [ -s "$E2E_TMP/guest-results" ] && cmp -s "$E2E_TMP/guest-results" "$E2E_TMP/native-results"; then
+            ok "kernel: every workload's result equals native C's"
+        else
+            not_ok "kernel: every workload's result equals native C's" \
+                "$(diff "$E2E_TMP/native-results" "$E2E_TMP/guest-results" | head -n 8)" "$(last_run)"
+        fi
+    else
+        not_ok "kernel: every workload's result equals native C's" "CYCLES names no program (labs/workloads/cycles.c)"
+    fi
+    if grep -qE '^fib\(20\) = 6765 cycles=[1-9][0-9]*$' "$OUT"; then ok "kernel: cycle counts"; else not_ok "kernel: cycle counts" "$(last_run)"; fi
+    expect_out_has "kernel: the tick counter at the end" "ticks="
+
+    guest kernel-info
+    expect_status "kernel info: status 0" 0
+    if grep -qE '^info: id=MHVI version=1 host_ns=[1-9][0-9]* exits=[1-9][0-9]* scratch=ok$' "$OUT"; then
+        ok "kernel info: the MMIO device's ID, clock, exit count and scratch register"
+    else
+        not_ok "kernel info: the MMIO device's ID, clock, exit count and scratch register" "$(head -n 5 "$OUT")" "$(last_run)"
+    fi
+    expect_err_has "kernel info: --stats counts MMIO exits" "MMIO "
+    expect_err_has "kernel info: --stats names the device" "info "
+
+    guest kernel-ticks
+    expect_status "kernel ticks=20: status 0" 0
+    expect_out_has "kernel ticks=20: 20 timer interrupts arrived (100 Hz)" "ticks: waited 20"
+    guest kernel-fast-ticks
+    expect_status "kernel hz=1000 ticks=200: status 0" 0
+    expect_out_has "kernel hz=1000 ticks=200: 200 timer interrupts arrived" "ticks: waited 200"
+
+    guest kernel-echo
+    expect_status "kernel echo: status 0" 0
+    expect_out_has "kernel echo: a line from stdin through the UART's receive interrupt" "echo: a line for the guest"
+
+    for fault in ud gp pf de bp; do
+        guest "kernel-fault-$fault"
+        expect_status "kernel fault=$fault: its exception handler ends with status 3" 3
+        case $fault in
+            ud) name="#UD (vector 6" ;; gp) name="#GP (vector 13" ;; pf) name="#PF (vector 14" ;;
+            de) name="#DE (vector 0" ;; bp) name="#BP (vector 3" ;;
+        esac
+        expect_out_has "kernel fault=$fault: reported over the serial port" "guest kernel: exception $name"
+        if [ "$fault" = pf ]; then
+            expect_out_has "kernel fault=pf: the faulting address" "cr2 0x100000000000"
+        fi
+    done
+
+    guest kernel-poke-device
+    expect_status "kernel poke of the MMIO device: status 0" 0
+    expect_out_has "kernel poke of the MMIO device: reads its ID" "4956484d"
+    guest kernel-poke-outside
+    expect_status "kernel poke outside RAM and devices: status 123" 123
+    expect_err_has "kernel poke outside RAM: names the address" "read 8 bytes at physical 0xf0000000, which is neither RAM"
+    guest kernel-poke-past-ram
+    expect_status "kernel poke just past the end of RAM: status 123" 123
+    expect_err_has "kernel poke past RAM: names the address" "physical 0x400000, which is neither RAM (0..0x3fffff)"
+    guest kernel-spin
+    expect_status "kernel spin with interrupts on: --timeout gives 124" 124
+    guest kernel-bad-word
+    expect_status "kernel: a bad command-line word gives status 1" 1
+    expect_out_has "kernel: names the bad word" "bad command line word 'bogus'"
+    guest kernel-exit
+    expect_status "kernel exit=42: status 42" 42
+    guest kernel-out-of-memory
+    expect_status "kernel out of memory: status 4" 4
+    expect_out_has "kernel out of memory: says so" "out of memory"
 
     # The KVM Check suites: their own summary lines are shown, their counts added.
     for check in "${checks[@]}"; do
