@@ -254,7 +254,7 @@ static int run_image(const struct run_options *options)
                 stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger", registers);
         status = EXIT_GUEST_CRASHED;
     }
-    if (fflush(stdout) != 0 && status == 0) {
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
         fprintf(stderr, "mhv: cannot write the guest's output: %s\n", strerror(errno));
         status = EXIT_CANNOT_RUN;
     }

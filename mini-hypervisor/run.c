@@ -56,7 +56,11 @@ static int kick_handler_status;
 
 static void install_kick_handler(void)
 {
-    struct sigaction action = { .sa_handler = kick_handler };  /* no SA_RESTART */
+    /* SA_RESTART: a kick that lands while mhv writes the guest's output to a
+     * slow terminal must not fail that write (EINTR would lose the line).
+     * KVM_RUN and ppoll are never restarted: they return EINTR regardless,
+     * which is what the loop wants from them. */
+    struct sigaction action = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
     sigemptyset(&action.sa_mask);
     kick_handler_status = sigaction(MHV_KICK_SIGNAL, &action, NULL);
 }
