@@ -57,7 +57,7 @@ deps:
 	@bash scripts/deps.sh build hypervisor
 
 deps-bench:
-	@bash scripts/deps.sh build bench
+	@bash scripts/deps.sh build bench hypervisor
 
 # ---- libbvm and bvm ----------------------------------------------------------
 
@@ -247,6 +247,7 @@ demo: deps
 bench: deps-bench
 	@$(SUBMAKE) all
 	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
+	MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) bash scripts/hv-bench.sh
 
 # ---- the nested-KVM sandbox -------------------------------------------------
 
