@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#define MHV_BOOT_MAGIC 0x544f4f42766d686dULL /* "mhvBOOT" little-endian, + 'T' */
+#define MHV_BOOT_MAGIC 0x544f4f42766d686dULL /* in memory (little-endian): "mhmvBOOT" */
 #define MHV_BOOT_VERSION 1
 #define MHV_CMDLINE_MAX 3000 /* bytes, without the terminating NUL */
 

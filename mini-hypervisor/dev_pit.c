@@ -34,6 +34,7 @@ static void arm(struct mhv_pit *pit)
     uint64_t period = (uint64_t)pit->reload * 1000000000u / 1193182u;
     if (period < MHV_PIT_MIN_PERIOD_NS)
         period = MHV_PIT_MIN_PERIOD_NS;
+    pit->counting = 1;
     pit->armed = 1;
     pit->start_ns = now;
     pit->period_ns = period;
@@ -63,7 +64,7 @@ uint64_t mhv_pit_next_deadline(const struct mhv_pit *pit)
 /* The counter as the guest would read it now: counting down from reload. */
 static uint16_t current_count(const struct mhv_pit *pit)
 {
-    if (!pit->armed)
+    if (!pit->counting)
         return (uint16_t)pit->reload;  /* 65536 reads as 0, as on the chip */
     uint64_t elapsed = input_ticks(pit->now_ns(pit->clock) - pit->start_ns);
     if (!periodic(pit))
@@ -117,7 +118,8 @@ static enum mhv_bus_result pit_write(void *device, uint64_t offset, unsigned siz
         pit->mode = (byte >> 1) & 7;
         pit->write_high = pit->read_high = 0;
         pit->latched = 0;
-        pit->armed = 0;         /* a new control word stops the count */
+        pit->counting = 0;      /* a new control word stops the count */
+        pit->armed = 0;
         return MHV_BUS_OK;
     }
     if (offset != PIT_PORT_CHANNEL0)

@@ -43,7 +43,9 @@ struct mhv_pit {
     uint16_t latch_value;
     uint16_t reload_low;   /* the low byte written so far (access 3) */
     uint32_t reload;       /* 1..65536 */
-    int armed;             /* a reload value was written: counting */
+    int counting;          /* a reload value was written: the count runs */
+    int armed;             /* ... and a tick is due at next_tick_ns (not once a
+                              one shot has fired: its count stays at 0) */
     uint64_t start_ns;     /* when counting began */
     uint64_t period_ns;
     uint64_t next_tick_ns;
