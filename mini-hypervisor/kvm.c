@@ -22,7 +22,9 @@ static const struct {
     int cap;
     const char *name;
 } mhv_kvm_required_caps[] = {
-    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },         /* guest RAM from our mapping */
+    { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },             /* KVM_GET_SUPPORTED_CPUID */
+    { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },   /* the run loop's race-free kick */
 };
 
 int mhv_kvm_open(struct mhv_kvm *kvm, char *err, size_t err_size)

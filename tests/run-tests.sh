@@ -139,6 +139,25 @@ done
 echo "unit: $unit_passed passed, $unit_failed failed"
 add unit "$unit_passed" "$unit_failed"
 
+# A test script (tests/e2e/lib.sh style) ends with "NAME: N passed, N
+# failed".  Prints "PASSED FAILED" for one script from its log and exit
+# status; no such line, or a nonzero status with no failure, is a failure.
+#   script_counts SUITE SCRIPT LOG STATUS
+script_counts() {
+    local suite=$1 script=$2 log=$3 status=$4 counts
+    counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 |
+        sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+    if [ -z "$counts" ]; then
+        echo "$suite: FAILED: $script ended with status $status without reporting its results" >&2
+        echo "0 1"
+    elif [ "$status" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
+        echo "$suite: FAILED: $script reported no failure but exited with status $status" >&2
+        echo "${counts% *} 1"
+    else
+        echo "$counts"
+    fi
+}
+
 # ---- golden: programs with expected output ---------------------------------------
 
 banner "golden tests"
@@ -168,22 +187,9 @@ wait
 for script in "${e2e_scripts[@]}"; do
     log="$scratch/e2e-$(basename "$script").log"
     cat "$log"
-    status=$(cat "$log.status" 2>/dev/null || echo 1)
-    counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 |
-        sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
-    if [ -z "$counts" ]; then
-        echo "e2e: FAILED: $script ended with status $status without reporting its results" >&2
-        e2e_failed=$((e2e_failed + 1))
-        continue
-    fi
-    p=${counts% *}
-    f=${counts#* }
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "e2e: FAILED: $script reported no failure but exited with status $status" >&2
-        f=1
-    fi
-    e2e_passed=$((e2e_passed + p))
-    e2e_failed=$((e2e_failed + f))
+    counts=$(script_counts e2e "$script" "$log" "$(cat "$log.status" 2>/dev/null || echo 1)")
+    e2e_passed=$((e2e_passed + ${counts% *}))
+    e2e_failed=$((e2e_failed + ${counts#* }))
 done
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
 add e2e "$e2e_passed" "$e2e_failed"
@@ -199,22 +205,9 @@ hv_passed=0
 hv_failed=0
 for script in tests/hv/sandbox.sh tests/hv/mhv.sh; do
     bash "$script" 2>&1 | tee "$scratch/log"
-    status=${PIPESTATUS[0]}
-    counts=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$scratch/log" | tail -n 1 |
-        sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
-    if [ -z "$counts" ]; then
-        echo "hypervisor: FAILED: $script ended with status $status without reporting its results" >&2
-        hv_failed=$((hv_failed + 1))
-        continue
-    fi
-    p=${counts% *}
-    f=${counts#* }
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "hypervisor: FAILED: $script reported no failure but exited with status $status" >&2
-        f=1
-    fi
-    hv_passed=$((hv_passed + p))
-    hv_failed=$((hv_failed + f))
+    counts=$(script_counts hypervisor "$script" "$scratch/log" "${PIPESTATUS[0]}")
+    hv_passed=$((hv_passed + ${counts% *}))
+    hv_failed=$((hv_failed + ${counts#* }))
 done
 echo "hypervisor: $hv_passed passed, $hv_failed failed"
 add hypervisor "$hv_passed" "$hv_failed"

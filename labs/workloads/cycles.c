@@ -19,22 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "native.h"   /* wl_alloc and wl_free on malloc, as every native workload */
 #include "workload.h"
-
-void *wl_alloc(size_t size)
-{
-    void *block = malloc(size);
-    if (block == NULL) {
-        fprintf(stderr, "cycles: out of memory (%zu bytes)\n", size);
-        exit(1);
-    }
-    return block;
-}
-
-void wl_free(void *block)
-{
-    free(block);
-}
 
 static uint64_t tsc_read_serialized(void)
 {

@@ -3,7 +3,8 @@
  * malloc/free and the main() that prints "NAME(SIZE) = RESULT".
  *
  * Included once, at the end of each NAME.c, only when WORKLOAD_NO_MAIN is
- * not defined; a guest kernel supplies its own versions of these instead.
+ * not defined, and by cycles.c, which runs them all natively; a guest
+ * kernel supplies its own versions of these instead.
  */
 #ifndef WORKLOAD_NATIVE_H
 #define WORKLOAD_NATIVE_H
@@ -28,7 +29,7 @@ void wl_free(void *block)
     free(block);
 }
 
-static int wl_native_main(const wl_workload *w)
+static inline int wl_native_main(const wl_workload *w)
 {
     printf("%s(%lld) = %lld\n", w->name, w->size, w->run(w->size));
     return 0;
