@@ -25,6 +25,11 @@
  * raise an unmasked interrupt, nothing can ever wake the guest: the run
  * ends (MHV_STOP_HALTED).  Otherwise we sleep until the next tick, input
  * on stdin for the UART, or the timeout, and inject what woke us.
+ *
+ * The debugger (debug.c) has three hooks here: while a single step is
+ * under way (vm->stepping) no interrupt is injected, so a step never lands
+ * in a handler; a hlt may be a breakpoint it planted (its hlt route); and
+ * it explains KVM_EXIT_DEBUG (a step done, or an int3 breakpoint).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -37,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "vm.h"
 
 #define MHV_KICK_SIGNAL SIGRTMIN
@@ -136,8 +142,8 @@ static void aim_kick_timer(struct mhv_vm *vm, uint64_t deadline)
 static int deliver_interrupt(struct mhv_vm *vm, char *err, size_t err_size)
 {
     struct kvm_run *run = vm->run;
-    if (mhv_pic_pending_vector(&vm->pic) < 0) {
-        run->request_interrupt_window = 0;
+    if (mhv_pic_pending_vector(&vm->pic) < 0 || vm->stepping) {
+        run->request_interrupt_window = 0;  /* a step holds interrupts (debug.h) */
         return 0;
     }
     if (!run->ready_for_interrupt_injection || !run->if_flag) {
@@ -289,13 +295,25 @@ static enum exit_outcome handle_exit(struct mhv_vm *vm, struct mhv_stop *stop)
     case KVM_EXIT_IRQ_WINDOW_OPEN:
         return GUEST_GOES_ON;  /* the loop injects at its top */
     case KVM_EXIT_HLT:
+        if (vm->debug && mhv_debug_planted_hlt(vm, stop))
+            return GUEST_STOPPED;  /* a breakpoint (debug.c, hlt route): RIP is back on it */
         if (!run->if_flag || wait_while_halted(vm) == HALT_FOREVER) {
             stop->reason = MHV_STOP_HALTED;
+            return GUEST_STOPPED;
+        }
+        /* A step over hlt: KVM reports the hlt instead of the step (Linux
+         * lets the hlt exit replace the debug exit), so the step ends here,
+         * after the hlt, once an interrupt is due -- held for the next run. */
+        if (vm->stepping && mhv_pic_pending_vector(&vm->pic) >= 0) {
+            stop->reason = MHV_STOP_DEBUG;
+            stop->debug_event = MHV_DEBUG_STEP;
             return GUEST_STOPPED;
         }
         return GUEST_GOES_ON;
     case KVM_EXIT_DEBUG:
         stop->reason = MHV_STOP_DEBUG;
+        if (vm->debug)
+            mhv_debug_explain_exit(vm, stop);
         return GUEST_STOPPED;
     case KVM_EXIT_SHUTDOWN:
         crashed(stop, "the guest shut down (triple fault)");
@@ -318,6 +336,31 @@ static unsigned reason_slot(uint32_t exit_reason)
     return exit_reason < MHV_EXIT_REASON_SLOTS ? exit_reason : MHV_EXIT_REASON_SLOTS - 1;
 }
 
+/* The run ends between two KVM_RUNs (a stop request, the timeout).  KVM
+ * finishes an instruction that exited to mhv -- moves RIP past an `out`,
+ * puts what an `in` read into RAX -- only at the next KVM_RUN, so RIP may
+ * still be on an instruction whose I/O is done.  A KVM_RUN with
+ * immediate_exit set finishes it and returns without running the guest
+ * (api.rst, KVM_EXIT_IO), so whoever reads the registers next (a debugger)
+ * sees a consistent state.  If finishing needs mhv again (a string I/O
+ * instruction's next chunk), that exit is handled as any other, and an end
+ * it brings (the exit port, a finished step) replaces the stop. */
+static void finish_instruction(struct mhv_vm *vm, struct mhv_stop *stop)
+{
+    struct kvm_run *run = vm->run;
+    for (int tries = 0; tries < 64; tries++) {
+        run->immediate_exit = 1;
+        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0)
+            break;  /* EINTR: nothing (more) was pending */
+        struct mhv_stop other = { .exit_reason = run->exit_reason };
+        if (handle_exit(vm, &other) == GUEST_STOPPED) {
+            *stop = other;
+            break;
+        }
+    }
+    run->immediate_exit = 0;
+}
+
 int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
 {
     *stop = (struct mhv_stop){ 0 };
@@ -332,10 +375,12 @@ int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_s
         if (vm->stop_requested) {
             vm->stop_requested = 0;
             stop->reason = MHV_STOP_REQUESTED;
+            finish_instruction(vm, stop);
             break;
         }
         if (vm->deadline_ns != 0 && now >= vm->deadline_ns) {
             stop->reason = MHV_STOP_TIMEOUT;
+            finish_instruction(vm, stop);
             break;
         }
         mhv_pit_update(&vm->pit, now);

@@ -26,6 +26,7 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -175,6 +176,8 @@ void mhv_vm_destroy(struct mhv_vm *vm)
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     mhv_kvm_close(&vm->kvm);
+    free(vm->debug);  /* plain data (debug.h): nothing else to release */
+    vm->debug = NULL;
     vm->kick_timer_created = 0;
     vm->run = NULL;
     vm->ram = NULL;

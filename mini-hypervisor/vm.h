@@ -54,6 +54,8 @@ enum mhv_mode { MHV_MODE_REAL, MHV_MODE_PROTECTED, MHV_MODE_LONG };
 /* KVM_EXIT_* reasons counted one by one; higher ones share the last slot. */
 #define MHV_EXIT_REASON_SLOTS 48
 
+struct mhv_debug; /* debug.h */
+
 struct mhv_stats {
     uint64_t exits;                                  /* every return from KVM_RUN */
     uint64_t by_reason[MHV_EXIT_REASON_SLOTS];       /* ... per KVM_EXIT_* */
@@ -104,6 +106,12 @@ struct mhv_vm {
     volatile pid_t vcpu_tid;      /* the thread inside mhv_vm_run (0: none) */
 
     struct mhv_stats stats;
+
+    /* The debugger (debug.c).  debug is NULL until the first debug call
+     * (freed by mhv_vm_destroy); stepping is set for the length of one
+     * mhv_debug_step, during which the run loop injects no interrupt. */
+    struct mhv_debug *debug;
+    int stepping;
 };
 
 /* Why mhv_vm_run returned. */
@@ -116,11 +124,20 @@ enum mhv_stop_reason {
     MHV_STOP_DEBUG,     /* a single step or breakpoint (debug.h) */
 };
 
+/* What a MHV_STOP_DEBUG stop was (debug.h). */
+enum mhv_debug_event {
+    MHV_DEBUG_STEP,        /* a single step completed */
+    MHV_DEBUG_BREAKPOINT,  /* a planted breakpoint was reached; RIP is on it */
+    MHV_DEBUG_GUEST_TRAP,  /* a debug exit no breakpoint explains: the guest's own int3 */
+};
+
 struct mhv_stop {
     enum mhv_stop_reason reason;
     uint8_t exit_value;     /* MHV_STOP_EXIT_PORT only */
     uint32_t exit_reason;   /* the KVM_EXIT_* that ended the run */
     char description[200];  /* MHV_STOP_CRASHED: what happened, in words */
+    enum mhv_debug_event debug_event;  /* MHV_STOP_DEBUG only */
+    uint64_t breakpoint;    /* MHV_DEBUG_BREAKPOINT: its guest physical address */
 };
 
 /* Opens KVM, creates the VM with its RAM, one vCPU (CPUID from
@@ -138,7 +155,10 @@ void mhv_vm_set_timeout(struct mhv_vm *vm, double seconds);
 void mhv_vm_request_stop(struct mhv_vm *vm);
 
 /* Runs the vCPU until the guest stops; returns 0 with *stop filled in, or
- * -1 when KVM itself failed (err says which ioctl). */
+ * -1 when KVM itself failed (err says which ioctl).  On return the
+ * registers are consistent: an instruction that exited to mhv is finished
+ * (RIP past it), unless the guest ended on it -- the `out` of
+ * MHV_STOP_EXIT_PORT, the bad access of MHV_STOP_CRASHED: RIP stays on it. */
 int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
 
 /* The name of a KVM_EXIT_* reason ("IO", "HLT", ...). */

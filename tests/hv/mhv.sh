@@ -180,6 +180,7 @@ cat >"$E2E_TMP/run-guests.sh" <<'EOF_INSIDE'
 # run-guests.sh MHV GUESTS-DIR SCENARIOS SCRATCH [CHECK-PROGRAM...]
 mhv=$1 G=$2 scenarios=$3 scratch=$4
 shift 4
+checks="$*"   # the loop below reuses "$@" for each scenario's arguments
 while IFS='|' read -r name input args; do
     eval "set -- $args"
     printf "%b" "$input" | "$mhv" run "$@" >"$scratch/o" 2>"$scratch/e"
@@ -187,7 +188,7 @@ while IFS='|' read -r name input args; do
     sed 's/^/o|/' "$scratch/o"
     sed 's/^/e|/' "$scratch/e"
 done <"$scenarios"
-for check in "$@"; do
+for check in $checks; do
     CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$check" >"$scratch/o" 2>&1
     echo "== check:$(basename "$check") $?"
     sed 's/^/o|/' "$scratch/o"
