@@ -99,30 +99,49 @@ struct run_options {
     const char *image_path;
 };
 
-/* Reads a whole file (at most max_size bytes, else *too_big is set). */
+/* Reads a whole file (at most max_size bytes, else *too_big is set),
+ * growing the buffer as it goes: RAM may be gigabytes, the image is small. */
 static uint8_t *read_image(const char *path, size_t max_size, size_t *size, int *too_big)
 {
     *too_big = 0;
     FILE *file = fopen(path, "rb");
     if (!file)
         return NULL;
-    uint8_t *data = malloc(max_size + 1);
-    if (!data) {
-        fclose(file);
-        errno = ENOMEM;
-        return NULL;
+    size_t capacity = 0, used = 0;
+    uint8_t *data = NULL;
+    int read_errno = 0;
+    for (;;) {
+        if (used == capacity) {
+            size_t grown = capacity ? 2 * capacity : 65536;
+            uint8_t *bigger = realloc(data, grown);
+            if (!bigger) {
+                free(data);
+                fclose(file);
+                errno = ENOMEM;
+                return NULL;
+            }
+            data = bigger;
+            capacity = grown;
+        }
+        errno = 0;
+        size_t got = fread(data + used, 1, capacity - used, file);
+        read_errno = errno;  /* fread's reason, if it failed (EISDIR, EIO) */
+        used += got;
+        if (used > max_size) {
+            *too_big = 1;
+            break;
+        }
+        if (got == 0)
+            break;
     }
-    size_t got = fread(data, 1, max_size + 1, file);
     int read_error = ferror(file);
     fclose(file);
     if (read_error) {
         free(data);
-        errno = EIO;
+        errno = read_errno ? read_errno : EIO;
         return NULL;
     }
-    if (got > max_size)
-        *too_big = 1;
-    *size = got;
+    *size = used;
     return data;
 }
 

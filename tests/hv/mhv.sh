@@ -73,6 +73,7 @@ cannot_run "real mode above 1 MiB" "above 1 MiB"            -- run --load 0x1000
 cannot_run "long mode over mhv's area" "less the 64 KiB mhv keeps" -- run --mem 1 --mode long --load 0xfff00 "$hello"
 cannot_run "entry outside RAM"     "entry point 0x"         -- run --mode long --entry 0x40000000 "$hello"
 cannot_run "real-mode entry out of the segment" "outside the code segment" -- run --entry 0x20000 "$hello"
+cannot_run "a folder as the image"  "Is a directory"         -- run "$E2E_TMP"
 : >"$E2E_TMP/empty.bin"
 cannot_run "empty image"           "empty"                  -- run "$E2E_TMP/empty.bin"
 

@@ -501,6 +501,10 @@ static bool run_mutant(const uint8_t *data, size_t len, uint64_t index, const fu
                 (unsigned long long)index);
         ok = false;
         break;
+    case BVM_RESULT_OUTPUT_ERROR: /* /dev/null never refuses a write */
+        fprintf(stderr, "fuzz: FAIL mutant %llu: printing to /dev/null failed\n", (unsigned long long)index);
+        ok = false;
+        break;
     }
     bvm_vm_print_gc_stats(vm, devnull);
     bvm_vm_free(vm);
