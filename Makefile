@@ -32,6 +32,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
+CAPSTONE_LIBS   := $(shell pkg-config --libs capstone 2>/dev/null)
 
 # Sanitizer build: ASan + UBSan, every UBSan finding fatal.
 ASAN_BUILD  ?= build/asan
@@ -183,6 +185,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) -lm $(SAN)
 
 $(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
+
+# The x86-64 encoder's tests decode every instruction form with Capstone.
+$(BUILD)/tests/test_x64: tests/unit/test_x64.c $(LIBBVM)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
 
 # The guest kernel's pure parts (printf engine, command line, allocator),
 # compiled hosted and tested on the host.
