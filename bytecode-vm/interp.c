@@ -60,31 +60,51 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #define INTERP_NAME bvm_interp_switch_plain
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 0
+#define INTERP_ONE 0
 #include "interp_body.h"
 #undef INTERP_NAME
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
+#undef INTERP_ONE
 
 #define INTERP_NAME bvm_interp_switch_instrumented
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 1
+#define INTERP_ONE 0
 #include "interp_body.h"
 #undef INTERP_NAME
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
+#undef INTERP_ONE
 
 #define INTERP_NAME bvm_interp_threaded_plain
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 0
+#define INTERP_ONE 0
 #include "interp_body.h"
 #undef INTERP_NAME
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
+#undef INTERP_ONE
 
 #define INTERP_NAME bvm_interp_threaded_instrumented
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 1
+#define INTERP_ONE 0
 #include "interp_body.h"
 #undef INTERP_NAME
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
+#undef INTERP_ONE
+
+/* One instruction, for compiled code (jit.c): the switch loop, leaving
+ * after the instruction it started with. */
+#define INTERP_NAME bvm_interp_one
+#define INTERP_THREADED 0
+#define INTERP_INSTRUMENTED 0
+#define INTERP_ONE 1
+#include "interp_body.h"
+#undef INTERP_NAME
+#undef INTERP_THREADED
+#undef INTERP_INSTRUMENTED
+#undef INTERP_ONE

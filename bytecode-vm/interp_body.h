@@ -7,9 +7,18 @@
  *   INTERP_THREADED      0: `switch` dispatch      1: computed goto, one
  *                        indirect jump at the end of every instruction
  *   INTERP_INSTRUMENTED  0: nothing per instruction; polls vm->poll at
- *                        calls and backward jumps only
+ *                        calls and backward jumps only, and enters
+ *                        compiled code there when the JIT is on
  *                        1: counts fuel, checks steps and breakpoints
- *                        before every instruction
+ *                        before every instruction (never enters compiled
+ *                        code: the debugger sees only the interpreter)
+ *   INTERP_ONE           1: executes exactly one instruction and returns
+ *                        BVM_EXEC_ONE_DONE (compiled code runs the opcodes it
+ *                        does not compile itself through this, jit.c)
+ *
+ * A loop returns when the frame that was on top when it started returns
+ * (nframes drops below vm->loop_entry_frames), so compiled code can run a
+ * callee's frame in a loop of its own (docs/jit.md, section 2).
  *
  * Conventions inside the loop:
  *   ip      points at the opcode of the instruction being executed; an
@@ -32,6 +41,7 @@
 
 bvm_exec_status INTERP_NAME(bvm_vm *vm)
 {
+    const uint32_t entry_frames = vm->loop_entry_frames;
     bvm_frame *frame = &vm->frames[vm->nframes - 1];
     const uint8_t *ip = frame->ip;
     bvm_value *locals = frame->base;
@@ -44,14 +54,24 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
 #define U16(off) bvm_read_u16(ip + (off))
 #define I32(off) bvm_read_i32(ip + (off))
 
+/* After an exception was caught: frames[] end at the handler's frame.  A
+ * handler in a frame this loop does not own (below where it started, or
+ * any frame for the one-instruction loop) is the caller's to run. */
+#define CONTINUE_AT_HANDLER()                                                   \
+    do {                                                                        \
+        if (INTERP_ONE || vm->nframes < entry_frames)                           \
+            return BVM_EXEC_UNWIND;                                             \
+        LOAD_STATE();                                                           \
+        POLL(); /* a loop may run through a handler and no backward jump */     \
+        DISPATCH();                                                             \
+    } while (0)
 /* Raise an exception whose message is the managed string `msg`. */
 #define THROW_STRING(msg)                                                       \
     do {                                                                        \
         SAVE_STATE();                                                           \
         if (!bvm_vm_throw(vm, (msg)))                                           \
             return BVM_EXEC_UNCAUGHT;                                           \
-        LOAD_STATE();                                                           \
-        DISPATCH();                                                             \
+        CONTINUE_AT_HANDLER();                                                  \
     } while (0)
 /* Raise a run-time error with a printf-formatted message. */
 #define THROW_ERROR(...)                                                        \
@@ -59,8 +79,7 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         SAVE_STATE();                                                           \
         if (!bvm_vm_throw_error(vm, __VA_ARGS__))                               \
             return BVM_EXEC_UNCAUGHT;                                           \
-        LOAD_STATE();                                                           \
-        DISPATCH();                                                             \
+        CONTINUE_AT_HANDLER();                                                  \
     } while (0)
 /* Push the string made from a scratch buffer, or raise out of memory. */
 #define PUSH_NEW_STRING_FROM(buf, slot)                                         \
@@ -92,6 +111,11 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         vm->instructions++;                                                     \
     } while (0)
 #define POLL() ((void)0)
+#define ENTER_COMPILED(fn_, is_loop_) ((void)0)
+#elif INTERP_ONE
+#define PRE_INSTRUCTION() ((void)0)
+#define POLL() ((void)0)
+#define ENTER_COMPILED(fn_, is_loop_) ((void)0)
 #else
 #define PRE_INSTRUCTION() ((void)0)
 /* At calls and backward jumps only: has the debugger armed something? */
@@ -100,6 +124,33 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         if (vm->poll) {                                                         \
             SAVE_STATE();                                                       \
             return BVM_EXEC_SWITCH;                                             \
+        }                                                                       \
+    } while (0)
+/* At a call (the callee's frame pushed) or a backward jump: run the top
+ * frame natively if its function has (or now gets) compiled code, then
+ * continue from where the compiled code left the frames. */
+#define ENTER_COMPILED(fn_, is_loop_)                                           \
+    do {                                                                        \
+        if (vm->jit_enabled && (fn_)->jit_state != BVM_JIT_REFUSED) {           \
+            bvm_exec_status native_;                                            \
+            SAVE_STATE();                                                       \
+            if (bvm_jit_try_enter(vm, (fn_), (is_loop_), &native_)) {           \
+                switch (native_) {                                              \
+                case BVM_EXEC_RETURNED: /* its frame returned: resume the caller */ \
+                    if (vm->nframes < entry_frames)                             \
+                        return BVM_EXEC_RETURNED;                               \
+                    LOAD_STATE();                                               \
+                    ip += BVM_LEN_CALL;                                         \
+                    DISPATCH();                                                 \
+                case BVM_EXEC_DEOPT: /* the top frame, at its saved ip */       \
+                    LOAD_STATE();                                               \
+                    DISPATCH();                                                 \
+                case BVM_EXEC_UNWIND:                                           \
+                    CONTINUE_AT_HANDLER();                                      \
+                default:                                                        \
+                    return native_;                                             \
+                }                                                               \
+            }                                                                   \
         }                                                                       \
     } while (0)
 #endif
@@ -116,6 +167,18 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         goto *dispatch_table[*ip];                                              \
     } while (0)
 #define CASE(name) op_##name:
+#elif INTERP_ONE
+    bool one_done = false;
+#define DISPATCH()                                                              \
+    do {                                                                        \
+        if (one_done) {                                                         \
+            SAVE_STATE();                                                       \
+            return BVM_EXEC_ONE_DONE;                                           \
+        }                                                                       \
+        one_done = true;                                                        \
+        goto dispatch;                                                          \
+    } while (0)
+#define CASE(name) case BVM_OP_##name:
 #else
 #define DISPATCH() goto dispatch
 #define CASE(name) case BVM_OP_##name:
@@ -130,15 +193,17 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
     do {                                                                        \
         int32_t off_ = (offset);                                                \
         ip += off_;                                                             \
-        if (off_ < 0)                                                           \
+        if (off_ < 0) {                                                         \
             POLL();                                                             \
+            ENTER_COMPILED(frame->fn, true);                                    \
+        }                                                                       \
         DISPATCH();                                                             \
     } while (0)
 /* Pop the current frame (sp already set for the caller) and resume the
  * caller after its CALL; the outermost frame returns from the loop. */
 #define RETURN_TO_CALLER()                                                      \
     do {                                                                        \
-        if (--vm->nframes == 0) {                                               \
+        if (--vm->nframes < entry_frames) {                                     \
             vm->sp = sp;                                                        \
             return BVM_EXEC_RETURNED;                                           \
         }                                                                       \
@@ -422,6 +487,7 @@ dispatch:
         sp = vm->sp;
         ip = frame->ip;
         POLL();
+        ENTER_COMPILED(callee, false);
         DISPATCH();
     }
     CASE(RET) {
@@ -466,6 +532,8 @@ dispatch:
 #undef LOAD_STATE
 #undef U16
 #undef I32
+#undef CONTINUE_AT_HANDLER
+#undef ENTER_COMPILED
 #undef THROW_STRING
 #undef THROW_ERROR
 #undef PUSH_NEW_STRING_FROM

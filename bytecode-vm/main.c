@@ -42,7 +42,11 @@ static const char usage_text[] =
     "\n"
     "run options:\n"
     "  --dispatch=switch|threaded   interpreter dispatch (default threaded)\n"
-    "  --jit=off                    interpret only (the JIT is not part of this build yet)\n"
+    "  --jit=off|on|always          interpret only (default); compile hot functions to x86-64;\n"
+    "                               or compile every function before it first runs\n"
+    "  --jit-call-threshold N       calls before a function is compiled (default 1000)\n"
+    "  --jit-loop-threshold N       backward jumps before it is compiled and entered (default 5000)\n"
+    "  --jit-stats                  print what the JIT did on exit (stderr)\n"
     "  --fuel N                     stop after N instructions (status 70)\n"
     "  --heap SIZE                  managed heap limit, e.g. 64K, 16M (default 1G)\n"
     "  --max-depth N                call depth limit (default 100000)\n"
@@ -100,6 +104,7 @@ static int finish_output(int status)
 typedef struct {
     bvm_options vm;
     bool gc_stats;
+    bool jit_stats;
     bool trace;
     const char *file;
 } run_args;
@@ -151,10 +156,24 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
                 ra->vm.dispatch = BVM_DISPATCH_THREADED;
             else
                 return usage_error("--dispatch must be 'switch' or 'threaded', not '%s'", v);
+        } else if (strcmp(a, "--jit-stats") == 0) {
+            ra->jit_stats = true;
+        } else if ((v = option_value("--jit-call-threshold", argc, argv, &i))) {
+            if (!parse_count(v, &n) || n > UINT32_MAX)
+                return usage_error("--jit-call-threshold needs a count from 1 to 4294967295, not '%s'", v);
+            ra->vm.jit_call_threshold = (uint32_t)n;
+        } else if ((v = option_value("--jit-loop-threshold", argc, argv, &i))) {
+            if (!parse_count(v, &n) || n > UINT32_MAX)
+                return usage_error("--jit-loop-threshold needs a count from 1 to 4294967295, not '%s'", v);
+            ra->vm.jit_loop_threshold = (uint32_t)n;
         } else if ((v = option_value("--jit", argc, argv, &i))) {
-            if (strcmp(v, "on") == 0 || strcmp(v, "always") == 0)
-                return usage_error("--jit=%s: the JIT compiler is not part of this build yet; use --jit=off", v);
-            if (strcmp(v, "off") != 0)
+            if (strcmp(v, "off") == 0)
+                ra->vm.jit = BVM_JIT_OFF;
+            else if (strcmp(v, "on") == 0)
+                ra->vm.jit = BVM_JIT_ON;
+            else if (strcmp(v, "always") == 0)
+                ra->vm.jit = BVM_JIT_ALWAYS;
+            else
                 return usage_error("--jit must be 'off', 'on' or 'always', not '%s'", v);
         } else if ((v = option_value("--fuel", argc, argv, &i))) {
             if (!parse_count(v, &n))
@@ -246,6 +265,8 @@ static int cmd_run(int argc, char **argv)
         return rc;
 
     const char *why = NULL;
+    if (ra.vm.jit != BVM_JIT_OFF && !bvm_jit_host_supported())
+        fprintf(stderr, "bvm: the JIT compiles to x86-64 only; this host runs the program interpreted\n");
     bvm_vm *vm = bvm_vm_new(m, &ra.vm, &why);
     if (!vm) {
         fprintf(stderr, "bvm: %s\n", why);
@@ -283,6 +304,8 @@ static int cmd_run(int argc, char **argv)
     }
     if (ra.gc_stats)
         bvm_vm_print_gc_stats(vm, stderr);
+    if (ra.jit_stats)
+        bvm_vm_print_jit_stats(vm, stderr);
     bvm_vm_free(vm);
     bvm_module_free(m);
     return status;

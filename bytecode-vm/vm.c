@@ -46,6 +46,7 @@ static void init_functions(bvm_vm *vm)
         rf->local_is_ref = bvm_xcalloc(f->nlocals ? f->nlocals : 1, 1);
         for (uint16_t s = 0; s < f->nlocals; s++)
             rf->local_is_ref[s] = bvm_type_is_ref(m, f->local_types[s]);
+        rf->jit_entry = bvm_jit_interpret_callee; /* until it is compiled */
     }
     vm->records = bvm_xcalloc(m->nrecords, sizeof *vm->records);
     for (uint32_t r = 0; r < m->nrecords; r++) {
@@ -111,6 +112,7 @@ bvm_vm *bvm_vm_new(const bvm_module *m, const bvm_options *o, const char **why)
     bvm_heap_init(&vm->heap, vm->opt.heap_limit, vm->opt.gc_stress);
     init_functions(vm);
     init_constants(vm);
+    bvm_jit_init(vm);
     char msg[128];
     snprintf(msg, sizeof msg, "out of memory: heap limit of %llu bytes reached",
              (unsigned long long)vm->opt.heap_limit);
@@ -136,6 +138,7 @@ void bvm_vm_free(bvm_vm *vm)
             free(vm->funcs[i].local_is_ref);
             free(vm->funcs[i].breakpoints);
         }
+        bvm_jit_free_code(vm);
         free(vm->funcs);
     }
     if (vm->records) {
@@ -222,12 +225,21 @@ void bvm_vm_fuel_exhausted(bvm_vm *vm)
 
 /* ---- running -------------------------------------------------------------- */
 
-static bvm_exec_status run_loop(bvm_vm *vm)
+bvm_exec_status bvm_vm_run_loop(bvm_vm *vm)
 {
     bool instrumented = bvm_vm_needs_instrumentation(vm);
     vm->poll = 0;
     if (!instrumented)
         vm->skip_stop_once = false; /* nothing armed: nothing to skip */
+    /* The phase function ($init, main) is not reached by a CALL: offer it
+     * to the JIT here, once, when it starts. */
+    if (!instrumented && vm->jit_enabled && !vm->jit_tried_start && vm->nframes == 1) {
+        bvm_frame *top = &vm->frames[0];
+        vm->jit_tried_start = true;
+        bvm_exec_status status;
+        if (top->ip == top->fn->fn->code && bvm_jit_try_enter(vm, top->fn, false, &status))
+            return status;
+    }
     if (vm->opt.dispatch == BVM_DISPATCH_SWITCH)
         return instrumented ? bvm_interp_switch_instrumented(vm) : bvm_interp_switch_plain(vm);
     return instrumented ? bvm_interp_threaded_instrumented(vm) : bvm_interp_threaded_plain(vm);
@@ -246,6 +258,7 @@ static bvm_result finish(bvm_vm *vm, bvm_result r)
 static bool start_phase_function(bvm_vm *vm, uint16_t f)
 {
     vm->sp = vm->stack;
+    vm->jit_tried_start = false;
     if (bvm_vm_push_frame(vm, &vm->funcs[f], vm->stack))
         return true;
     free(vm->error_message);
@@ -267,7 +280,8 @@ bvm_result bvm_vm_run(bvm_vm *vm)
     }
     vm->stop_reason = BVM_STOP_NONE;
     for (;;) {
-        switch (run_loop(vm)) {
+        vm->loop_entry_frames = 1; /* the outermost loop runs every frame */
+        switch (bvm_vm_run_loop(vm)) {
         case BVM_EXEC_SWITCH:
             continue;
         case BVM_EXEC_STOPPED:
@@ -282,6 +296,10 @@ bvm_result bvm_vm_run(bvm_vm *vm)
             free(vm->error_message);
             vm->error_message = bvm_format("cannot write output: %s", strerror(errno ? errno : EIO));
             return finish(vm, BVM_RESULT_OUTPUT_ERROR);
+        case BVM_EXEC_DEOPT:   /* only compiled code returns these, and the */
+        case BVM_EXEC_UNWIND:  /* loops handle them before they get here    */
+        case BVM_EXEC_ONE_DONE:
+            continue;
         case BVM_EXEC_RETURNED:
             if (vm->phase == BVM_PHASE_INIT) {
                 vm->phase = BVM_PHASE_MAIN;

@@ -39,8 +39,19 @@ typedef enum { BVM_DISPATCH_SWITCH, BVM_DISPATCH_THREADED } bvm_dispatch;
 #define BVM_DEFAULT_HEAP_LIMIT (1024ull * 1024 * 1024) /* 1 GiB of managed objects */
 #define BVM_DEFAULT_MAX_DEPTH 100000u                   /* call frames            */
 
+/* The JIT (docs/jit.md): off, on (a function is compiled once it is hot:
+ * called jit_call_threshold times, or jit_loop_threshold backward jumps
+ * taken in it), or always (compiled before it first runs). */
+typedef enum { BVM_JIT_OFF, BVM_JIT_ON, BVM_JIT_ALWAYS } bvm_jit_mode;
+
+#define BVM_DEFAULT_JIT_CALL_THRESHOLD 1000u
+#define BVM_DEFAULT_JIT_LOOP_THRESHOLD 5000u
+
 typedef struct {
     bvm_dispatch dispatch;   /* default BVM_DISPATCH_THREADED                    */
+    bvm_jit_mode jit;        /* default BVM_JIT_OFF                               */
+    uint32_t jit_call_threshold; /* 0 = default                                   */
+    uint32_t jit_loop_threshold; /* 0 = default                                   */
     uint64_t fuel;           /* instruction budget; 0 = unlimited                 */
     uint64_t heap_limit;     /* bytes of live managed objects; 0 = default        */
     uint32_t max_depth;      /* call depth limit; 0 = default                     */
@@ -88,6 +99,34 @@ void bvm_vm_print_error(const bvm_vm *vm, FILE *out);
 /* Instructions executed so far (counted exactly only while fuel or a hook
  * is armed; otherwise the count of the instrumented loop alone). */
 uint64_t bvm_vm_instructions(const bvm_vm *vm);
+
+/* ---- the JIT ---------------------------------------------------------------- */
+
+/* Switch the JIT on or off while the program runs (the debugger's `jit
+ * on|off`).  Off: compiled code in progress returns to the interpreter at
+ * its next call or backward jump, and nothing is entered natively again
+ * until it is switched back on.  Ignored when the VM was made with
+ * BVM_JIT_OFF or the host cannot run compiled code. */
+void bvm_vm_set_jit(bvm_vm *vm, bool on);
+/* Can this host run compiled code (x86-64)?  Elsewhere BVM_JIT_ON and
+ * BVM_JIT_ALWAYS run interpreted. */
+bool bvm_jit_host_supported(void);
+bool bvm_vm_jit_enabled(const bvm_vm *vm);
+
+typedef struct {
+    uint32_t functions_compiled;
+    uint32_t functions_refused;   /* stayed interpreted: the compiler said why  */
+    uint64_t bytes_emitted;
+    uint64_t compile_ns;
+    uint64_t native_entries;      /* times the interpreter entered compiled code */
+    uint64_t osr_entries;         /* ... of them at a loop header                */
+    uint64_t deoptimizations;     /* compiled code handed a frame back           */
+    uint64_t generic_instructions;/* instructions compiled code ran through the
+                                     interpreter's own code (rare opcodes)       */
+} bvm_jit_stats;
+
+bvm_jit_stats bvm_vm_jit_stats(const bvm_vm *vm);
+void bvm_vm_print_jit_stats(const bvm_vm *vm, FILE *out);
 
 /* ---- garbage collector statistics --------------------------------------- */
 

@@ -31,8 +31,32 @@
 #include <signal.h>
 
 #include "heap.h"
+#include "jit_mem.h"
 #include "verify.h"
 #include "vm.h"
+
+/* What one run of an interpreter loop ended with. */
+typedef enum {
+    BVM_EXEC_RETURNED,       /* the outermost frame returned                  */
+    BVM_EXEC_SWITCH,         /* the plain loop saw `poll`: rerun instrumented */
+    BVM_EXEC_STOPPED,        /* a hook stopped it                             */
+    BVM_EXEC_UNCAUGHT,       /* exception with no handler; trace captured     */
+    BVM_EXEC_FUEL,           /* budget exhausted; trace captured              */
+    BVM_EXEC_OUTPUT_ERROR,   /* print failed to write (full disk, closed pipe) */
+    /* Only between compiled code and the loops (docs/jit.md, section 2): */
+    BVM_EXEC_DEOPT,          /* compiled code handed the top frame back at its
+                                saved ip: the nearest loop continues it      */
+    BVM_EXEC_UNWIND,         /* an exception was caught: frames[] end at the
+                                handler's frame, at the handler              */
+    BVM_EXEC_ONE_DONE,       /* bvm_interp_one ran its one instruction       */
+} bvm_exec_status;
+
+/* Compiled code: runs the top frame from its saved ip (its start, or a loop
+ * header), returns BVM_EXEC_RETURNED after popping the frame, or any other
+ * status with the state saved in vm (docs/jit.md). */
+typedef bvm_exec_status (*bvm_jit_entry)(bvm_vm *vm);
+
+typedef enum { BVM_JIT_NOT_TRIED, BVM_JIT_COMPILED, BVM_JIT_REFUSED } bvm_jit_state;
 
 typedef struct {
     const bvm_function *fn;
@@ -41,6 +65,13 @@ typedef struct {
     uint8_t *local_is_ref;   /* [nlocals]: slot holds a reference             */
     uint8_t *breakpoints;    /* [code_len] armed flags, or NULL when none     */
     uint32_t nbreakpoints;
+    /* the JIT (jit.c): */
+    bvm_jit_entry jit_entry; /* what compiled code calls: the compiled code,
+                                or bvm_jit_interpret_callee                   */
+    uint8_t jit_state;       /* bvm_jit_state                                  */
+    uint32_t jit_calls;      /* calls and backward jumps counted toward the  */
+    uint32_t jit_backedges;  /* thresholds                                   */
+    bvm_jit_code jit_code;
 } bvm_rt_function;
 
 typedef struct {
@@ -61,15 +92,7 @@ typedef enum {
     BVM_PHASE_DONE,          /* finished: result holds how                    */
 } bvm_phase;
 
-/* What one run of an interpreter loop ended with. */
-typedef enum {
-    BVM_EXEC_RETURNED,       /* the outermost frame returned                  */
-    BVM_EXEC_SWITCH,         /* the plain loop saw `poll`: rerun instrumented */
-    BVM_EXEC_STOPPED,        /* a hook stopped it                             */
-    BVM_EXEC_UNCAUGHT,       /* exception with no handler; trace captured     */
-    BVM_EXEC_FUEL,           /* budget exhausted; trace captured              */
-    BVM_EXEC_OUTPUT_ERROR,   /* print failed to write (full disk, closed pipe) */
-} bvm_exec_status;
+
 
 struct bvm_vm {
     const bvm_module *module;
@@ -95,6 +118,17 @@ struct bvm_vm {
     bvm_phase phase;
     bvm_result result;
     int exit_code;
+
+    /* the JIT (jit.c) */
+    bool jit_enabled;            /* compiled code may be entered              */
+    uint32_t loop_entry_frames;  /* the interpreter loop being entered returns
+                                    once nframes drops below this (1 for the
+                                    outermost loop; the callee's depth for a
+                                    loop compiled code started)               */
+    uintptr_t jit_stack_limit;   /* compiled code deoptimizes rather than call
+                                    deeper once the C stack pointer is below  */
+    bvm_jit_stats jit_stats;
+    bool jit_tried_start;        /* the phase function was offered to the JIT */
 
     /* limits and hooks */
     uint64_t fuel_left;          /* meaningful when opt.fuel != 0              */
@@ -169,11 +203,43 @@ static inline bool bvm_vm_push_frame(bvm_vm *vm, bvm_rt_function *callee, bvm_va
 /* Record the fuel-exhausted error with a trace of the current frames. */
 void bvm_vm_fuel_exhausted(bvm_vm *vm);
 
-/* The interpreter entry points (interp.c). */
+/* The interpreter entry points (interp.c).  Each runs until the frame
+ * that was on top when it started returns (loop_entry_frames), or until
+ * something needs the caller (a stop, an error, a switch of loop). */
 bvm_exec_status bvm_interp_switch_plain(bvm_vm *vm);
 bvm_exec_status bvm_interp_switch_instrumented(bvm_vm *vm);
 bvm_exec_status bvm_interp_threaded_plain(bvm_vm *vm);
 bvm_exec_status bvm_interp_threaded_instrumented(bvm_vm *vm);
+/* Exactly one instruction of the top frame, the interpreter's own code for
+ * it: compiled code calls this for opcodes it does not compile itself.
+ * Returns BVM_EXEC_ONE_DONE with ip and sp saved, or another status. */
+bvm_exec_status bvm_interp_one(bvm_vm *vm);
+
+/* ---- the JIT (jit.c) -------------------------------------------------------- */
+
+/* Enter compiled code for the top frame, compiling its function first if
+ * it is hot enough (or always).  Called by the interpreter at a CALL (the
+ * callee's frame pushed, is_loop false) and at a backward jump (frame->ip
+ * at the loop header, is_loop true).  Returns false when the function has
+ * no compiled code (nothing was run), else true with *status what the
+ * compiled code returned. */
+bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_status *status);
+
+/* The jit_entry of a function without compiled code: runs its frame (the
+ * top one) in an interpreter loop until it returns. */
+bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm);
+
+/* Runs the interpreter loop that vm.c would pick (plain or instrumented,
+ * switch or threaded) on the top frame. */
+bvm_exec_status bvm_vm_run_loop(bvm_vm *vm);
+
+/* Sets up the JIT's part of a new VM (vm->opt.jit, the host, the C stack). */
+void bvm_jit_init(bvm_vm *vm);
+void bvm_jit_free_code(bvm_vm *vm);
+
+/* Compiles one function (jit_compile.c).  Returns false, with a static
+ * reason in *why, when it cannot: the function then stays interpreted. */
+bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *fn, const char **why);
 
 /* ---- strings.c: values to text ------------------------------------------- */
 

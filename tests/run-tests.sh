@@ -160,10 +160,22 @@ script_counts() {
 
 # ---- golden: programs with expected output ---------------------------------------
 
+# Each golden program runs in every mode: both dispatch loops, the garbage
+# collector stressed, and the JIT differential -- compiled before anything
+# runs, under GC stress too, and with thresholds so low that functions
+# change tier while they run (docs/jit.md).
+GOLDEN_MODES=(
+    --mode "--dispatch=switch"
+    --mode "--dispatch=threaded"
+    --mode "--dispatch=threaded --gc-stress"
+    --mode "--jit=always"
+    --mode "--jit=always --gc-stress"
+    --mode "--jit=on --jit-call-threshold=2 --jit-loop-threshold=3"
+)
 banner "golden tests"
 if [ -x "$GOLDEN_RUNNER" ]; then
     run_counted golden '^golden: ([0-9]+) passed, ([0-9]+) failed$' \
-        "$GOLDEN_RUNNER" --bvm "$BVM" --timeout "$GOLDEN_TIMEOUT" tests/golden
+        "$GOLDEN_RUNNER" --bvm "$BVM" --timeout "$GOLDEN_TIMEOUT" "${GOLDEN_MODES[@]}" tests/golden
 else
     echo "golden: FAILED: the runner $GOLDEN_RUNNER is missing (not built?)" >&2
     add golden 0 1

@@ -41,12 +41,24 @@ bvm run "$churn"
 if [ -s "$ERR" ]; then not_ok "without --gc-stats: stderr is empty" "$(last_run)"; else
     ok "without --gc-stats: stderr is empty"; fi
 
-for flags in "--dispatch=switch" "--dispatch=threaded" "--gc-stress" "--jit=off" "--dispatch switch"; do
+for flags in "--dispatch=switch" "--dispatch=threaded" "--gc-stress" "--jit=off" "--dispatch switch" \
+    "--jit=on" "--jit=always" "--jit always" "--jit=on --jit-call-threshold=1 --jit-loop-threshold=1" \
+    "--jit=always --dispatch=switch"; do
     # shellcheck disable=SC2086  # flags split into words on purpose
     bvm run $flags "$churn"
     expect_status "$flags: exit status 0" 0
     expect_out_is "$flags: same output" "$E2E_TMP/churn.expected"
 done
+
+# --jit-stats: what the JIT did, on stderr; the program's output unchanged.
+bvm run --jit=always --jit-stats "$churn"
+expect_status "--jit-stats: exit status 0" 0
+expect_out_is "--jit-stats: same output" "$E2E_TMP/churn.expected"
+if grep -qE '^jit: [1-9][0-9]* functions compiled' "$ERR"; then ok "--jit-stats: functions compiled"; else
+    not_ok "--jit-stats: a 'jit: N functions compiled' line with N > 0 on stderr" "$(last_run)"; fi
+expect_err_has "--jit-stats: entries and deoptimizations" "entries into compiled code"
+bvm run --jit=off --jit-stats "$churn"
+expect_err_has "--jit=off --jit-stats: nothing compiled" "jit: 0 functions compiled"
 
 printf 'void main() { int x = 1 + 2; print(x); }\n' >"$E2E_TMP/small.vela"
 bvm run --trace "$E2E_TMP/small.vela"

@@ -41,6 +41,8 @@ usage_error "--heap zero"             "--heap"            -- run --heap 0 "$hell
 usage_error "--max-depth not a number" "--max-depth"      -- run --max-depth lots "$hello"
 usage_error "--dispatch unknown"      "--dispatch"        -- run --dispatch=fast "$hello"
 usage_error "--jit unknown"           "--jit"             -- run --jit=maybe "$hello"
+usage_error "--jit-call-threshold 0"  "--jit-call-threshold" -- run --jit-call-threshold=0 "$hello"
+usage_error "--jit-loop-threshold x"  "--jit-loop-threshold" -- run --jit-loop-threshold=x "$hello"
 usage_error "compile without -o"      "-o"                -- compile "$hello"
 usage_error "compile -o without name" "-o"                -- compile "$hello" -o
 usage_error "asm without input"       "asm"               -- asm -o "$E2E_TMP/x.vbc"

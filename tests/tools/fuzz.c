@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asm.h"
@@ -93,7 +94,31 @@ typedef struct {
     uint64_t passed, failed;
     uint64_t rejected_by_reader, rejected_by_verifier, vm_refused;
     uint64_t returned, threw, out_of_fuel;
+    uint64_t compiled_runs;   /* mutants run with --jit=always               */
+    uint64_t interrupted;     /* ... of them stopped by their time budget    */
 } fuzz_tally;
+
+/* Every third mutant runs with the JIT compiling everything.  Compiled
+ * code counts no fuel, so its run is bounded by time instead: a timer
+ * interrupts the VM (bvm_vm_interrupt, safe in a signal handler) after
+ * JIT_BUDGET_MS, which it must obey like any debugger stop. */
+#define JIT_BUDGET_MS 20
+static bvm_vm *volatile budget_vm;
+static timer_t budget_timer;
+
+static void on_budget(int sig)
+{
+    bvm_vm *vm = budget_vm;
+    if (vm)
+        bvm_vm_interrupt(vm);
+}
+
+static void arm_budget(bvm_vm *vm, long ms)
+{
+    budget_vm = vm;
+    struct itimerspec when = { .it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
+    timer_settime(budget_timer, 0, &when, NULL);
+}
 
 /* ======================================================================
  * Randomness: splitmix64, seeded per mutant
@@ -145,6 +170,13 @@ static void install_handlers(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
+    sa.sa_handler = on_budget;
+    sigaction(SIGUSR1, &sa, NULL);
+    struct sigevent event = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+    if (timer_create(CLOCK_MONOTONIC, &event, &budget_timer) != 0) {
+        perror("fuzz: timer_create");
+        exit(1);
+    }
 #if FUZZ_SANITIZED
     /* ASan and UBSan report crashes themselves; add which mutant it was. */
     __sanitizer_set_death_callback(say_dying_words);
@@ -470,7 +502,9 @@ static bool run_mutant(const uint8_t *data, size_t len, uint64_t index, const fu
     bvm_options_default(&vo);
     vo.dispatch = index % 2 ? BVM_DISPATCH_SWITCH : BVM_DISPATCH_THREADED;
     vo.gc_stress = index % 4 == 3;
-    vo.fuel = o->fuel;
+    bool compiled = index % 3 == 1;
+    vo.fuel = compiled ? 0 : o->fuel;
+    vo.jit = compiled ? BVM_JIT_ALWAYS : BVM_JIT_OFF;
     vo.heap_limit = o->heap;
     vo.max_depth = 500;
     vo.out = devnull;
@@ -481,10 +515,21 @@ static bool run_mutant(const uint8_t *data, size_t len, uint64_t index, const fu
         bvm_module_free(m);
         return ok;
     }
+    if (compiled) {
+        t->compiled_runs++;
+        arm_budget(vm, JIT_BUDGET_MS);
+    }
     bvm_result r = bvm_vm_run(vm);
-    for (int resumes = 0; r == BVM_RESULT_STOPPED && resumes < 16; resumes++)
+    bool out_of_time = false;
+    if (compiled) {
+        arm_budget(NULL, 0); /* disarm */
+        out_of_time = r == BVM_RESULT_STOPPED && bvm_vm_stop_reason(vm) == BVM_STOP_INTERRUPT;
+    }
+    for (int resumes = 0; !out_of_time && r == BVM_RESULT_STOPPED && resumes < 16; resumes++)
         r = bvm_vm_run(vm); /* nothing armed a stop; resume if it happens */
-    switch (r) {
+    if (out_of_time) {
+        t->interrupted++; /* stopped where it was told to: that is right */
+    } else switch (r) {
     case BVM_RESULT_OK:
         t->returned++;
         break;
@@ -676,13 +721,15 @@ int main(int argc, char **argv)
 
     printf("fuzz: %llu mutants of %zu seeds (--seed %llu, %zu source files skipped): "
            "%llu rejected by the reader, %llu by the verifier, %llu refused by bvm_vm_new, "
-           "%llu ran (%llu returned, %llu threw, %llu out of fuel)\n",
+           "%llu ran (%llu returned, %llu threw, %llu out of fuel); "
+           "%llu of them compiled by the JIT (%llu stopped by their %d ms budget)\n",
            (unsigned long long)(last - first), seeds.count, (unsigned long long)o.seed,
            seeds.skipped, (unsigned long long)t.rejected_by_reader,
            (unsigned long long)t.rejected_by_verifier, (unsigned long long)t.vm_refused,
-           (unsigned long long)(t.returned + t.threw + t.out_of_fuel),
+           (unsigned long long)(t.returned + t.threw + t.out_of_fuel + t.interrupted),
            (unsigned long long)t.returned, (unsigned long long)t.threw,
-           (unsigned long long)t.out_of_fuel);
+           (unsigned long long)t.out_of_fuel, (unsigned long long)t.compiled_runs,
+           (unsigned long long)t.interrupted, JIT_BUDGET_MS);
     printf("fuzz: %llu passed, %llu failed\n", (unsigned long long)t.passed,
            (unsigned long long)t.failed);
 

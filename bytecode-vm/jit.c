@@ -1,0 +1,158 @@
+/*
+ * jit.c -- the JIT's runtime: deciding when a function is compiled, entering
+ * and leaving compiled code, running a callee that has none, statistics.
+ * The compiler itself is jit_compile.c; docs/jit.md is the design.
+ *
+ * Entering.  The interpreter's plain loops call bvm_jit_try_enter at a
+ * CALL (the callee's frame already pushed) and at a backward jump (the
+ * frame's ip saved at the loop header).  Each counts toward its threshold;
+ * the first time a function is hot it is compiled, or refused for good.
+ * Compiled code then runs the top frame from its saved ip.
+ *
+ * Leaving.  Compiled code returns BVM_EXEC_RETURNED after popping its frame,
+ * or another status with everything saved in the VM; the interpreter loop
+ * that entered it continues from frames[] (interp_body.h, ENTER_COMPILED).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "vm_internal.h"
+
+/* Compiled code keeps this much C stack free below itself: a callee that
+ * would go deeper runs in the interpreter instead (docs/jit.md, section 2). */
+#define JIT_STACK_MARGIN (512u * 1024u)
+
+bool bvm_jit_host_supported(void)
+{
+#if defined(__x86_64__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+/* The lowest C stack address compiled code may use on this thread. */
+static uintptr_t stack_limit(void)
+{
+    pthread_attr_t attr;
+    void *low = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstack(&attr, &low, &size);
+        pthread_attr_destroy(&attr);
+    }
+    uintptr_t here = (uintptr_t)&attr;
+    if (!low || size <= JIT_STACK_MARGIN || here < (uintptr_t)low)
+        return here - 4u * 1024u * 1024u + JIT_STACK_MARGIN; /* unknown: assume 4 MiB below us */
+    return (uintptr_t)low + JIT_STACK_MARGIN;
+}
+
+void bvm_jit_init(bvm_vm *vm)
+{
+    vm->jit_enabled = false;
+    memset(&vm->jit_stats, 0, sizeof vm->jit_stats);
+    /* Fuel counts every instruction exactly; compiled code does not count,
+     * so a run with a fuel budget is interpreted (docs/jit.md, section 3). */
+    if (vm->opt.jit == BVM_JIT_OFF || vm->opt.fuel != 0 || !bvm_jit_host_supported())
+        return;
+    if (vm->opt.jit == BVM_JIT_ALWAYS) {
+        vm->opt.jit_call_threshold = 1;
+        vm->opt.jit_loop_threshold = 1;
+    }
+    if (vm->opt.jit_call_threshold == 0)
+        vm->opt.jit_call_threshold = BVM_DEFAULT_JIT_CALL_THRESHOLD;
+    if (vm->opt.jit_loop_threshold == 0)
+        vm->opt.jit_loop_threshold = BVM_DEFAULT_JIT_LOOP_THRESHOLD;
+    vm->jit_stack_limit = stack_limit();
+    vm->jit_enabled = true;
+}
+
+void bvm_jit_free_code(bvm_vm *vm)
+{
+    for (uint32_t i = 0; i < vm->module->nfuncs; i++)
+        bvm_jit_code_free(&vm->funcs[i].jit_code);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void compile(bvm_vm *vm, bvm_rt_function *fn)
+{
+    uint64_t started = now_ns();
+    const char *why = NULL;
+    if (bvm_jit_compile(vm, fn, &why)) {
+        fn->jit_state = BVM_JIT_COMPILED;
+        vm->jit_stats.functions_compiled++;
+        vm->jit_stats.bytes_emitted += fn->jit_code.size;
+    } else {
+        fn->jit_state = BVM_JIT_REFUSED;
+        vm->jit_stats.functions_refused++;
+    }
+    vm->jit_stats.compile_ns += now_ns() - started;
+}
+
+bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_status *status)
+{
+    if (fn->jit_state == BVM_JIT_NOT_TRIED) {
+        uint32_t count = is_loop ? ++fn->jit_backedges : ++fn->jit_calls;
+        if (count < (is_loop ? vm->opt.jit_loop_threshold : vm->opt.jit_call_threshold))
+            return false;
+        compile(vm, fn);
+    }
+    if (fn->jit_state != BVM_JIT_COMPILED)
+        return false;
+    vm->jit_stats.native_entries++;
+    if (is_loop)
+        vm->jit_stats.osr_entries++;
+    *status = fn->jit_entry(vm);
+    if (*status == BVM_EXEC_DEOPT)
+        vm->jit_stats.deoptimizations++;
+    return true;
+}
+
+bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
+{
+    /* Something armed for the debugger: all of it goes back to the
+     * outermost loop, which picks the instrumented one. */
+    if (vm->poll)
+        return BVM_EXEC_SWITCH;
+    uint32_t outer = vm->loop_entry_frames;
+    vm->loop_entry_frames = vm->nframes;
+    bvm_exec_status status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_plain(vm)
+                                                                     : bvm_interp_threaded_plain(vm);
+    vm->loop_entry_frames = outer;
+    return status;
+}
+
+/* ---- public API ------------------------------------------------------------- */
+
+void bvm_vm_set_jit(bvm_vm *vm, bool on)
+{
+    if (vm->opt.jit == BVM_JIT_OFF || vm->opt.fuel != 0 || !bvm_jit_host_supported())
+        return;
+    vm->jit_enabled = on;
+    if (!on)
+        vm->poll = 1; /* compiled code leaves at its next call or backward jump */
+}
+
+bool bvm_vm_jit_enabled(const bvm_vm *vm) { return vm->jit_enabled; }
+
+bvm_jit_stats bvm_vm_jit_stats(const bvm_vm *vm) { return vm->jit_stats; }
+
+void bvm_vm_print_jit_stats(const bvm_vm *vm, FILE *out)
+{
+    const bvm_jit_stats *s = &vm->jit_stats;
+    fprintf(out, "jit: %u functions compiled, %u stayed interpreted; %llu bytes of code in %.3f ms\n",
+            s->functions_compiled, s->functions_refused, (unsigned long long)s->bytes_emitted,
+            s->compile_ns / 1e6);
+    fprintf(out, "jit: %llu entries into compiled code (%llu at loop headers), %llu deoptimizations, "
+                 "%llu instructions run by the interpreter's code for compiled functions\n",
+            (unsigned long long)s->native_entries, (unsigned long long)s->osr_entries,
+            (unsigned long long)s->deoptimizations, (unsigned long long)s->generic_instructions);
+}

@@ -1,0 +1,1091 @@
+/*
+ * jit_compile.c -- verified bytecode to x86-64, one function at a time
+ * (docs/jit.md is the design; x64.h encodes the instructions).
+ *
+ * One forward pass over the bytecode, keeping a *virtual operand stack*:
+ * each operand is a constant, a register, or its memory slot in the frame
+ * (where the interpreter keeps it).  Pushing a constant emits nothing;
+ * loading a local puts it in a register; arithmetic works on registers and
+ * leaves its result in one.  At every place where another path of
+ * execution meets this one -- a jump target, a call, anything that calls
+ * into the runtime -- the virtual stack is *flushed*: every operand is
+ * written to its slot, so the frame looks exactly as the interpreter would
+ * have it.  That is what makes leaving compiled code (deoptimization),
+ * garbage collection and exceptions simple: at those points compiled code
+ * and the interpreter agree on every byte of the frame.
+ *
+ * Registers in compiled code:
+ *
+ *   r12  the bvm_vm                 rbx  frame->base: local i at [rbx + 8i],
+ *   r13  this function's bvm_frame       operand d at [rbx + 8(nlocals + d)]
+ *   rax, rcx, rdx, xmm0  scratch, never holding an operand across instructions
+ *   rsi rdi r8 r9 r10 r11 r14 r15, xmm1..xmm15  hold operands of the virtual stack
+ *
+ * rbx, r12-r15 are callee-saved in the System V ABI, so they survive calls
+ * into C helpers and into other compiled functions.
+ *
+ * Opcodes with a fast path compiled here: constants, locals, globals,
+ * stack shuffles, int and float arithmetic, comparisons (an int compare
+ * followed by a conditional jump becomes one cmp + jcc), jumps, calls
+ * (native to native, through the callee's jit_entry), returns, array and
+ * field access.  Every other opcode, and the slow path of those that can
+ * fail (a null, an index out of bounds, a division by zero), runs the
+ * interpreter's own code for that one instruction (bvm_interp_one), so
+ * there is one definition of every error message and of every rare
+ * operation, and the JIT covers the whole opcode table.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opcodes.h"
+#include "vm_internal.h"
+#include "x64.h"
+
+#define R_VM X64_R12
+#define R_LOCALS X64_RBX
+#define R_FRAME X64_R13
+
+/* The registers that hold operands, in the order they are handed out. */
+static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11, X64_R14, X64_R15 };
+#define GPR_POOL_SIZE (sizeof gpr_pool / sizeof gpr_pool[0])
+#define XMM_POOL_FIRST 1 /* xmm1 .. xmm15; xmm0 is scratch */
+#define XMM_POOL_SIZE 15
+
+typedef enum { IN_MEMORY, CONSTANT, IN_GPR, IN_XMM } operand_place;
+
+typedef struct {
+    uint8_t place;      /* operand_place                          */
+    uint8_t reg;        /* IN_GPR: index into gpr_pool; IN_XMM: xmm number */
+    int64_t bits;       /* CONSTANT: the 64 bits of the value      */
+} operand;
+
+typedef struct {
+    bvm_vm *vm;
+    bvm_rt_function *rf;
+    const bvm_function *fn;
+    const bvm_verified *ver;
+    x64_buf buf;
+    x64_label *labels;      /* [code_len]: the native position of a jump target */
+    uint8_t *is_target;     /* [code_len]: a jump lands here                  */
+    uint32_t *loop_headers; /* pcs that backward jumps reach: entries for OSR */
+    uint32_t nloop_headers;
+    x64_label exit;         /* the epilogue: returns the status in eax        */
+    operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
+    uint32_t depth;
+    uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
+    uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
+    const char *why;        /* set when the function cannot be compiled       */
+} compiler;
+
+/* ==== Operands and registers ================================================ */
+
+static x64_mem local_slot(const compiler *c, uint32_t i)
+{
+    return x64_mem_base(R_LOCALS, (int32_t)(8 * i));
+}
+
+static x64_mem operand_slot(const compiler *c, uint32_t d)
+{
+    return x64_mem_base(R_LOCALS, (int32_t)(8 * ((uint32_t)c->fn->nlocals + d)));
+}
+
+static void flush_one(compiler *c, uint32_t d);
+
+/* A free operand register; spills the deepest register operand if none. */
+static unsigned take_gpr(compiler *c)
+{
+    for (;;) {
+        for (unsigned i = 0; i < GPR_POOL_SIZE; i++) {
+            if (!(c->gpr_busy & (1u << i))) {
+                c->gpr_busy |= 1u << i;
+                return i;
+            }
+        }
+        for (uint32_t d = 0; d < c->depth; d++) {
+            if (c->stack[d].place == IN_GPR) {
+                flush_one(c, d);
+                break;
+            }
+        }
+    }
+}
+
+static unsigned take_xmm(compiler *c)
+{
+    for (;;) {
+        for (unsigned n = XMM_POOL_FIRST; n < XMM_POOL_FIRST + XMM_POOL_SIZE; n++) {
+            if (!(c->xmm_busy & (1u << n))) {
+                c->xmm_busy |= 1u << n;
+                return n;
+            }
+        }
+        for (uint32_t d = 0; d < c->depth; d++) {
+            if (c->stack[d].place == IN_XMM) {
+                flush_one(c, d);
+                break;
+            }
+        }
+    }
+}
+
+static void release(compiler *c, operand o)
+{
+    if (o.place == IN_GPR)
+        c->gpr_busy &= ~(1u << o.reg);
+    else if (o.place == IN_XMM)
+        c->xmm_busy &= ~(1u << o.reg);
+}
+
+static x64_reg gpr(unsigned pool_index) { return gpr_pool[pool_index]; }
+
+static bool fits_i32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+/* Write operand d to its slot; it then lives in memory. */
+static void flush_one(compiler *c, uint32_t d)
+{
+    operand *o = &c->stack[d];
+    x64_mem slot = operand_slot(c, d);
+    switch (o->place) {
+    case IN_MEMORY:
+        return;
+    case CONSTANT:
+        if (fits_i32(o->bits)) {
+            x64_mov_mi(&c->buf, slot, (int32_t)o->bits);
+        } else {
+            x64_mov_ri(&c->buf, X64_RAX, o->bits);
+            x64_mov_mr(&c->buf, slot, X64_RAX);
+        }
+        break;
+    case IN_GPR:
+        x64_mov_mr(&c->buf, slot, gpr(o->reg));
+        break;
+    case IN_XMM:
+        x64_movsd_mr(&c->buf, slot, (x64_xmm)o->reg);
+        break;
+    }
+    release(c, *o);
+    o->place = IN_MEMORY;
+}
+
+static void flush_all(compiler *c)
+{
+    for (uint32_t d = 0; d < c->depth; d++)
+        flush_one(c, d);
+}
+
+static void push(compiler *c, operand o) { c->stack[c->depth++] = o; }
+
+static void push_constant(compiler *c, int64_t bits)
+{
+    push(c, (operand){ .place = CONSTANT, .bits = bits });
+}
+
+static void push_gpr(compiler *c, unsigned reg) { push(c, (operand){ .place = IN_GPR, .reg = (uint8_t)reg }); }
+static void push_xmm(compiler *c, unsigned reg) { push(c, (operand){ .place = IN_XMM, .reg = (uint8_t)reg }); }
+
+/* Pops the top operand.  An operand in memory keeps its slot readable
+ * until something else is pushed: read it before pushing. */
+static operand pop(compiler *c) { return c->stack[--c->depth]; }
+
+/* The operand popped from depth d, in a register of its own (the caller
+ * releases it).  A register operand is handed over as it is. */
+static unsigned into_gpr(compiler *c, operand o, uint32_t d)
+{
+    if (o.place == IN_GPR)
+        return o.reg;
+    unsigned r = take_gpr(c);
+    switch (o.place) {
+    case CONSTANT:
+        x64_mov_ri(&c->buf, gpr(r), o.bits);
+        break;
+    case IN_MEMORY:
+        x64_mov_rm(&c->buf, gpr(r), operand_slot(c, d));
+        break;
+    case IN_XMM:
+        x64_movq_rx(&c->buf, gpr(r), (x64_xmm)o.reg);
+        release(c, o);
+        break;
+    }
+    return r;
+}
+
+static unsigned into_xmm(compiler *c, operand o, uint32_t d)
+{
+    if (o.place == IN_XMM)
+        return o.reg;
+    unsigned x = take_xmm(c);
+    switch (o.place) {
+    case CONSTANT:
+        x64_mov_ri(&c->buf, X64_RAX, o.bits);
+        x64_movq_xr(&c->buf, (x64_xmm)x, X64_RAX);
+        break;
+    case IN_MEMORY:
+        x64_movsd_rm(&c->buf, (x64_xmm)x, operand_slot(c, d));
+        break;
+    case IN_GPR:
+        x64_movq_xr(&c->buf, (x64_xmm)x, gpr(o.reg));
+        release(c, o);
+        break;
+    }
+    return x;
+}
+
+/* Copies operand o (from depth d) into scratch register `to`. */
+static void copy_to_scratch(compiler *c, operand o, uint32_t d, x64_reg to)
+{
+    switch (o.place) {
+    case CONSTANT:
+        x64_mov_ri(&c->buf, to, o.bits);
+        break;
+    case IN_MEMORY:
+        x64_mov_rm(&c->buf, to, operand_slot(c, d));
+        break;
+    case IN_GPR:
+        x64_mov_rr(&c->buf, to, gpr(o.reg));
+        break;
+    case IN_XMM:
+        x64_movq_rx(&c->buf, to, (x64_xmm)o.reg);
+        break;
+    }
+}
+
+/* ==== The VM's state, as compiled code sees it ================================ */
+
+#define VM_FIELD(field) x64_mem_base(R_VM, (int32_t)offsetof(bvm_vm, field))
+#define FRAME_FIELD(field) x64_mem_base(R_FRAME, (int32_t)offsetof(bvm_frame, field))
+
+/* frame->ip = the instruction at pc; vm->sp = just past operand `depth`. */
+static void save_state(compiler *c, uint32_t pc, uint32_t depth)
+{
+    x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)(c->fn->code + pc));
+    x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
+    x64_lea(&c->buf, X64_RAX, operand_slot(c, depth));
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+}
+
+/* Leave compiled code with `status` (the state is already saved). */
+static void exit_with(compiler *c, bvm_exec_status status)
+{
+    x64_mov_ri(&c->buf, X64_RAX, status);
+    x64_jmp_label(&c->buf, &c->exit);
+}
+
+static bvm_exec_status jit_generic(bvm_vm *vm)
+{
+    vm->jit_stats.generic_instructions++;
+    return bvm_interp_one(vm);
+}
+
+/* Runs the instruction at pc with the interpreter's own code.  Everything
+ * must be flushed.  Goes on when it completed normally (BVM_EXEC_ONE_DONE);
+ * any other status (an exception, an error) leaves compiled code with it.
+ * Afterwards every operand is in memory, as the verifier says for the
+ * next pc. */
+static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    save_state(c, pc, c->depth);
+    x64_mov_rr(&c->buf, X64_RDI, R_VM);
+    x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
+    x64_label done;
+    x64_label_init(&done);
+    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_ONE_DONE);
+    x64_jcc_label(&c->buf, X64_CC_E, &done);
+    x64_jmp_label(&c->buf, &c->exit); /* eax holds the status */
+    x64_label_bind(&c->buf, &done);
+    c->depth = next_depth;
+    for (uint32_t d = 0; d < c->depth; d++)
+        c->stack[d].place = IN_MEMORY;
+}
+
+/* ==== Control flow ============================================================ */
+
+static uint32_t target_of(const compiler *c, uint32_t pc)
+{
+    return (uint32_t)((int64_t)pc + bvm_read_i32(c->fn->code + pc + 1));
+}
+
+/* A backward jump may close a loop that runs forever: check there whether
+ * the debugger (or jit off) wants the frame back, and if so leave at the
+ * loop header, as the interpreter's poll does.  Everything is flushed. */
+static void poll_before_backward_jump(compiler *c, uint32_t target)
+{
+    x64_label go_on;
+    x64_label_init(&go_on);
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &go_on);
+    save_state(c, target, c->depth);
+    exit_with(c, BVM_EXEC_DEOPT);
+    x64_label_bind(&c->buf, &go_on);
+}
+
+/* Jump to pc `target` (everything flushed). */
+static void jump_to(compiler *c, uint32_t from, uint32_t target)
+{
+    if (target <= from)
+        poll_before_backward_jump(c, target);
+    x64_jmp_label(&c->buf, &c->labels[target]);
+}
+
+/* Conditional jump on the flags just set; falls through otherwise. */
+static void branch_to(compiler *c, x64_cond cc, uint32_t from, uint32_t target)
+{
+    if (target > from) {
+        x64_jcc_label(&c->buf, cc, &c->labels[target]);
+        return;
+    }
+    x64_label not_taken;
+    x64_label_init(&not_taken);
+    x64_jcc_label(&c->buf, x64_cond_invert(cc), &not_taken);
+    jump_to(c, from, target);
+    x64_label_bind(&c->buf, &not_taken);
+}
+
+/* ==== Instructions ============================================================ */
+
+static bool is_float_type(const compiler *c, uint16_t type)
+{
+    return type < c->vm->module->ntypes && c->vm->module->types[type].kind == BVM_TK_FLOAT;
+}
+
+/* The verifier's type of operand d before the instruction at pc. */
+static uint16_t stack_type(const compiler *c, uint32_t pc, uint32_t d)
+{
+    return c->ver->stack_types[(size_t)pc * c->ver->max_stack + d];
+}
+
+static void int_binary(compiler *c, bvm_opcode op)
+{
+    operand b = pop(c), a = pop(c);
+    if (a.place == CONSTANT && b.place == CONSTANT && op != BVM_OP_ISHL && op != BVM_OP_ISHR) {
+        uint64_t x = (uint64_t)a.bits, y = (uint64_t)b.bits, r = 0;
+        switch (op) {
+        case BVM_OP_IADD: r = x + y; break;
+        case BVM_OP_ISUB: r = x - y; break;
+        case BVM_OP_IMUL: r = x * y; break;
+        case BVM_OP_IAND: r = x & y; break;
+        case BVM_OP_IOR: r = x | y; break;
+        default: r = x ^ y; break;
+        }
+        push_constant(c, (int64_t)r);
+        return;
+    }
+    unsigned ra = into_gpr(c, a, c->depth);
+    if (op == BVM_OP_ISHL || op == BVM_OP_ISHR) {
+        x64_shift_op shift = op == BVM_OP_ISHL ? X64_SHL : X64_SAR;
+        if (b.place == CONSTANT) {
+            x64_shift_ri(&c->buf, shift, gpr(ra), (uint8_t)(b.bits & 63));
+        } else {
+            copy_to_scratch(c, b, c->depth + 1, X64_RCX); /* the CPU masks the count to 6 bits */
+            release(c, b);
+            x64_shift_rcl(&c->buf, shift, gpr(ra));
+        }
+        push_gpr(c, ra);
+        return;
+    }
+    if (b.place == CONSTANT && fits_i32(b.bits)) {
+        if (op == BVM_OP_IMUL)
+            x64_imul_rri(&c->buf, gpr(ra), gpr(ra), (int32_t)b.bits);
+        else
+            x64_alu_ri(&c->buf, op == BVM_OP_IADD ? X64_ADD : op == BVM_OP_ISUB ? X64_SUB
+                                : op == BVM_OP_IAND ? X64_AND : op == BVM_OP_IOR ? X64_OR : X64_XOR,
+                       gpr(ra), (int32_t)b.bits);
+    } else {
+        unsigned rb = into_gpr(c, b, c->depth + 1);
+        if (op == BVM_OP_IMUL)
+            x64_imul_rr(&c->buf, gpr(ra), gpr(rb));
+        else
+            x64_alu_rr(&c->buf, op == BVM_OP_IADD ? X64_ADD : op == BVM_OP_ISUB ? X64_SUB
+                                : op == BVM_OP_IAND ? X64_AND : op == BVM_OP_IOR ? X64_OR : X64_XOR,
+                       gpr(ra), gpr(rb));
+        release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)rb });
+    }
+    push_gpr(c, ra);
+}
+
+/* Division by a constant that is neither 0 nor -1 cannot fail: idiv.  Any
+ * other divisor goes through the interpreter's code (the error, and the
+ * INT64_MIN / -1 case). */
+static bool divide(compiler *c, bvm_opcode op, uint32_t pc, uint32_t next_depth)
+{
+    operand b = c->stack[c->depth - 1];
+    if (b.place != CONSTANT || b.bits == 0 || b.bits == -1) {
+        flush_all(c);
+        run_generic(c, pc, next_depth);
+        return true;
+    }
+    pop(c);
+    operand a = pop(c);
+    copy_to_scratch(c, a, c->depth, X64_RAX);
+    release(c, a);
+    x64_cqo(&c->buf);
+    x64_mov_ri(&c->buf, X64_RCX, b.bits);
+    x64_idiv(&c->buf, X64_RCX);
+    unsigned r = take_gpr(c);
+    x64_mov_rr(&c->buf, gpr(r), op == BVM_OP_IDIV ? X64_RAX : X64_RDX);
+    push_gpr(c, r);
+    return true;
+}
+
+static void float_binary(compiler *c, bvm_opcode op)
+{
+    operand b = pop(c), a = pop(c);
+    unsigned xa = into_xmm(c, a, c->depth);
+    x64_sse_op sse = op == BVM_OP_FADD ? X64_ADDSD : op == BVM_OP_FSUB ? X64_SUBSD
+                   : op == BVM_OP_FMUL ? X64_MULSD : X64_DIVSD;
+    if (b.place == IN_MEMORY) {
+        x64_sse_rm(&c->buf, sse, (x64_xmm)xa, operand_slot(c, c->depth + 1));
+    } else {
+        unsigned xb = into_xmm(c, b, c->depth + 1);
+        x64_sse_rr(&c->buf, sse, (x64_xmm)xa, (x64_xmm)xb);
+        release(c, (operand){ .place = IN_XMM, .reg = (uint8_t)xb });
+    }
+    push_xmm(c, xa);
+}
+
+/* The condition an int compare opcode tests (signed). */
+static bool int_compare_cond(bvm_opcode op, x64_cond *cc)
+{
+    switch (op) {
+    case BVM_OP_ICMPEQ: case BVM_OP_BCMPEQ: case BVM_OP_RCMPEQ: case BVM_OP_JIEQ: *cc = X64_CC_E; return true;
+    case BVM_OP_ICMPNE: case BVM_OP_BCMPNE: case BVM_OP_RCMPNE: case BVM_OP_JINE: *cc = X64_CC_NE; return true;
+    case BVM_OP_ICMPLT: case BVM_OP_JILT: *cc = X64_CC_L; return true;
+    case BVM_OP_ICMPLE: case BVM_OP_JILE: *cc = X64_CC_LE; return true;
+    case BVM_OP_ICMPGT: case BVM_OP_JIGT: *cc = X64_CC_G; return true;
+    case BVM_OP_ICMPGE: case BVM_OP_JIGE: *cc = X64_CC_GE; return true;
+    default: return false;
+    }
+}
+
+/* cmp a, b for the two operands on top (popped). */
+static void compare_top_two(compiler *c)
+{
+    operand b = pop(c), a = pop(c);
+    unsigned ra = into_gpr(c, a, c->depth);
+    if (b.place == CONSTANT && fits_i32(b.bits)) {
+        x64_alu_ri(&c->buf, X64_CMP, gpr(ra), (int32_t)b.bits);
+    } else if (b.place == IN_MEMORY) {
+        x64_alu_rm(&c->buf, X64_CMP, gpr(ra), operand_slot(c, c->depth + 1));
+    } else {
+        unsigned rb = into_gpr(c, b, c->depth + 1);
+        x64_alu_rr(&c->buf, X64_CMP, gpr(ra), gpr(rb));
+        release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)rb });
+    }
+    release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)ra });
+}
+
+/* A bool from the flags: setcc into a fresh operand register. */
+static void push_flag(compiler *c, x64_cond cc)
+{
+    x64_setcc(&c->buf, cc, X64_RAX);
+    unsigned r = take_gpr(c);
+    x64_movzx8_rr(&c->buf, gpr(r), X64_RAX);
+    push_gpr(c, r);
+}
+
+/* Float compares: ucomisd, with NaN compares false (true for !=). */
+static void float_compare(compiler *c, bvm_opcode op)
+{
+    operand b = pop(c), a = pop(c);
+    unsigned xa = into_xmm(c, a, c->depth);
+    unsigned xb = into_xmm(c, b, c->depth + 1);
+    release(c, (operand){ .place = IN_XMM, .reg = (uint8_t)xa });
+    release(c, (operand){ .place = IN_XMM, .reg = (uint8_t)xb });
+    /* a < b is b > a: "above" is false when unordered (CF = 1). */
+    switch (op) {
+    case BVM_OP_FCMPLT: x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xb, (x64_xmm)xa); push_flag(c, X64_CC_A); return;
+    case BVM_OP_FCMPLE: x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xb, (x64_xmm)xa); push_flag(c, X64_CC_AE); return;
+    case BVM_OP_FCMPGT: x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xa, (x64_xmm)xb); push_flag(c, X64_CC_A); return;
+    case BVM_OP_FCMPGE: x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xa, (x64_xmm)xb); push_flag(c, X64_CC_AE); return;
+    default: break;
+    }
+    /* == : ZF and not PF;  != : not ZF or PF. */
+    bool equal = op == BVM_OP_FCMPEQ;
+    x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xa, (x64_xmm)xb);
+    x64_setcc(&c->buf, equal ? X64_CC_E : X64_CC_NE, X64_RAX);
+    x64_setcc(&c->buf, equal ? X64_CC_NP : X64_CC_P, X64_RCX);
+    x64_movzx8_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_movzx8_rr(&c->buf, X64_RCX, X64_RCX);
+    x64_alu_rr(&c->buf, equal ? X64_AND : X64_OR, X64_RAX, X64_RCX);
+    unsigned r = take_gpr(c);
+    x64_mov_rr(&c->buf, gpr(r), X64_RAX);
+    push_gpr(c, r);
+}
+
+/* Store operand o (popped from depth d) into memory at m. */
+static void store_operand(compiler *c, operand o, uint32_t d, x64_mem m)
+{
+    switch (o.place) {
+    case CONSTANT:
+        if (fits_i32(o.bits)) {
+            x64_mov_mi(&c->buf, m, (int32_t)o.bits);
+        } else {
+            x64_mov_ri(&c->buf, X64_RDX, o.bits);
+            x64_mov_mr(&c->buf, m, X64_RDX);
+        }
+        break;
+    case IN_MEMORY:
+        x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d));
+        x64_mov_mr(&c->buf, m, X64_RDX);
+        break;
+    case IN_GPR:
+        x64_mov_mr(&c->buf, m, gpr(o.reg));
+        break;
+    case IN_XMM:
+        x64_movsd_mr(&c->buf, m, (x64_xmm)o.reg);
+        break;
+    }
+    release(c, o);
+}
+
+/* Load the 8 bytes at m as a new operand: an xmm one for a float. */
+static void push_loaded(compiler *c, x64_mem m, bool is_float)
+{
+    if (is_float) {
+        unsigned x = take_xmm(c);
+        x64_movsd_rm(&c->buf, (x64_xmm)x, m);
+        push_xmm(c, x);
+    } else {
+        unsigned r = take_gpr(c);
+        x64_mov_rm(&c->buf, gpr(r), m);
+        push_gpr(c, r);
+    }
+}
+
+/* An instruction with a fast path that may fail (null, bounds): the
+ * operands are flushed first, the fast path works from scratch registers,
+ * and the slow path is the interpreter's code for the instruction. */
+typedef struct {
+    x64_label slow, join;
+} fallible;
+
+static void fallible_begin(compiler *c, fallible *f)
+{
+    flush_all(c);
+    x64_label_init(&f->slow);
+    x64_label_init(&f->join);
+}
+
+/* Ends the fast path (its result, if any, in result_reg / result_xmm) and
+ * emits the slow path, which leaves the result in the same register. */
+static void fallible_end(compiler *c, fallible *f, uint32_t pc, uint32_t depth_before, uint32_t next_depth,
+                         int result_gpr, int result_xmm)
+{
+    x64_jmp_label(&c->buf, &f->join);
+    x64_label_bind(&c->buf, &f->slow);
+    uint32_t fast_depth = c->depth;
+    operand saved_top = fast_depth ? c->stack[fast_depth - 1] : (operand){ 0 };
+    c->depth = depth_before;
+    run_generic(c, pc, next_depth);
+    if (result_gpr >= 0)
+        x64_mov_rm(&c->buf, gpr((unsigned)result_gpr), operand_slot(c, next_depth - 1));
+    if (result_xmm >= 0)
+        x64_movsd_rm(&c->buf, (x64_xmm)result_xmm, operand_slot(c, next_depth - 1));
+    x64_label_bind(&c->buf, &f->join);
+    c->depth = fast_depth;
+    for (uint32_t d = 0; d < c->depth; d++)
+        c->stack[d].place = IN_MEMORY;
+    if (fast_depth && (result_gpr >= 0 || result_xmm >= 0))
+        c->stack[fast_depth - 1] = saved_top;
+}
+
+static void array_load(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_ALOAD, d - 2));
+    fallible f;
+    fallible_begin(c, &f);
+    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 2)); /* the array */
+    x64_mov_rm(&c->buf, X64_RCX, operand_slot(c, d - 1)); /* the index */
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RCX, x64_mem_base(X64_RAX, offsetof(bvm_array, length)));
+    x64_jcc_label(&c->buf, X64_CC_AE, &f.slow); /* unsigned: a negative index too */
+    c->depth -= 2;
+    push_loaded(c, x64_mem_index(X64_RAX, X64_RCX, 8, offsetof(bvm_array, items)), is_float);
+    operand top = c->stack[c->depth - 1];
+    fallible_end(c, &f, pc, d, next_depth, top.place == IN_GPR ? (int)top.reg : -1,
+                 top.place == IN_XMM ? (int)top.reg : -1);
+}
+
+static void array_store(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    fallible f;
+    fallible_begin(c, &f);
+    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 3)); /* the array */
+    x64_mov_rm(&c->buf, X64_RCX, operand_slot(c, d - 2)); /* the index */
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RCX, x64_mem_base(X64_RAX, offsetof(bvm_array, length)));
+    x64_jcc_label(&c->buf, X64_CC_AE, &f.slow);
+    x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d - 1)); /* the value */
+    x64_mov_mr(&c->buf, x64_mem_index(X64_RAX, X64_RCX, 8, offsetof(bvm_array, items)), X64_RDX);
+    c->depth -= 3;
+    fallible_end(c, &f, pc, d, next_depth, -1, -1);
+}
+
+static void array_length(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    fallible f;
+    fallible_begin(c, &f);
+    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 1));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    c->depth -= 1;
+    push_loaded(c, x64_mem_base(X64_RAX, offsetof(bvm_array, length)), false);
+    fallible_end(c, &f, pc, d, next_depth, (int)c->stack[c->depth - 1].reg, -1);
+}
+
+static void get_field(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    uint16_t field = bvm_read_u16(c->fn->code + pc + 3);
+    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_GETFIELD, d - 1));
+    fallible f;
+    fallible_begin(c, &f);
+    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 1));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    c->depth -= 1;
+    push_loaded(c, x64_mem_base(X64_RAX, (int32_t)(offsetof(bvm_record_obj, fields) + 8u * field)), is_float);
+    operand top = c->stack[c->depth - 1];
+    fallible_end(c, &f, pc, d, next_depth, top.place == IN_GPR ? (int)top.reg : -1,
+                 top.place == IN_XMM ? (int)top.reg : -1);
+}
+
+static void put_field(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    uint16_t field = bvm_read_u16(c->fn->code + pc + 3);
+    fallible f;
+    fallible_begin(c, &f);
+    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 2));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d - 1));
+    x64_mov_mr(&c->buf, x64_mem_base(X64_RAX, (int32_t)(offsetof(bvm_record_obj, fields) + 8u * field)), X64_RDX);
+    c->depth -= 2;
+    fallible_end(c, &f, pc, d, next_depth, -1, -1);
+}
+
+/* CALL: push the callee's frame as bvm_vm_push_frame does, then call its
+ * jit_entry -- its compiled code, or bvm_jit_interpret_callee. */
+static void call(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    bvm_rt_function *callee = &c->vm->funcs[bvm_read_u16(c->fn->code + pc + 1)];
+    const bvm_function *cf = callee->fn;
+    flush_all(c);
+    save_state(c, pc, c->depth);
+
+    x64_label overflow, returned;
+    x64_label_init(&overflow);
+    x64_label_init(&returned);
+    /* The depth limit and room on the value stack for the callee's frame. */
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
+    x64_mov32_rm(&c->buf, X64_RCX, VM_FIELD(max_frames));
+    x64_alu_rr(&c->buf, X64_CMP, X64_RAX, X64_RCX);
+    x64_jcc_label(&c->buf, X64_CC_AE, &overflow);
+    x64_lea(&c->buf, X64_RDX, operand_slot(c, c->depth - cf->nparams)); /* the arguments: its locals */
+    x64_mov_rm(&c->buf, X64_RCX, VM_FIELD(stack_end));
+    x64_alu_rr(&c->buf, X64_SUB, X64_RCX, X64_RDX);
+    x64_alu_ri(&c->buf, X64_CMP, X64_RCX, (int32_t)(8u * callee->frame_size));
+    x64_jcc_label(&c->buf, X64_CC_B, &overflow);
+
+    /* frames[nframes] = { callee, its first instruction, the arguments } */
+    int32_t next = (int32_t)sizeof(bvm_frame);
+    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)callee);
+    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, fn)), X64_RCX);
+    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)cf->code);
+    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, ip)), X64_RCX);
+    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, base)), X64_RDX);
+    x64_alu_ri(&c->buf, X64_ADD, X64_RAX, 1);
+    x64_mov32_mr(&c->buf, VM_FIELD(nframes), X64_RAX);
+    for (uint32_t j = cf->nparams; j < cf->nlocals; j++)
+        x64_mov_mi(&c->buf, x64_mem_base(X64_RDX, (int32_t)(8 * j)), 0);
+    x64_lea(&c->buf, X64_RAX, x64_mem_base(X64_RDX, (int32_t)(8u * cf->nlocals)));
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+
+    x64_mov_rr(&c->buf, X64_RDI, R_VM);
+    x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&callee->jit_entry);
+    x64_call_m(&c->buf, x64_mem_base(X64_RAX, 0));
+    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_RETURNED);
+    x64_jcc_label(&c->buf, X64_CC_E, &returned);
+    x64_jmp_label(&c->buf, &c->exit); /* anything else: pass it up (docs/jit.md) */
+
+    /* Too deep: the interpreter's CALL raises the error.  Should it not
+     * (nothing is wrong any more), the callee's frame is on top: hand it
+     * over. */
+    x64_label_bind(&c->buf, &overflow);
+    x64_mov_rr(&c->buf, X64_RDI, R_VM);
+    x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
+    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_ONE_DONE);
+    x64_jcc_label(&c->buf, X64_CC_NE, &c->exit);
+    exit_with(c, BVM_EXEC_DEOPT);
+
+    x64_label_bind(&c->buf, &returned);
+    c->depth = next_depth;
+    for (uint32_t d = 0; d < c->depth; d++)
+        c->stack[d].place = IN_MEMORY;
+}
+
+/* RET / RETV: the result (if any) replaces the arguments at base[0]; pop
+ * the frame. */
+static void do_return(compiler *c, bool with_value)
+{
+    if (with_value) {
+        operand v = pop(c);
+        store_operand(c, v, c->depth, local_slot(c, 0));
+    }
+    x64_lea(&c->buf, X64_RAX, local_slot(c, with_value ? 1 : 0));
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
+    x64_alu_ri(&c->buf, X64_SUB, X64_RAX, 1);
+    x64_mov32_mr(&c->buf, VM_FIELD(nframes), X64_RAX);
+    exit_with(c, BVM_EXEC_RETURNED);
+}
+
+/* One instruction.  Returns false (c->why set) to refuse the function. */
+static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
+{
+    const uint8_t *ip = c->fn->code + pc;
+    bvm_opcode op = (bvm_opcode)ip[0];
+    uint32_t len = bvm_op(op)->length;
+    uint32_t next = pc + len;
+    uint32_t next_depth = next < c->fn->code_len && c->ver->depth[next] != BVM_NOT_INSN ? c->ver->depth[next] : 0;
+    *next_pc = next;
+
+    switch (op) {
+    case BVM_OP_NOP: case BVM_OP_B2I:
+        break;
+    case BVM_OP_ICONST: push_constant(c, bvm_read_i32(ip + 1)); break;
+    case BVM_OP_BCONST: push_constant(c, ip[1]); break;
+    case BVM_OP_NULL: push_constant(c, 0); break;
+    case BVM_OP_LDC: push_constant(c, c->vm->consts[bvm_read_u16(ip + 1)].i); break;
+
+    case BVM_OP_LOAD: {
+        uint16_t i = bvm_read_u16(ip + 1);
+        push_loaded(c, local_slot(c, i), is_float_type(c, c->fn->local_types[i]));
+        break;
+    }
+    case BVM_OP_STORE: {
+        operand v = pop(c);
+        store_operand(c, v, c->depth, local_slot(c, bvm_read_u16(ip + 1)));
+        break;
+    }
+    case BVM_OP_IINC:
+        x64_alu_mi(&c->buf, X64_ADD, local_slot(c, bvm_read_u16(ip + 1)), bvm_read_i32(ip + 3));
+        break;
+    case BVM_OP_GLOAD: {
+        uint16_t g = bvm_read_u16(ip + 1);
+        x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&c->vm->globals[g]);
+        push_loaded(c, x64_mem_base(X64_RAX, 0), is_float_type(c, c->vm->module->globals[g].type));
+        break;
+    }
+    case BVM_OP_GSTORE: {
+        operand v = pop(c);
+        x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)&c->vm->globals[bvm_read_u16(ip + 1)]);
+        store_operand(c, v, c->depth, x64_mem_base(X64_RCX, 0));
+        break;
+    }
+
+    case BVM_OP_POP: release(c, pop(c)); break;
+    case BVM_OP_DUP: case BVM_OP_DUP2: {
+        uint32_t n = op == BVM_OP_DUP ? 1 : 2;
+        uint32_t first = c->depth - n;
+        for (uint32_t k = 0; k < n; k++) {
+            operand o = c->stack[first + k];
+            if (o.place == CONSTANT) {
+                push(c, o);
+            } else if (o.place == IN_XMM) {
+                unsigned x = take_xmm(c);
+                x64_movsd_rr(&c->buf, (x64_xmm)x, (x64_xmm)o.reg);
+                push_xmm(c, x);
+            } else {
+                unsigned r = take_gpr(c);
+                copy_to_scratch(c, c->stack[first + k], first + k, gpr(r));
+                push_gpr(c, r);
+            }
+        }
+        break;
+    }
+
+    case BVM_OP_IADD: case BVM_OP_ISUB: case BVM_OP_IMUL: case BVM_OP_IAND: case BVM_OP_IOR:
+    case BVM_OP_IXOR: case BVM_OP_ISHL: case BVM_OP_ISHR:
+        int_binary(c, op);
+        break;
+    case BVM_OP_IDIV: case BVM_OP_IREM:
+        return divide(c, op, pc, next_depth);
+    case BVM_OP_INEG: case BVM_OP_INOT: {
+        operand o = pop(c); /* before reading c->depth: argument order is unspecified */
+        unsigned r = into_gpr(c, o, c->depth);
+        if (op == BVM_OP_INEG)
+            x64_neg(&c->buf, gpr(r));
+        else
+            x64_not(&c->buf, gpr(r));
+        push_gpr(c, r);
+        break;
+    }
+    case BVM_OP_NOT: {
+        operand o = pop(c); /* before reading c->depth: argument order is unspecified */
+        unsigned r = into_gpr(c, o, c->depth);
+        x64_alu_ri(&c->buf, X64_XOR, gpr(r), 1);
+        push_gpr(c, r);
+        break;
+    }
+
+    case BVM_OP_FADD: case BVM_OP_FSUB: case BVM_OP_FMUL: case BVM_OP_FDIV:
+        float_binary(c, op);
+        break;
+    case BVM_OP_FNEG: {
+        operand o = pop(c);
+        unsigned x = into_xmm(c, o, c->depth);
+        x64_mov_ri(&c->buf, X64_RAX, INT64_MIN); /* the sign bit */
+        x64_movq_xr(&c->buf, X64_XMM0, X64_RAX);
+        x64_sse_rr(&c->buf, X64_XORPD, (x64_xmm)x, X64_XMM0);
+        push_xmm(c, x);
+        break;
+    }
+    case BVM_OP_I2F: {
+        operand o = pop(c);
+        copy_to_scratch(c, o, c->depth, X64_RAX);
+        release(c, o);
+        unsigned x = take_xmm(c);
+        x64_sse_rr(&c->buf, X64_XORPD, (x64_xmm)x, (x64_xmm)x); /* no false dependency on old bits */
+        x64_cvtsi2sd(&c->buf, (x64_xmm)x, X64_RAX);
+        push_xmm(c, x);
+        break;
+    }
+
+    case BVM_OP_ICMPEQ: case BVM_OP_ICMPNE: case BVM_OP_ICMPLT: case BVM_OP_ICMPLE: case BVM_OP_ICMPGT:
+    case BVM_OP_ICMPGE: case BVM_OP_BCMPEQ: case BVM_OP_BCMPNE: case BVM_OP_RCMPEQ: case BVM_OP_RCMPNE: {
+        x64_cond cc;
+        int_compare_cond(op, &cc);
+        /* Folded with a following JT / JF that nothing else jumps to. */
+        if (next < c->fn->code_len && !c->is_target[next] &&
+            (c->fn->code[next] == BVM_OP_JT || c->fn->code[next] == BVM_OP_JF)) {
+            bool on_true = c->fn->code[next] == BVM_OP_JT;
+            uint32_t target = target_of(c, next);
+            compare_top_two(c); /* pops both; the flags hold the compare */
+            flush_all(c);       /* only moves: the flags survive */
+            branch_to(c, on_true ? cc : x64_cond_invert(cc), next, target);
+            *next_pc = next + BVM_LEN_JT;
+            break;
+        }
+        compare_top_two(c);
+        push_flag(c, cc);
+        break;
+    }
+    case BVM_OP_FCMPEQ: case BVM_OP_FCMPNE: case BVM_OP_FCMPLT: case BVM_OP_FCMPLE: case BVM_OP_FCMPGT:
+    case BVM_OP_FCMPGE:
+        float_compare(c, op);
+        break;
+
+    case BVM_OP_JMP:
+        flush_all(c);
+        jump_to(c, pc, target_of(c, pc));
+        break;
+    case BVM_OP_JT: case BVM_OP_JF: {
+        operand cond = pop(c);
+        unsigned r = into_gpr(c, cond, c->depth);
+        release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)r });
+        flush_all(c);
+        x64_test_rr(&c->buf, gpr(r), gpr(r));
+        branch_to(c, op == BVM_OP_JT ? X64_CC_NE : X64_CC_E, pc, target_of(c, pc));
+        break;
+    }
+    case BVM_OP_JIEQ: case BVM_OP_JINE: case BVM_OP_JILT: case BVM_OP_JILE: case BVM_OP_JIGT: case BVM_OP_JIGE: {
+        x64_cond cc;
+        int_compare_cond(op, &cc);
+        compare_top_two(c);
+        flush_all(c);
+        branch_to(c, cc, pc, target_of(c, pc));
+        break;
+    }
+
+    case BVM_OP_CALL: call(c, pc, next_depth); break;
+    case BVM_OP_RET: do_return(c, false); break;
+    case BVM_OP_RETV: do_return(c, true); break;
+
+    case BVM_OP_ALOAD: array_load(c, pc, next_depth); break;
+    case BVM_OP_ASTORE: array_store(c, pc, next_depth); break;
+    case BVM_OP_ALEN: array_length(c, pc, next_depth); break;
+    case BVM_OP_GETFIELD: get_field(c, pc, next_depth); break;
+    case BVM_OP_PUTFIELD: put_field(c, pc, next_depth); break;
+
+    default:
+        /* Everything else -- strings, allocation, printing, throwing,
+         * conversions with special cases -- is the interpreter's code. */
+        flush_all(c);
+        run_generic(c, pc, next_depth);
+        break;
+    }
+    return true;
+}
+
+/* ==== Whole functions ========================================================= */
+
+/* Jump targets (labels, where the virtual stack is flushed) and loop
+ * headers (entries for on-stack replacement). */
+static void find_targets(compiler *c)
+{
+    const bvm_function *fn = c->fn;
+    for (uint32_t pc = 0; pc < fn->code_len; pc += bvm_op(fn->code[pc])->length) {
+        if (c->ver->depth[pc] == BVM_NOT_INSN)
+            continue;
+        uint8_t op = fn->code[pc];
+        if (bvm_op(op)->format != BVM_FMT_JUMP)
+            continue;
+        uint32_t target = target_of(c, pc);
+        c->is_target[target] = 1;
+        if (target <= pc) {
+            bool known = false;
+            for (uint32_t i = 0; i < c->nloop_headers; i++)
+                known |= c->loop_headers[i] == target;
+            if (!known)
+                c->loop_headers[c->nloop_headers++] = target;
+        }
+    }
+    for (uint32_t h = 0; h < fn->nhandlers; h++)
+        c->is_target[fn->handlers[h].handler] = 1;
+}
+
+static void prologue(compiler *c)
+{
+    static const x64_reg saved[] = { X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15 };
+    for (size_t i = 0; i < 5; i++)
+        x64_push(&c->buf, saved[i]);
+    x64_mov_rr(&c->buf, R_VM, X64_RDI);
+    /* r13 = &frames[nframes - 1] */
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
+    x64_imul_rri(&c->buf, X64_RAX, X64_RAX, (int32_t)sizeof(bvm_frame));
+    x64_mov_rm(&c->buf, R_FRAME, VM_FIELD(frames));
+    x64_lea(&c->buf, R_FRAME, x64_mem_index(R_FRAME, X64_RAX, 1, -(int32_t)sizeof(bvm_frame)));
+    x64_mov_rm(&c->buf, R_LOCALS, x64_mem_base(R_FRAME, offsetof(bvm_frame, base)));
+
+    /* Hand the frame back at once when the C stack runs low, or when the
+     * debugger wants it (vm->poll). */
+    x64_label hand_back;
+    x64_label_init(&hand_back);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RSP, VM_FIELD(jit_stack_limit));
+    x64_jcc_label(&c->buf, X64_CC_B, &hand_back);
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_NE, &hand_back);
+
+    /* Where to start: the frame's saved ip, its first instruction or a
+     * loop header; anything else is the interpreter's. */
+    x64_mov_rm(&c->buf, X64_RAX, FRAME_FIELD(ip));
+    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)c->fn->code);
+    x64_alu_rr(&c->buf, X64_CMP, X64_RAX, X64_RCX);
+    x64_jcc_label(&c->buf, X64_CC_E, &c->labels[0]);
+    for (uint32_t i = 0; i < c->nloop_headers; i++) {
+        x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)(c->fn->code + c->loop_headers[i]));
+        x64_alu_rr(&c->buf, X64_CMP, X64_RAX, X64_RCX);
+        x64_jcc_label(&c->buf, X64_CC_E, &c->labels[c->loop_headers[i]]);
+    }
+    x64_label_bind(&c->buf, &hand_back);
+    exit_with(c, BVM_EXEC_DEOPT);
+}
+
+static void epilogue(compiler *c)
+{
+    static const x64_reg saved[] = { X64_R15, X64_R14, X64_R13, X64_R12, X64_RBX };
+    x64_label_bind(&c->buf, &c->exit);
+    for (size_t i = 0; i < 5; i++)
+        x64_pop(&c->buf, saved[i]);
+    x64_ret(&c->buf);
+}
+
+static bool emit_function(compiler *c)
+{
+    prologue(c);
+    c->is_target[0] = 1; /* the start is an entry */
+    const bvm_function *fn = c->fn;
+    bool reachable_fallthrough = false;
+    for (uint32_t pc = 0; pc < fn->code_len;) {
+        uint32_t next = pc + bvm_op(fn->code[pc])->length;
+        if (c->ver->depth[pc] == BVM_NOT_INSN) {
+            pc = next;           /* unreachable: nothing to compile */
+            continue;
+        }
+        if (c->is_target[pc]) {
+            if (reachable_fallthrough)
+                flush_all(c);
+            x64_label_bind(&c->buf, &c->labels[pc]);
+            c->depth = c->ver->depth[pc];
+            c->gpr_busy = c->xmm_busy = 0;
+            for (uint32_t d = 0; d < c->depth; d++)
+                c->stack[d].place = IN_MEMORY;
+        }
+        if (!compile_instruction(c, pc, &next))
+            return false;
+        uint8_t op = fn->code[pc];
+        /* After these, the next instruction is reached only by a jump. */
+        reachable_fallthrough = !(op == BVM_OP_JMP || op == BVM_OP_RET || op == BVM_OP_RETV || op == BVM_OP_THROW);
+        pc = next;
+    }
+    /* Running off the end cannot happen in verified code; trap if it does. */
+    x64_ud2(&c->buf);
+    epilogue(c);
+    return true;
+}
+
+bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, const char **why)
+{
+    const bvm_function *fn = rf->fn;
+    compiler c = {
+        .vm = vm, .rf = rf, .fn = fn, .ver = fn->verified,
+    };
+    c.labels = calloc(fn->code_len + 1, sizeof *c.labels);
+    c.is_target = calloc(fn->code_len + 1, 1);
+    c.loop_headers = calloc(fn->code_len + 1, sizeof *c.loop_headers);
+    c.stack = calloc((size_t)fn->max_stack + 2, sizeof *c.stack);
+    bool ok = false;
+    *why = "out of memory while compiling";
+    if (c.labels && c.is_target && c.loop_headers && c.stack) {
+        find_targets(&c);
+        /* First measure, then emit into a buffer of the right size. */
+        size_t capacity = 64 + (size_t)fn->code_len * 64;
+        for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+            uint8_t *memory = malloc(capacity);
+            if (!memory)
+                break;
+            memset(c.labels, 0, (fn->code_len + 1) * sizeof *c.labels);
+            x64_buf_init(&c.buf, memory, capacity);
+            x64_label_init(&c.exit);
+            c.depth = 0;
+            c.gpr_busy = c.xmm_busy = 0;
+            if (!emit_function(&c)) {
+                *why = c.why;
+                free(memory);
+                break;
+            }
+            const char *error = x64_buf_error(&c.buf);
+            if (c.buf.overflow) {
+                capacity = c.buf.size + 64;
+                free(memory);
+                continue;
+            }
+            if (error) {
+                *why = error;
+                free(memory);
+                break;
+            }
+            ok = bvm_jit_code_install(&rf->jit_code, memory, c.buf.size, why);
+            free(memory);
+        }
+    }
+    free(c.labels);
+    free(c.is_target);
+    free(c.loop_headers);
+    free(c.stack);
+    if (!ok)
+        return false;
+    bvm_jit_entry entry;
+    memcpy(&entry, &rf->jit_code.entry, sizeof entry); /* object to function pointer */
+    rf->jit_entry = entry;
+    return true;
+}

@@ -1,0 +1,268 @@
+/*
+ * test_jit.c -- the JIT from inside: compiled code gives a frame back to
+ * the interpreter (deoptimization) when the debugger stops the program,
+ * when a breakpoint is armed in a compiled function, and when the JIT is
+ * switched off in the middle of a hot loop; the stop lands on the right
+ * function and line; the program's output does not change.
+ *
+ * The program spins natively in a loop until a global says stop; a timer
+ * interrupts it (bvm_vm_interrupt, as the debugger's Ctrl-C does) while
+ * compiled code runs.  Every check that the JIT was really in play reads
+ * the JIT's own statistics.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "compiler.h"
+#include "verify.h"
+#include "vm.h"
+
+/* Line numbers below are the source's: keep them in step. */
+static const char spin_source[] =
+    "int stop = 0;\n"                                   /* 1 */
+    "int counter = 0;\n"                                /* 2 */
+    "void spin() {\n"                                   /* 3 */
+    "    while (stop == 0) {\n"                         /* 4 */
+    "        counter = counter + 1;\n"                  /* 5 */
+    "    }\n"                                           /* 6 */
+    "}\n"                                               /* 7 */
+    "void outer() { spin(); }\n"                        /* 8 */
+    "void main() { outer(); print(counter > 0); }\n";   /* 9 */
+#define SPIN_BODY_LINE 5
+#define GLOBAL_STOP 0
+
+typedef struct {
+    bvm_module *m;
+    bvm_vm *vm;
+    char *out;
+    size_t out_len;
+    FILE *out_file;
+} program;
+
+static void start(program *p, const char *source, bvm_jit_mode jit)
+{
+    bvm_diags d;
+    bvm_diags_init(&d);
+    p->m = bvm_compile(source, strlen(source), "spin.vela", &d);
+    ck_assert_msg(p->m != NULL, "the test program compiles");
+    ck_assert(bvm_verify_module(p->m, "spin.vela", &d));
+    bvm_diags_free(&d);
+    p->out_file = open_memstream(&p->out, &p->out_len);
+    bvm_options o;
+    bvm_options_default(&o);
+    o.jit = jit;
+    o.out = p->out_file;
+    const char *why = NULL;
+    p->vm = bvm_vm_new(p->m, &o, &why);
+    ck_assert_ptr_nonnull(p->vm);
+}
+
+static const char *output(program *p)
+{
+    fflush(p->out_file);
+    return p->out;
+}
+
+static void finish(program *p)
+{
+    bvm_vm_free(p->vm);
+    fclose(p->out_file);
+    free(p->out);
+    bvm_module_free(p->m);
+}
+
+static bvm_vm *interrupt_target;
+static void on_alarm(int sig)
+{
+    bvm_vm_interrupt(interrupt_target);
+}
+
+/* Runs until the timer interrupts it (the loop never ends on its own). */
+static bvm_result run_until_interrupted(program *p, int ms)
+{
+    interrupt_target = p->vm;
+    signal(SIGALRM, on_alarm);
+    struct itimerval after = { .it_value = { .tv_sec = 0, .tv_usec = ms * 1000 } };
+    setitimer(ITIMER_REAL, &after, NULL);
+    bvm_result r = bvm_vm_run(p->vm);
+    struct itimerval off = { 0 };
+    setitimer(ITIMER_REAL, &off, NULL);
+    return r;
+}
+
+static void tell_it_to_stop(program *p)
+{
+    bvm_value one = { .i = 1 };
+    ck_assert(bvm_vm_set_global(p->vm, GLOBAL_STOP, one));
+}
+
+static uint32_t function_index(const program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->m->nfuncs; i++)
+        if (strcmp(p->m->funcs[i].name, name) == 0)
+            return i;
+    ck_abort_msg("no function %s", name);
+    return 0;
+}
+
+START_TEST(an_interrupt_stops_compiled_code_in_the_right_frame)
+{
+    if (!bvm_jit_host_supported())
+        return; /* nothing to compile to: the interpreter's own tests cover it */
+    program p;
+    start(&p, spin_source, BVM_JIT_ALWAYS);
+    ck_assert_int_eq(run_until_interrupted(&p, 50), BVM_RESULT_STOPPED);
+    ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_INTERRUPT);
+    bvm_jit_stats s = bvm_vm_jit_stats(p.vm);
+    ck_assert_uint_ge(s.functions_compiled, 3);   /* main, outer, spin */
+    ck_assert_uint_ge(s.native_entries, 1);
+    ck_assert_uint_ge(s.deoptimizations, 1);      /* spin's loop handed its frame back */
+
+    /* The frames are the program's, innermost first: spin, outer, main. */
+    ck_assert_uint_eq(bvm_vm_frame_count(p.vm), 3);
+    bvm_frame_info f;
+    ck_assert(bvm_vm_frame(p.vm, 0, &f));
+    ck_assert_uint_eq(f.function, function_index(&p, "spin"));
+    ck_assert(f.line == 4 || f.line == 5);
+    ck_assert(bvm_vm_frame(p.vm, 1, &f));
+    ck_assert_uint_eq(f.function, function_index(&p, "outer"));
+    ck_assert(bvm_vm_frame(p.vm, 2, &f));
+    ck_assert_uint_eq(f.function, function_index(&p, "main"));
+
+    /* The loop counted natively; let it finish. */
+    bvm_typed_value counter;
+    ck_assert(bvm_vm_global(p.vm, 1, &counter));
+    ck_assert_int_gt(counter.value.i, 0);
+    tell_it_to_stop(&p);
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    ck_assert_str_eq(output(&p), "true\n");
+    finish(&p);
+}
+END_TEST
+
+START_TEST(switching_the_jit_off_in_a_hot_loop)
+{
+    if (!bvm_jit_host_supported())
+        return;
+    program p;
+    start(&p, spin_source, BVM_JIT_ALWAYS);
+    ck_assert_int_eq(run_until_interrupted(&p, 50), BVM_RESULT_STOPPED);
+    bvm_vm_set_jit(p.vm, false);
+    ck_assert(!bvm_vm_jit_enabled(p.vm));
+    uint64_t entries = bvm_vm_jit_stats(p.vm).native_entries;
+
+    /* Resumed with the JIT off: the interpreter carries the same loop on,
+     * with the same counter, and nothing enters compiled code again. */
+    bvm_typed_value before, after;
+    ck_assert(bvm_vm_global(p.vm, 1, &before));
+    ck_assert_int_eq(run_until_interrupted(&p, 30), BVM_RESULT_STOPPED);
+    ck_assert(bvm_vm_global(p.vm, 1, &after));
+    ck_assert_int_gt(after.value.i, before.value.i);
+    ck_assert_uint_eq(bvm_vm_jit_stats(p.vm).native_entries, entries);
+
+    tell_it_to_stop(&p);
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    ck_assert_str_eq(output(&p), "true\n");
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_breakpoint_in_a_compiled_function_stops_on_its_line)
+{
+    if (!bvm_jit_host_supported())
+        return;
+    program p;
+    start(&p, spin_source, BVM_JIT_ALWAYS);
+    ck_assert_int_eq(run_until_interrupted(&p, 50), BVM_RESULT_STOPPED);
+    uint32_t spin = function_index(&p, "spin");
+    ck_assert_uint_ge(bvm_vm_jit_stats(p.vm).functions_compiled, 3);
+
+    uint16_t functions[4];
+    uint32_t pcs[4];
+    ck_assert_uint_ge(bvm_vm_line_to_pcs(p.vm, SPIN_BODY_LINE, functions, pcs, 4), 1);
+    ck_assert_uint_eq(functions[0], spin);
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], true));
+
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
+    ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_BREAKPOINT);
+    bvm_frame_info f;
+    ck_assert(bvm_vm_frame(p.vm, 0, &f));
+    ck_assert_uint_eq(f.function, spin);
+    ck_assert_uint_eq(f.line, SPIN_BODY_LINE);
+    ck_assert_uint_eq(f.pc, pcs[0]);
+
+    /* Off again, and the compiled code is entered again: same output. */
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], false));
+    uint64_t entries = bvm_vm_jit_stats(p.vm).native_entries;
+    ck_assert_int_eq(run_until_interrupted(&p, 30), BVM_RESULT_STOPPED);
+    ck_assert_uint_gt(bvm_vm_jit_stats(p.vm).native_entries, entries);
+    tell_it_to_stop(&p);
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    ck_assert_str_eq(output(&p), "true\n");
+    finish(&p);
+}
+END_TEST
+
+/* Exceptions cross compiled and interpreted frames: thrown in a compiled
+ * callee, caught in its compiled caller, with the same output as the
+ * interpreter's. */
+static const char throwing_source[] =
+    "int risky(int x) { if (x == 3) throw \"three\"; return 10 / (x - 5); }\n"
+    "int sum() {\n"
+    "    int total = 0;\n"
+    "    for (int i = 0; i < 8; i++) {\n"
+    "        try { total = total + risky(i); } catch (e) { print(e); }\n"
+    "    }\n"
+    "    return total;\n"
+    "}\n"
+    "void main() { print(sum()); }\n";
+
+static char *run_to_end(const char *source, bvm_jit_mode jit, bvm_result *result)
+{
+    program p;
+    start(&p, source, jit);
+    *result = bvm_vm_run(p.vm);
+    char *text = strdup(output(&p));
+    if (*result == BVM_RESULT_EXCEPTION) {
+        size_t len = strlen(text);
+        text = realloc(text, len + 200);
+        snprintf(text + len, 200, "uncaught: %s", bvm_vm_error_message(p.vm));
+    }
+    finish(&p);
+    return text;
+}
+
+START_TEST(exceptions_across_compiled_frames)
+{
+    bvm_result interpreted, compiled;
+    char *expected = run_to_end(throwing_source, BVM_JIT_OFF, &interpreted);
+    char *actual = run_to_end(throwing_source, BVM_JIT_ALWAYS, &compiled);
+    ck_assert_int_eq(compiled, interpreted);
+    ck_assert_str_eq(actual, expected);
+    ck_assert_ptr_nonnull(strstr(expected, "division by zero"));
+    ck_assert_ptr_nonnull(strstr(expected, "three"));
+    free(expected);
+    free(actual);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("jit");
+    TCase *tc = tcase_create("deoptimization");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, an_interrupt_stops_compiled_code_in_the_right_frame);
+    tcase_add_test(tc, switching_the_jit_off_in_a_hot_loop);
+    tcase_add_test(tc, a_breakpoint_in_a_compiled_function_stops_on_its_line);
+    tcase_add_test(tc, exceptions_across_compiled_frames);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
