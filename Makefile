@@ -75,11 +75,16 @@ $(LIBBVM): $(BVM_OBJ)
 
 $(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS) -lm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibytecode-vm -c -o $@ $<
+
+# --jit-dump disassembles compiled code with Capstone.
+$(BUILD)/bytecode-vm/jit_dump.o: bytecode-vm/jit_dump.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -c -o $@ $<
 
 # ---- libmhv and mhv ------------------------------------------------------------
 
@@ -182,7 +187,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
 
 $(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
 
@@ -226,7 +231,7 @@ $(GOLDEN_RUNNER): $(BUILD)/tests/tools/golden.o $(BUILD)/tests/tools/golden_spec
 
 $(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS) -lm
 
 tools: $(GOLDEN_RUNNER) $(FUZZER)
 

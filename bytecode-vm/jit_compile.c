@@ -28,7 +28,7 @@
  * stack shuffles, int and float arithmetic, comparisons (an int compare
  * followed by a conditional jump becomes one cmp + jcc), jumps, calls
  * (native to native, through the callee's jit_entry), returns, array and
- * field access.  Every other opcode, and the slow path of those that can
+ * field access, record allocation.  Every other opcode, and the slow path of those that can
  * fail (a null, an index out of bounds, a division by zero), runs the
  * interpreter's own code for that one instruction (bvm_interp_one), so
  * there is one definition of every error message and of every rare
@@ -76,6 +76,7 @@ typedef struct {
     uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
     uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
     const char *why;        /* set when the function cannot be compiled       */
+    bvm_jit_listing *listing; /* for --jit-dump, or NULL                      */
 } compiler;
 
 /* ==== Operands and registers ================================================ */
@@ -92,18 +93,23 @@ static x64_mem operand_slot(const compiler *c, uint32_t d)
 
 static void flush_one(compiler *c, uint32_t d);
 
-/* A free operand register; spills the deepest register operand if none. */
-static unsigned take_gpr(compiler *c)
+/* A free operand register of one class (IN_GPR: an index into gpr_pool;
+ * IN_XMM: an xmm number); spills the deepest operand of that class to its
+ * slot when all are taken. */
+static unsigned take_register(compiler *c, operand_place place)
 {
+    uint32_t *busy = place == IN_GPR ? &c->gpr_busy : &c->xmm_busy;
+    unsigned first = place == IN_GPR ? 0 : XMM_POOL_FIRST;
+    unsigned count = place == IN_GPR ? GPR_POOL_SIZE : XMM_POOL_SIZE;
     for (;;) {
-        for (unsigned i = 0; i < GPR_POOL_SIZE; i++) {
-            if (!(c->gpr_busy & (1u << i))) {
-                c->gpr_busy |= 1u << i;
-                return i;
+        for (unsigned n = first; n < first + count; n++) {
+            if (!(*busy & (1u << n))) {
+                *busy |= 1u << n;
+                return n;
             }
         }
         for (uint32_t d = 0; d < c->depth; d++) {
-            if (c->stack[d].place == IN_GPR) {
+            if (c->stack[d].place == place) {
                 flush_one(c, d);
                 break;
             }
@@ -111,23 +117,8 @@ static unsigned take_gpr(compiler *c)
     }
 }
 
-static unsigned take_xmm(compiler *c)
-{
-    for (;;) {
-        for (unsigned n = XMM_POOL_FIRST; n < XMM_POOL_FIRST + XMM_POOL_SIZE; n++) {
-            if (!(c->xmm_busy & (1u << n))) {
-                c->xmm_busy |= 1u << n;
-                return n;
-            }
-        }
-        for (uint32_t d = 0; d < c->depth; d++) {
-            if (c->stack[d].place == IN_XMM) {
-                flush_one(c, d);
-                break;
-            }
-        }
-    }
-}
+static unsigned take_gpr(compiler *c) { return take_register(c, IN_GPR); }
+static unsigned take_xmm(compiler *c) { return take_register(c, IN_XMM); }
 
 static void release(compiler *c, operand o)
 {
@@ -289,6 +280,7 @@ static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
     x64_label done;
     x64_label_init(&done);
+    x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
     x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_ONE_DONE);
     x64_jcc_label(&c->buf, X64_CC_E, &done);
     x64_jmp_label(&c->buf, &c->exit); /* eax holds the status */
@@ -671,6 +663,31 @@ static void put_field(compiler *c, uint32_t pc, uint32_t next_depth)
     fallible_end(c, &f, pc, d, next_depth, -1, -1);
 }
 
+/* NEW: allocate the record in C (bvm_heap_record may collect garbage: the
+ * state is saved first); a NULL (heap full) takes the slow path, where the
+ * interpreter's code raises the error. */
+static bvm_record_obj *jit_new_record(bvm_vm *vm, uint32_t record_type)
+{
+    return bvm_heap_record(vm, (uint16_t)record_type);
+}
+
+static void new_record(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    uint32_t d = c->depth;
+    fallible f;
+    fallible_begin(c, &f);
+    save_state(c, pc, d);
+    x64_mov_rr(&c->buf, X64_RDI, R_VM);
+    x64_mov_ri(&c->buf, X64_RSI, bvm_read_u16(c->fn->code + pc + 1));
+    x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_new_record, X64_RAX);
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    unsigned r = take_gpr(c);
+    x64_mov_rr(&c->buf, gpr(r), X64_RAX);
+    push_gpr(c, r);
+    fallible_end(c, &f, pc, d, next_depth, (int)r, -1);
+}
+
 /* CALL: push the callee's frame as bvm_vm_push_frame does, then call its
  * jit_entry -- its compiled code, or bvm_jit_interpret_callee. */
 static void call(compiler *c, uint32_t pc, uint32_t next_depth)
@@ -711,6 +728,7 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&callee->jit_entry);
     x64_call_m(&c->buf, x64_mem_base(X64_RAX, 0));
+    x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
     x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_RETURNED);
     x64_jcc_label(&c->buf, X64_CC_E, &returned);
     x64_jmp_label(&c->buf, &c->exit); /* anything else: pass it up (docs/jit.md) */
@@ -721,6 +739,7 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     x64_label_bind(&c->buf, &overflow);
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
+    x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
     x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_ONE_DONE);
     x64_jcc_label(&c->buf, X64_CC_NE, &c->exit);
     exit_with(c, BVM_EXEC_DEOPT);
@@ -914,6 +933,7 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
     case BVM_OP_ALEN: array_length(c, pc, next_depth); break;
     case BVM_OP_GETFIELD: get_field(c, pc, next_depth); break;
     case BVM_OP_PUTFIELD: put_field(c, pc, next_depth); break;
+    case BVM_OP_NEW: new_record(c, pc, next_depth); break;
 
     default:
         /* Everything else -- strings, allocation, printing, throwing,
@@ -1020,6 +1040,8 @@ static bool emit_function(compiler *c)
             for (uint32_t d = 0; d < c->depth; d++)
                 c->stack[d].place = IN_MEMORY;
         }
+        if (c->listing)
+            c->listing->pc_offset[pc] = (uint32_t)c->buf.size;
         if (!compile_instruction(c, pc, &next))
             return false;
         uint8_t op = fn->code[pc];
@@ -1027,17 +1049,19 @@ static bool emit_function(compiler *c)
         reachable_fallthrough = !(op == BVM_OP_JMP || op == BVM_OP_RET || op == BVM_OP_RETV || op == BVM_OP_THROW);
         pc = next;
     }
+    if (c->listing)
+        c->listing->pc_offset[fn->code_len] = (uint32_t)c->buf.size;
     /* Running off the end cannot happen in verified code; trap if it does. */
     x64_ud2(&c->buf);
     epilogue(c);
     return true;
 }
 
-bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, const char **why)
+bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, const char **why)
 {
     const bvm_function *fn = rf->fn;
     compiler c = {
-        .vm = vm, .rf = rf, .fn = fn, .ver = fn->verified,
+        .vm = vm, .rf = rf, .fn = fn, .ver = fn->verified, .listing = listing,
     };
     c.labels = calloc(fn->code_len + 1, sizeof *c.labels);
     c.is_target = calloc(fn->code_len + 1, 1);
@@ -1054,6 +1078,8 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, const char **why)
             if (!memory)
                 break;
             memset(c.labels, 0, (fn->code_len + 1) * sizeof *c.labels);
+            if (listing)
+                memset(listing->pc_offset, 0xFF, (fn->code_len + 1) * sizeof *listing->pc_offset);
             x64_buf_init(&c.buf, memory, capacity);
             x64_label_init(&c.exit);
             c.depth = 0;

@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  --jit-call-threshold N       calls before a function is compiled (default 1000)\n"
     "  --jit-loop-threshold N       backward jumps before it is compiled and entered (default 5000)\n"
     "  --jit-stats                  print what the JIT did on exit (stderr)\n"
+    "  --jit-dump                   print each compiled function, bytecode with its x86-64 (stderr)\n"
+    "  --jit-perf-map               write /tmp/perf-PID.map so that perf names compiled functions\n"
     "  --fuel N                     stop after N instructions (status 70)\n"
     "  --heap SIZE                  managed heap limit, e.g. 64K, 16M (default 1G)\n"
     "  --max-depth N                call depth limit (default 100000)\n"
@@ -158,6 +160,10 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
                 return usage_error("--dispatch must be 'switch' or 'threaded', not '%s'", v);
         } else if (strcmp(a, "--jit-stats") == 0) {
             ra->jit_stats = true;
+        } else if (strcmp(a, "--jit-dump") == 0) {
+            ra->vm.jit_dump = stderr;
+        } else if (strcmp(a, "--jit-perf-map") == 0) {
+            ra->vm.jit_perf_map = true;
         } else if ((v = option_value("--jit-call-threshold", argc, argv, &i))) {
             if (!parse_count(v, &n) || n > UINT32_MAX)
                 return usage_error("--jit-call-threshold needs a count from 1 to 4294967295, not '%s'", v);

@@ -52,6 +52,10 @@ typedef struct {
     bvm_jit_mode jit;        /* default BVM_JIT_OFF                               */
     uint32_t jit_call_threshold; /* 0 = default                                   */
     uint32_t jit_loop_threshold; /* 0 = default                                   */
+    FILE *jit_dump;          /* print each compiled function's bytecode and
+                                x86-64 here (Capstone); NULL = don't           */
+    bool jit_perf_map;       /* append compiled functions to /tmp/perf-PID.map
+                                so `perf report` names them                    */
     uint64_t fuel;           /* instruction budget; 0 = unlimited                 */
     uint64_t heap_limit;     /* bytes of live managed objects; 0 = default        */
     uint32_t max_depth;      /* call depth limit; 0 = default                     */

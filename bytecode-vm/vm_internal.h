@@ -237,9 +237,22 @@ bvm_exec_status bvm_vm_run_loop(bvm_vm *vm);
 void bvm_jit_init(bvm_vm *vm);
 void bvm_jit_free_code(bvm_vm *vm);
 
+/* What the compiler records for --jit-dump: the offset in the code where
+ * each pc's instructions begin (UINT32_MAX: none), and the code's size. */
+typedef struct {
+    uint32_t *pc_offset;     /* [code_len + 1] */
+} bvm_jit_listing;
+
 /* Compiles one function (jit_compile.c).  Returns false, with a static
  * reason in *why, when it cannot: the function then stays interpreted. */
-bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *fn, const char **why);
+bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *fn, bvm_jit_listing *listing, const char **why);
+
+
+
+/* Prints fn's bytecode interleaved with the x86-64 it became
+ * (jit_dump.c, Capstone). */
+void bvm_jit_dump(const bvm_vm *vm, const bvm_rt_function *fn, const bvm_jit_listing *listing,
+                  uint64_t compile_ns, FILE *out);
 
 /* ---- strings.c: values to text ------------------------------------------- */
 

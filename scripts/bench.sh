@@ -53,12 +53,22 @@ ENGINE_ROWS=(
   "native      | C gcc -O2    | gcc        | c    | {build}/c/{w}"
   "switch      | bvm switch   | {bvm}      | -    | {bvm} run --dispatch=switch {wl}/{w}.vela"
   "threaded    | bvm threaded | {bvm}      | -    | {bvm} run --dispatch=threaded {wl}/{w}.vela"
+  "jit         | bvm jit      | {bvm}      | -    | {bvm} run --jit=on {wl}/{w}.vela"
   "lua5.4      | lua5.4       | lua5.4     | -    | lua5.4 {wl}/{w}.lua"
   "luajit-joff | luajit -joff | luajit     | -    | luajit -joff {wl}/{w}.lua"
+  "luajit      | luajit       | luajit     | -    | luajit {wl}/{w}.lua"
   "java-xint   | java -Xint   | java javac | java | java -Xint -cp {build}/java {w}"
+  "java        | java HotSpot | java javac | java | java -cp {build}/java {w}"
 )
 
-# The two targets the verdict checks: this engine against that one.
+# The targets the verdict checks, "ENGINE PEER BOUND": ENGINE's time over
+# PEER's, geometric mean over the workloads, must be at most BOUND.  The
+# memory target compares the first ENGINE with its PEER on MEMORY_WORKLOAD.
+TIME_TARGETS=(
+  "threaded lua5.4 1.00"     # the interpreter at or below Lua 5.4's
+  "jit threaded 0.20"        # the JIT at least 5 times faster than the interpreter
+  "jit luajit 1.00"          # the JIT at or below LuaJIT's (JIT on)
+)
 TARGET_ENGINE=threaded
 PEER_ENGINE=lua5.4
 MEMORY_WORKLOAD=trees
@@ -412,27 +422,40 @@ target_label=$(engine_field "$TARGET_ENGINE" 2)
 peer_label=$(engine_field "$PEER_ENGINE" 2)
 verdict() { awk -v r="$1" 'BEGIN { print (r <= 1.0 ? "MET" : "MISSED") }'; }
 
-if [[ " $ENGINES " != *" $TARGET_ENGINE "* || " $ENGINES " != *" $PEER_ENGINE "* ]]; then
-    echo "  time:   not measured ($TARGET_ENGINE and $PEER_ENGINE must both be among the engines)"
-else
-    ratios=() skipped=()
+verdict_bound() { awk -v r="$1" -v b="$2" 'BEGIN { print (r <= b ? "MET" : "MISSED") }'; }
+
+# time_target ENGINE PEER BOUND: one line of the verdict.
+time_target() {
+    local engine=$1 peer=$2 bound=$3 w label_e label_p
+    label_e=$(engine_field "$engine" 2)
+    label_p=$(engine_field "$peer" 2)
+    if [[ " $ENGINES " != *" $engine "* || " $ENGINES " != *" $peer "* ]]; then
+        echo "  time:   $label_e / $label_p not measured (both must be among the engines)"
+        return
+    fi
+    local ratios=() skipped=()
     for w in $WORKLOADS; do
-        if [[ ${STATE["$w $TARGET_ENGINE"]} == ok && ${STATE["$w $PEER_ENGINE"]} == ok ]]; then
-            ratios+=("$(awk -v a="${TIME["$w $TARGET_ENGINE"]}" -v b="${TIME["$w $PEER_ENGINE"]}" 'BEGIN { print a / b }')")
+        if [[ ${STATE["$w $engine"]} == ok && ${STATE["$w $peer"]} == ok ]]; then
+            ratios+=("$(awk -v a="${TIME["$w $engine"]}" -v b="${TIME["$w $peer"]}" 'BEGIN { print a / b }')")
         else
             skipped+=("$w")
         fi
     done
     if ((${#ratios[@]} == 0)); then
-        echo "  time:   not measured (no workload ran on both $target_label and $peer_label)"
-    else
-        r=$(geomean "${ratios[@]}")
-        note=""
-        ((${#skipped[@]})) && note=" -- INCOMPLETE, without: ${skipped[*]}"
-        echo "  time:   $target_label / $peer_label ($METRIC), geometric mean over ${#ratios[@]} workload(s): $(fmt '%.2f' "$r")x" \
-             "(target <= 1.00x): $(verdict "$r")$note"
+        echo "  time:   $label_e / $label_p not measured (no workload ran on both)"
+        return
     fi
-fi
+    local r note=""
+    r=$(geomean "${ratios[@]}")
+    ((${#skipped[@]})) && note=" -- INCOMPLETE, without: ${skipped[*]}"
+    echo "  time:   $label_e / $label_p ($METRIC), geometric mean over ${#ratios[@]} workload(s): $(fmt '%.2f' "$r")x" \
+         "(target <= $(fmt '%.2f' "$bound")x): $(verdict_bound "$r" "$bound")$note"
+}
+
+for t in "${TIME_TARGETS[@]}"; do
+    # shellcheck disable=SC2086  # ENGINE PEER BOUND as three words
+    time_target $t
+done
 
 key_t="$MEMORY_WORKLOAD $TARGET_ENGINE" key_p="$MEMORY_WORKLOAD $PEER_ENGINE"
 if [[ ${STATE[$key_t]:-} == ok && ${STATE[$key_p]:-} == ok ]]; then

@@ -60,6 +60,31 @@ expect_err_has "--jit-stats: entries and deoptimizations" "entries into compiled
 bvm run --jit=off --jit-stats "$churn"
 expect_err_has "--jit=off --jit-stats: nothing compiled" "jit: 0 functions compiled"
 
+# --jit-dump: each compiled function's bytecode with its x86-64 (Capstone).
+printf 'int twice(int x) { return x + x; }\nvoid main() { print(twice(21)); }\n' >"$E2E_TMP/twice.vela"
+bvm run --jit=always --jit-dump "$E2E_TMP/twice.vela"
+expect_status "--jit-dump: exit status 0" 0
+printf '42\n' >"$E2E_TMP/twice.expected"
+expect_out_is "--jit-dump: the program's output unchanged" "$E2E_TMP/twice.expected"
+expect_err_has "--jit-dump: a header per compiled function" "jit: twice (function #0):"
+expect_err_has "--jit-dump: bytecode lines" "iadd"
+expect_err_has "--jit-dump: the x86-64 they became" "add     r"
+expect_err_has "--jit-dump: the prologue" "push    rbx"
+
+# --jit-perf-map: /tmp/perf-PID.map names the compiled functions for perf.
+LAST_COMMAND="$BVM run --jit=always --jit-perf-map twice.vela"
+"$BVM" run --jit=always --jit-perf-map "$E2E_TMP/twice.vela" >"$OUT" 2>"$ERR" &
+pid=$!
+wait "$pid"
+status=$?
+expect_status "--jit-perf-map: exit status 0" 0
+if [ -f "/tmp/perf-$pid.map" ] && grep -qE '^[0-9a-f]+ [0-9a-f]+ bvm:twice$' "/tmp/perf-$pid.map"; then
+    ok "--jit-perf-map: /tmp/perf-PID.map has 'START SIZE bvm:twice'"
+else
+    not_ok "--jit-perf-map: /tmp/perf-PID.map has 'START SIZE bvm:twice'" "$(cat "/tmp/perf-$pid.map" 2>&1)"
+fi
+rm -f "/tmp/perf-$pid.map"
+
 printf 'void main() { int x = 1 + 2; print(x); }\n' >"$E2E_TMP/small.vela"
 bvm run --trace "$E2E_TMP/small.vela"
 expect_status "--trace: exit status 0" 0
