@@ -73,6 +73,8 @@ typedef struct {
     x64_label exit;         /* the epilogue: returns the status in eax        */
     operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
     uint32_t depth;
+    operand *snapshot;      /* the stack before a fallible instruction         */
+    uint32_t snapshot_depth;
     uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
     uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
     const char *why;        /* set when the function cannot be compiled       */
@@ -273,9 +275,11 @@ static bvm_exec_status jit_generic(bvm_vm *vm)
  * any other status (an exception, an error) leaves compiled code with it.
  * Afterwards every operand is in memory, as the verifier says for the
  * next pc. */
-static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
+/* The call itself: state saved for pc with `depth` operands, the
+ * interpreter's code run, any status but BVM_EXEC_ONE_DONE leaves. */
+static void emit_generic_call(compiler *c, uint32_t pc, uint32_t depth)
 {
-    save_state(c, pc, c->depth);
+    save_state(c, pc, depth);
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
     x64_label done;
@@ -285,6 +289,11 @@ static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
     x64_jcc_label(&c->buf, X64_CC_E, &done);
     x64_jmp_label(&c->buf, &c->exit); /* eax holds the status */
     x64_label_bind(&c->buf, &done);
+}
+
+static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
+{
+    emit_generic_call(c, pc, c->depth);
     c->depth = next_depth;
     for (uint32_t d = 0; d < c->depth; d++)
         c->stack[d].place = IN_MEMORY;
@@ -545,122 +554,226 @@ static void push_loaded(compiler *c, x64_mem m, bool is_float)
     }
 }
 
-/* An instruction with a fast path that may fail (null, bounds): the
- * operands are flushed first, the fast path works from scratch registers,
- * and the slow path is the interpreter's code for the instruction. */
+/* ==== Instructions that may fail: fast path inline, slow path aside =========== */
+
+/* ALOAD, ASTORE, ALEN, GETFIELD and PUTFIELD fail only on a null or an
+ * index out of bounds, which the fast path checks with a compare and a
+ * branch.  The fast path keeps every operand where it is (registers
+ * included).  Only the slow path, taken when a check fails, writes the
+ * whole operand stack to the frame -- as it stood before the instruction,
+ * from a snapshot -- runs the interpreter's code for the instruction (which
+ * raises the error, or, should nothing be wrong after all, does the work),
+ * and reloads the registers the fast path expects at the join.  No
+ * garbage is collected on the fast path, so operands in registers are
+ * never hidden from the collector. */
 typedef struct {
     x64_label slow, join;
 } fallible;
 
+/* Before popping the instruction's operands: remember where each operand
+ * is, for the slow path's flush. */
 static void fallible_begin(compiler *c, fallible *f)
 {
-    flush_all(c);
+    memcpy(c->snapshot, c->stack, c->depth * sizeof *c->stack);
+    c->snapshot_depth = c->depth;
     x64_label_init(&f->slow);
     x64_label_init(&f->join);
 }
 
-/* Ends the fast path (its result, if any, in result_reg / result_xmm) and
- * emits the slow path, which leaves the result in the same register. */
-static void fallible_end(compiler *c, fallible *f, uint32_t pc, uint32_t depth_before, uint32_t next_depth,
-                         int result_gpr, int result_xmm)
+/* Store operand o to slot d without changing the compile-time state. */
+static void emit_store_copy(compiler *c, operand o, uint32_t d)
+{
+    x64_mem slot = operand_slot(c, d);
+    switch (o.place) {
+    case IN_MEMORY:
+        break;
+    case CONSTANT:
+        if (fits_i32(o.bits)) {
+            x64_mov_mi(&c->buf, slot, (int32_t)o.bits);
+        } else {
+            x64_mov_ri(&c->buf, X64_RAX, o.bits);
+            x64_mov_mr(&c->buf, slot, X64_RAX);
+        }
+        break;
+    case IN_GPR:
+        x64_mov_mr(&c->buf, slot, gpr(o.reg));
+        break;
+    case IN_XMM:
+        x64_movsd_mr(&c->buf, slot, (x64_xmm)o.reg);
+        break;
+    }
+}
+
+/* Ends the fast path (the compile-time state is the fast path's, after the
+ * instruction) and emits the slow path beside it. */
+static void fallible_end(compiler *c, fallible *f, uint32_t pc)
 {
     x64_jmp_label(&c->buf, &f->join);
     x64_label_bind(&c->buf, &f->slow);
-    uint32_t fast_depth = c->depth;
-    operand saved_top = fast_depth ? c->stack[fast_depth - 1] : (operand){ 0 };
-    c->depth = depth_before;
-    run_generic(c, pc, next_depth);
-    if (result_gpr >= 0)
-        x64_mov_rm(&c->buf, gpr((unsigned)result_gpr), operand_slot(c, next_depth - 1));
-    if (result_xmm >= 0)
-        x64_movsd_rm(&c->buf, (x64_xmm)result_xmm, operand_slot(c, next_depth - 1));
+    for (uint32_t d = 0; d < c->snapshot_depth; d++)
+        emit_store_copy(c, c->snapshot[d], d);
+    emit_generic_call(c, pc, c->snapshot_depth);
+    /* The C call clobbered the caller-saved registers, and the result is
+     * in its slot: load every register operand the join expects. */
+    for (uint32_t d = 0; d < c->depth; d++) {
+        if (c->stack[d].place == IN_GPR)
+            x64_mov_rm(&c->buf, gpr(c->stack[d].reg), operand_slot(c, d));
+        else if (c->stack[d].place == IN_XMM)
+            x64_movsd_rm(&c->buf, (x64_xmm)c->stack[d].reg, operand_slot(c, d));
+    }
     x64_label_bind(&c->buf, &f->join);
-    c->depth = fast_depth;
-    for (uint32_t d = 0; d < c->depth; d++)
-        c->stack[d].place = IN_MEMORY;
-    if (fast_depth && (result_gpr >= 0 || result_xmm >= 0))
-        c->stack[fast_depth - 1] = saved_top;
 }
 
-static void array_load(compiler *c, uint32_t pc, uint32_t next_depth)
+/* A register for the result, taken before the checks branch away (a spill
+ * it causes must happen on both paths). */
+static unsigned take_result(compiler *c, bool is_float)
 {
-    uint32_t d = c->depth;
-    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_ALOAD, d - 2));
+    return is_float ? take_xmm(c) : take_gpr(c);
+}
+
+static void push_result(compiler *c, unsigned reg, bool is_float)
+{
+    if (is_float)
+        push_xmm(c, reg);
+    else
+        push_gpr(c, reg);
+}
+
+static void release_gpr(compiler *c, unsigned reg)
+{
+    release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)reg });
+}
+
+/* Load the 8 bytes at m into a result register of its class. */
+static void load_into(compiler *c, unsigned reg, bool is_float, x64_mem m)
+{
+    if (is_float)
+        x64_movsd_rm(&c->buf, (x64_xmm)reg, m);
+    else
+        x64_mov_rm(&c->buf, gpr(reg), m);
+}
+
+/* Store operand v (popped from depth d) to m, leaving the state alone. */
+static void store_value(compiler *c, operand v, uint32_t d, x64_mem m)
+{
+    switch (v.place) {
+    case CONSTANT:
+        if (fits_i32(v.bits)) {
+            x64_mov_mi(&c->buf, m, (int32_t)v.bits);
+        } else {
+            x64_mov_ri(&c->buf, X64_RDX, v.bits);
+            x64_mov_mr(&c->buf, m, X64_RDX);
+        }
+        break;
+    case IN_MEMORY:
+        x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d));
+        x64_mov_mr(&c->buf, m, X64_RDX);
+        break;
+    case IN_GPR:
+        x64_mov_mr(&c->buf, m, gpr(v.reg));
+        break;
+    case IN_XMM:
+        x64_movsd_mr(&c->buf, m, (x64_xmm)v.reg);
+        break;
+    }
+}
+
+/* test ref; je slow -- and, with an index, cmp index, [ref + length]; jae
+ * slow (unsigned: a negative index fails too). */
+static void check_ref_and_index(compiler *c, fallible *f, unsigned ref, int index)
+{
+    x64_test_rr(&c->buf, gpr(ref), gpr(ref));
+    x64_jcc_label(&c->buf, X64_CC_E, &f->slow);
+    if (index >= 0) {
+        x64_alu_rm(&c->buf, X64_CMP, gpr((unsigned)index), x64_mem_base(gpr(ref), offsetof(bvm_array, length)));
+        x64_jcc_label(&c->buf, X64_CC_AE, &f->slow);
+    }
+}
+
+static x64_mem element(unsigned array, unsigned index)
+{
+    return x64_mem_index(gpr(array), gpr(index), 8, offsetof(bvm_array, items));
+}
+
+static x64_mem field_of(unsigned record, uint16_t field)
+{
+    return x64_mem_base(gpr(record), (int32_t)(offsetof(bvm_record_obj, fields) + 8u * field));
+}
+
+static void array_load(compiler *c, uint32_t pc)
+{
+    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_ALOAD, c->depth - 2));
     fallible f;
     fallible_begin(c, &f);
-    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 2)); /* the array */
-    x64_mov_rm(&c->buf, X64_RCX, operand_slot(c, d - 1)); /* the index */
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    x64_alu_rm(&c->buf, X64_CMP, X64_RCX, x64_mem_base(X64_RAX, offsetof(bvm_array, length)));
-    x64_jcc_label(&c->buf, X64_CC_AE, &f.slow); /* unsigned: a negative index too */
-    c->depth -= 2;
-    push_loaded(c, x64_mem_index(X64_RAX, X64_RCX, 8, offsetof(bvm_array, items)), is_float);
-    operand top = c->stack[c->depth - 1];
-    fallible_end(c, &f, pc, d, next_depth, top.place == IN_GPR ? (int)top.reg : -1,
-                 top.place == IN_XMM ? (int)top.reg : -1);
+    operand index = pop(c), array = pop(c);
+    unsigned ra = into_gpr(c, array, c->depth);
+    unsigned ri = into_gpr(c, index, c->depth + 1);
+    unsigned result = take_result(c, is_float);
+    check_ref_and_index(c, &f, ra, (int)ri);
+    load_into(c, result, is_float, element(ra, ri));
+    release_gpr(c, ra);
+    release_gpr(c, ri);
+    push_result(c, result, is_float);
+    fallible_end(c, &f, pc);
 }
 
-static void array_store(compiler *c, uint32_t pc, uint32_t next_depth)
+static void array_store(compiler *c, uint32_t pc)
 {
-    uint32_t d = c->depth;
     fallible f;
     fallible_begin(c, &f);
-    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 3)); /* the array */
-    x64_mov_rm(&c->buf, X64_RCX, operand_slot(c, d - 2)); /* the index */
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    x64_alu_rm(&c->buf, X64_CMP, X64_RCX, x64_mem_base(X64_RAX, offsetof(bvm_array, length)));
-    x64_jcc_label(&c->buf, X64_CC_AE, &f.slow);
-    x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d - 1)); /* the value */
-    x64_mov_mr(&c->buf, x64_mem_index(X64_RAX, X64_RCX, 8, offsetof(bvm_array, items)), X64_RDX);
-    c->depth -= 3;
-    fallible_end(c, &f, pc, d, next_depth, -1, -1);
+    operand value = pop(c), index = pop(c), array = pop(c);
+    unsigned ra = into_gpr(c, array, c->depth);
+    unsigned ri = into_gpr(c, index, c->depth + 1);
+    check_ref_and_index(c, &f, ra, (int)ri);
+    store_value(c, value, c->depth + 2, element(ra, ri));
+    release(c, value);
+    release_gpr(c, ra);
+    release_gpr(c, ri);
+    fallible_end(c, &f, pc);
 }
 
-static void array_length(compiler *c, uint32_t pc, uint32_t next_depth)
+static void array_length(compiler *c, uint32_t pc)
 {
-    uint32_t d = c->depth;
     fallible f;
     fallible_begin(c, &f);
-    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 1));
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    c->depth -= 1;
-    push_loaded(c, x64_mem_base(X64_RAX, offsetof(bvm_array, length)), false);
-    fallible_end(c, &f, pc, d, next_depth, (int)c->stack[c->depth - 1].reg, -1);
+    operand array = pop(c);
+    unsigned ra = into_gpr(c, array, c->depth);
+    unsigned result = take_gpr(c);
+    check_ref_and_index(c, &f, ra, -1);
+    x64_mov_rm(&c->buf, gpr(result), x64_mem_base(gpr(ra), offsetof(bvm_array, length)));
+    release_gpr(c, ra);
+    push_gpr(c, result);
+    fallible_end(c, &f, pc);
 }
 
-static void get_field(compiler *c, uint32_t pc, uint32_t next_depth)
+static void get_field(compiler *c, uint32_t pc)
 {
-    uint32_t d = c->depth;
     uint16_t field = bvm_read_u16(c->fn->code + pc + 3);
-    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_GETFIELD, d - 1));
+    bool is_float = is_float_type(c, stack_type(c, pc + BVM_LEN_GETFIELD, c->depth - 1));
     fallible f;
     fallible_begin(c, &f);
-    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 1));
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    c->depth -= 1;
-    push_loaded(c, x64_mem_base(X64_RAX, (int32_t)(offsetof(bvm_record_obj, fields) + 8u * field)), is_float);
-    operand top = c->stack[c->depth - 1];
-    fallible_end(c, &f, pc, d, next_depth, top.place == IN_GPR ? (int)top.reg : -1,
-                 top.place == IN_XMM ? (int)top.reg : -1);
+    operand record = pop(c);
+    unsigned rr = into_gpr(c, record, c->depth);
+    unsigned result = take_result(c, is_float);
+    check_ref_and_index(c, &f, rr, -1);
+    load_into(c, result, is_float, field_of(rr, field));
+    release_gpr(c, rr);
+    push_result(c, result, is_float);
+    fallible_end(c, &f, pc);
 }
 
-static void put_field(compiler *c, uint32_t pc, uint32_t next_depth)
+static void put_field(compiler *c, uint32_t pc)
 {
-    uint32_t d = c->depth;
     uint16_t field = bvm_read_u16(c->fn->code + pc + 3);
     fallible f;
     fallible_begin(c, &f);
-    x64_mov_rm(&c->buf, X64_RAX, operand_slot(c, d - 2));
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d - 1));
-    x64_mov_mr(&c->buf, x64_mem_base(X64_RAX, (int32_t)(offsetof(bvm_record_obj, fields) + 8u * field)), X64_RDX);
-    c->depth -= 2;
-    fallible_end(c, &f, pc, d, next_depth, -1, -1);
+    operand value = pop(c), record = pop(c);
+    unsigned rr = into_gpr(c, record, c->depth);
+    check_ref_and_index(c, &f, rr, -1);
+    store_value(c, value, c->depth + 1, field_of(rr, field));
+    release(c, value);
+    release_gpr(c, rr);
+    fallible_end(c, &f, pc);
 }
 
 /* NEW: allocate the record in C (bvm_heap_record may collect garbage: the
@@ -671,21 +784,21 @@ static bvm_record_obj *jit_new_record(bvm_vm *vm, uint32_t record_type)
     return bvm_heap_record(vm, (uint16_t)record_type);
 }
 
-static void new_record(compiler *c, uint32_t pc, uint32_t next_depth)
+static void new_record(compiler *c, uint32_t pc)
 {
-    uint32_t d = c->depth;
+    flush_all(c); /* a collection may run: every reference must be in the frame */
     fallible f;
     fallible_begin(c, &f);
-    save_state(c, pc, d);
+    save_state(c, pc, c->depth);
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_mov_ri(&c->buf, X64_RSI, bvm_read_u16(c->fn->code + pc + 1));
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_new_record, X64_RAX);
+    unsigned r = take_gpr(c);
     x64_test_rr(&c->buf, X64_RAX, X64_RAX);
     x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
-    unsigned r = take_gpr(c);
     x64_mov_rr(&c->buf, gpr(r), X64_RAX);
     push_gpr(c, r);
-    fallible_end(c, &f, pc, d, next_depth, (int)r, -1);
+    fallible_end(c, &f, pc);
 }
 
 /* CALL: push the callee's frame as bvm_vm_push_frame does, then call its
@@ -928,12 +1041,12 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
     case BVM_OP_RET: do_return(c, false); break;
     case BVM_OP_RETV: do_return(c, true); break;
 
-    case BVM_OP_ALOAD: array_load(c, pc, next_depth); break;
-    case BVM_OP_ASTORE: array_store(c, pc, next_depth); break;
-    case BVM_OP_ALEN: array_length(c, pc, next_depth); break;
-    case BVM_OP_GETFIELD: get_field(c, pc, next_depth); break;
-    case BVM_OP_PUTFIELD: put_field(c, pc, next_depth); break;
-    case BVM_OP_NEW: new_record(c, pc, next_depth); break;
+    case BVM_OP_ALOAD: array_load(c, pc); break;
+    case BVM_OP_ASTORE: array_store(c, pc); break;
+    case BVM_OP_ALEN: array_length(c, pc); break;
+    case BVM_OP_GETFIELD: get_field(c, pc); break;
+    case BVM_OP_PUTFIELD: put_field(c, pc); break;
+    case BVM_OP_NEW: new_record(c, pc); break;
 
     default:
         /* Everything else -- strings, allocation, printing, throwing,
@@ -1067,9 +1180,10 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     c.is_target = calloc(fn->code_len + 1, 1);
     c.loop_headers = calloc(fn->code_len + 1, sizeof *c.loop_headers);
     c.stack = calloc((size_t)fn->max_stack + 2, sizeof *c.stack);
+    c.snapshot = calloc((size_t)fn->max_stack + 2, sizeof *c.snapshot);
     bool ok = false;
     *why = "out of memory while compiling";
-    if (c.labels && c.is_target && c.loop_headers && c.stack) {
+    if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot) {
         find_targets(&c);
         /* First measure, then emit into a buffer of the right size. */
         size_t capacity = 64 + (size_t)fn->code_len * 64;
@@ -1108,6 +1222,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     free(c.is_target);
     free(c.loop_headers);
     free(c.stack);
+    free(c.snapshot);
     if (!ok)
         return false;
     bvm_jit_entry entry;
