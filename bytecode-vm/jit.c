@@ -163,6 +163,11 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
     return status;
 }
 
+bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm, bvm_frame *frame, bvm_value *base)
+{
+    return bvm_jit_interpret_callee(vm);
+}
+
 /* ---- public API ------------------------------------------------------------- */
 
 void bvm_vm_set_jit(bvm_vm *vm, bool on)

@@ -71,6 +71,7 @@ typedef struct {
     uint32_t *loop_headers; /* pcs that backward jumps reach: entries for OSR */
     uint32_t nloop_headers;
     x64_label exit;         /* the epilogue: returns the status in eax        */
+    x64_label fast_entry;   /* the entry for compiled callers (prologue)      */
     operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
     uint32_t depth;
     operand *snapshot;      /* the stack before a fallible instruction         */
@@ -808,7 +809,10 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     bvm_rt_function *callee = &c->vm->funcs[bvm_read_u16(c->fn->code + pc + 1)];
     const bvm_function *cf = callee->fn;
     flush_all(c);
-    save_state(c, pc, c->depth);
+    /* The caller's frame stays at this CALL while the callee runs (the
+     * collector and the debugger read it there); vm->sp is set below. */
+    x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)(c->fn->code + pc));
+    x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
 
     x64_label overflow, returned;
     x64_label_init(&overflow);
@@ -838,9 +842,16 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     x64_lea(&c->buf, X64_RAX, x64_mem_base(X64_RDX, (int32_t)(8u * cf->nlocals)));
     x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
 
+    /* Its fast entry: compiled code, or bvm_jit_interpret_callee (which
+     * takes only the vm, and ignores the frame and base passed along). */
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
-    x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&callee->jit_entry);
-    x64_call_m(&c->buf, x64_mem_base(X64_RAX, 0));
+    x64_lea(&c->buf, X64_RSI, x64_mem_base(R_FRAME, next));
+    if (callee == c->rf) {
+        x64_call_label(&c->buf, &c->fast_entry); /* a recursive call: direct */
+    } else {
+        x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&callee->jit_fast_entry);
+        x64_call_m(&c->buf, x64_mem_base(X64_RAX, 0));
+    }
     x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
     x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_RETURNED);
     x64_jcc_label(&c->buf, X64_CC_E, &returned);
@@ -850,6 +861,8 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
      * (nothing is wrong any more), the callee's frame is on top: hand it
      * over. */
     x64_label_bind(&c->buf, &overflow);
+    x64_lea(&c->buf, X64_RAX, operand_slot(c, c->depth));
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
     x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
@@ -1121,6 +1134,23 @@ static void prologue(compiler *c)
     }
     x64_label_bind(&c->buf, &hand_back);
     exit_with(c, BVM_EXEC_DEOPT);
+
+    /* The entry compiled callers use (bvm_jit_fast_entry): they pass the
+     * frame they pushed (rsi) and its base (rdx), at its first
+     * instruction, so there is nothing to look up. */
+    x64_align(&c->buf, 16);
+    x64_label_bind(&c->buf, &c->fast_entry);
+    for (size_t i = 0; i < 5; i++)
+        x64_push(&c->buf, saved[i]);
+    x64_mov_rr(&c->buf, R_VM, X64_RDI);
+    x64_mov_rr(&c->buf, R_FRAME, X64_RSI);
+    x64_mov_rr(&c->buf, R_LOCALS, X64_RDX);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RSP, VM_FIELD(jit_stack_limit));
+    x64_jcc_label(&c->buf, X64_CC_B, &hand_back);
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_NE, &hand_back);
+    x64_jmp_label(&c->buf, &c->labels[0]);
 }
 
 static void epilogue(compiler *c)
@@ -1182,6 +1212,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     c.stack = calloc((size_t)fn->max_stack + 2, sizeof *c.stack);
     c.snapshot = calloc((size_t)fn->max_stack + 2, sizeof *c.snapshot);
     bool ok = false;
+    size_t fast_offset = 0;
     *why = "out of memory while compiling";
     if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot) {
         find_targets(&c);
@@ -1196,6 +1227,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
                 memset(listing->pc_offset, 0xFF, (fn->code_len + 1) * sizeof *listing->pc_offset);
             x64_buf_init(&c.buf, memory, capacity);
             x64_label_init(&c.exit);
+            x64_label_init(&c.fast_entry);
             c.depth = 0;
             c.gpr_busy = c.xmm_busy = 0;
             if (!emit_function(&c)) {
@@ -1214,6 +1246,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
                 free(memory);
                 break;
             }
+            fast_offset = x64_label_offset(&c.fast_entry);
             ok = bvm_jit_code_install(&rf->jit_code, memory, c.buf.size, why);
             free(memory);
         }
@@ -1228,5 +1261,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     bvm_jit_entry entry;
     memcpy(&entry, &rf->jit_code.entry, sizeof entry); /* object to function pointer */
     rf->jit_entry = entry;
+    void *fast = (uint8_t *)rf->jit_code.entry + fast_offset;
+    memcpy(&rf->jit_fast_entry, &fast, sizeof fast);
     return true;
 }

@@ -47,6 +47,7 @@ static void init_functions(bvm_vm *vm)
         for (uint16_t s = 0; s < f->nlocals; s++)
             rf->local_is_ref[s] = bvm_type_is_ref(m, f->local_types[s]);
         rf->jit_entry = bvm_jit_interpret_callee; /* until it is compiled */
+        rf->jit_fast_entry = bvm_jit_interpret_callee_fast;
     }
     vm->records = bvm_xcalloc(m->nrecords, sizeof *vm->records);
     for (uint32_t r = 0; r < m->nrecords; r++) {

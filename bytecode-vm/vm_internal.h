@@ -54,7 +54,9 @@ typedef enum {
 /* Compiled code: runs the top frame from its saved ip (its start, or a loop
  * header), returns BVM_EXEC_RETURNED after popping the frame, or any other
  * status with the state saved in vm (docs/jit.md). */
+typedef struct bvm_frame bvm_frame;
 typedef bvm_exec_status (*bvm_jit_entry)(bvm_vm *vm);
+typedef bvm_exec_status (*bvm_jit_fast_entry)(bvm_vm *vm, bvm_frame *frame, bvm_value *base);
 
 typedef enum { BVM_JIT_NOT_TRIED, BVM_JIT_COMPILED, BVM_JIT_REFUSED } bvm_jit_state;
 
@@ -66,8 +68,12 @@ typedef struct {
     uint8_t *breakpoints;    /* [code_len] armed flags, or NULL when none     */
     uint32_t nbreakpoints;
     /* the JIT (jit.c): */
-    bvm_jit_entry jit_entry; /* what compiled code calls: the compiled code,
-                                or bvm_jit_interpret_callee                   */
+    bvm_jit_entry jit_entry; /* its compiled code, entered at frame->ip, or
+                                bvm_jit_interpret_callee                      */
+    bvm_jit_fast_entry jit_fast_entry; /* what compiled callers call: the
+                                compiled code's entry for a frame just pushed
+                                (vm, that frame, its base), or
+                                bvm_jit_interpret_callee                      */
     uint8_t jit_state;       /* bvm_jit_state                                  */
     uint32_t jit_calls;      /* calls and backward jumps counted toward the  */
     uint32_t jit_backedges;  /* thresholds                                   */
@@ -80,11 +86,11 @@ typedef struct {
     uint16_t *ref_fields;    /* indices of the fields holding references      */
 } bvm_rt_record;
 
-typedef struct {
+struct bvm_frame {
     bvm_rt_function *fn;
     const uint8_t *ip;       /* see the invariants above                      */
     bvm_value *base;         /* local 0; operands start at base + nlocals     */
-} bvm_frame;
+};
 
 typedef enum {
     BVM_PHASE_INIT,          /* not started, or running $init                 */
@@ -228,6 +234,8 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
 /* The jit_entry of a function without compiled code: runs its frame (the
  * top one) in an interpreter loop until it returns. */
 bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm);
+/* The same, as a jit_fast_entry (the frame and base are the top frame's). */
+bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm, bvm_frame *frame, bvm_value *base);
 
 /* Runs the interpreter loop that vm.c would pick (plain or instrumented,
  * switch or threaded) on the top frame. */
