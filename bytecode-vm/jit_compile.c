@@ -18,11 +18,19 @@
  *
  *   r12  the bvm_vm                 rbx  frame->base: local i at [rbx + 8i],
  *   r13  this function's bvm_frame       operand d at [rbx + 8(nlocals + d)]
+ *   r14 r15 rbp  the function's busiest locals (see below)
  *   rax, rcx, rdx, xmm0  scratch, never holding an operand across instructions
- *   rsi rdi r8 r9 r10 r11 r14 r15, xmm1..xmm15  hold operands of the virtual stack
+ *   rsi rdi r8 r9 r10 r11, xmm1..xmm15  hold operands of the virtual stack
  *
- * rbx, r12-r15 are callee-saved in the System V ABI, so they survive calls
- * into C helpers and into other compiled functions.
+ * rbx, rbp, r12-r15 are callee-saved in the System V ABI, so they survive
+ * calls into C helpers and into other compiled functions.
+ *
+ * Locals in registers.  Up to three locals -- those used most inside loops
+ * -- live in r14, r15 and rbp for the whole function: LOAD, STORE and IINC
+ * of them touch no memory.  Their slots in the frame go stale, so the
+ * registers are written back wherever the frame must be exact (save_state:
+ * before every call into the runtime, every call, every exit that hands
+ * the frame back), and loaded at every entry (the start, a loop header).
  *
  * Opcodes with a fast path compiled here: constants, locals, globals,
  * stack shuffles, int and float arithmetic, comparisons (an int compare
@@ -47,7 +55,9 @@
 #define R_FRAME X64_R13
 
 /* The registers that hold operands, in the order they are handed out. */
-static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11, X64_R14, X64_R15 };
+static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11 };
+static const x64_reg local_regs[] = { X64_R14, X64_R15, X64_RBP };
+#define LOCAL_REGS (sizeof local_regs / sizeof local_regs[0])
 #define GPR_POOL_SIZE (sizeof gpr_pool / sizeof gpr_pool[0])
 #define XMM_POOL_FIRST 1 /* xmm1 .. xmm15; xmm0 is scratch */
 #define XMM_POOL_SIZE 15
@@ -75,6 +85,9 @@ typedef struct {
     operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
     uint32_t depth;
     operand *snapshot;      /* the stack before a fallible instruction         */
+    int8_t *local_reg;      /* [nlocals]: index into local_regs, or -1        */
+    uint16_t cached[LOCAL_REGS]; /* the locals in local_regs[0..ncached)     */
+    uint32_t ncached;
     uint32_t snapshot_depth;
     uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
     uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
@@ -250,8 +263,23 @@ static void copy_to_scratch(compiler *c, operand o, uint32_t d, x64_reg to)
 #define FRAME_FIELD(field) x64_mem_base(R_FRAME, (int32_t)offsetof(bvm_frame, field))
 
 /* frame->ip = the instruction at pc; vm->sp = just past operand `depth`. */
+/* The locals kept in registers, back to their slots in the frame. */
+static void write_back_locals(compiler *c)
+{
+    for (uint32_t k = 0; k < c->ncached; k++)
+        x64_mov_mr(&c->buf, local_slot(c, c->cached[k]), local_regs[k]);
+}
+
+/* ... and from the frame into their registers, at an entry. */
+static void load_cached_locals(compiler *c)
+{
+    for (uint32_t k = 0; k < c->ncached; k++)
+        x64_mov_rm(&c->buf, local_regs[k], local_slot(c, c->cached[k]));
+}
+
 static void save_state(compiler *c, uint32_t pc, uint32_t depth)
 {
+    write_back_locals(c);
     x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)(c->fn->code + pc));
     x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
     x64_lea(&c->buf, X64_RAX, operand_slot(c, depth));
@@ -811,6 +839,7 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     flush_all(c);
     /* The caller's frame stays at this CALL while the callee runs (the
      * collector and the debugger read it there); vm->sp is set below. */
+    write_back_locals(c);
     x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)(c->fn->code + pc));
     x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
 
@@ -912,17 +941,34 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
 
     case BVM_OP_LOAD: {
         uint16_t i = bvm_read_u16(ip + 1);
-        push_loaded(c, local_slot(c, i), is_float_type(c, c->fn->local_types[i]));
+        if (c->local_reg[i] >= 0) {
+            unsigned r = take_gpr(c); /* a copy: a later STORE must not change it */
+            x64_mov_rr(&c->buf, gpr(r), local_regs[c->local_reg[i]]);
+            push_gpr(c, r);
+        } else {
+            push_loaded(c, local_slot(c, i), is_float_type(c, c->fn->local_types[i]));
+        }
         break;
     }
     case BVM_OP_STORE: {
+        uint16_t i = bvm_read_u16(ip + 1);
         operand v = pop(c);
-        store_operand(c, v, c->depth, local_slot(c, bvm_read_u16(ip + 1)));
+        if (c->local_reg[i] >= 0) {
+            copy_to_scratch(c, v, c->depth, local_regs[c->local_reg[i]]);
+            release(c, v);
+        } else {
+            store_operand(c, v, c->depth, local_slot(c, i));
+        }
         break;
     }
-    case BVM_OP_IINC:
-        x64_alu_mi(&c->buf, X64_ADD, local_slot(c, bvm_read_u16(ip + 1)), bvm_read_i32(ip + 3));
+    case BVM_OP_IINC: {
+        uint16_t i = bvm_read_u16(ip + 1);
+        if (c->local_reg[i] >= 0)
+            x64_alu_ri(&c->buf, X64_ADD, local_regs[c->local_reg[i]], bvm_read_i32(ip + 3));
+        else
+            x64_alu_mi(&c->buf, X64_ADD, local_slot(c, i), bvm_read_i32(ip + 3));
         break;
+    }
     case BVM_OP_GLOAD: {
         uint16_t g = bvm_read_u16(ip + 1);
         x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&c->vm->globals[g]);
@@ -1098,11 +1144,51 @@ static void find_targets(compiler *c)
         c->is_target[fn->handlers[h].handler] = 1;
 }
 
+/* The callee-saved registers compiled code uses, pushed in this order. */
+static const x64_reg saved_regs[] = { X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
+#define SAVED_REGS (sizeof saved_regs / sizeof saved_regs[0])
+
+/* Which locals live in registers: the most used, a use inside a loop
+ * counting ten times one outside, each level of nesting ten times more
+ * (loops are the backward jumps' ranges). */
+static void choose_cached_locals(compiler *c)
+{
+    const bvm_function *fn = c->fn;
+    uint64_t *weight = calloc(fn->nlocals ? fn->nlocals : 1, sizeof *weight);
+    if (!weight)
+        return;
+    for (uint32_t pc = 0; pc < fn->code_len; pc += bvm_op(fn->code[pc])->length) {
+        uint8_t op = fn->code[pc];
+        if (c->ver->depth[pc] == BVM_NOT_INSN || (op != BVM_OP_LOAD && op != BVM_OP_STORE && op != BVM_OP_IINC))
+            continue;
+        uint64_t w = 1;
+        for (uint32_t j = 0; j < fn->code_len; j += bvm_op(fn->code[j])->length) {
+            if (c->ver->depth[j] == BVM_NOT_INSN || bvm_op(fn->code[j])->format != BVM_FMT_JUMP)
+                continue;
+            uint32_t target = target_of(c, j);
+            if (target <= pc && pc <= j && w < UINT64_MAX / 10) /* inside the loop closed at j */
+                w *= 10;
+        }
+        weight[bvm_read_u16(fn->code + pc + 1)] += w;
+    }
+    for (uint32_t k = 0; k < LOCAL_REGS; k++) {
+        int best = -1;
+        for (uint32_t i = 0; i < fn->nlocals; i++)
+            if (c->local_reg[i] < 0 && weight[i] > 0 && (best < 0 || weight[i] > weight[best]))
+                best = (int)i;
+        if (best < 0)
+            break;
+        c->local_reg[best] = (int8_t)k;
+        c->cached[c->ncached++] = (uint16_t)best;
+    }
+    free(weight);
+}
+
 static void prologue(compiler *c)
 {
-    static const x64_reg saved[] = { X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15 };
-    for (size_t i = 0; i < 5; i++)
-        x64_push(&c->buf, saved[i]);
+    for (size_t i = 0; i < SAVED_REGS; i++)
+        x64_push(&c->buf, saved_regs[i]);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8); /* 6 pushes + 8: rsp 16-byte aligned for calls */
     x64_mov_rr(&c->buf, R_VM, X64_RDI);
     /* r13 = &frames[nframes - 1] */
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
@@ -1123,6 +1209,7 @@ static void prologue(compiler *c)
 
     /* Where to start: the frame's saved ip, its first instruction or a
      * loop header; anything else is the interpreter's. */
+    load_cached_locals(c);
     x64_mov_rm(&c->buf, X64_RAX, FRAME_FIELD(ip));
     x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)c->fn->code);
     x64_alu_rr(&c->buf, X64_CMP, X64_RAX, X64_RCX);
@@ -1140,8 +1227,9 @@ static void prologue(compiler *c)
      * instruction, so there is nothing to look up. */
     x64_align(&c->buf, 16);
     x64_label_bind(&c->buf, &c->fast_entry);
-    for (size_t i = 0; i < 5; i++)
-        x64_push(&c->buf, saved[i]);
+    for (size_t i = 0; i < SAVED_REGS; i++)
+        x64_push(&c->buf, saved_regs[i]);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8);
     x64_mov_rr(&c->buf, R_VM, X64_RDI);
     x64_mov_rr(&c->buf, R_FRAME, X64_RSI);
     x64_mov_rr(&c->buf, R_LOCALS, X64_RDX);
@@ -1150,15 +1238,16 @@ static void prologue(compiler *c)
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
     x64_test_rr(&c->buf, X64_RAX, X64_RAX);
     x64_jcc_label(&c->buf, X64_CC_NE, &hand_back);
+    load_cached_locals(c);
     x64_jmp_label(&c->buf, &c->labels[0]);
 }
 
 static void epilogue(compiler *c)
 {
-    static const x64_reg saved[] = { X64_R15, X64_R14, X64_R13, X64_R12, X64_RBX };
     x64_label_bind(&c->buf, &c->exit);
-    for (size_t i = 0; i < 5; i++)
-        x64_pop(&c->buf, saved[i]);
+    x64_alu_ri(&c->buf, X64_ADD, X64_RSP, 8);
+    for (size_t i = SAVED_REGS; i-- > 0;)
+        x64_pop(&c->buf, saved_regs[i]);
     x64_ret(&c->buf);
 }
 
@@ -1211,11 +1300,14 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     c.loop_headers = calloc(fn->code_len + 1, sizeof *c.loop_headers);
     c.stack = calloc((size_t)fn->max_stack + 2, sizeof *c.stack);
     c.snapshot = calloc((size_t)fn->max_stack + 2, sizeof *c.snapshot);
+    c.local_reg = malloc(fn->nlocals ? fn->nlocals : 1);
     bool ok = false;
     size_t fast_offset = 0;
     *why = "out of memory while compiling";
-    if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot) {
+    if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot && c.local_reg) {
+        memset(c.local_reg, -1, fn->nlocals ? fn->nlocals : 1);
         find_targets(&c);
+        choose_cached_locals(&c);
         /* First measure, then emit into a buffer of the right size. */
         size_t capacity = 64 + (size_t)fn->code_len * 64;
         for (int attempt = 0; attempt < 2 && !ok; attempt++) {
@@ -1256,6 +1348,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     free(c.loop_headers);
     free(c.stack);
     free(c.snapshot);
+    free(c.local_reg);
     if (!ok)
         return false;
     bvm_jit_entry entry;

@@ -207,6 +207,50 @@ START_TEST(a_breakpoint_in_a_compiled_function_stops_on_its_line)
 }
 END_TEST
 
+/* Locals the JIT keeps in registers: at a stop the frame holds their
+ * current values (written back when compiled code handed the frame over),
+ * and a value the debugger writes is what compiled code sees when it is
+ * entered again (loaded at the loop header). */
+static const char locals_source[] =
+    "void spin() {\n"
+    "    int i = 0;\n"
+    "    int stop = 0;\n"
+    "    while (stop == 0) { i = i + 1; }\n"
+    "    print(i > 0);\n"
+    "}\n"
+    "void main() { spin(); }\n";
+#define LOCAL_I 0
+#define LOCAL_STOP 1
+
+START_TEST(locals_in_registers_are_exact_at_a_stop)
+{
+    if (!bvm_jit_host_supported())
+        return;
+    program p;
+    start(&p, locals_source, BVM_JIT_ALWAYS);
+    ck_assert_int_eq(run_until_interrupted(&p, 50), BVM_RESULT_STOPPED);
+    bvm_typed_value i;
+    ck_assert(bvm_vm_local(p.vm, 0, LOCAL_I, &i));
+    ck_assert_int_gt(i.value.i, 0); /* written back from its register */
+
+    /* The debugger moves i far ahead; resumed, compiled code (entered at
+     * the loop header) counts on from there. */
+    bvm_value far = { .i = 1000000000 };
+    ck_assert(bvm_vm_set_local(p.vm, 0, LOCAL_I, far));
+    uint64_t entries = bvm_vm_jit_stats(p.vm).osr_entries;
+    ck_assert_int_eq(run_until_interrupted(&p, 30), BVM_RESULT_STOPPED);
+    ck_assert_uint_gt(bvm_vm_jit_stats(p.vm).osr_entries, entries);
+    ck_assert(bvm_vm_local(p.vm, 0, LOCAL_I, &i));
+    ck_assert_int_gt(i.value.i, far.i);
+
+    bvm_value one = { .i = 1 };
+    ck_assert(bvm_vm_set_local(p.vm, 0, LOCAL_STOP, one));
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    ck_assert_str_eq(output(&p), "true\n");
+    finish(&p);
+}
+END_TEST
+
 /* Exceptions cross compiled and interpreted frames: thrown in a compiled
  * callee, caught in its compiled caller, with the same output as the
  * interpreter's. */
@@ -259,6 +303,7 @@ int main(void)
     tcase_add_test(tc, switching_the_jit_off_in_a_hot_loop);
     tcase_add_test(tc, a_breakpoint_in_a_compiled_function_stops_on_its_line);
     tcase_add_test(tc, exceptions_across_compiled_frames);
+    tcase_add_test(tc, locals_in_registers_are_exact_at_a_stop);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
