@@ -138,7 +138,17 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
     vm->jit_stats.native_entries++;
     if (is_loop)
         vm->jit_stats.osr_entries++;
-    *status = fn->jit_entry(vm);
+    if (vm->opt.jit_timing && !vm->in_native) {
+        /* The time from here to the return, less the time compiled code
+         * spends back in the interpreter (bvm_jit_interpret_callee). */
+        uint64_t started = now_ns();
+        vm->in_native = true;
+        *status = fn->jit_entry(vm);
+        vm->in_native = false;
+        vm->jit_stats.native_ns += now_ns() - started;
+    } else {
+        *status = fn->jit_entry(vm);
+    }
     if (*status == BVM_EXEC_DEOPT)
         vm->jit_stats.deoptimizations++;
     return true;
@@ -158,7 +168,14 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
         return status;
     uint32_t outer = vm->loop_entry_frames;
     vm->loop_entry_frames = vm->nframes;
+    bool timed = vm->opt.jit_timing && vm->in_native;
+    uint64_t started = timed ? now_ns() : 0;
+    vm->in_native = false;
     status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_plain(vm) : bvm_interp_threaded_plain(vm);
+    if (timed) {
+        vm->in_native = true;
+        vm->jit_stats.native_ns -= now_ns() - started;
+    }
     vm->loop_entry_frames = outer;
     return status;
 }
@@ -189,6 +206,9 @@ void bvm_vm_print_jit_stats(const bvm_vm *vm, FILE *out)
     fprintf(out, "jit: %u functions compiled, %u stayed interpreted; %llu bytes of code in %.3f ms\n",
             s->functions_compiled, s->functions_refused, (unsigned long long)s->bytes_emitted,
             s->compile_ns / 1e6);
+    if (vm->opt.jit_timing && s->run_ns)
+        fprintf(out, "jit: %.3f s in compiled code (and the runtime it calls), %.3f s in the interpreter\n",
+                s->native_ns / 1e9, (s->run_ns > s->native_ns ? s->run_ns - s->native_ns : 0) / 1e9);
     fprintf(out, "jit: %llu entries into compiled code (%llu at loop headers), %llu deoptimizations, "
                  "%llu instructions run by the interpreter's code for compiled functions\n",
             (unsigned long long)s->native_entries, (unsigned long long)s->osr_entries,

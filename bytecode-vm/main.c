@@ -160,6 +160,7 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
                 return usage_error("--dispatch must be 'switch' or 'threaded', not '%s'", v);
         } else if (strcmp(a, "--jit-stats") == 0) {
             ra->jit_stats = true;
+            ra->vm.jit_timing = true;
         } else if (strcmp(a, "--jit-dump") == 0) {
             ra->vm.jit_dump = stderr;
         } else if (strcmp(a, "--jit-perf-map") == 0) {

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include "opcodes.h"
@@ -267,7 +268,21 @@ static bool start_phase_function(bvm_vm *vm, uint16_t f)
     return false;
 }
 
+static bvm_result run(bvm_vm *vm);
+
 bvm_result bvm_vm_run(bvm_vm *vm)
+{
+    if (!vm->opt.jit_timing)
+        return run(vm);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bvm_result r = run(vm);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    vm->jit_stats.run_ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+    return r;
+}
+
+static bvm_result run(bvm_vm *vm)
 {
     if (vm->phase == BVM_PHASE_DONE)
         return vm->result;

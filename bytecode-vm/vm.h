@@ -56,6 +56,8 @@ typedef struct {
                                 x86-64 here (Capstone); NULL = don't           */
     bool jit_perf_map;       /* append compiled functions to /tmp/perf-PID.map
                                 so `perf report` names them                    */
+    bool jit_timing;         /* measure the time spent in compiled code (two
+                                clock reads per entry; for --jit-stats)        */
     uint64_t fuel;           /* instruction budget; 0 = unlimited                 */
     uint64_t heap_limit;     /* bytes of live managed objects; 0 = default        */
     uint32_t max_depth;      /* call depth limit; 0 = default                     */
@@ -127,6 +129,8 @@ typedef struct {
     uint64_t deoptimizations;     /* compiled code handed a frame back           */
     uint64_t generic_instructions;/* instructions compiled code ran through the
                                      interpreter's own code (rare opcodes)       */
+    uint64_t native_ns;           /* time in compiled code (with jit_timing)     */
+    uint64_t run_ns;              /* time in bvm_vm_run (with jit_timing)        */
 } bvm_jit_stats;
 
 bvm_jit_stats bvm_vm_jit_stats(const bvm_vm *vm);

@@ -135,6 +135,7 @@ struct bvm_vm {
                                     deeper once the C stack pointer is below  */
     bvm_jit_stats jit_stats;
     bool jit_tried_start;        /* the phase function was offered to the JIT */
+    bool in_native;              /* jit_timing: compiled code is running now  */
 
     /* limits and hooks */
     uint64_t fuel_left;          /* meaningful when opt.fuel != 0              */

@@ -57,6 +57,7 @@ expect_out_is "--jit-stats: same output" "$E2E_TMP/churn.expected"
 if grep -qE '^jit: [1-9][0-9]* functions compiled' "$ERR"; then ok "--jit-stats: functions compiled"; else
     not_ok "--jit-stats: a 'jit: N functions compiled' line with N > 0 on stderr" "$(last_run)"; fi
 expect_err_has "--jit-stats: entries and deoptimizations" "entries into compiled code"
+expect_err_has "--jit-stats: time in compiled code and in the interpreter" "s in compiled code"
 bvm run --jit=off --jit-stats "$churn"
 expect_err_has "--jit=off --jit-stats: nothing compiled" "jit: 0 functions compiled"
 
