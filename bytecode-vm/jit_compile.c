@@ -148,7 +148,9 @@ static x64_reg gpr(unsigned pool_index) { return gpr_pool[pool_index]; }
 
 static bool fits_i32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
-/* Write operand d to its slot; it then lives in memory. */
+/* Write operand d to its slot; it then lives in memory.  A constant that
+ * does not fit 32 bits goes through rax: take registers before putting
+ * anything in rax (take_gpr may spill). */
 static void flush_one(compiler *c, uint32_t d)
 {
     operand *o = &c->stack[d];
@@ -434,26 +436,95 @@ static void int_binary(compiler *c, bvm_opcode op)
     push_gpr(c, ra);
 }
 
-/* Division by a constant that is neither 0 nor -1 cannot fail: idiv.  Any
- * other divisor goes through the interpreter's code (the error, and the
- * INT64_MIN / -1 case). */
+/* The "magic number" of signed division by a constant d (|d| >= 2): with
+ * M and s from here, n / d = hi64(M * n) (+ n if d > 0 and M < 0, - n if
+ * d < 0 and M > 0), shifted right arithmetically by s, plus one when that
+ * is negative.  A multiply is a few cycles where idiv is dozens.  The
+ * method and this search for the smallest s are from Hacker's Delight
+ * (Warren), section 10-4, for 64 bits. */
+static void division_magic(int64_t d, int64_t *magic, unsigned *shift)
+{
+    const uint64_t two63 = 1ull << 63;
+    uint64_t ad = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+    uint64_t t = two63 + ((uint64_t)d >> 63);
+    uint64_t anc = t - 1 - t % ad;          /* |nc|, the largest n with n rem d = d - 1 */
+    unsigned p = 63;
+    uint64_t q1 = two63 / anc, r1 = two63 - q1 * anc;
+    uint64_t q2 = two63 / ad, r2 = two63 - q2 * ad;
+    uint64_t delta;
+    do {
+        p++;
+        q1 *= 2;
+        r1 *= 2;
+        if (r1 >= anc) {
+            q1++;
+            r1 -= anc;
+        }
+        q2 *= 2;
+        r2 *= 2;
+        if (r2 >= ad) {
+            q2++;
+            r2 -= ad;
+        }
+        delta = ad - r2;
+    } while (q1 < delta || (q1 == delta && r1 == 0));
+    uint64_t m = q2 + 1;
+    *magic = (int64_t)(d < 0 ? 0 - m : m);
+    *shift = p - 64;
+}
+
+/* rax = n / d (n in rcx, clobbers rdx), for a constant |d| >= 2. */
+static void divide_by_constant(compiler *c, int64_t d)
+{
+    int64_t magic;
+    unsigned shift;
+    division_magic(d, &magic, &shift);
+    x64_mov_ri(&c->buf, X64_RAX, magic);
+    x64_imul_wide(&c->buf, X64_RCX);               /* rdx = hi64(magic * n) */
+    if (d > 0 && magic < 0)
+        x64_alu_rr(&c->buf, X64_ADD, X64_RDX, X64_RCX);
+    else if (d < 0 && magic > 0)
+        x64_alu_rr(&c->buf, X64_SUB, X64_RDX, X64_RCX);
+    if (shift)
+        x64_shift_ri(&c->buf, X64_SAR, X64_RDX, (uint8_t)shift);
+    x64_mov_rr(&c->buf, X64_RAX, X64_RDX);
+    x64_shift_ri(&c->buf, X64_SHR, X64_RAX, 63);  /* 1 when negative: round toward zero */
+    x64_alu_rr(&c->buf, X64_ADD, X64_RAX, X64_RDX);
+}
+
+/* Division by a constant other than 0, 1 and -1 cannot fail: a multiply by
+ * its magic number (|d| < 2^31; idiv beyond).  Any other divisor goes
+ * through the interpreter's code (the error, and INT64_MIN / -1). */
 static bool divide(compiler *c, bvm_opcode op, uint32_t pc, uint32_t next_depth)
 {
     operand b = c->stack[c->depth - 1];
-    if (b.place != CONSTANT || b.bits == 0 || b.bits == -1) {
+    if (b.place != CONSTANT || b.bits == 0 || b.bits == -1 || b.bits == 1) {
         flush_all(c);
         run_generic(c, pc, next_depth);
         return true;
     }
     pop(c);
     operand a = pop(c);
-    copy_to_scratch(c, a, c->depth, X64_RAX);
-    release(c, a);
-    x64_cqo(&c->buf);
-    x64_mov_ri(&c->buf, X64_RCX, b.bits);
-    x64_idiv(&c->buf, X64_RCX);
+    /* The result's register first: a spill it causes may use rax. */
     unsigned r = take_gpr(c);
-    x64_mov_rr(&c->buf, gpr(r), op == BVM_OP_IDIV ? X64_RAX : X64_RDX);
+    copy_to_scratch(c, a, c->depth, X64_RCX);      /* n */
+    release(c, a);
+    if (fits_i32(b.bits)) {
+        divide_by_constant(c, b.bits);             /* rax = n / d */
+        if (op == BVM_OP_IREM) {                   /* n - (n / d) * d */
+            x64_imul_rri(&c->buf, X64_RAX, X64_RAX, (int32_t)b.bits);
+            x64_alu_rr(&c->buf, X64_SUB, X64_RCX, X64_RAX);
+            x64_mov_rr(&c->buf, X64_RAX, X64_RCX);
+        }
+    } else {
+        x64_mov_rr(&c->buf, X64_RAX, X64_RCX);
+        x64_cqo(&c->buf);
+        x64_mov_ri(&c->buf, X64_RCX, b.bits);
+        x64_idiv(&c->buf, X64_RCX);
+        if (op == BVM_OP_IREM)
+            x64_mov_rr(&c->buf, X64_RAX, X64_RDX);
+    }
+    x64_mov_rr(&c->buf, gpr(r), X64_RAX);
     push_gpr(c, r);
     return true;
 }
@@ -505,11 +576,13 @@ static void compare_top_two(compiler *c)
     release(c, (operand){ .place = IN_GPR, .reg = (uint8_t)ra });
 }
 
-/* A bool from the flags: setcc into a fresh operand register. */
+/* A bool from the flags: setcc into a fresh operand register.  The
+ * register is taken first: a spill is only moves (the flags survive), but
+ * may use rax. */
 static void push_flag(compiler *c, x64_cond cc)
 {
-    x64_setcc(&c->buf, cc, X64_RAX);
     unsigned r = take_gpr(c);
+    x64_setcc(&c->buf, cc, X64_RAX);
     x64_movzx8_rr(&c->buf, gpr(r), X64_RAX);
     push_gpr(c, r);
 }
@@ -532,13 +605,13 @@ static void float_compare(compiler *c, bvm_opcode op)
     }
     /* == : ZF and not PF;  != : not ZF or PF. */
     bool equal = op == BVM_OP_FCMPEQ;
+    unsigned r = take_gpr(c);
     x64_sse_rr(&c->buf, X64_UCOMISD, (x64_xmm)xa, (x64_xmm)xb);
     x64_setcc(&c->buf, equal ? X64_CC_E : X64_CC_NE, X64_RAX);
     x64_setcc(&c->buf, equal ? X64_CC_NP : X64_CC_P, X64_RCX);
     x64_movzx8_rr(&c->buf, X64_RAX, X64_RAX);
     x64_movzx8_rr(&c->buf, X64_RCX, X64_RCX);
     x64_alu_rr(&c->buf, equal ? X64_AND : X64_OR, X64_RAX, X64_RCX);
-    unsigned r = take_gpr(c);
     x64_mov_rr(&c->buf, gpr(r), X64_RAX);
     push_gpr(c, r);
 }
@@ -971,8 +1044,11 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
     }
     case BVM_OP_GLOAD: {
         uint16_t g = bvm_read_u16(ip + 1);
+        bool is_float = is_float_type(c, c->vm->module->globals[g].type);
+        unsigned r = take_result(c, is_float); /* first: a spill may use rax */
         x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&c->vm->globals[g]);
-        push_loaded(c, x64_mem_base(X64_RAX, 0), is_float_type(c, c->vm->module->globals[g].type));
+        load_into(c, r, is_float, x64_mem_base(X64_RAX, 0));
+        push_result(c, r, is_float);
         break;
     }
     case BVM_OP_GSTORE: {

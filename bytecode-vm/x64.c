@@ -416,6 +416,7 @@ void x64_imul_rri(x64_buf *buf, x64_reg dst, x64_reg src, int32_t imm)
 void x64_not(x64_buf *buf, x64_reg reg) { emit_rr(buf, REX_W, 0, 0xF7, 2, reg); }
 void x64_neg(x64_buf *buf, x64_reg reg) { emit_rr(buf, REX_W, 0, 0xF7, 3, reg); }
 void x64_idiv(x64_buf *buf, x64_reg divisor) { emit_rr(buf, REX_W, 0, 0xF7, 7, divisor); }
+void x64_imul_wide(x64_buf *buf, x64_reg factor) { emit_rr(buf, REX_W, 0, 0xF7, 5, factor); }
 void x64_inc(x64_buf *buf, x64_reg reg) { emit_rr(buf, REX_W, 0, 0xFF, 0, reg); }
 void x64_dec(x64_buf *buf, x64_reg reg) { emit_rr(buf, REX_W, 0, 0xFF, 1, reg); }
 

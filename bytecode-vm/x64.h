@@ -229,6 +229,7 @@ void x64_inc(x64_buf *buf, x64_reg reg);
 void x64_dec(x64_buf *buf, x64_reg reg);
 void x64_cqo(x64_buf *buf);                                        /* rdx:rax = sign-extended rax */
 void x64_idiv(x64_buf *buf, x64_reg divisor);                      /* rax = rdx:rax / r, rdx = remainder */
+void x64_imul_wide(x64_buf *buf, x64_reg factor);                  /* rdx:rax = rax * r (signed, 128 bits) */
 
 /* Shifts, valued as their ModRM /digit.  The CPU masks counts to 0..63. */
 typedef enum x64_shift_op { X64_SHL = 4, X64_SHR = 5, X64_SAR = 7 } x64_shift_op;

@@ -296,7 +296,7 @@ START_TEST(single_register_forms)
         void (*emit)(x64_buf *, x64_reg);
         const char *mnemonic;
     } unary[] = {
-        { x64_neg, "neg" }, { x64_not, "not" }, { x64_inc, "inc" }, { x64_dec, "dec" }, { x64_idiv, "idiv" },
+        { x64_neg, "neg" }, { x64_not, "not" }, { x64_inc, "inc" }, { x64_dec, "dec" }, { x64_idiv, "idiv" }, { x64_imul_wide, "imul" },
     };
     for (int r = 0; r < 16; r++) {
         for (size_t i = 0; i < sizeof unary / sizeof unary[0]; i++) {
