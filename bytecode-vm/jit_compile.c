@@ -25,12 +25,14 @@
  * rbx, rbp, r12-r15 are callee-saved in the System V ABI, so they survive
  * calls into C helpers and into other compiled functions.
  *
- * Locals in registers.  Up to three locals -- those used most inside loops
- * -- live in r14, r15 and rbp for the whole function: LOAD, STORE and IINC
- * of them touch no memory.  Their slots in the frame go stale, so the
+ * Locals in registers.  Up to three int, bool or reference locals -- those
+ * used most inside loops -- live in r14, r15 and rbp for the whole
+ * function, and up to two float locals in xmm14 and xmm15: LOAD, STORE and
+ * IINC of them touch no memory.  Their slots in the frame go stale, so the
  * registers are written back wherever the frame must be exact (save_state:
  * before every call into the runtime, every call, every exit that hands
- * the frame back), and loaded at every entry (the start, a loop header).
+ * the frame back), and loaded at every entry (the start, a loop header);
+ * the xmm ones, caller-saved, are loaded again after every call.
  *
  * Opcodes with a fast path compiled here: constants, locals, globals,
  * stack shuffles, int and float arithmetic, comparisons (an int compare
@@ -59,8 +61,12 @@ static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X
 static const x64_reg local_regs[] = { X64_R14, X64_R15, X64_RBP };
 #define LOCAL_REGS (sizeof local_regs / sizeof local_regs[0])
 #define GPR_POOL_SIZE (sizeof gpr_pool / sizeof gpr_pool[0])
-#define XMM_POOL_FIRST 1 /* xmm1 .. xmm15; xmm0 is scratch */
-#define XMM_POOL_SIZE 15
+#define XMM_POOL_FIRST 1 /* xmm1 .. xmm13; xmm0 is scratch */
+#define XMM_POOL_SIZE 13
+/* Float locals live in xmm14 and xmm15.  Those are caller-saved: written
+ * back before every call, like the others, and also loaded again after. */
+static const x64_xmm float_local_regs[] = { X64_XMM14, X64_XMM15 };
+#define FLOAT_LOCAL_REGS (sizeof float_local_regs / sizeof float_local_regs[0])
 
 typedef enum { IN_MEMORY, CONSTANT, IN_GPR, IN_XMM } operand_place;
 
@@ -69,6 +75,16 @@ typedef struct {
     uint8_t reg;        /* IN_GPR: index into gpr_pool; IN_XMM: xmm number */
     int64_t bits;       /* CONSTANT: the 64 bits of the value      */
 } operand;
+
+/* A slow path waiting to be emitted after the function's body, so the
+ * fast path falls straight through (no jump over it). */
+typedef struct {
+    x64_label slow, join;
+    uint32_t pc;
+    uint32_t snapshot_depth, depth;
+    operand *snapshot;     /* where each operand was before the instruction */
+    operand *after;        /* ... and after it, on the fast path             */
+} deferred_slow_path;
 
 typedef struct {
     bvm_vm *vm;
@@ -85,9 +101,14 @@ typedef struct {
     operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
     uint32_t depth;
     operand *snapshot;      /* the stack before a fallible instruction         */
+    deferred_slow_path *deferred; /* slow paths to emit after the body        */
+    size_t ndeferred, deferred_capacity;
     int8_t *local_reg;      /* [nlocals]: index into local_regs, or -1        */
     uint16_t cached[LOCAL_REGS]; /* the locals in local_regs[0..ncached)     */
     uint32_t ncached;
+    int8_t *local_xmm;      /* [nlocals]: index into float_local_regs, or -1  */
+    uint16_t cached_float[FLOAT_LOCAL_REGS];
+    uint32_t ncached_float;
     uint32_t snapshot_depth;
     uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
     uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
@@ -270,6 +291,15 @@ static void write_back_locals(compiler *c)
 {
     for (uint32_t k = 0; k < c->ncached; k++)
         x64_mov_mr(&c->buf, local_slot(c, c->cached[k]), local_regs[k]);
+    for (uint32_t k = 0; k < c->ncached_float; k++)
+        x64_movsd_mr(&c->buf, local_slot(c, c->cached_float[k]), float_local_regs[k]);
+}
+
+/* After a call: the float locals' registers did not survive it. */
+static void reload_float_locals(compiler *c)
+{
+    for (uint32_t k = 0; k < c->ncached_float; k++)
+        x64_movsd_rm(&c->buf, float_local_regs[k], local_slot(c, c->cached_float[k]));
 }
 
 /* ... and from the frame into their registers, at an entry. */
@@ -277,6 +307,7 @@ static void load_cached_locals(compiler *c)
 {
     for (uint32_t k = 0; k < c->ncached; k++)
         x64_mov_rm(&c->buf, local_regs[k], local_slot(c, c->cached[k]));
+    reload_float_locals(c);
 }
 
 static void save_state(compiler *c, uint32_t pc, uint32_t depth)
@@ -320,6 +351,7 @@ static void emit_generic_call(compiler *c, uint32_t pc, uint32_t depth)
     x64_jcc_label(&c->buf, X64_CC_E, &done);
     x64_jmp_label(&c->buf, &c->exit); /* eax holds the status */
     x64_label_bind(&c->buf, &done);
+    reload_float_locals(c);
 }
 
 static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
@@ -672,6 +704,8 @@ typedef struct {
     x64_label slow, join;
 } fallible;
 
+
+
 /* Before popping the instruction's operands: remember where each operand
  * is, for the slow path's flush. */
 static void fallible_begin(compiler *c, fallible *f)
@@ -707,23 +741,63 @@ static void emit_store_copy(compiler *c, operand o, uint32_t d)
 }
 
 /* Ends the fast path (the compile-time state is the fast path's, after the
- * instruction) and emits the slow path beside it. */
+ * instruction): the join is here; the slow path is emitted at the end of
+ * the function (emit_slow_paths). */
 static void fallible_end(compiler *c, fallible *f, uint32_t pc)
 {
-    x64_jmp_label(&c->buf, &f->join);
-    x64_label_bind(&c->buf, &f->slow);
-    for (uint32_t d = 0; d < c->snapshot_depth; d++)
-        emit_store_copy(c, c->snapshot[d], d);
-    emit_generic_call(c, pc, c->snapshot_depth);
-    /* The C call clobbered the caller-saved registers, and the result is
-     * in its slot: load every register operand the join expects. */
-    for (uint32_t d = 0; d < c->depth; d++) {
-        if (c->stack[d].place == IN_GPR)
-            x64_mov_rm(&c->buf, gpr(c->stack[d].reg), operand_slot(c, d));
-        else if (c->stack[d].place == IN_XMM)
-            x64_movsd_rm(&c->buf, (x64_xmm)c->stack[d].reg, operand_slot(c, d));
+    deferred_slow_path *d = NULL;
+    if (c->ndeferred == c->deferred_capacity) {
+        size_t grown = c->deferred_capacity ? 2 * c->deferred_capacity : 16;
+        deferred_slow_path *bigger = realloc(c->deferred, grown * sizeof *bigger);
+        if (bigger) {
+            c->deferred = bigger;
+            c->deferred_capacity = grown;
+        }
     }
-    x64_label_bind(&c->buf, &f->join);
+    operand *copies = malloc(((size_t)c->snapshot_depth + c->depth + 1) * sizeof *copies);
+    if (c->ndeferred == c->deferred_capacity || !copies) {
+        free(copies);
+        c->why = "out of memory while compiling";
+        return;
+    }
+    d = &c->deferred[c->ndeferred++];
+    *d = (deferred_slow_path){
+        .slow = f->slow, .pc = pc, .snapshot_depth = c->snapshot_depth, .depth = c->depth,
+        .snapshot = copies, .after = copies + c->snapshot_depth,
+    };
+    memcpy(d->snapshot, c->snapshot, c->snapshot_depth * sizeof *copies);
+    memcpy(d->after, c->stack, c->depth * sizeof *copies);
+    x64_label_init(&d->join);
+    x64_label_bind(&c->buf, &d->join);
+}
+
+/* Each slow path: write the operand stack as it was before the
+ * instruction, run the interpreter's code for it, reload the registers the
+ * fast path's join expects (the C call clobbered them; the result is in its
+ * slot), and jump back. */
+static void emit_slow_paths(compiler *c)
+{
+    for (size_t i = 0; i < c->ndeferred; i++) {
+        deferred_slow_path *d = &c->deferred[i];
+        x64_label_bind(&c->buf, &d->slow);
+        for (uint32_t k = 0; k < d->snapshot_depth; k++)
+            emit_store_copy(c, d->snapshot[k], k);
+        emit_generic_call(c, d->pc, d->snapshot_depth);
+        for (uint32_t k = 0; k < d->depth; k++) {
+            if (d->after[k].place == IN_GPR)
+                x64_mov_rm(&c->buf, gpr(d->after[k].reg), operand_slot(c, k));
+            else if (d->after[k].place == IN_XMM)
+                x64_movsd_rm(&c->buf, (x64_xmm)d->after[k].reg, operand_slot(c, k));
+        }
+        x64_jmp_label(&c->buf, &d->join);
+    }
+}
+
+static void free_slow_paths(compiler *c)
+{
+    for (size_t i = 0; i < c->ndeferred; i++)
+        free(c->deferred[i].snapshot);
+    c->ndeferred = 0;
 }
 
 /* A register for the result, taken before the checks branch away (a spill
@@ -895,6 +969,7 @@ static void new_record(compiler *c, uint32_t pc)
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_mov_ri(&c->buf, X64_RSI, bvm_read_u16(c->fn->code + pc + 1));
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_new_record, X64_RAX);
+    reload_float_locals(c); /* moves only: rax survives */
     unsigned r = take_gpr(c);
     x64_test_rr(&c->buf, X64_RAX, X64_RAX);
     x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
@@ -973,6 +1048,7 @@ static void call(compiler *c, uint32_t pc, uint32_t next_depth)
     exit_with(c, BVM_EXEC_DEOPT);
 
     x64_label_bind(&c->buf, &returned);
+    reload_float_locals(c);
     c->depth = next_depth;
     for (uint32_t d = 0; d < c->depth; d++)
         c->stack[d].place = IN_MEMORY;
@@ -1018,6 +1094,10 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
             unsigned r = take_gpr(c); /* a copy: a later STORE must not change it */
             x64_mov_rr(&c->buf, gpr(r), local_regs[c->local_reg[i]]);
             push_gpr(c, r);
+        } else if (c->local_xmm[i] >= 0) {
+            unsigned x = take_xmm(c);
+            x64_movsd_rr(&c->buf, (x64_xmm)x, float_local_regs[c->local_xmm[i]]);
+            push_xmm(c, x);
         } else {
             push_loaded(c, local_slot(c, i), is_float_type(c, c->fn->local_types[i]));
         }
@@ -1029,6 +1109,10 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
         if (c->local_reg[i] >= 0) {
             copy_to_scratch(c, v, c->depth, local_regs[c->local_reg[i]]);
             release(c, v);
+        } else if (c->local_xmm[i] >= 0) {
+            unsigned x = into_xmm(c, v, c->depth);
+            x64_movsd_rr(&c->buf, float_local_regs[c->local_xmm[i]], (x64_xmm)x);
+            release(c, (operand){ .place = IN_XMM, .reg = (uint8_t)x });
         } else {
             store_operand(c, v, c->depth, local_slot(c, i));
         }
@@ -1250,12 +1334,24 @@ static void choose_cached_locals(compiler *c)
     for (uint32_t k = 0; k < LOCAL_REGS; k++) {
         int best = -1;
         for (uint32_t i = 0; i < fn->nlocals; i++)
-            if (c->local_reg[i] < 0 && weight[i] > 0 && (best < 0 || weight[i] > weight[best]))
+            if (c->local_reg[i] < 0 && !is_float_type(c, fn->local_types[i]) && weight[i] > 0 &&
+                (best < 0 || weight[i] > weight[best]))
                 best = (int)i;
         if (best < 0)
             break;
         c->local_reg[best] = (int8_t)k;
         c->cached[c->ncached++] = (uint16_t)best;
+    }
+    for (uint32_t k = 0; k < FLOAT_LOCAL_REGS; k++) {
+        int best = -1;
+        for (uint32_t i = 0; i < fn->nlocals; i++)
+            if (c->local_xmm[i] < 0 && is_float_type(c, fn->local_types[i]) && weight[i] > 0 &&
+                (best < 0 || weight[i] > weight[best]))
+                best = (int)i;
+        if (best < 0)
+            break;
+        c->local_xmm[best] = (int8_t)k;
+        c->cached_float[c->ncached_float++] = (uint16_t)best;
     }
     free(weight);
 }
@@ -1361,6 +1457,9 @@ static bool emit_function(compiler *c)
         c->listing->pc_offset[fn->code_len] = (uint32_t)c->buf.size;
     /* Running off the end cannot happen in verified code; trap if it does. */
     x64_ud2(&c->buf);
+    emit_slow_paths(c);
+    if (c->why)
+        return false;
     epilogue(c);
     return true;
 }
@@ -1377,11 +1476,13 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     c.stack = calloc((size_t)fn->max_stack + 2, sizeof *c.stack);
     c.snapshot = calloc((size_t)fn->max_stack + 2, sizeof *c.snapshot);
     c.local_reg = malloc(fn->nlocals ? fn->nlocals : 1);
+    c.local_xmm = malloc(fn->nlocals ? fn->nlocals : 1);
     bool ok = false;
     size_t fast_offset = 0;
     *why = "out of memory while compiling";
-    if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot && c.local_reg) {
+    if (c.labels && c.is_target && c.loop_headers && c.stack && c.snapshot && c.local_reg && c.local_xmm) {
         memset(c.local_reg, -1, fn->nlocals ? fn->nlocals : 1);
+        memset(c.local_xmm, -1, fn->nlocals ? fn->nlocals : 1);
         find_targets(&c);
         choose_cached_locals(&c);
         /* First measure, then emit into a buffer of the right size. */
@@ -1398,6 +1499,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
             x64_label_init(&c.fast_entry);
             c.depth = 0;
             c.gpr_busy = c.xmm_busy = 0;
+            free_slow_paths(&c);
             if (!emit_function(&c)) {
                 *why = c.why;
                 free(memory);
@@ -1424,7 +1526,10 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     free(c.loop_headers);
     free(c.stack);
     free(c.snapshot);
+    free_slow_paths(&c);
+    free(c.deferred);
     free(c.local_reg);
+    free(c.local_xmm);
     if (!ok)
         return false;
     bvm_jit_entry entry;
