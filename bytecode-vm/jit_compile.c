@@ -169,31 +169,42 @@ static x64_reg gpr(unsigned pool_index) { return gpr_pool[pool_index]; }
 
 static bool fits_i32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
+/* Emit a store of operand o (whose slot is depth d) to m; the state does
+ * not change.  A constant that does not fit 32 bits goes through
+ * `scratch`, as does an operand in memory. */
+static void emit_store(compiler *c, operand o, uint32_t d, x64_mem m, x64_reg scratch)
+{
+    switch (o.place) {
+    case CONSTANT:
+        if (fits_i32(o.bits)) {
+            x64_mov_mi(&c->buf, m, (int32_t)o.bits);
+        } else {
+            x64_mov_ri(&c->buf, scratch, o.bits);
+            x64_mov_mr(&c->buf, m, scratch);
+        }
+        break;
+    case IN_MEMORY:
+        x64_mov_rm(&c->buf, scratch, operand_slot(c, d));
+        x64_mov_mr(&c->buf, m, scratch);
+        break;
+    case IN_GPR:
+        x64_mov_mr(&c->buf, m, gpr(o.reg));
+        break;
+    case IN_XMM:
+        x64_movsd_mr(&c->buf, m, (x64_xmm)o.reg);
+        break;
+    }
+}
+
 /* Write operand d to its slot; it then lives in memory.  A constant that
  * does not fit 32 bits goes through rax: take registers before putting
  * anything in rax (take_gpr may spill). */
 static void flush_one(compiler *c, uint32_t d)
 {
     operand *o = &c->stack[d];
-    x64_mem slot = operand_slot(c, d);
-    switch (o->place) {
-    case IN_MEMORY:
+    if (o->place == IN_MEMORY)
         return;
-    case CONSTANT:
-        if (fits_i32(o->bits)) {
-            x64_mov_mi(&c->buf, slot, (int32_t)o->bits);
-        } else {
-            x64_mov_ri(&c->buf, X64_RAX, o->bits);
-            x64_mov_mr(&c->buf, slot, X64_RAX);
-        }
-        break;
-    case IN_GPR:
-        x64_mov_mr(&c->buf, slot, gpr(o->reg));
-        break;
-    case IN_XMM:
-        x64_movsd_mr(&c->buf, slot, (x64_xmm)o->reg);
-        break;
-    }
+    emit_store(c, *o, d, operand_slot(c, d), X64_RAX);
     release(c, *o);
     o->place = IN_MEMORY;
 }
@@ -648,29 +659,10 @@ static void float_compare(compiler *c, bvm_opcode op)
     push_gpr(c, r);
 }
 
-/* Store operand o (popped from depth d) into memory at m. */
+/* Store operand o (popped from depth d) into memory at m, and let it go. */
 static void store_operand(compiler *c, operand o, uint32_t d, x64_mem m)
 {
-    switch (o.place) {
-    case CONSTANT:
-        if (fits_i32(o.bits)) {
-            x64_mov_mi(&c->buf, m, (int32_t)o.bits);
-        } else {
-            x64_mov_ri(&c->buf, X64_RDX, o.bits);
-            x64_mov_mr(&c->buf, m, X64_RDX);
-        }
-        break;
-    case IN_MEMORY:
-        x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d));
-        x64_mov_mr(&c->buf, m, X64_RDX);
-        break;
-    case IN_GPR:
-        x64_mov_mr(&c->buf, m, gpr(o.reg));
-        break;
-    case IN_XMM:
-        x64_movsd_mr(&c->buf, m, (x64_xmm)o.reg);
-        break;
-    }
+    emit_store(c, o, d, m, X64_RDX);
     release(c, o);
 }
 
@@ -716,28 +708,11 @@ static void fallible_begin(compiler *c, fallible *f)
     x64_label_init(&f->join);
 }
 
-/* Store operand o to slot d without changing the compile-time state. */
+/* Store operand o to its slot d without changing the compile-time state. */
 static void emit_store_copy(compiler *c, operand o, uint32_t d)
 {
-    x64_mem slot = operand_slot(c, d);
-    switch (o.place) {
-    case IN_MEMORY:
-        break;
-    case CONSTANT:
-        if (fits_i32(o.bits)) {
-            x64_mov_mi(&c->buf, slot, (int32_t)o.bits);
-        } else {
-            x64_mov_ri(&c->buf, X64_RAX, o.bits);
-            x64_mov_mr(&c->buf, slot, X64_RAX);
-        }
-        break;
-    case IN_GPR:
-        x64_mov_mr(&c->buf, slot, gpr(o.reg));
-        break;
-    case IN_XMM:
-        x64_movsd_mr(&c->buf, slot, (x64_xmm)o.reg);
-        break;
-    }
+    if (o.place != IN_MEMORY)
+        emit_store(c, o, d, operand_slot(c, d), X64_RAX);
 }
 
 /* Ends the fast path (the compile-time state is the fast path's, after the
@@ -829,31 +804,6 @@ static void load_into(compiler *c, unsigned reg, bool is_float, x64_mem m)
         x64_mov_rm(&c->buf, gpr(reg), m);
 }
 
-/* Store operand v (popped from depth d) to m, leaving the state alone. */
-static void store_value(compiler *c, operand v, uint32_t d, x64_mem m)
-{
-    switch (v.place) {
-    case CONSTANT:
-        if (fits_i32(v.bits)) {
-            x64_mov_mi(&c->buf, m, (int32_t)v.bits);
-        } else {
-            x64_mov_ri(&c->buf, X64_RDX, v.bits);
-            x64_mov_mr(&c->buf, m, X64_RDX);
-        }
-        break;
-    case IN_MEMORY:
-        x64_mov_rm(&c->buf, X64_RDX, operand_slot(c, d));
-        x64_mov_mr(&c->buf, m, X64_RDX);
-        break;
-    case IN_GPR:
-        x64_mov_mr(&c->buf, m, gpr(v.reg));
-        break;
-    case IN_XMM:
-        x64_movsd_mr(&c->buf, m, (x64_xmm)v.reg);
-        break;
-    }
-}
-
 /* test ref; je slow -- and, with an index, cmp index, [ref + length]; jae
  * slow (unsigned: a negative index fails too). */
 static void check_ref_and_index(compiler *c, fallible *f, unsigned ref, int index)
@@ -901,7 +851,7 @@ static void array_store(compiler *c, uint32_t pc)
     unsigned ra = into_gpr(c, array, c->depth);
     unsigned ri = into_gpr(c, index, c->depth + 1);
     check_ref_and_index(c, &f, ra, (int)ri);
-    store_value(c, value, c->depth + 2, element(ra, ri));
+    emit_store(c, value, c->depth + 2, element(ra, ri), X64_RDX);
     release(c, value);
     release_gpr(c, ra);
     release_gpr(c, ri);
@@ -946,7 +896,7 @@ static void put_field(compiler *c, uint32_t pc)
     operand value = pop(c), record = pop(c);
     unsigned rr = into_gpr(c, record, c->depth);
     check_ref_and_index(c, &f, rr, -1);
-    store_value(c, value, c->depth + 1, field_of(rr, field));
+    emit_store(c, value, c->depth + 1, field_of(rr, field), X64_RDX);
     release(c, value);
     release_gpr(c, rr);
     fallible_end(c, &f, pc);
