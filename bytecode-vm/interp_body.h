@@ -111,11 +111,13 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         vm->instructions++;                                                     \
     } while (0)
 #define POLL() ((void)0)
-#define ENTER_COMPILED(fn_, is_loop_) ((void)0)
+/* Compiled code counts fuel too (jit_compile.c): with a fuel budget and no
+ * debugger hook armed, this loop enters it as the plain one does. */
+#define JIT_MAY_ENTER() (vm->jit_enabled && bvm_vm_hooks_idle(vm))
 #elif INTERP_ONE
 #define PRE_INSTRUCTION() ((void)0)
 #define POLL() ((void)0)
-#define ENTER_COMPILED(fn_, is_loop_) ((void)0)
+#define JIT_MAY_ENTER() false
 #else
 #define PRE_INSTRUCTION() ((void)0)
 /* At calls and backward jumps only: has the debugger armed something? */
@@ -126,12 +128,15 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
             return BVM_EXEC_SWITCH;                                             \
         }                                                                       \
     } while (0)
+#define JIT_MAY_ENTER() (vm->jit_enabled)
+#endif
+
 /* At a call (the callee's frame pushed) or a backward jump: run the top
  * frame natively if its function has (or now gets) compiled code, then
  * continue from where the compiled code left the frames. */
 #define ENTER_COMPILED(fn_, is_loop_)                                           \
     do {                                                                        \
-        if (vm->jit_enabled && (fn_)->jit_state != BVM_JIT_REFUSED) {           \
+        if (JIT_MAY_ENTER() && (fn_)->jit_state != BVM_JIT_REFUSED) {           \
             bvm_exec_status native_;                                            \
             SAVE_STATE();                                                       \
             if (bvm_jit_try_enter(vm, (fn_), (is_loop_), &native_)) {           \
@@ -153,7 +158,6 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
             }                                                                   \
         }                                                                       \
     } while (0)
-#endif
 
 #if INTERP_THREADED
     static const void *const dispatch_table[BVM_OP__COUNT] = {
@@ -534,6 +538,7 @@ dispatch:
 #undef I32
 #undef CONTINUE_AT_HANDLER
 #undef ENTER_COMPILED
+#undef JIT_MAY_ENTER
 #undef THROW_STRING
 #undef THROW_ERROR
 #undef PUSH_NEW_STRING_FROM

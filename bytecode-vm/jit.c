@@ -55,9 +55,7 @@ void bvm_jit_init(bvm_vm *vm)
 {
     vm->jit_enabled = false;
     memset(&vm->jit_stats, 0, sizeof vm->jit_stats);
-    /* Fuel counts every instruction exactly; compiled code does not count,
-     * so a run with a fuel budget is interpreted (docs/jit.md, section 3). */
-    if (vm->opt.jit == BVM_JIT_OFF || vm->opt.fuel != 0 || !bvm_jit_host_supported())
+    if (vm->opt.jit == BVM_JIT_OFF || !bvm_jit_host_supported())
         return;
     if (vm->opt.jit == BVM_JIT_ALWAYS) {
         vm->opt.jit_call_threshold = 1;
@@ -171,7 +169,13 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
     bool timed = vm->opt.jit_timing && vm->in_native;
     uint64_t started = timed ? now_ns() : 0;
     vm->in_native = false;
-    status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_plain(vm) : bvm_interp_threaded_plain(vm);
+    /* With a fuel budget, the loop that counts it. */
+    if (vm->opt.fuel)
+        status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_instrumented(vm)
+                                                         : bvm_interp_threaded_instrumented(vm);
+    else
+        status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_plain(vm)
+                                                         : bvm_interp_threaded_plain(vm);
     if (timed) {
         vm->in_native = true;
         vm->jit_stats.native_ns -= now_ns() - started;
@@ -189,7 +193,7 @@ bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm, bvm_frame *frame, bvm_
 
 void bvm_vm_set_jit(bvm_vm *vm, bool on)
 {
-    if (vm->opt.jit == BVM_JIT_OFF || vm->opt.fuel != 0 || !bvm_jit_host_supported())
+    if (vm->opt.jit == BVM_JIT_OFF || !bvm_jit_host_supported())
         return;
     vm->jit_enabled = on;
     if (!on)

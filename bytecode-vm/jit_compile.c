@@ -94,6 +94,9 @@ typedef struct {
     x64_buf buf;
     x64_label *labels;      /* [code_len]: the native position of a jump target */
     uint8_t *is_target;     /* [code_len]: a jump lands here                  */
+    uint16_t *fuel_block;   /* [code_len]: with a fuel budget, the number of
+                               instructions in the block starting here (0:
+                               no block starts here)                           */
     uint32_t *loop_headers; /* pcs that backward jumps reach: entries for OSR */
     uint32_t nloop_headers;
     x64_label exit;         /* the epilogue: returns the status in eax        */
@@ -1254,6 +1257,78 @@ static void find_targets(compiler *c)
         c->is_target[fn->handlers[h].handler] = 1;
 }
 
+/* ==== Fuel ==================================================================== */
+
+/* Instructions that never leave compiled code: they do not end a block. */
+static bool stays_in_compiled_code(uint8_t op)
+{
+    switch (op) {
+    case BVM_OP_NOP: case BVM_OP_B2I: case BVM_OP_ICONST: case BVM_OP_BCONST: case BVM_OP_NULL:
+    case BVM_OP_LDC: case BVM_OP_LOAD: case BVM_OP_STORE: case BVM_OP_IINC: case BVM_OP_GLOAD:
+    case BVM_OP_GSTORE: case BVM_OP_POP: case BVM_OP_DUP: case BVM_OP_DUP2: case BVM_OP_IADD:
+    case BVM_OP_ISUB: case BVM_OP_IMUL: case BVM_OP_IAND: case BVM_OP_IOR: case BVM_OP_IXOR:
+    case BVM_OP_ISHL: case BVM_OP_ISHR: case BVM_OP_INEG: case BVM_OP_INOT: case BVM_OP_NOT:
+    case BVM_OP_FADD: case BVM_OP_FSUB: case BVM_OP_FMUL: case BVM_OP_FDIV: case BVM_OP_FNEG:
+    case BVM_OP_I2F: case BVM_OP_ICMPEQ: case BVM_OP_ICMPNE: case BVM_OP_ICMPLT: case BVM_OP_ICMPLE:
+    case BVM_OP_ICMPGT: case BVM_OP_ICMPGE: case BVM_OP_FCMPEQ: case BVM_OP_FCMPNE: case BVM_OP_FCMPLT:
+    case BVM_OP_FCMPLE: case BVM_OP_FCMPGT: case BVM_OP_FCMPGE: case BVM_OP_BCMPEQ: case BVM_OP_BCMPNE:
+    case BVM_OP_RCMPEQ: case BVM_OP_RCMPNE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* With a fuel budget, compiled code counts instructions by blocks: a block
+ * runs from a jump target, or from the instruction after one that may
+ * leave compiled code (a jump, a call, anything that may raise), to the
+ * next such instruction, which it includes.  Every instruction of a block
+ * that starts runs, or the instruction that left ran (and counts, as in
+ * the interpreter): charging the whole block at its start is exact. */
+static void find_fuel_blocks(compiler *c)
+{
+    const bvm_function *fn = c->fn;
+    bool start = true;
+    for (uint32_t pc = 0; pc < fn->code_len; pc += bvm_op(fn->code[pc])->length) {
+        if (c->ver->depth[pc] == BVM_NOT_INSN) {
+            start = true;
+            continue;
+        }
+        if (start || c->is_target[pc]) {
+            uint32_t n = 0, q = pc;
+            for (;;) {
+                n++;
+                uint32_t next = q + bvm_op(fn->code[q])->length;
+                if (!stays_in_compiled_code(fn->code[q]) || next >= fn->code_len || c->is_target[next] ||
+                    c->ver->depth[next] == BVM_NOT_INSN || n == UINT16_MAX)
+                    break;
+                q = next;
+            }
+            c->fuel_block[pc] = (uint16_t)n;
+        }
+        start = !stays_in_compiled_code(fn->code[pc]);
+    }
+}
+
+/* At a block's start: take its instructions from vm->fuel_left, or, when
+ * fewer are left, hand the frame to the interpreter here, which counts
+ * them one by one and stops where the fuel runs out. */
+static void charge_fuel(compiler *c, uint32_t pc, uint32_t n)
+{
+    flush_all(c);
+    x64_label enough;
+    x64_label_init(&enough);
+    x64_mov_rm(&c->buf, X64_RAX, VM_FIELD(fuel_left));
+    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, (int32_t)n);
+    x64_jcc_label(&c->buf, X64_CC_AE, &enough);
+    save_state(c, pc, c->depth);
+    exit_with(c, BVM_EXEC_DEOPT);
+    x64_label_bind(&c->buf, &enough);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RAX, (int32_t)n);
+    x64_mov_mr(&c->buf, VM_FIELD(fuel_left), X64_RAX);
+    x64_alu_mi(&c->buf, X64_ADD, VM_FIELD(instructions), (int32_t)n);
+}
+
 /* The callee-saved registers compiled code uses, pushed in this order. */
 static const x64_reg saved_regs[] = { X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
 #define SAVED_REGS (sizeof saved_regs / sizeof saved_regs[0])
@@ -1396,6 +1471,8 @@ static bool emit_function(compiler *c)
         }
         if (c->listing)
             c->listing->pc_offset[pc] = (uint32_t)c->buf.size;
+        if (c->fuel_block && c->fuel_block[pc])
+            charge_fuel(c, pc, c->fuel_block[pc]);
         if (!compile_instruction(c, pc, &next))
             return false;
         uint8_t op = fn->code[pc];
@@ -1435,9 +1512,16 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
         memset(c.local_xmm, -1, fn->nlocals ? fn->nlocals : 1);
         find_targets(&c);
         choose_cached_locals(&c);
+        bool counted = true; /* with a fuel budget, only code that counts it */
+        if (vm->opt.fuel) {
+            c.fuel_block = calloc(fn->code_len + 1, sizeof *c.fuel_block);
+            if (c.fuel_block)
+                find_fuel_blocks(&c);
+            counted = c.fuel_block != NULL;
+        }
         /* First measure, then emit into a buffer of the right size. */
         size_t capacity = 64 + (size_t)fn->code_len * 64;
-        for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        for (int attempt = 0; attempt < 2 && !ok && counted; attempt++) {
             uint8_t *memory = malloc(capacity);
             if (!memory)
                 break;
@@ -1480,6 +1564,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     free(c.deferred);
     free(c.local_reg);
     free(c.local_xmm);
+    free(c.fuel_block);
     if (!ok)
         return false;
     bvm_jit_entry entry;

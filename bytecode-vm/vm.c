@@ -235,7 +235,7 @@ bvm_exec_status bvm_vm_run_loop(bvm_vm *vm)
         vm->skip_stop_once = false; /* nothing armed: nothing to skip */
     /* The phase function ($init, main) is not reached by a CALL: offer it
      * to the JIT here, once, when it starts. */
-    if (!instrumented && vm->jit_enabled && !vm->jit_tried_start && vm->nframes == 1) {
+    if (vm->jit_enabled && bvm_vm_hooks_idle(vm) && !vm->jit_tried_start && vm->nframes == 1) {
         bvm_frame *top = &vm->frames[0];
         vm->jit_tried_start = true;
         bvm_exec_status status;

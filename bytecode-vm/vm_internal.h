@@ -167,6 +167,14 @@ static inline bool bvm_vm_needs_instrumentation(const bvm_vm *vm)
            vm->interrupt_requested;
 }
 
+/* Is nothing armed but (perhaps) fuel?  Then compiled code, which counts
+ * fuel itself, may run. */
+static inline bool bvm_vm_hooks_idle(const bvm_vm *vm)
+{
+    return vm->step_mode == BVM_STEP_NONE && vm->breakpoints_armed == 0 && !vm->interrupt_requested &&
+           !vm->skip_stop_once;
+}
+
 /* Called by the instrumented loop before each instruction (state saved):
  * decides whether a hook stops here, and if so records the reason. */
 bool bvm_vm_should_stop(bvm_vm *vm);

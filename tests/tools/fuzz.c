@@ -98,10 +98,10 @@ typedef struct {
     uint64_t interrupted;     /* ... of them stopped by their time budget    */
 } fuzz_tally;
 
-/* Every third mutant runs with the JIT compiling everything.  Compiled
- * code counts no fuel, so its run is bounded by time instead: a timer
- * interrupts the VM (bvm_vm_interrupt, safe in a signal handler) after
- * JIT_BUDGET_MS, which it must obey like any debugger stop. */
+/* Every third mutant runs with the JIT compiling everything, under the
+ * same fuel budget.  A timer is a second bound: it interrupts the VM
+ * (bvm_vm_interrupt, safe in a signal handler) after JIT_BUDGET_MS, which
+ * compiled code must obey like any debugger stop. */
 #define JIT_BUDGET_MS 20
 static bvm_vm *volatile budget_vm;
 static timer_t budget_timer;
@@ -503,7 +503,7 @@ static bool run_mutant(const uint8_t *data, size_t len, uint64_t index, const fu
     vo.dispatch = index % 2 ? BVM_DISPATCH_SWITCH : BVM_DISPATCH_THREADED;
     vo.gc_stress = index % 4 == 3;
     bool compiled = index % 3 == 1;
-    vo.fuel = compiled ? 0 : o->fuel;
+    vo.fuel = o->fuel; /* compiled code counts fuel too */
     vo.jit = compiled ? BVM_JIT_ALWAYS : BVM_JIT_OFF;
     vo.heap_limit = o->heap;
     vo.max_depth = 500;
