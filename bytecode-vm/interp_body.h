@@ -10,8 +10,10 @@
  *                        calls and backward jumps only, and enters
  *                        compiled code there when the JIT is on
  *                        1: counts fuel, checks steps and breakpoints
- *                        before every instruction (never enters compiled
- *                        code: the debugger sees only the interpreter)
+ *                        before every instruction; enters compiled code
+ *                        (which counts fuel itself) only while no
+ *                        debugger hook is armed: the debugger sees only
+ *                        the interpreter
  *   INTERP_ONE           1: executes exactly one instruction and returns
  *                        BVM_EXEC_ONE_DONE (compiled code runs the opcodes it
  *                        does not compile itself through this, jit.c)
