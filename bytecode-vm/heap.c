@@ -30,7 +30,7 @@
 #endif
 
 #define PAGE_BYTES (64u * 1024)
-#define MIN_CELL 16u /* header + free-list link */
+#define MIN_CELL BVM_MIN_CELL
 
 struct bvm_page {
     bvm_page *next;
@@ -272,7 +272,7 @@ static bvm_obj *allocate(bvm_vm *vm, size_t size, bvm_obj_kind kind)
     bvm_heap *h = &vm->heap;
     if (size > h->limit || size > SIZE_MAX - sizeof(bvm_large))
         return NULL; /* can never fit; also keeps the sums below from wrapping */
-    size_t charged = size <= BVM_SMALL_MAX ? (size < MIN_CELL ? MIN_CELL : (size + 7) & ~(size_t)7) : size;
+    size_t charged = bvm_heap_charge(size);
     /* Written as subtractions so nothing wraps: live_bytes <= limit always
      * holds, and live_bytes may have passed next_gc (a big allocation). */
     bool over_threshold = h->live_bytes >= h->next_gc || charged > h->next_gc - h->live_bytes;

@@ -45,9 +45,26 @@
 #define BVM_SMALL_MAX 256                            /* bytes; larger objects are "large" */
 #define BVM_SIZE_CLASSES (BVM_SMALL_MAX / 8 + 1)     /* class c holds cells of 8*c bytes  */
 
+#define BVM_MIN_CELL 16u                             /* header + free-list link            */
+
+/* The bytes an object of `size` bytes takes from the heap (and counts
+ * against its limit): a cell rounded up to 8 bytes for a small object.
+ * Compiled code allocates records inline with the same rule (jit_compile.c,
+ * new_record), so it is defined here, once. */
+static inline size_t bvm_heap_charge(size_t size)
+{
+    if (size > BVM_SMALL_MAX)
+        return size;
+    return size < BVM_MIN_CELL ? BVM_MIN_CELL : (size + 7) & ~(size_t)7;
+}
+
 typedef struct bvm_page bvm_page;
 typedef struct bvm_large bvm_large;
 
+/* A size class.  Compiled code allocates from it inline (jit_compile.c,
+ * new_record) exactly as small_cell in heap.c does: a cell from the free
+ * list (the link is the 8 bytes after the header), else from the bump
+ * range; anything else (a new page, a collection) is heap.c's. */
 typedef struct {
     bvm_page *pages;         /* pages of this class, newest first              */
     bvm_obj *free;           /* free cells (linked through the cell body)      */

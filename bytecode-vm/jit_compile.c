@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "opcodes.h"
 #include "vm_internal.h"
 #include "x64.h"
@@ -913,8 +914,84 @@ static bvm_record_obj *jit_new_record(bvm_vm *vm, uint32_t record_type)
     return bvm_heap_record(vm, (uint16_t)record_type);
 }
 
+/* The heap's fields, from the vm in r12. */
+#define HEAP_FIELD(field) x64_mem_base(R_VM, (int32_t)(offsetof(bvm_vm, heap) + offsetof(bvm_heap, field)))
+#define CLASS_FIELD(index, field)                                                                  \
+    x64_mem_base(R_VM, (int32_t)(offsetof(bvm_vm, heap) + offsetof(bvm_heap, classes) +             \
+                                 (index) * sizeof(bvm_size_class) + offsetof(bvm_size_class, field)))
+
+/* NEW, inline: take a cell as heap.c's allocate and small_cell would --
+ * under the collection threshold and the limit, from the free list or the
+ * bump range -- and fill in the header and null fields.  Anything else (a
+ * collection due, a new page, a large record, GC stress) is the slow path:
+ * the interpreter's code, which calls bvm_heap_record.  Under ASan the
+ * heap poisons free cells, which only heap.c may unpoison: there every
+ * record takes the slow path. */
+static bool inline_record_allocation(compiler *c, uint32_t pc)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return false;
+#else
+    uint16_t record = c->vm->module->types[bvm_read_u16(c->fn->code + pc + 1)].arg;
+    uint32_t nfields = c->vm->records[record].nfields;
+    size_t size = sizeof(bvm_record_obj) + 8u * nfields;
+    if (c->vm->opt.gc_stress || size > BVM_SMALL_MAX)
+        return false;
+    size_t charged = bvm_heap_charge(size), sc = charged / 8;
+
+    unsigned r = take_gpr(c); /* first: a spill may use rax */
+    fallible f;
+    fallible_begin(c, &f);
+    x64_label from_bump, got;
+    x64_label_init(&from_bump);
+    x64_label_init(&got);
+    x64_mov_rm(&c->buf, X64_RAX, HEAP_FIELD(live_bytes));
+    x64_alu_ri(&c->buf, X64_ADD, X64_RAX, (int32_t)charged);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RAX, HEAP_FIELD(next_gc)); /* a collection is due */
+    x64_jcc_label(&c->buf, X64_CC_A, &f.slow);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RAX, HEAP_FIELD(limit));
+    x64_jcc_label(&c->buf, X64_CC_A, &f.slow);
+    x64_mov_rm(&c->buf, X64_RCX, CLASS_FIELD(sc, free));
+    x64_test_rr(&c->buf, X64_RCX, X64_RCX);
+    x64_jcc_label(&c->buf, X64_CC_E, &from_bump);
+    x64_mov_rm(&c->buf, X64_RDX, x64_mem_base(X64_RCX, sizeof(bvm_obj))); /* the free list's link */
+    x64_mov_mr(&c->buf, CLASS_FIELD(sc, free), X64_RDX);
+    x64_jmp_label(&c->buf, &got);
+    x64_label_bind(&c->buf, &from_bump);
+    x64_mov_rm(&c->buf, X64_RCX, CLASS_FIELD(sc, bump));
+    x64_test_rr(&c->buf, X64_RCX, X64_RCX);
+    x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
+    x64_lea(&c->buf, X64_RDX, x64_mem_base(X64_RCX, (int32_t)charged));
+    x64_alu_rm(&c->buf, X64_CMP, X64_RDX, CLASS_FIELD(sc, bump_end));
+    x64_jcc_label(&c->buf, X64_CC_A, &f.slow); /* the page is full */
+    x64_mov_mr(&c->buf, CLASS_FIELD(sc, bump), X64_RDX);
+    x64_label_bind(&c->buf, &got);
+
+    /* rcx: the cell.  Header: kind, then zeros, then the record index. */
+    x64_mov_mr(&c->buf, HEAP_FIELD(live_bytes), X64_RAX);
+    x64_mov_ri(&c->buf, X64_RDX, (int64_t)((uint64_t)BVM_OBJ_RECORD | (uint64_t)record << 32));
+    x64_mov_mr(&c->buf, x64_mem_base(X64_RCX, 0), X64_RDX);
+    for (uint32_t i = 0; i < nfields; i++)
+        x64_mov_mi(&c->buf, x64_mem_base(X64_RCX, (int32_t)(offsetof(bvm_record_obj, fields) + 8 * i)), 0);
+    x64_alu_mi(&c->buf, X64_ADD, HEAP_FIELD(stats.bytes_allocated), (int32_t)charged);
+    x64_alu_mi(&c->buf, X64_ADD, HEAP_FIELD(stats.objects_allocated), 1);
+    x64_label no_peak;
+    x64_label_init(&no_peak);
+    x64_alu_rm(&c->buf, X64_CMP, X64_RAX, HEAP_FIELD(stats.peak_live_bytes));
+    x64_jcc_label(&c->buf, X64_CC_BE, &no_peak);
+    x64_mov_mr(&c->buf, HEAP_FIELD(stats.peak_live_bytes), X64_RAX);
+    x64_label_bind(&c->buf, &no_peak);
+    x64_mov_rr(&c->buf, gpr(r), X64_RCX);
+    push_gpr(c, r);
+    fallible_end(c, &f, pc);
+    return true;
+#endif
+}
+
 static void new_record(compiler *c, uint32_t pc)
 {
+    if (inline_record_allocation(c, pc))
+        return;
     flush_all(c); /* a collection may run: every reference must be in the frame */
     fallible f;
     fallible_begin(c, &f);
