@@ -670,20 +670,6 @@ static void store_operand(compiler *c, operand o, uint32_t d, x64_mem m)
     release(c, o);
 }
 
-/* Load the 8 bytes at m as a new operand: an xmm one for a float. */
-static void push_loaded(compiler *c, x64_mem m, bool is_float)
-{
-    if (is_float) {
-        unsigned x = take_xmm(c);
-        x64_movsd_rm(&c->buf, (x64_xmm)x, m);
-        push_xmm(c, x);
-    } else {
-        unsigned r = take_gpr(c);
-        x64_mov_rm(&c->buf, gpr(r), m);
-        push_gpr(c, r);
-    }
-}
-
 /* ==== Instructions that may fail: fast path inline, slow path aside =========== */
 
 /* ALOAD, ASTORE, ALEN, GETFIELD and PUTFIELD fail only on a null or an
@@ -1129,7 +1115,10 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
             x64_movsd_rr(&c->buf, (x64_xmm)x, float_local_regs[c->local_xmm[i]]);
             push_xmm(c, x);
         } else {
-            push_loaded(c, local_slot(c, i), is_float_type(c, c->fn->local_types[i]));
+            bool is_float = is_float_type(c, c->fn->local_types[i]);
+            unsigned r = take_result(c, is_float);
+            load_into(c, r, is_float, local_slot(c, i));
+            push_result(c, r, is_float);
         }
         break;
     }
@@ -1458,11 +1447,28 @@ static void choose_cached_locals(compiler *c)
     free(weight);
 }
 
-static void prologue(compiler *c)
+/* Save the callee-saved registers (the epilogue restores them). */
+static void save_registers(compiler *c)
 {
     for (size_t i = 0; i < SAVED_REGS; i++)
         x64_push(&c->buf, saved_regs[i]);
     x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8); /* 6 pushes + 8: rsp 16-byte aligned for calls */
+}
+
+/* Hand the frame back at once when the C stack runs low, or when the
+ * debugger wants it (vm->poll). */
+static void hand_back_if_needed(compiler *c, x64_label *hand_back)
+{
+    x64_alu_rm(&c->buf, X64_CMP, X64_RSP, VM_FIELD(jit_stack_limit));
+    x64_jcc_label(&c->buf, X64_CC_B, hand_back);
+    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_NE, hand_back);
+}
+
+static void prologue(compiler *c)
+{
+    save_registers(c);
     x64_mov_rr(&c->buf, R_VM, X64_RDI);
     /* r13 = &frames[nframes - 1] */
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
@@ -1471,15 +1477,9 @@ static void prologue(compiler *c)
     x64_lea(&c->buf, R_FRAME, x64_mem_index(R_FRAME, X64_RAX, 1, -(int32_t)sizeof(bvm_frame)));
     x64_mov_rm(&c->buf, R_LOCALS, x64_mem_base(R_FRAME, offsetof(bvm_frame, base)));
 
-    /* Hand the frame back at once when the C stack runs low, or when the
-     * debugger wants it (vm->poll). */
     x64_label hand_back;
     x64_label_init(&hand_back);
-    x64_alu_rm(&c->buf, X64_CMP, X64_RSP, VM_FIELD(jit_stack_limit));
-    x64_jcc_label(&c->buf, X64_CC_B, &hand_back);
-    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_NE, &hand_back);
+    hand_back_if_needed(c, &hand_back);
 
     /* Where to start: the frame's saved ip, its first instruction or a
      * loop header; anything else is the interpreter's. */
@@ -1501,17 +1501,11 @@ static void prologue(compiler *c)
      * instruction, so there is nothing to look up. */
     x64_align(&c->buf, 16);
     x64_label_bind(&c->buf, &c->fast_entry);
-    for (size_t i = 0; i < SAVED_REGS; i++)
-        x64_push(&c->buf, saved_regs[i]);
-    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8);
+    save_registers(c);
     x64_mov_rr(&c->buf, R_VM, X64_RDI);
     x64_mov_rr(&c->buf, R_FRAME, X64_RSI);
     x64_mov_rr(&c->buf, R_LOCALS, X64_RDX);
-    x64_alu_rm(&c->buf, X64_CMP, X64_RSP, VM_FIELD(jit_stack_limit));
-    x64_jcc_label(&c->buf, X64_CC_B, &hand_back);
-    x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
-    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_NE, &hand_back);
+    hand_back_if_needed(c, &hand_back);
     load_cached_locals(c);
     x64_jmp_label(&c->buf, &c->labels[0]);
 }
