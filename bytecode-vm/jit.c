@@ -184,8 +184,11 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
     return status;
 }
 
-bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm, bvm_frame *frame, bvm_value *base)
+bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm)
 {
+    bvm_frame *top = &vm->frames[vm->nframes - 1];
+    top->ip = top->fn->fn->code;
+    vm->sp = top->base + top->fn->fn->nlocals;
     return bvm_jit_interpret_callee(vm);
 }
 

@@ -18,21 +18,27 @@
  *
  *   r12  the bvm_vm                 rbx  frame->base: local i at [rbx + 8i],
  *   r13  this function's bvm_frame       operand d at [rbx + 8(nlocals + d)]
- *   r14 r15 rbp  the function's busiest locals (see below)
+ *   r14 r15 rbp r11 r10  the function's busiest locals (see below)
  *   rax, rcx, rdx, xmm0  scratch, never holding an operand across instructions
- *   rsi rdi r8 r9 r10 r11, xmm1..xmm15  hold operands of the virtual stack
+ *   rsi rdi r8 r9, xmm1..xmm13  hold operands of the virtual stack
+ *   xmm14 xmm15  the busiest float locals
  *
  * rbx, rbp, r12-r15 are callee-saved in the System V ABI, so they survive
- * calls into C helpers and into other compiled functions.
+ * calls into C helpers.  Calls between compiled functions use a convention
+ * of their own, lighter than C's (prologue, call): the callee keeps r12,
+ * r13 and rbx and may clobber the rest, so the caller loads its cached
+ * locals again after the call.
  *
- * Locals in registers.  Up to three int, bool or reference locals -- those
- * used most inside loops -- live in r14, r15 and rbp for the whole
- * function, and up to two float locals in xmm14 and xmm15: LOAD, STORE and
- * IINC of them touch no memory.  Their slots in the frame go stale, so the
- * registers are written back wherever the frame must be exact (save_state:
- * before every call into the runtime, every call, every exit that hands
- * the frame back), and loaded at every entry (the start, a loop header);
- * the xmm ones, caller-saved, are loaded again after every call.
+ * Locals in registers.  Up to five int, bool or reference locals -- those
+ * used most inside loops -- live in r14, r15, rbp, r11 and r10 for the
+ * whole function, and up to two float locals in xmm14 and xmm15: LOAD,
+ * STORE and IINC of them touch no memory.  Their slots in the frame go
+ * stale, so the registers are written back wherever the frame must be
+ * exact (save_state: before every call into the runtime, every call, every
+ * exit that hands the frame back) -- those of locals that nothing writes
+ * never go stale -- and loaded at every entry (the start, a loop header)
+ * and after every call; after a call into C, only the caller-saved ones
+ * (r11, r10, the xmm ones) are loaded again.
  *
  * Opcodes with a fast path compiled here: constants, locals, globals,
  * stack shuffles, int and float arithmetic, comparisons (an int compare
@@ -57,10 +63,17 @@
 #define R_LOCALS X64_RBX
 #define R_FRAME X64_R13
 
+/* A return is the one status compiled callers test for: zero, one test. */
+_Static_assert(BVM_EXEC_RETURNED == 0, "calls test the status with test eax, eax");
+
 /* The registers that hold operands, in the order they are handed out. */
-static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11 };
-static const x64_reg local_regs[] = { X64_R14, X64_R15, X64_RBP };
+static const x64_reg gpr_pool[] = { X64_RSI, X64_RDI, X64_R8, X64_R9 };
+/* The registers that hold locals: three callee-saved ones first, then two
+ * caller-saved ones, which C calls clobber (loaded again after each, as
+ * the float locals' are). */
+static const x64_reg local_regs[] = { X64_R14, X64_R15, X64_RBP, X64_R11, X64_R10 };
 #define LOCAL_REGS (sizeof local_regs / sizeof local_regs[0])
+#define CALLEE_SAVED_LOCAL_REGS 3
 #define GPR_POOL_SIZE (sizeof gpr_pool / sizeof gpr_pool[0])
 #define XMM_POOL_FIRST 1 /* xmm1 .. xmm13; xmm0 is scratch */
 #define XMM_POOL_SIZE 13
@@ -82,6 +95,8 @@ typedef struct {
 typedef struct {
     x64_label slow, join;
     uint32_t pc;
+    bool leave;            /* leave compiled code at pc (vm->poll is set)
+                              instead of running the instruction            */
     uint32_t snapshot_depth, depth;
     operand *snapshot;     /* where each operand was before the instruction */
     operand *after;        /* ... and after it, on the fast path             */
@@ -102,6 +117,7 @@ typedef struct {
     uint32_t nloop_headers;
     x64_label exit;         /* the epilogue: returns the status in eax        */
     x64_label fast_entry;   /* the entry for compiled callers (prologue)      */
+    x64_label call_overflow; /* a CALL too deep: jit_call_overflow (prologue) */
     operand *stack;         /* [max_stack + 2]: the virtual operand stack     */
     uint32_t depth;
     operand *snapshot;      /* the stack before a fallible instruction         */
@@ -110,9 +126,12 @@ typedef struct {
     int8_t *local_reg;      /* [nlocals]: index into local_regs, or -1        */
     uint16_t cached[LOCAL_REGS]; /* the locals in local_regs[0..ncached)     */
     uint32_t ncached;
+    bool cached_written[LOCAL_REGS]; /* a STORE or IINC changes it: its slot
+                               goes stale (else the slot stays exact)         */
     int8_t *local_xmm;      /* [nlocals]: index into float_local_regs, or -1  */
     uint16_t cached_float[FLOAT_LOCAL_REGS];
     uint32_t ncached_float;
+    bool cached_float_written[FLOAT_LOCAL_REGS];
     uint32_t snapshot_depth;
     uint32_t gpr_busy;      /* bit i: gpr_pool[i] holds an operand            */
     uint32_t xmm_busy;      /* bit n: xmm n holds an operand                  */
@@ -305,14 +324,19 @@ static void copy_to_scratch(compiler *c, operand o, uint32_t d, x64_reg to)
 static void write_back_locals(compiler *c)
 {
     for (uint32_t k = 0; k < c->ncached; k++)
-        x64_mov_mr(&c->buf, local_slot(c, c->cached[k]), local_regs[k]);
+        if (c->cached_written[k])
+            x64_mov_mr(&c->buf, local_slot(c, c->cached[k]), local_regs[k]);
     for (uint32_t k = 0; k < c->ncached_float; k++)
-        x64_movsd_mr(&c->buf, local_slot(c, c->cached_float[k]), float_local_regs[k]);
+        if (c->cached_float_written[k])
+            x64_movsd_mr(&c->buf, local_slot(c, c->cached_float[k]), float_local_regs[k]);
 }
 
-/* After a call: the float locals' registers did not survive it. */
-static void reload_float_locals(compiler *c)
+/* After a call into C: the caller-saved registers of locals did not
+ * survive it. */
+static void reload_caller_saved_locals(compiler *c)
 {
+    for (uint32_t k = CALLEE_SAVED_LOCAL_REGS; k < c->ncached; k++)
+        x64_mov_rm(&c->buf, local_regs[k], local_slot(c, c->cached[k]));
     for (uint32_t k = 0; k < c->ncached_float; k++)
         x64_movsd_rm(&c->buf, float_local_regs[k], local_slot(c, c->cached_float[k]));
 }
@@ -320,9 +344,9 @@ static void reload_float_locals(compiler *c)
 /* ... and from the frame into their registers, at an entry. */
 static void load_cached_locals(compiler *c)
 {
-    for (uint32_t k = 0; k < c->ncached; k++)
+    for (uint32_t k = 0; k < c->ncached && k < CALLEE_SAVED_LOCAL_REGS; k++)
         x64_mov_rm(&c->buf, local_regs[k], local_slot(c, c->cached[k]));
-    reload_float_locals(c);
+    reload_caller_saved_locals(c);
 }
 
 static void save_state(compiler *c, uint32_t pc, uint32_t depth)
@@ -334,11 +358,19 @@ static void save_state(compiler *c, uint32_t pc, uint32_t depth)
     x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
 }
 
+/* Return from the function's body: to its caller's compiled code, or to
+ * the C entry (prologue), with the status in eax. */
+static void return_from_body(compiler *c)
+{
+    x64_alu_ri(&c->buf, X64_ADD, X64_RSP, 8);
+    x64_ret(&c->buf);
+}
+
 /* Leave compiled code with `status` (the state is already saved). */
 static void exit_with(compiler *c, bvm_exec_status status)
 {
     x64_mov_ri(&c->buf, X64_RAX, status);
-    x64_jmp_label(&c->buf, &c->exit);
+    return_from_body(c);
 }
 
 static bvm_exec_status jit_generic(bvm_vm *vm)
@@ -366,7 +398,7 @@ static void emit_generic_call(compiler *c, uint32_t pc, uint32_t depth)
     x64_jcc_label(&c->buf, X64_CC_E, &done);
     x64_jmp_label(&c->buf, &c->exit); /* eax holds the status */
     x64_label_bind(&c->buf, &done);
-    reload_float_locals(c);
+    reload_caller_saved_locals(c);
 }
 
 static void run_generic(compiler *c, uint32_t pc, uint32_t next_depth)
@@ -384,19 +416,24 @@ static uint32_t target_of(const compiler *c, uint32_t pc)
     return (uint32_t)((int64_t)pc + bvm_read_i32(c->fn->code + pc + 1));
 }
 
+typedef struct {
+    x64_label slow, join;
+} fallible;
+static void fallible_begin(compiler *c, fallible *f);
+static void defer_slow_path(compiler *c, fallible *f, uint32_t pc, bool leave);
+
 /* A backward jump may close a loop that runs forever: check there whether
  * the debugger (or jit off) wants the frame back, and if so leave at the
- * loop header, as the interpreter's poll does.  Everything is flushed. */
+ * loop header, as the interpreter's poll does -- out of line, so a loop
+ * pays a load, a test and a branch not taken.  Everything is flushed. */
 static void poll_before_backward_jump(compiler *c, uint32_t target)
 {
-    x64_label go_on;
-    x64_label_init(&go_on);
+    fallible leave;
+    fallible_begin(c, &leave);
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(poll));
     x64_test_rr(&c->buf, X64_RAX, X64_RAX);
-    x64_jcc_label(&c->buf, X64_CC_E, &go_on);
-    save_state(c, target, c->depth);
-    exit_with(c, BVM_EXEC_DEOPT);
-    x64_label_bind(&c->buf, &go_on);
+    x64_jcc_label(&c->buf, X64_CC_NE, &leave.slow);
+    defer_slow_path(c, &leave, target, true);
 }
 
 /* Jump to pc `target` (everything flushed). */
@@ -682,10 +719,6 @@ static void store_operand(compiler *c, operand o, uint32_t d, x64_mem m)
  * and reloads the registers the fast path expects at the join.  No
  * garbage is collected on the fast path, so operands in registers are
  * never hidden from the collector. */
-typedef struct {
-    x64_label slow, join;
-} fallible;
-
 
 
 /* Before popping the instruction's operands: remember where each operand
@@ -708,7 +741,14 @@ static void emit_store_copy(compiler *c, operand o, uint32_t d)
 /* Ends the fast path (the compile-time state is the fast path's, after the
  * instruction): the join is here; the slow path is emitted at the end of
  * the function (emit_slow_paths). */
+static void defer_slow_path(compiler *c, fallible *f, uint32_t pc, bool leave);
+
 static void fallible_end(compiler *c, fallible *f, uint32_t pc)
+{
+    defer_slow_path(c, f, pc, false);
+}
+
+static void defer_slow_path(compiler *c, fallible *f, uint32_t pc, bool leave)
 {
     deferred_slow_path *d = NULL;
     if (c->ndeferred == c->deferred_capacity) {
@@ -727,7 +767,7 @@ static void fallible_end(compiler *c, fallible *f, uint32_t pc)
     }
     d = &c->deferred[c->ndeferred++];
     *d = (deferred_slow_path){
-        .slow = f->slow, .pc = pc, .snapshot_depth = c->snapshot_depth, .depth = c->depth,
+        .slow = f->slow, .pc = pc, .leave = leave, .snapshot_depth = c->snapshot_depth, .depth = c->depth,
         .snapshot = copies, .after = copies + c->snapshot_depth,
     };
     memcpy(d->snapshot, c->snapshot, c->snapshot_depth * sizeof *copies);
@@ -747,6 +787,11 @@ static void emit_slow_paths(compiler *c)
         x64_label_bind(&c->buf, &d->slow);
         for (uint32_t k = 0; k < d->snapshot_depth; k++)
             emit_store_copy(c, d->snapshot[k], k);
+        if (d->leave) {
+            save_state(c, d->pc, d->snapshot_depth);
+            exit_with(c, BVM_EXEC_DEOPT);
+            continue;
+        }
         emit_generic_call(c, d->pc, d->snapshot_depth);
         for (uint32_t k = 0; k < d->depth; k++) {
             if (d->after[k].place == IN_GPR)
@@ -985,7 +1030,7 @@ static void new_record(compiler *c, uint32_t pc)
     x64_mov_rr(&c->buf, X64_RDI, R_VM);
     x64_mov_ri(&c->buf, X64_RSI, bvm_read_u16(c->fn->code + pc + 1));
     x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_new_record, X64_RAX);
-    reload_float_locals(c); /* moves only: rax survives */
+    reload_caller_saved_locals(c); /* moves only: rax survives */
     unsigned r = take_gpr(c);
     x64_test_rr(&c->buf, X64_RAX, X64_RAX);
     x64_jcc_label(&c->buf, X64_CC_E, &f.slow);
@@ -994,92 +1039,86 @@ static void new_record(compiler *c, uint32_t pc)
     fallible_end(c, &f, pc);
 }
 
-/* CALL: push the callee's frame as bvm_vm_push_frame does, then call its
- * jit_entry -- its compiled code, or bvm_jit_interpret_callee. */
+/* A CALL whose callee would go past the depth limit or the value stack:
+ * the interpreter's CALL raises the error.  Should it not (nothing is
+ * wrong any more), the callee's frame is on top: hand it over.  The frame
+ * is saved at the CALL, vm->sp is found from the verifier's depth there. */
+static bvm_exec_status jit_call_overflow(bvm_vm *vm)
+{
+    bvm_frame *top = &vm->frames[vm->nframes - 1];
+    const bvm_function *fn = top->fn->fn;
+    vm->sp = top->base + fn->nlocals + fn->verified->depth[top->ip - fn->code];
+    bvm_exec_status status = jit_generic(vm);
+    return status == BVM_EXEC_ONE_DONE ? BVM_EXEC_DEOPT : status;
+}
+
+/* CALL: push the callee's frame -- only what a return, the collector and
+ * the debugger read: fn, base, and the locals past the arguments zeroed --
+ * and call its fast entry (compiled code, or bvm_jit_interpret_callee_fast,
+ * which fills in the rest).  r13 and rbx move to the callee's frame and
+ * base for the call and back after it; the cached locals, written back
+ * before, are loaded again (docs/jit.md section 3). */
 static void call(compiler *c, uint32_t pc, uint32_t next_depth)
 {
     bvm_rt_function *callee = &c->vm->funcs[bvm_read_u16(c->fn->code + pc + 1)];
     const bvm_function *cf = callee->fn;
     flush_all(c);
     /* The caller's frame stays at this CALL while the callee runs (the
-     * collector and the debugger read it there); vm->sp is set below. */
+     * collector and the debugger read it there). */
     write_back_locals(c);
     x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)(c->fn->code + pc));
     x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
 
-    x64_label overflow, returned;
-    x64_label_init(&overflow);
-    x64_label_init(&returned);
     /* The depth limit and room on the value stack for the callee's frame. */
+    int32_t args = (int32_t)(8u * (c->fn->nlocals + c->depth - cf->nparams)); /* its base, from ours */
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
     x64_mov32_rm(&c->buf, X64_RCX, VM_FIELD(max_frames));
     x64_alu_rr(&c->buf, X64_CMP, X64_RAX, X64_RCX);
-    x64_jcc_label(&c->buf, X64_CC_AE, &overflow);
-    x64_lea(&c->buf, X64_RDX, operand_slot(c, c->depth - cf->nparams)); /* the arguments: its locals */
+    x64_jcc_label(&c->buf, X64_CC_AE, &c->call_overflow);
     x64_mov_rm(&c->buf, X64_RCX, VM_FIELD(stack_end));
-    x64_alu_rr(&c->buf, X64_SUB, X64_RCX, X64_RDX);
-    x64_alu_ri(&c->buf, X64_CMP, X64_RCX, (int32_t)(8u * callee->frame_size));
-    x64_jcc_label(&c->buf, X64_CC_B, &overflow);
+    x64_alu_rr(&c->buf, X64_SUB, X64_RCX, R_LOCALS);
+    x64_alu_ri(&c->buf, X64_CMP, X64_RCX, args + (int32_t)(8u * callee->frame_size));
+    x64_jcc_label(&c->buf, X64_CC_B, &c->call_overflow);
 
-    /* frames[nframes] = { callee, its first instruction, the arguments } */
-    int32_t next = (int32_t)sizeof(bvm_frame);
-    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)callee);
-    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, fn)), X64_RCX);
-    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)cf->code);
-    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, ip)), X64_RCX);
-    x64_mov_mr(&c->buf, x64_mem_base(R_FRAME, next + (int32_t)offsetof(bvm_frame, base)), X64_RDX);
+    /* frames[nframes] = { callee, -, the arguments }; r13, rbx to them */
     x64_alu_ri(&c->buf, X64_ADD, X64_RAX, 1);
     x64_mov32_mr(&c->buf, VM_FIELD(nframes), X64_RAX);
+    x64_alu_ri(&c->buf, X64_ADD, R_FRAME, (int32_t)sizeof(bvm_frame));
+    x64_alu_ri(&c->buf, X64_ADD, R_LOCALS, args);
+    x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)callee);
+    x64_mov_mr(&c->buf, FRAME_FIELD(fn), X64_RCX);
+    x64_mov_mr(&c->buf, FRAME_FIELD(base), R_LOCALS);
     for (uint32_t j = cf->nparams; j < cf->nlocals; j++)
-        x64_mov_mi(&c->buf, x64_mem_base(X64_RDX, (int32_t)(8 * j)), 0);
-    x64_lea(&c->buf, X64_RAX, x64_mem_base(X64_RDX, (int32_t)(8u * cf->nlocals)));
-    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+        x64_mov_mi(&c->buf, local_slot(c, j), 0);
 
-    /* Its fast entry: compiled code, or bvm_jit_interpret_callee (which
-     * takes only the vm, and ignores the frame and base passed along). */
-    x64_mov_rr(&c->buf, X64_RDI, R_VM);
-    x64_lea(&c->buf, X64_RSI, x64_mem_base(R_FRAME, next));
     if (callee == c->rf) {
         x64_call_label(&c->buf, &c->fast_entry); /* a recursive call: direct */
     } else {
+        x64_mov_rr(&c->buf, X64_RDI, R_VM);
         x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)&callee->jit_fast_entry);
         x64_call_m(&c->buf, x64_mem_base(X64_RAX, 0));
     }
+    /* Anything but a return: pass it up as it is (docs/jit.md). */
     x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
-    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_RETURNED);
-    x64_jcc_label(&c->buf, X64_CC_E, &returned);
-    x64_jmp_label(&c->buf, &c->exit); /* anything else: pass it up (docs/jit.md) */
-
-    /* Too deep: the interpreter's CALL raises the error.  Should it not
-     * (nothing is wrong any more), the callee's frame is on top: hand it
-     * over. */
-    x64_label_bind(&c->buf, &overflow);
-    x64_lea(&c->buf, X64_RAX, operand_slot(c, c->depth));
-    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
-    x64_mov_rr(&c->buf, X64_RDI, R_VM);
-    x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_generic, X64_RAX);
-    x64_mov32_rr(&c->buf, X64_RAX, X64_RAX); /* the status is 32 bits: clear the rest */
-    x64_alu_ri(&c->buf, X64_CMP, X64_RAX, BVM_EXEC_ONE_DONE);
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
     x64_jcc_label(&c->buf, X64_CC_NE, &c->exit);
-    exit_with(c, BVM_EXEC_DEOPT);
-
-    x64_label_bind(&c->buf, &returned);
-    reload_float_locals(c);
+    x64_alu_ri(&c->buf, X64_SUB, R_FRAME, (int32_t)sizeof(bvm_frame));
+    x64_alu_ri(&c->buf, X64_SUB, R_LOCALS, args);
+    load_cached_locals(c);
     c->depth = next_depth;
     for (uint32_t d = 0; d < c->depth; d++)
         c->stack[d].place = IN_MEMORY;
 }
 
 /* RET / RETV: the result (if any) replaces the arguments at base[0]; pop
- * the frame. */
+ * the frame.  (Registers: nothing to restore, see the prologue.) */
 static void do_return(compiler *c, bool with_value)
 {
     if (with_value) {
         operand v = pop(c);
         store_operand(c, v, c->depth, local_slot(c, 0));
     }
-    x64_lea(&c->buf, X64_RAX, local_slot(c, with_value ? 1 : 0));
-    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+    /* vm->sp matters only to the interpreter: the C entry sets it. */
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
     x64_alu_ri(&c->buf, X64_SUB, X64_RAX, 1);
     x64_mov32_mr(&c->buf, VM_FIELD(nframes), X64_RAX);
@@ -1112,7 +1151,7 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
             push_gpr(c, r);
         } else if (c->local_xmm[i] >= 0) {
             unsigned x = take_xmm(c);
-            x64_movsd_rr(&c->buf, (x64_xmm)x, float_local_regs[c->local_xmm[i]]);
+            x64_movapd_rr(&c->buf, (x64_xmm)x, float_local_regs[c->local_xmm[i]]);
             push_xmm(c, x);
         } else {
             bool is_float = is_float_type(c, c->fn->local_types[i]);
@@ -1130,7 +1169,7 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
             release(c, v);
         } else if (c->local_xmm[i] >= 0) {
             unsigned x = into_xmm(c, v, c->depth);
-            x64_movsd_rr(&c->buf, float_local_regs[c->local_xmm[i]], (x64_xmm)x);
+            x64_movapd_rr(&c->buf, float_local_regs[c->local_xmm[i]], (x64_xmm)x);
             release(c, (operand){ .place = IN_XMM, .reg = (uint8_t)x });
         } else {
             store_operand(c, v, c->depth, local_slot(c, i));
@@ -1171,7 +1210,7 @@ static bool compile_instruction(compiler *c, uint32_t pc, uint32_t *next_pc)
                 push(c, o);
             } else if (o.place == IN_XMM) {
                 unsigned x = take_xmm(c);
-                x64_movsd_rr(&c->buf, (x64_xmm)x, (x64_xmm)o.reg);
+                x64_movapd_rr(&c->buf, (x64_xmm)x, (x64_xmm)o.reg);
                 push_xmm(c, x);
             } else {
                 unsigned r = take_gpr(c);
@@ -1445,14 +1484,18 @@ static void choose_cached_locals(compiler *c)
         c->cached_float[c->ncached_float++] = (uint16_t)best;
     }
     free(weight);
-}
-
-/* Save the callee-saved registers (the epilogue restores them). */
-static void save_registers(compiler *c)
-{
-    for (size_t i = 0; i < SAVED_REGS; i++)
-        x64_push(&c->buf, saved_regs[i]);
-    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8); /* 6 pushes + 8: rsp 16-byte aligned for calls */
+    /* A cached local that nothing writes keeps its slot exact: it is never
+     * written back (write_back_locals). */
+    for (uint32_t pc = 0; pc < fn->code_len; pc += bvm_op(fn->code[pc])->length) {
+        uint8_t op = fn->code[pc];
+        if (c->ver->depth[pc] == BVM_NOT_INSN || (op != BVM_OP_STORE && op != BVM_OP_IINC))
+            continue;
+        uint16_t local = bvm_read_u16(fn->code + pc + 1);
+        if (c->local_reg[local] >= 0)
+            c->cached_written[c->local_reg[local]] = true;
+        if (c->local_xmm[local] >= 0)
+            c->cached_float_written[c->local_xmm[local]] = true;
+    }
 }
 
 /* Hand the frame back at once when the C stack runs low, or when the
@@ -1466,23 +1509,55 @@ static void hand_back_if_needed(compiler *c, x64_label *hand_back)
     x64_jcc_label(&c->buf, X64_CC_NE, hand_back);
 }
 
+/* Whether the function returns a value (RETV) or not (RET). */
+static bool returns_value(const compiler *c) { return c->fn->ret_type != BVM_TYPE_VOID; }
+
+/* Three ways in (docs/jit.md section 3):
+ *
+ *   the C entry (offset 0, the jit_entry the interpreter calls): saves the
+ *     callee-saved registers, finds the top frame, calls the body at the
+ *     frame's saved ip, and on a return sets vm->sp for the interpreter;
+ *   the body at the saved ip: pc 0 or a loop header (on-stack replacement);
+ *   the fast entry (jit_fast_entry, compiled callers): the frame was just
+ *     pushed, r12, r13 and rbx are set; falls through into pc 0.
+ *
+ * The body is entered by a call and returns with return_from_body; inside
+ * it rsp is 16-byte aligned, so it calls C and compiled code as it is. */
 static void prologue(compiler *c)
 {
-    save_registers(c);
+    x64_label resume, hand_back, fast_hand_back;
+    x64_label_init(&resume);
+    x64_label_init(&hand_back);
+    x64_label_init(&fast_hand_back);
+
+    for (size_t i = 0; i < SAVED_REGS; i++)
+        x64_push(&c->buf, saved_regs[i]);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8); /* 6 pushes + 8: the call below enters as a call from C would */
     x64_mov_rr(&c->buf, R_VM, X64_RDI);
     /* r13 = &frames[nframes - 1] */
     x64_mov32_rm(&c->buf, X64_RAX, VM_FIELD(nframes));
     x64_imul_rri(&c->buf, X64_RAX, X64_RAX, (int32_t)sizeof(bvm_frame));
     x64_mov_rm(&c->buf, R_FRAME, VM_FIELD(frames));
     x64_lea(&c->buf, R_FRAME, x64_mem_index(R_FRAME, X64_RAX, 1, -(int32_t)sizeof(bvm_frame)));
-    x64_mov_rm(&c->buf, R_LOCALS, x64_mem_base(R_FRAME, offsetof(bvm_frame, base)));
+    x64_mov_rm(&c->buf, R_LOCALS, FRAME_FIELD(base));
+    x64_call_label(&c->buf, &resume);
+    x64_label not_returned;
+    x64_label_init(&not_returned);
+    x64_test_rr(&c->buf, X64_RAX, X64_RAX);
+    x64_jcc_label(&c->buf, X64_CC_NE, &not_returned);
+    x64_lea(&c->buf, X64_RCX, local_slot(c, returns_value(c) ? 1 : 0)); /* just past the result */
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RCX);
+    x64_label_bind(&c->buf, &not_returned);
+    x64_alu_ri(&c->buf, X64_ADD, X64_RSP, 8);
+    for (size_t i = SAVED_REGS; i-- > 0;)
+        x64_pop(&c->buf, saved_regs[i]);
+    x64_ret(&c->buf);
 
-    x64_label hand_back;
-    x64_label_init(&hand_back);
+    /* The body at the frame's saved ip: its first instruction or a loop
+     * header; anything else is the interpreter's. */
+    x64_label_bind(&c->buf, &resume);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8);
     hand_back_if_needed(c, &hand_back);
-
-    /* Where to start: the frame's saved ip, its first instruction or a
-     * loop header; anything else is the interpreter's. */
     load_cached_locals(c);
     x64_mov_rm(&c->buf, X64_RAX, FRAME_FIELD(ip));
     x64_mov_ri(&c->buf, X64_RCX, (int64_t)(uintptr_t)c->fn->code);
@@ -1496,27 +1571,34 @@ static void prologue(compiler *c)
     x64_label_bind(&c->buf, &hand_back);
     exit_with(c, BVM_EXEC_DEOPT);
 
-    /* The entry compiled callers use (bvm_jit_fast_entry): they pass the
-     * frame they pushed (rsi) and its base (rdx), at its first
-     * instruction, so there is nothing to look up. */
+    /* A frame handed back from the fast entry: complete it first (its ip
+     * and vm->sp were left for the callee to write). */
+    x64_label_bind(&c->buf, &fast_hand_back);
+    x64_mov_ri(&c->buf, X64_RAX, (int64_t)(uintptr_t)c->fn->code);
+    x64_mov_mr(&c->buf, FRAME_FIELD(ip), X64_RAX);
+    x64_lea(&c->buf, X64_RAX, operand_slot(c, 0));
+    x64_mov_mr(&c->buf, VM_FIELD(sp), X64_RAX);
+    exit_with(c, BVM_EXEC_DEOPT);
+
+    /* A CALL that would go too deep (call) ends here. */
+    x64_label_bind(&c->buf, &c->call_overflow);
+    x64_mov_rr(&c->buf, X64_RDI, R_VM);
+    x64_call_abs(&c->buf, (uint64_t)(uintptr_t)jit_call_overflow, X64_RAX);
+    return_from_body(c);
+
     x64_align(&c->buf, 16);
     x64_label_bind(&c->buf, &c->fast_entry);
-    save_registers(c);
-    x64_mov_rr(&c->buf, R_VM, X64_RDI);
-    x64_mov_rr(&c->buf, R_FRAME, X64_RSI);
-    x64_mov_rr(&c->buf, R_LOCALS, X64_RDX);
-    hand_back_if_needed(c, &hand_back);
+    x64_alu_ri(&c->buf, X64_SUB, X64_RSP, 8);
+    hand_back_if_needed(c, &fast_hand_back);
     load_cached_locals(c);
-    x64_jmp_label(&c->buf, &c->labels[0]);
+    /* ... and on into pc 0 */
 }
 
+/* Where calls pass a status other than a return up: eax holds it. */
 static void epilogue(compiler *c)
 {
     x64_label_bind(&c->buf, &c->exit);
-    x64_alu_ri(&c->buf, X64_ADD, X64_RSP, 8);
-    for (size_t i = SAVED_REGS; i-- > 0;)
-        x64_pop(&c->buf, saved_regs[i]);
-    x64_ret(&c->buf);
+    return_from_body(c);
 }
 
 static bool emit_function(compiler *c)
@@ -1602,6 +1684,7 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
             x64_buf_init(&c.buf, memory, capacity);
             x64_label_init(&c.exit);
             x64_label_init(&c.fast_entry);
+            x64_label_init(&c.call_overflow);
             c.depth = 0;
             c.gpr_busy = c.xmm_busy = 0;
             free_slow_paths(&c);

@@ -3,12 +3,12 @@
  * instruction by instruction, with the x86-64 it became underneath,
  * disassembled by Capstone.  The compiler records where each pc's code
  * begins (bvm_jit_listing); the code between one recorded offset and the
- * next is that instruction's.  Code before pc 0 is the prologue (entry
- * dispatch); code after the last instruction (a trap, then the shared
- * exit) follows pc_offset[code_len].
+ * next is that instruction's.  Code before pc 0 is the prologue (the
+ * entries); code after the last instruction (a trap, the slow paths, the
+ * shared return of a status) follows pc_offset[code_len].
  *
  *   jit: fib (function #0): 31 bytes of bytecode -> 402 bytes of x86-64 in 0.031 ms
- *     (prologue)
+ *     (entries: from C, at the frame's saved pc; from compiled callers, into pc 0)
  *       0000  push rbx
  *       ...
  *     pc 0     load n
@@ -62,7 +62,7 @@ void bvm_jit_dump(const bvm_vm *vm, const bvm_rt_function *rf, const bvm_jit_lis
             first = listing->pc_offset[pc];
             break;
         }
-    fprintf(out, "  (prologue: entry at the frame's saved pc)\n");
+    fprintf(out, "  (entries: from C, at the frame's saved pc; from compiled callers, into pc 0)\n");
     print_native(handle, code, 0, first, out);
 
     bvm_buf text = { 0 };
@@ -90,7 +90,7 @@ void bvm_jit_dump(const bvm_vm *vm, const bvm_rt_function *rf, const bvm_jit_lis
             end_of_instructions = to;
     }
     bvm_buf_free(&text);
-    fprintf(out, "  (exit: restore the saved registers, return the status)\n");
+    fprintf(out, "  (out of line: slow paths; passing a status up)\n");
     print_native(handle, code, end_of_instructions, size, out);
     cs_close(&handle);
 }

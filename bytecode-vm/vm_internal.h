@@ -56,7 +56,12 @@ typedef enum {
  * status with the state saved in vm (docs/jit.md). */
 typedef struct bvm_frame bvm_frame;
 typedef bvm_exec_status (*bvm_jit_entry)(bvm_vm *vm);
-typedef bvm_exec_status (*bvm_jit_fast_entry)(bvm_vm *vm, bvm_frame *frame, bvm_value *base);
+/* What compiled callers call, with the JIT's own convention (docs/jit.md
+ * section 3): the caller has pushed the callee's frame and set r12 = vm,
+ * r13 = that frame, rbx = its base, rdi = vm; the callee preserves r12,
+ * r13 and rbx, and may clobber every other register.  A C function of this
+ * type (bvm_jit_interpret_callee_fast) keeps that contract by the ABI. */
+typedef bvm_exec_status (*bvm_jit_fast_entry)(bvm_vm *vm);
 
 typedef enum { BVM_JIT_NOT_TRIED, BVM_JIT_COMPILED, BVM_JIT_REFUSED } bvm_jit_state;
 
@@ -72,8 +77,8 @@ typedef struct {
                                 bvm_jit_interpret_callee                      */
     bvm_jit_fast_entry jit_fast_entry; /* what compiled callers call: the
                                 compiled code's entry for a frame just pushed
-                                (vm, that frame, its base), or
-                                bvm_jit_interpret_callee                      */
+                                (fn and base set, not ip), or
+                                bvm_jit_interpret_callee_fast                 */
     uint8_t jit_state;       /* bvm_jit_state                                  */
     uint32_t jit_calls;      /* calls and backward jumps counted toward the  */
     uint32_t jit_backedges;  /* thresholds                                   */
@@ -243,8 +248,9 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
 /* The jit_entry of a function without compiled code: runs its frame (the
  * top one) in an interpreter loop until it returns. */
 bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm);
-/* The same, as a jit_fast_entry (the frame and base are the top frame's). */
-bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm, bvm_frame *frame, bvm_value *base);
+/* The same, as a jit_fast_entry: first completes the frame a compiled
+ * caller pushed (its ip at the start, vm->sp past its locals). */
+bvm_exec_status bvm_jit_interpret_callee_fast(bvm_vm *vm);
 
 /* Runs the interpreter loop that vm.c would pick (plain or instrumented,
  * switch or threaded) on the top frame. */

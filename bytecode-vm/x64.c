@@ -588,7 +588,10 @@ void x64_align(x64_buf *buf, size_t alignment)
 
 /* ========================= SSE2, double precision ========================== */
 
-void x64_movsd_rr(x64_buf *buf, x64_xmm dst, x64_xmm src) { emit_rr(buf, 0, 0xF2, 0x0F10, dst, src); }
+/* Register copies use movapd, not movsd: movsd xmm, xmm merges into the
+ * destination (a dependency on its old value); movapd is a plain copy the
+ * CPU can do by renaming. */
+void x64_movapd_rr(x64_buf *buf, x64_xmm dst, x64_xmm src) { emit_rr(buf, 0, 0x66, 0x0F28, dst, src); }
 void x64_movsd_rm(x64_buf *buf, x64_xmm dst, x64_mem src) { emit_rm(buf, 0, 0xF2, 0x0F10, dst, src, 0); }
 void x64_movsd_mr(x64_buf *buf, x64_mem dst, x64_xmm src) { emit_rm(buf, 0, 0xF2, 0x0F11, src, dst, 0); }
 

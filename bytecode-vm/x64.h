@@ -273,7 +273,7 @@ void x64_align(x64_buf *buf, size_t alignment);
 
 /* ========================= SSE2, double precision ========================== */
 
-void x64_movsd_rr(x64_buf *buf, x64_xmm dst, x64_xmm src);         /* movsd xmm, xmm          */
+void x64_movapd_rr(x64_buf *buf, x64_xmm dst, x64_xmm src);        /* movapd xmm, xmm: a copy */
 void x64_movsd_rm(x64_buf *buf, x64_xmm dst, x64_mem src);         /* movsd xmm, qword [m]    */
 void x64_movsd_mr(x64_buf *buf, x64_mem dst, x64_xmm src);         /* movsd qword [m], xmm    */
 

@@ -368,8 +368,8 @@ START_TEST(sse_register_forms)
     for (int d = 0; d < 16; d++)
         for (int s = 0; s < 16; s++) {
             bool rex = d >= 8 || s >= 8;
-            x64_movsd_rr(fresh(), d, s);
-            expect(&buf, 4 + rex, "movsd %s, %s", xmm[d], xmm[s]);
+            x64_movapd_rr(fresh(), d, s);
+            expect(&buf, 4 + rex, "movapd %s, %s", xmm[d], xmm[s]);
             for (size_t i = 0; i < X64_SSE_OP_COUNT; i++) {
                 x64_sse_rr(fresh(), ops[i].op, d, s);
                 expect(&buf, ops[i].size + rex, "%s %s, %s", ops[i].mnemonic, xmm[d], xmm[s]);
