@@ -49,7 +49,7 @@ NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
 .PHONY: all check test demo bench asan clean deps deps-bench unit tools sandbox-check guests
-all: $(BINDIR)/bvm $(BINDIR)/mhv guests
+all: $(BINDIR)/bvm $(BINDIR)/mhv $(BINDIR)/vdb guests
 
 # ---- dependencies --------------------------------------------------------------
 
@@ -105,6 +105,43 @@ $(LIBMHV): $(MHV_OBJ)
 $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# ---- libvdb and vdb ------------------------------------------------------------
+
+# The debugger's front end sees only debugger/ (-Idebugger): the VMs'
+# headers are on the include path of their adapters alone, so the rule of
+# debugger/target.h -- the front end never includes a VM's own headers --
+# is checked by the compiler.
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+READLINE_LIBS  := -lreadline
+
+VDB_MAIN := debugger/main.c
+VDB_SRC  := $(filter-out $(VDB_MAIN),$(wildcard debugger/*.c))
+VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
+LIBVDB   := $(BUILD)/libvdb.a
+VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
+
+$(BUILD)/debugger/%.o: debugger/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) $(NCURSES_CFLAGS) -Idebugger -c -o $@ $<
+
+$(BUILD)/debugger/target_bvm.o: debugger/target_bvm.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idebugger -Ibytecode-vm -c -o $@ $<
+
+$(BUILD)/debugger/target_mhv.o: debugger/target_mhv.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger -Imini-hypervisor -c -o $@ $<
+
+$(LIBVDB): $(VDB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/main.o $(VDB_LIBS)
 
 # Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
 # mode code under .code16, or long-mode code under .code64 that mhv runs
@@ -208,6 +245,11 @@ $(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
 
+# The debugger's suites (tests/unit/test_vdb_*.c) link libvdb and both VMs.
+$(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
+
 # Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
 # others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
 # nested-KVM sandbox in the same boot as the guest checks.
@@ -217,6 +259,11 @@ KVM_TEST_BIN := $(KVM_TEST_SRC:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
 $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
+
+# ... and the debugger's hypervisor target alone, through debugger/target.h.
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(LIBMHV)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
 unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 
@@ -236,7 +283,7 @@ $(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
 tools: $(GOLDEN_RUNNER) $(FUZZER)
 
 # Everything the suites run, handed to the aggregator by path.
-TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
+TEST_ENV = BVM=$(BINDIR)/bvm MHV=$(BINDIR)/mhv VDB=$(BINDIR)/vdb MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) GOLDEN_RUNNER=$(GOLDEN_RUNNER) FUZZER=$(FUZZER) \
            UNIT_TESTS="$(UNIT_BIN)" KVM_TESTS="$(KVM_TEST_BIN)" SANDBOX=tests/sandbox/kvm-sandbox.sh \
            FUZZ_COUNT=$(FUZZ_COUNT) FUZZ_SEED=$(FUZZ_SEED) \
            SANITIZED=$(if $(SAN),1,0)

@@ -105,6 +105,8 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         if (vm->opt.fuel) {                                                     \
             if (vm->fuel_left == 0) {                                           \
                 SAVE_STATE();                                                   \
+                if (bvm_vm_fuel_stop(vm))                                       \
+                    return BVM_EXEC_STOPPED;                                    \
                 bvm_vm_fuel_exhausted(vm);                                      \
                 return BVM_EXEC_FUEL;                                           \
             }                                                                   \
@@ -116,10 +118,15 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
 /* Compiled code counts fuel too (jit_compile.c): with a fuel budget and no
  * debugger hook armed, this loop enters it as the plain one does. */
 #define JIT_MAY_ENTER() (vm->jit_enabled && bvm_vm_hooks_idle(vm))
+/* With a hook armed, compiled code is not entered, but calls and loops
+ * still count toward compiling: the debugger can show a hot function's
+ * native code, and it runs compiled once the hooks are gone. */
+#define JIT_MAY_COUNT() (vm->jit_enabled)
 #elif INTERP_ONE
 #define PRE_INSTRUCTION() ((void)0)
 #define POLL() ((void)0)
 #define JIT_MAY_ENTER() false
+#define JIT_MAY_COUNT() false
 #else
 #define PRE_INSTRUCTION() ((void)0)
 /* At calls and backward jumps only: has the debugger armed something? */
@@ -131,6 +138,7 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
         }                                                                       \
     } while (0)
 #define JIT_MAY_ENTER() (vm->jit_enabled)
+#define JIT_MAY_COUNT() false
 #endif
 
 /* At a call (the callee's frame pushed) or a backward jump: run the top
@@ -158,6 +166,8 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
                     return native_;                                             \
                 }                                                               \
             }                                                                   \
+        } else if (JIT_MAY_COUNT() && (fn_)->jit_state == BVM_JIT_NOT_TRIED) {  \
+            bvm_jit_count(vm, (fn_), (is_loop_));                               \
         }                                                                       \
     } while (0)
 
@@ -541,6 +551,7 @@ dispatch:
 #undef CONTINUE_AT_HANDLER
 #undef ENTER_COMPILED
 #undef JIT_MAY_ENTER
+#undef JIT_MAY_COUNT
 #undef THROW_STRING
 #undef THROW_ERROR
 #undef PUSH_NEW_STRING_FROM

@@ -123,14 +123,27 @@ static void compile(bvm_vm *vm, bvm_rt_function *fn)
     free(listing.pc_offset);
 }
 
+/* Counts toward the thresholds; compiles when one is reached.  Returns
+ * whether fn was still below them. */
+static bool below_threshold(bvm_vm *vm, bvm_rt_function *fn, bool is_loop)
+{
+    uint32_t count = is_loop ? ++fn->jit_backedges : ++fn->jit_calls;
+    if (count < (is_loop ? vm->opt.jit_loop_threshold : vm->opt.jit_call_threshold))
+        return true;
+    compile(vm, fn);
+    return false;
+}
+
+void bvm_jit_count(bvm_vm *vm, bvm_rt_function *fn, bool is_loop)
+{
+    if (fn->jit_state == BVM_JIT_NOT_TRIED)
+        below_threshold(vm, fn, is_loop);
+}
+
 bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_status *status)
 {
-    if (fn->jit_state == BVM_JIT_NOT_TRIED) {
-        uint32_t count = is_loop ? ++fn->jit_backedges : ++fn->jit_calls;
-        if (count < (is_loop ? vm->opt.jit_loop_threshold : vm->opt.jit_call_threshold))
-            return false;
-        compile(vm, fn);
-    }
+    if (fn->jit_state == BVM_JIT_NOT_TRIED && below_threshold(vm, fn, is_loop))
+        return false;
     if (fn->jit_state != BVM_JIT_COMPILED)
         return false;
     vm->jit_stats.native_entries++;

@@ -225,6 +225,33 @@ void bvm_vm_fuel_exhausted(bvm_vm *vm)
     vm->error_is_fuel = true;
 }
 
+bool bvm_vm_fuel_stop(bvm_vm *vm)
+{
+    if (!vm->stop_at_armed)
+        return false;
+    vm->stop_at_armed = false;
+    vm->fuel_left = vm->fuel_held;
+    vm->stop_reason = BVM_STOP_STEP;
+    return true;
+}
+
+bool bvm_vm_set_stop_at(bvm_vm *vm, uint64_t count)
+{
+    if (vm->opt.fuel == 0 || count < vm->instructions)
+        return false;
+    uint64_t ahead = count - vm->instructions;
+    if (vm->stop_at_armed) { /* a new target replaces the old one */
+        vm->fuel_left += vm->fuel_held;
+        vm->stop_at_armed = false;
+    }
+    if (ahead >= vm->fuel_left)
+        return true; /* the budget ends first: that is where the run stops */
+    vm->fuel_held = vm->fuel_left - ahead;
+    vm->fuel_left = ahead;
+    vm->stop_at_armed = true;
+    return true;
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 bvm_exec_status bvm_vm_run_loop(bvm_vm *vm)
@@ -601,6 +628,39 @@ bool bvm_vm_record_field(const bvm_vm *vm, bvm_typed_value record, uint16_t fiel
         return false;
     out->type = r->fields[field].type;
     out->value = BVM_AS_RECORD(record.value.ref)->fields[field];
+    return true;
+}
+
+bool bvm_vm_set_array_element(bvm_vm *vm, bvm_typed_value array, int64_t i, bvm_value v)
+{
+    int64_t n = bvm_vm_array_length(vm, array);
+    if (i < 0 || i >= n)
+        return false;
+    BVM_AS_ARRAY(array.value.ref)->items[i] = v;
+    return true;
+}
+
+bool bvm_vm_set_record_field(bvm_vm *vm, bvm_typed_value record, uint16_t field, bvm_value v)
+{
+    if (!is_kind(vm, record.type, BVM_TK_RECORD) || !record.value.ref)
+        return false;
+    if (field >= vm->module->records[vm->module->types[record.type].arg].nfields)
+        return false;
+    BVM_AS_RECORD(record.value.ref)->fields[field] = v;
+    return true;
+}
+
+uint64_t bvm_vm_stack_bytes(const bvm_vm *vm)
+{
+    return (uint64_t)(vm->sp - vm->stack) * sizeof(bvm_value);
+}
+
+bool bvm_vm_read_stack(const bvm_vm *vm, uint64_t offset, void *buffer, size_t size)
+{
+    uint64_t used = bvm_vm_stack_bytes(vm);
+    if (offset > used || size > used - offset)
+        return false;
+    memcpy(buffer, (const uint8_t *)vm->stack + offset, size);
     return true;
 }
 

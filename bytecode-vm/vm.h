@@ -184,6 +184,15 @@ bool bvm_vm_set_breakpoint(bvm_vm *vm, uint16_t function, uint32_t pc, bool arme
 uint32_t bvm_vm_line_to_pcs(const bvm_vm *vm, uint32_t line, uint16_t *functions, uint32_t *pcs,
                             uint32_t max);
 
+/* Stop (BVM_STOP_STEP) when exactly `count` instructions have run in all,
+ * as bvm_vm_instructions counts them -- how the debugger goes back in time:
+ * it runs the program again from its start up to an earlier count (the VM
+ * is deterministic).  Counts are exact only under a fuel budget, which
+ * makes every instruction count, compiled ones included: the debugger sets
+ * one too large to run out.  False without a budget, or when count has
+ * passed already. */
+bool bvm_vm_set_stop_at(bvm_vm *vm, uint64_t count);
+
 /* Ask a running VM to stop at the next instruction boundary.  Safe to call
  * from a signal handler. */
 void bvm_vm_interrupt(bvm_vm *vm);
@@ -225,6 +234,18 @@ bool bvm_vm_set_global(bvm_vm *vm, uint16_t global, bvm_value v);
 bool bvm_vm_array_element(const bvm_vm *vm, bvm_typed_value array, int64_t i, bvm_typed_value *out);
 int64_t bvm_vm_array_length(const bvm_vm *vm, bvm_typed_value array); /* -1 if null/not array */
 bool bvm_vm_record_field(const bvm_vm *vm, bvm_typed_value record, uint16_t field, bvm_typed_value *out);
+
+/* Change element i of an array / field f of a record (for `set var`).  The
+ * value must have the element's or field's type: the caller checks (a
+ * reference may only be null or another value of the same type).  False
+ * on null, out of range, or wrong kind. */
+bool bvm_vm_set_array_element(bvm_vm *vm, bvm_typed_value array, int64_t i, bvm_value v);
+bool bvm_vm_set_record_field(bvm_vm *vm, bvm_typed_value record, uint16_t field, bvm_value v);
+
+/* The value stack as raw memory (the debugger's `x`): bytes in use, from
+ * the bottom of the stack to its top; a read must lie inside them. */
+uint64_t bvm_vm_stack_bytes(const bvm_vm *vm);
+bool bvm_vm_read_stack(const bvm_vm *vm, uint64_t offset, void *buffer, size_t size);
 
 /* Render a value as the language's str() would ("3", "2.5", "true",
  * "hello", "[1, 2]", "Point{x: 1, y: 2}", "null"); nested records are

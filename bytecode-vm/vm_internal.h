@@ -144,6 +144,9 @@ struct bvm_vm {
 
     /* limits and hooks */
     uint64_t fuel_left;          /* meaningful when opt.fuel != 0              */
+    bool stop_at_armed;          /* bvm_vm_set_stop_at: fuel_left runs out at
+                                    the instruction to stop before ...         */
+    uint64_t fuel_held;          /* ... and this much budget waits beyond it   */
     uint64_t instructions;       /* counted by the instrumented loop           */
     volatile sig_atomic_t poll;  /* plain loop: leave at next call/back-edge   */
     volatile sig_atomic_t interrupt_requested;
@@ -222,6 +225,9 @@ static inline bool bvm_vm_push_frame(bvm_vm *vm, bvm_rt_function *callee, bvm_va
 
 /* Record the fuel-exhausted error with a trace of the current frames. */
 void bvm_vm_fuel_exhausted(bvm_vm *vm);
+/* Fuel ran out: was it the stop bvm_vm_set_stop_at asked for?  If so the
+ * budget beyond it is restored and the stop recorded (BVM_STOP_STEP). */
+bool bvm_vm_fuel_stop(bvm_vm *vm);
 
 /* The interpreter entry points (interp.c).  Each runs until the frame
  * that was on top when it started returns (loop_entry_frames), or until
@@ -244,6 +250,9 @@ bvm_exec_status bvm_interp_one(bvm_vm *vm);
  * no compiled code (nothing was run), else true with *status what the
  * compiled code returned. */
 bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_status *status);
+/* Counts a call or backward jump of fn toward the thresholds and compiles
+ * it once it is hot, without entering it (while a debugger hook is armed). */
+void bvm_jit_count(bvm_vm *vm, bvm_rt_function *fn, bool is_loop);
 
 /* The jit_entry of a function without compiled code: runs its frame (the
  * top one) in an interpreter loop until it returns. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -178,4 +179,76 @@ int mhv_image_load(struct mhv_vm *vm, const uint8_t *file, size_t size,
     return mhv_cpu_enter_flat(vm, plan->mode, plan->entry, reserved + MHV_RESERVED_GDT, gdt_limit,
                               reserved + MHV_RESERVED_PML4, vm->ram_size,
                               reserved + MHV_RESERVED_BOOT_INFO, err, err_size);
+}
+
+/* Reads a whole file (at most max_size bytes, else *too_big is set),
+ * growing the buffer as it goes: RAM may be gigabytes, the image is small. */
+static uint8_t *read_whole_file(const char *path, size_t max_size, size_t *size, int *too_big)
+{
+    *too_big = 0;
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return NULL;
+    size_t capacity = 0, used = 0;
+    uint8_t *data = NULL;
+    int read_errno = 0;
+    for (;;) {
+        if (used == capacity) {
+            size_t grown = capacity ? 2 * capacity : 65536;
+            uint8_t *bigger = realloc(data, grown);
+            if (!bigger) {
+                free(data);
+                fclose(file);
+                errno = ENOMEM;
+                return NULL;
+            }
+            data = bigger;
+            capacity = grown;
+        }
+        errno = 0;
+        size_t got = fread(data + used, 1, capacity - used, file);
+        read_errno = errno;  /* fread's reason, if it failed (EISDIR, EIO) */
+        used += got;
+        if (used > max_size) {
+            *too_big = 1;
+            break;
+        }
+        if (got == 0)
+            break;
+    }
+    int read_error = ferror(file);
+    fclose(file);
+    if (read_error) {
+        free(data);
+        errno = read_errno ? read_errno : EIO;
+        return NULL;
+    }
+    *size = used;
+    return data;
+}
+
+int mhv_image_read_and_plan(const char *path, size_t ram_size, const struct mhv_image_options *options,
+                            uint8_t **file, size_t *size, struct mhv_image_plan *plan,
+                            char *err, size_t err_size)
+{
+    int too_big = 0;
+    uint8_t *image = read_whole_file(path, ram_size, size, &too_big);
+    if (!image) {
+        snprintf(err, err_size, "cannot read the image %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (too_big) {
+        snprintf(err, err_size, "%s: the image is bigger than guest RAM (%zu MiB): give more with --mem", path,
+                 ram_size >> 20);
+        free(image);
+        return -1;
+    }
+    char plan_err[512];
+    if (mhv_image_plan(image, *size, ram_size, options, plan, plan_err, sizeof plan_err) < 0) {
+        snprintf(err, err_size, "%s: %s", path, plan_err);
+        free(image);
+        return -1;
+    }
+    *file = image;
+    return 0;
 }

@@ -47,6 +47,16 @@ int mhv_image_plan(const uint8_t *file, size_t size, size_t ram_size,
                    const struct mhv_image_options *options, struct mhv_image_plan *plan,
                    char *err, size_t err_size);
 
+/* Reads the image file at path (it must fit in ram_size bytes) and plans
+ * it: what `mhv run` and vdb's hypervisor target both do before touching
+ * KVM, with one set of messages ("cannot read the image PATH: REASON",
+ * "PATH: the image is bigger than guest RAM (N MiB): give more with
+ * --mem", "PATH: " and mhv_image_plan's).  On success *file is the image
+ * (malloc'd, the caller frees it) and *size its length. */
+int mhv_image_read_and_plan(const char *path, size_t ram_size, const struct mhv_image_options *options,
+                            uint8_t **file, size_t *size, struct mhv_image_plan *plan,
+                            char *err, size_t err_size);
+
 /* Loads a planned image into vm (whose RAM size the plan was made for)
  * and sets the vCPU to start it. */
 int mhv_image_load(struct mhv_vm *vm, const uint8_t *file, size_t size,

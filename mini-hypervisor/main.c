@@ -99,52 +99,6 @@ struct run_options {
     const char *image_path;
 };
 
-/* Reads a whole file (at most max_size bytes, else *too_big is set),
- * growing the buffer as it goes: RAM may be gigabytes, the image is small. */
-static uint8_t *read_image(const char *path, size_t max_size, size_t *size, int *too_big)
-{
-    *too_big = 0;
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return NULL;
-    size_t capacity = 0, used = 0;
-    uint8_t *data = NULL;
-    int read_errno = 0;
-    for (;;) {
-        if (used == capacity) {
-            size_t grown = capacity ? 2 * capacity : 65536;
-            uint8_t *bigger = realloc(data, grown);
-            if (!bigger) {
-                free(data);
-                fclose(file);
-                errno = ENOMEM;
-                return NULL;
-            }
-            data = bigger;
-            capacity = grown;
-        }
-        errno = 0;
-        size_t got = fread(data + used, 1, capacity - used, file);
-        read_errno = errno;  /* fread's reason, if it failed (EISDIR, EIO) */
-        used += got;
-        if (used > max_size) {
-            *too_big = 1;
-            break;
-        }
-        if (got == 0)
-            break;
-    }
-    int read_error = ferror(file);
-    fclose(file);
-    if (read_error) {
-        free(data);
-        errno = read_errno ? read_errno : EIO;
-        return NULL;
-    }
-    *size = used;
-    return data;
-}
-
 static void write_to_stdout(void *context, uint8_t byte)
 {
     putchar(byte);
@@ -213,22 +167,11 @@ static int run_image(const struct run_options *options)
     size_t ram_size = (size_t)options->mem_mib << 20;
 
     size_t image_size = 0;
-    int too_big = 0;
-    uint8_t *image = read_image(options->image_path, ram_size, &image_size, &too_big);
-    if (!image) {
-        fprintf(stderr, "mhv: cannot read the image %s: %s\n", options->image_path, strerror(errno));
-        return EXIT_CANNOT_RUN;
-    }
+    uint8_t *image = NULL;
     struct mhv_image_plan plan;
-    if (too_big) {
-        fprintf(stderr, "mhv: %s: the image is bigger than guest RAM (%llu MiB): give more with --mem\n",
-                options->image_path, (unsigned long long)options->mem_mib);
-        free(image);
-        return EXIT_CANNOT_RUN;
-    }
-    if (mhv_image_plan(image, image_size, ram_size, &options->image, &plan, err, sizeof err) < 0) {
-        fprintf(stderr, "mhv: %s: %s\n", options->image_path, err);
-        free(image);
+    if (mhv_image_read_and_plan(options->image_path, ram_size, &options->image, &image, &image_size, &plan,
+                                err, sizeof err) < 0) {
+        fprintf(stderr, "mhv: %s\n", err);
         return EXIT_CANNOT_RUN;
     }
 

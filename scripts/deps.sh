@@ -20,9 +20,10 @@ set -euo pipefail
 
 # ---- the groups -------------------------------------------------------------
 
-# Building bvm (and later mhv and vdb) and running `make check`.  libc6-dev
-# is named because gcc only recommends it and we install without recommends.
-group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev)
+# Building bvm, mhv and vdb and running `make check` (tmux drives vdb's TUI
+# in its tests).  libc6-dev is named because gcc only recommends it and we
+# install without recommends.
+group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev tmux)
 
 # `make bench`: the interpreters and JITs vmlab is compared against.
 group_bench=(lua5.4 luajit openjdk-17-jdk-headless)

@@ -13,10 +13,11 @@
 #   FUZZ_COUNT     mutants for the fuzz check   (default 10000)
 #   FUZZ_SEED      its random seed              (default 1)
 #   SANITIZED      1 for an ASan/UBSan build: longer time limits
+#   VDB            the vdb program              (default bin/vdb)
 #   MHV, MHV_GUESTS, KVM_TESTS, SANDBOX   for the hypervisor suite (tests/hv/)
 #
 # The suites, in order: unit (Check's own output is shown as it comes),
-# golden, e2e, hypervisor, fuzz.  Each prints its own `NAME: N passed, N failed` line;
+# golden, e2e, debugger, hypervisor, fuzz.  Each prints its own `NAME: N passed, N failed` line;
 # a suite that dies without one (a crash, a missing program) counts as one
 # failure.  The last line is the total over all suites:
 #
@@ -28,6 +29,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 BVM=${BVM:-bin/bvm}
+VDB=${VDB:-bin/vdb}
 GOLDEN_RUNNER=${GOLDEN_RUNNER:-build/release/tests/golden-runner}
 FUZZER=${FUZZER:-build/release/tests/bytecode-fuzz}
 FUZZ_COUNT=${FUZZ_COUNT:-10000}
@@ -158,6 +160,22 @@ script_counts() {
     fi
 }
 
+# Runs test scripts one after the other, showing their output as it comes,
+# and adds their counts up as one suite.
+#   run_scripts SUITE SCRIPT...
+run_scripts() {
+    local suite=$1 passed=0 failed=0 counts script
+    shift
+    for script in "$@"; do
+        bash "$script" 2>&1 | tee "$scratch/log"
+        counts=$(script_counts "$suite" "$script" "$scratch/log" "${PIPESTATUS[0]}")
+        passed=$((passed + ${counts% *}))
+        failed=$((failed + ${counts#* }))
+    done
+    echo "$suite: $passed passed, $failed failed"
+    add "$suite" "$passed" "$failed"
+}
+
 # ---- golden: programs with expected output ---------------------------------------
 
 # Each golden program runs in every mode: both dispatch loops, the garbage
@@ -206,6 +224,15 @@ done
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
 add e2e "$e2e_passed" "$e2e_failed"
 
+# ---- debugger: vdb in batch mode and in its TUI ---------------------------------------
+
+# Golden batch transcripts on the bytecode VM (tests/vdb/batch/), the vdb
+# command line (cli.sh), and the TUI driven through tmux (tui.sh).  The
+# hypervisor target's transcripts run with the hypervisor suite, on KVM.
+banner "debugger tests (vdb)"
+export VDB
+run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh
+
 # ---- hypervisor: mhv and its guests on real KVM ----------------------------------------
 
 # On KVM: /dev/kvm when this machine has it, else the nested-KVM sandbox
@@ -213,16 +240,7 @@ add e2e "$e2e_passed" "$e2e_failed"
 # Check suite.  sandbox.sh first tests the sandbox runner itself (three
 # short boots).  The two run one after the other: each keeps a CPU busy.
 banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
-hv_passed=0
-hv_failed=0
-for script in tests/hv/sandbox.sh tests/hv/mhv.sh; do
-    bash "$script" 2>&1 | tee "$scratch/log"
-    counts=$(script_counts hypervisor "$script" "$scratch/log" "${PIPESTATUS[0]}")
-    hv_passed=$((hv_passed + ${counts% *}))
-    hv_failed=$((hv_failed + ${counts#* }))
-done
-echo "hypervisor: $hv_passed passed, $hv_failed failed"
-add hypervisor "$hv_passed" "$hv_failed"
+run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh
 
 # ---- fuzz: damaged bytecode ---------------------------------------------------------
 

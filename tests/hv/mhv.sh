@@ -174,13 +174,30 @@ scenario kernel-bad-word "" "--cmdline 'fib=10 bogus' \$G/kernel.elf"
 scenario kernel-exit "" "--cmdline exit=42 \$G/kernel.elf"
 scenario kernel-out-of-memory "" "--mem 2 --cmdline sieve=10000000 \$G/kernel.elf"
 
+# The debugger on the hypervisor target: each tests/vdb/hv/NAME.vdb runs
+# as `vdb --batch -x NAME.vdb ARGS` (ARGS from its "# vdb:" line) and its
+# transcript is compared with NAME.out, as tests/vdb/batch.sh does for the
+# bytecode VM.  Lines: NAME|SCRIPT (as a path inside)|ARGS.
+VDB=${VDB:-bin/vdb}
+VDB_HV_DIR=tests/vdb/hv
+: >"$E2E_TMP/vdb-scenarios"
+if [ ! -x "$VDB" ]; then
+    not_ok "vdb on the hypervisor target" "$VDB is not an executable program (build it first)"
+fi
+for script in "$VDB_HV_DIR"/*.vdb; do
+    [ -x "$VDB" ] && [ -e "$script" ] || continue
+    header=$(head -n 1 "$script")
+    args=${header#"# vdb: "}
+    echo "$(basename "$script" .vdb)|$(basename "$script")|${args//\$MHV_GUESTS/\$G}" >>"$E2E_TMP/vdb-scenarios"
+done
+
 # The script that runs them inside (or here), then each KVM Check suite:
 #   == check:NAME STATUS   then its output, o|LINE
 cat >"$E2E_TMP/run-guests.sh" <<'EOF_INSIDE'
 #!/bin/sh
-# run-guests.sh MHV GUESTS-DIR SCENARIOS SCRATCH [CHECK-PROGRAM...]
-mhv=$1 G=$2 scenarios=$3 scratch=$4
-shift 4
+# run-guests.sh MHV GUESTS-DIR SCENARIOS SCRATCH VDB VDB-SCENARIOS VDB-SCRIPTS [CHECK-PROGRAM...]
+mhv=$1 G=$2 scenarios=$3 scratch=$4 vdb=$5 vdb_scenarios=$6 vdb_scripts=$7
+shift 7
 checks="$*"   # the loop below reuses "$@" for each scenario's arguments
 while IFS='|' read -r name input args; do
     eval "set -- $args"
@@ -189,6 +206,13 @@ while IFS='|' read -r name input args; do
     sed 's/^/o|/' "$scratch/o"
     sed 's/^/e|/' "$scratch/e"
 done <"$scenarios"
+while IFS='|' read -r name script args; do
+    eval "set -- $args"
+    "$vdb" --batch -x "$vdb_scripts/$script" "$@" >"$scratch/o" 2>"$scratch/e" </dev/null
+    echo "== vdb:$name $?"
+    sed 's/^/o|/' "$scratch/o"
+    sed 's/^/e|/' "$scratch/e"
+done <"$vdb_scenarios"
 for check in $checks; do
     CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$check" >"$scratch/o" 2>&1
     echo "== check:$(basename "$check") $?"
@@ -205,11 +229,14 @@ done
 transcript=$E2E_TMP/transcript
 where=""
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    bash "$E2E_TMP/run-guests.sh" "$BVM" "$MHV_GUESTS" "$E2E_TMP/scenarios" "$E2E_TMP" "${checks[@]}" >"$transcript"
+    bash "$E2E_TMP/run-guests.sh" "$BVM" "$MHV_GUESTS" "$E2E_TMP/scenarios" "$E2E_TMP" \
+        "$VDB" "$E2E_TMP/vdb-scenarios" "$VDB_HV_DIR" "${checks[@]}" >"$transcript"
     where="here, on /dev/kvm"
 elif [ -n "${SANDBOX:-}" ]; then
     adds=(--add "$BVM:bin/mhv" --add "$MHV_GUESTS:guests" --add "$E2E_TMP/scenarios:scenarios"
-          --add "$E2E_TMP/run-guests.sh:bin/run-guests.sh")
+          --add "$E2E_TMP/run-guests.sh:bin/run-guests.sh" --add "$E2E_TMP/vdb-scenarios:vdb-scenarios"
+          --add "$VDB_HV_DIR:vdb-scripts")
+    [ -x "$VDB" ] && adds+=(--add "$VDB:bin/vdb")
     inside=()
     for check in "${checks[@]}"; do
         adds+=(--add "$check:bin/$(basename "$check")")
@@ -217,7 +244,8 @@ elif [ -n "${SANDBOX:-}" ]; then
     done
     t0=$EPOCHREALTIME
     LAST_COMMAND="$SANDBOX ... -- run-guests.sh"
-    "$SANDBOX" "${adds[@]}" -- run-guests.sh /work/bin/mhv /work/guests /work/scenarios /tmp "${inside[@]}" \
+    "$SANDBOX" "${adds[@]}" -- run-guests.sh /work/bin/mhv /work/guests /work/scenarios /tmp \
+        /work/bin/vdb /work/vdb-scenarios /work/vdb-scripts "${inside[@]}" \
         >"$transcript" 2>"$E2E_TMP/sandbox.err" </dev/null
     sandbox_status=$?
     echo "  ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: one sandbox boot ran every guest and KVM suite)"
@@ -374,6 +402,18 @@ if [ -n "$where" ]; then
     guest kernel-out-of-memory
     expect_status "kernel out of memory: status 4" 4
     expect_out_has "kernel out of memory: says so" "out of memory"
+
+    # vdb on the hypervisor target: each transcript as the golden one.
+    while IFS='|' read -r name _ _; do
+        section "vdb:$name"
+        LAST_COMMAND="vdb --batch -x $VDB_HV_DIR/$name.vdb ($where)"
+        { cat "$OUT" "$ERR"; echo "[vdb exit status $status]"; } >"$E2E_TMP/vdb-transcript"
+        if diff -u "$VDB_HV_DIR/$name.out" "$E2E_TMP/vdb-transcript" >"$E2E_TMP/vdb-diff"; then
+            ok "vdb $name"
+        else
+            not_ok "vdb $name: the transcript differs from $VDB_HV_DIR/$name.out" "$(head -n 30 "$E2E_TMP/vdb-diff")"
+        fi
+    done <"$E2E_TMP/vdb-scenarios"
 
     # The KVM Check suites: their own summary lines are shown, their counts added.
     for check in "${checks[@]}"; do

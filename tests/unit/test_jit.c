@@ -8,7 +8,8 @@
  * The program spins natively in a loop until a global says stop; a timer
  * interrupts it (bvm_vm_interrupt, as the debugger's Ctrl-C does) while
  * compiled code runs.  Every check that the JIT was really in play reads
- * the JIT's own statistics.
+ * the JIT's own statistics.  Last, stopping at an instruction count (the
+ * debugger's way back in time) lands on the same place compiled or not.
  */
 #include <check.h>
 #include <signal.h>
@@ -294,6 +295,75 @@ START_TEST(exceptions_across_compiled_frames)
 }
 END_TEST
 
+/* Going back in time (the debugger's reverse steps): under a fuel budget
+ * every instruction counts, compiled ones included, so stopping at an
+ * instruction count lands on the same place whether the code runs
+ * interpreted or compiled, and the run goes on unchanged from there. */
+static const char count_source[] =
+    "int total = 0;\n"
+    "int square(int x) { return x * x; }\n"
+    "void main() {\n"
+    "    for (int i = 0; i < 3000; i++) total = total + square(i) % 7;\n"
+    "    print(total);\n"
+    "}\n";
+
+typedef struct {
+    uint64_t instructions;
+    bvm_frame_info frame;
+    int64_t total;
+} place;
+
+static place stop_at(bvm_jit_mode jit, uint64_t count, char *out, size_t out_size)
+{
+    program p;
+    bvm_diags d;
+    bvm_diags_init(&d);
+    p.m = bvm_compile(count_source, strlen(count_source), "count.vela", &d);
+    ck_assert(p.m && bvm_verify_module(p.m, "count.vela", &d));
+    bvm_diags_free(&d);
+    p.out_file = open_memstream(&p.out, &p.out_len);
+    bvm_options o;
+    bvm_options_default(&o);
+    o.jit = jit;
+    o.fuel = UINT64_MAX / 2; /* counts every instruction, never runs out */
+    o.out = p.out_file;
+    const char *why = NULL;
+    p.vm = bvm_vm_new(p.m, &o, &why);
+    ck_assert_ptr_nonnull(p.vm);
+    ck_assert(bvm_vm_set_stop_at(p.vm, count));
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
+    ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_STEP);
+    place at = { .instructions = bvm_vm_instructions(p.vm) };
+    ck_assert(bvm_vm_frame(p.vm, 0, &at.frame));
+    bvm_typed_value total;
+    ck_assert(bvm_vm_global(p.vm, 0, &total));
+    at.total = total.value.i;
+    ck_assert(!bvm_vm_set_stop_at(p.vm, count - 1)); /* that count has passed */
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    snprintf(out, out_size, "%s", output(&p));
+    finish(&p);
+    return at;
+}
+
+START_TEST(stopping_at_an_instruction_count_is_exact_in_compiled_code)
+{
+    static const uint64_t counts[] = { 1, 2, 17, 1000, 12345, 40001 };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        char interpreted_out[64], compiled_out[64];
+        place interpreted = stop_at(BVM_JIT_OFF, counts[i], interpreted_out, sizeof interpreted_out);
+        place compiled = stop_at(BVM_JIT_ALWAYS, counts[i], compiled_out, sizeof compiled_out);
+        ck_assert_uint_eq(interpreted.instructions, counts[i]);
+        ck_assert_uint_eq(compiled.instructions, counts[i]);
+        ck_assert_uint_eq(compiled.frame.function, interpreted.frame.function);
+        ck_assert_uint_eq(compiled.frame.pc, interpreted.frame.pc);
+        ck_assert_uint_eq(compiled.frame.stack_depth, interpreted.frame.stack_depth);
+        ck_assert_int_eq(compiled.total, interpreted.total);
+        ck_assert_str_eq(compiled_out, interpreted_out);
+        ck_assert_str_eq(compiled_out, "5999\n");
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("jit");
@@ -304,6 +374,7 @@ int main(void)
     tcase_add_test(tc, a_breakpoint_in_a_compiled_function_stops_on_its_line);
     tcase_add_test(tc, exceptions_across_compiled_frames);
     tcase_add_test(tc, locals_in_registers_are_exact_at_a_stop);
+    tcase_add_test(tc, stopping_at_an_instruction_count_is_exact_in_compiled_code);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

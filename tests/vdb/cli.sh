@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# cli.sh -- the vdb command line from outside: flags, exit statuses, bad
+# programs and scripts, commands from stdin, and the JIT seen from the
+# debugger (what changes from run to run -- compile times, code addresses
+# -- is checked here by pattern rather than in a golden transcript).
+#
+#   VDB  the vdb program (default bin/vdb)
+cd "$(dirname "$0")/../.." || exit 2
+
+BVM=${VDB:-bin/vdb}   # lib.sh runs and checks $BVM
+. tests/e2e/lib.sh
+vdb() { bvm "$@"; }
+
+expect_out_has() {
+    if grep -qF -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "stdout lacks: $2" "$(last_run)"; fi
+}
+expect_out_lacks() {
+    if grep -qF -- "$2" "$OUT"; then not_ok "$1" "stdout has: $2" "$(last_run)"; else ok "$1"; fi
+}
+
+fib=labs/workloads/fib.vela
+program=tests/vdb/programs/inventory.vela
+script=$E2E_TMP/script.vdb
+
+# ---- usage ---------------------------------------------------------------------
+
+vdb --help
+expect_status "--help: status 0" 0
+expect_out_has "--help: shows the usage" "usage: vdb [options] PROGRAM"
+expect_out_has "--help: documents the exit statuses" "exit status: 0 ok"
+
+usage() {
+    local what=$1 text=$2
+    shift 2
+    vdb "$@"
+    expect_status "$what: status 2" 2
+    expect_err_has "$what: says what is wrong" "$text"
+}
+usage "no program"            "which program?"                --batch
+usage "no image"              "which image?"                  --hv --batch
+usage "two programs"          "one too many"                  --batch "$program" "$program"
+usage "unknown option"        "unknown option '--frobnicate'" --batch --frobnicate "$program"
+usage "-x without a script"   "-x needs a script file"        --batch "$program" -x
+usage "--jit on the hv"       "--jit is for the bytecode VM"  --hv --jit=on --batch x.bin
+usage "--mode without --hv"   "are for the hypervisor"        --mode long --batch "$program"
+usage "--mem not a number"    "--mem takes MiB"               --hv --mem lots --batch x.bin
+usage "--load not an address" "--load takes an address"       --hv --load here --batch x.bin
+usage "no terminal, no batch" "the TUI needs a terminal"      "$program"
+
+# ---- programs and scripts that cannot be used ----------------------------------------
+
+vdb --batch "$E2E_TMP/missing.vela"
+expect_status "a missing program: status 65 (as bvm)" 65
+expect_err_has "a missing program: names it" "missing.vela"
+
+printf 'void main() { int x = ; }\n' >"$E2E_TMP/broken.vela"
+vdb --batch "$E2E_TMP/broken.vela"
+expect_status "a program that does not compile: status 65" 65
+expect_err_has "a program that does not compile: file:line:col" "broken.vela:1:"
+
+vdb --batch --jit=sometimes "$program"
+expect_status "a bad --jit value: status 65" 65
+expect_err_has "a bad --jit value: says so" "--jit takes off, on or always"
+
+vdb --batch -x "$E2E_TMP/no-such-script" "$program"
+expect_status "a missing script: status 66" 66
+expect_err_has "a missing script: names it" "no-such-script"
+
+printf 'break 7\nprint \001\002\377\n' >"$script"
+vdb --batch -x "$script" "$fib"
+expect_status "junk bytes in a script: a failed command, status 1" 1
+expect_out_has "junk bytes in a script: an error line" "error:"
+
+head -c 100000 /dev/urandom | tr -d '\000' >"$script"
+vdb --batch -x "$script" "$program"
+if [ "$status" -le 1 ]; then ok "random bytes as a script: no crash (status $status)"; else
+    not_ok "random bytes as a script: no crash" "status $status" "$(last_run)"; fi
+
+vdb --hv --batch "$E2E_TMP/missing.bin"
+expect_status "a missing guest image: status 125 (as mhv)" 125
+expect_err_has "a missing guest image: names it" "missing.bin"
+
+# ---- commands from stdin, and the transcript's order ---------------------------------
+
+(ulimit -t 30 && printf 'break fib\nrun\nprint n\ndelete\ncontinue\n' | "$BVM" --batch "$fib") >"$OUT" 2>"$ERR"
+status=$?
+LAST_COMMAND="printf ... | vdb --batch $fib"
+expect_status "commands from stdin: status 0" 0
+expect_out_has "commands from stdin: the breakpoint" "Breakpoint 1, fib at fib.vela:7"
+expect_out_has "commands from stdin: the value" "\$1 = 36"
+if grep -n 'fib(36) = 14930352' "$OUT" | grep -q . &&
+   [ "$(grep -n 'fib(36)' "$OUT" | cut -d: -f1)" -lt "$(grep -n 'program exited' "$OUT" | cut -d: -f1)" ]; then
+    ok "the program's output comes before the end is reported"
+else
+    not_ok "the program's output comes before the end is reported" "$(last_run)"
+fi
+
+printf 'quit\nbreak fib\n' >"$script"
+vdb --batch -x "$script" -x "$script" "$fib"
+expect_status "quit: status 0" 0
+expect_out_lacks "quit: nothing after it runs" "Breakpoint 1"
+
+# ---- the JIT, seen from the debugger -----------------------------------------------
+
+printf 'break fib\nrun\ninfo jit\ndisassemble/n\ndelete\njit off\ncontinue\n' >"$script"
+vdb --batch --jit=always -x "$script" "$fib"
+expect_status "--jit=always: status 0" 0
+expect_out_has "--jit=always: fib is compiled before it runs, though a breakpoint is armed" "jit: 1 functions compiled"
+expect_out_has "disassemble/n: the native code's header" "jit: fib (function #0)"
+expect_out_has "disassemble/n: bytecode interleaved" "pc 0     load n"
+if grep -qE '^ +[0-9a-f]{4}  (mov|push|cmp) ' "$OUT"; then ok "disassemble/n: x86-64 from Capstone"; else
+    not_ok "disassemble/n: x86-64 from Capstone" "$(last_run)"; fi
+expect_out_has "jit off: said" "JIT off."
+expect_out_has "the program's output, unchanged" "fib(36) = 14930352"
+
+printf 'break fib\nrun\ndisassemble/n\njit on\ndelete\nnext\nnext\ninfo jit\n' >"$script"
+vdb --batch -x "$script" "$fib"
+expect_out_has "--jit=off: no native code at a stop" "fib has no native code: it has not been compiled"
+expect_out_has "jit on at a stop: said" "JIT on."
+if grep -qE '^jit: [1-9][0-9]* functions compiled' "$OUT"; then
+    ok "jit on at a stop: fib becomes hot and is compiled during next"
+else
+    not_ok "jit on at a stop: fib becomes hot and is compiled during next" "$(last_run)"
+fi
+
+printf 'info gc\ninfo jit\n' >"$script"
+vdb --batch -x "$script" "$program"
+expect_out_has "info gc: the collector's statistics" "gc: collections"
+
+# ---- the manual lists every command ---------------------------------------------------
+
+printf 'help\n' >"$script"
+vdb --batch -x "$script" "$program"
+missing=""
+for name in $(sed -n 's/^  \([a-z-]*\).*/\1/p' "$OUT"); do
+    grep -qE "^\| \`$name\`|^\| \`[a-z]+\` / \`$name\`|, \`$name\`" docs/debugger.md || missing="$missing $name"
+done
+if [ -z "$missing" ] && [ -s "$OUT" ]; then ok "docs/debugger.md describes every command of help"; else
+    not_ok "docs/debugger.md describes every command of help" "missing:$missing"; fi
+
+finish
