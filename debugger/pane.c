@@ -169,21 +169,42 @@ static size_t render_code(vdb_session *s, vdb_line *lines, size_t max, char *tit
 
 static size_t render_native(vdb_session *s, vdb_line *lines, size_t max, char *title, size_t title_size)
 {
-    uint64_t focus = vdb_selected_address(s);
+    uint64_t address = vdb_selected_address(s);
     char where[64], err[VDB_ERR_SIZE];
-    s->t->ops->format_address(s->t, focus, where, sizeof where);
+    s->t->ops->format_address(s->t, address, where, sizeof where);
     char *plus = strchr(where, '+');
     if (plus)
         *plus = '\0';
     snprintf(title, title_size, "native code: %s", where);
     char *text = NULL;
-    if (!vdb_has(s, VDB_CAP_JIT) || s->t->ops->native_code(s->t, focus, &text, err, sizeof err) != 0) {
+    if (!vdb_has(s, VDB_CAP_JIT) || s->t->ops->native_code(s->t, address, &text, err, sizeof err) != 0) {
         put(&lines[0], 0, "(%s)", vdb_has(s, VDB_CAP_JIT) ? err : "this target has no JIT");
         return 1;
     }
+    /* Split into lines, then show the window around the current one. */
+    size_t count = 0, focus = 0;
+    for (char *p = text; *p; p++)
+        count += *p == '\n';
+    char **all = calloc(count + 1, sizeof *all);
+    if (!all) {
+        free(text);
+        put(&lines[0], 0, "(out of memory)");
+        return 1;
+    }
+    count = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "=>", 2) == 0)
+            focus = count;
+        all[count++] = line;
+    }
     size_t n = 0;
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save))
-        put(&lines[n++], strncmp(line, "  pc ", 5) == 0 ? VDB_LINE_HEADER : 0, "%s", line);
+    for (size_t i = window_start(count, max, focus); i < count && n < max; i++) {
+        bool current = strncmp(all[i], "=>", 2) == 0;
+        unsigned flags = current && running(s) ? VDB_LINE_CURRENT
+                       : strncmp(all[i], "  pc ", 5) == 0 || current ? VDB_LINE_HEADER : 0;
+        put(&lines[n++], flags, "%s", all[i]);
+    }
+    free(all);
     free(text);
     return n;
 }

@@ -577,15 +577,16 @@ bool vdb_breakpoint_at(const vdb_session *s, uint64_t address)
 
 void vdb_session_status(vdb_session *s, char *out, size_t size)
 {
+    /* Short: it shares the status row with the function keys. */
     static const char *const reasons[] = {
-        [VDB_STOP_NOT_STARTED] = "not started", [VDB_STOP_STEP] = "stopped after a step",
-        [VDB_STOP_BREAKPOINT] = "stopped at a breakpoint", [VDB_STOP_INTERRUPT] = "interrupted",
-        [VDB_STOP_EXITED] = "exited", [VDB_STOP_ERROR] = "ended with an error",
+        [VDB_STOP_NOT_STARTED] = "not started", [VDB_STOP_STEP] = "step",
+        [VDB_STOP_BREAKPOINT] = "breakpoint", [VDB_STOP_INTERRUPT] = "interrupted",
+        [VDB_STOP_EXITED] = "exited", [VDB_STOP_ERROR] = "error",
     };
     char target[160];
     s->t->ops->status(s->t, target, sizeof target);
-    if (s->stop.kind == VDB_STOP_EXITED)
-        snprintf(out, size, "%s | exited (status %d) | %s", s->t->ops->name, s->stop.exit_status, target);
+    if (s->stop.kind == VDB_STOP_EXITED || s->stop.kind == VDB_STOP_ERROR)
+        snprintf(out, size, "%s | %s %d | %s", s->t->ops->name, reasons[s->stop.kind], s->stop.exit_status, target);
     else
         snprintf(out, size, "%s | %s | %s", s->t->ops->name, reasons[s->stop.kind], target);
 }

@@ -188,7 +188,8 @@ typedef struct {
      * the i-th, or NULL past the last.  May be NULL (no symbols). */
     const char *(*symbol)(vdb_target *t, size_t i);
     /* The native code of the function holding address, interleaved with
-     * its bytecode (JIT), malloc'd; -1 when it has none. */
+     * its bytecode (JIT), malloc'd, the line of address's instruction
+     * starting with "=>"; -1 when it has none. */
     int (*native_code)(vdb_target *t, uint64_t address, char **text, char *err, size_t err_size);
 } vdb_target_ops;
 

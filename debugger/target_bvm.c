@@ -255,10 +255,11 @@ static void target_format_address(vdb_target *t, uint64_t address, char *out, si
 static void target_status(vdb_target *t, char *out, size_t size)
 {
     bvm_target *b = self(t);
-    const char *jit = !b->jit_available ? "jit unavailable" : bvm_vm_jit_enabled(b->vm) ? "jit on" : "jit off";
+    const char *jit = !b->jit_available ? "no jit" : bvm_vm_jit_enabled(b->vm) ? "jit on" : "jit off";
     bvm_jit_stats js = bvm_vm_jit_stats(b->vm);
-    snprintf(out, size, "tier: interpreter (%s, %u compiled)  %" PRIu64 " instructions", jit,
-             js.functions_compiled, bvm_vm_instructions(b->vm));
+    /* At a stop the tier is always the interpreter (deoptimization). */
+    snprintf(out, size, "interpreter, %s, %u compiled | %" PRIu64 " insns", jit, js.functions_compiled,
+             bvm_vm_instructions(b->vm));
 }
 
 /* ==== breakpoints ================================================================ */
@@ -935,11 +936,17 @@ static int target_native_code(vdb_target *t, uint64_t address, char **text, char
     char *line = NULL;
     size_t capacity = 0;
     bool inside = false;
+    /* The instruction at address is marked "=>" (the pane follows it). */
+    char here[32];
+    snprintf(here, sizeof here, "  pc %-5u ", address_pc(address));
     while (getline(&line, &capacity, b->jit_listing) > 0) {
         if (strncmp(line, "jit: ", 5) == 0)
             inside = strncmp(line, header, strlen(header)) == 0;
-        if (inside)
-            bvm_buf_put(&out, line, strlen(line));
+        if (!inside)
+            continue;
+        if (strncmp(line, here, strlen(here)) == 0)
+            line[0] = '=', line[1] = '>';
+        bvm_buf_put(&out, line, strlen(line));
     }
     free(line);
     fseek(b->jit_listing, 0, SEEK_END);

@@ -320,7 +320,7 @@ static void target_status(vdb_target *base, char *out, size_t size)
         snprintf(end, sizeof end, "  exited %d", target->end.exit_status);
     else if (target->ended)
         snprintf(end, sizeof end, "  crashed");
-    snprintf(out, size, "mhv  %s mode  %" PRIu64 " exits%s", mode_name, target->vm.stats.exits, end);
+    snprintf(out, size, "%s mode | %" PRIu64 " exits%s", mode_name, target->vm.stats.exits, end);
 }
 
 /* ==== Breakpoints ============================================================ */

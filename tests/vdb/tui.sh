@@ -169,7 +169,7 @@ expect_screen "run: stops at the breakpoint" main "Breakpoint 1, fib at fib.vela
 expect_screen "run: the current-line marker on line 7" main "B>   7      if (n < 2) return n;"
 expect_attribute "run: line 7 in reverse video" main "B>   7      if (n < 2)" 7
 expect_screen "run: the frames pane shows fib's frame" main ">#0  fib, line 7"
-expect_screen "run: the status says where it stopped" main "stopped at a breakpoint"
+expect_screen "run: the status says where it stopped" main "bvm | breakpoint |"
 type_line main "next"
 expect_screen "next: the marker moves to line 8" main " >   8      return fib(n - 1) + fib(n - 2);"
 expect_attribute "next: line 8 in reverse video" main ">   8      return fib" 7
