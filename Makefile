@@ -320,6 +320,7 @@ sandbox-check:
 	@$(SUBMAKE) all $(KVM_TEST_BIN)
 	@$(TEST_ENV) bash tests/hv/sandbox.sh
 	@$(TEST_ENV) bash tests/hv/mhv.sh
+	@$(TEST_ENV) bash tests/hv/gdb.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -6,6 +6,9 @@
  *   vdb --hv [--mode M] [--load A] [--entry A] [--mem MIB] [--cmdline T] IMAGE
  *   ... --batch [-x SCRIPT]...   no TUI: run the scripts' commands (or
  *                                stdin's), print everything as text
+ *   vdb --hv --gdbserver PORT|- IMAGE   serve the real gdb instead
+ *                                (gdbserver.h; - is stdin/stdout, for
+ *                                gdb's `target remote | vdb ...`)
  *
  * Batch mode writes one transcript on stdout, in order: each command after
  * "(vdb) ", its answer, the program's output, errors ("error: ...").
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "gdbserver.h"
 #include "session.h"
 #include "target.h"
 #include "tui.h"
@@ -43,6 +47,8 @@ static const char usage_text[] =
     "  --jit=off|on|always the bytecode VM's JIT at the start (default off; `jit on|off` changes it)\n"
     "  --mode real|protected|long, --load ADDR, --entry ADDR, --mem MIB, --cmdline TEXT\n"
     "                      the hypervisor's, as for `mhv run`\n"
+    "  --gdbserver PORT|-  (--hv) serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout\n"
+    "                      for gdb's `target remote | vdb --hv --gdbserver - IMAGE`\n"
     "  --help              this text\n"
     "\n"
     "exit status: 0 ok, 1 a command failed in batch mode, 2 usage error, 65 the program could not be\n"
@@ -50,6 +56,7 @@ static const char usage_text[] =
 
 typedef struct {
     bool hv, batch;
+    const char *gdbserver;   /* a port, or "-" for stdin/stdout */
     const char *scripts[MAX_SCRIPTS];
     int nscripts;
     vdb_bvm_config bvm;
@@ -107,6 +114,10 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->nscripts == MAX_SCRIPTS)
                 return usage_error("at most 16 scripts (%s)", a);
             o->scripts[o->nscripts++] = argv[++i];
+        } else if ((v = flag_value(argc, argv, &i, "--gdbserver"))) {
+            if (strcmp(v, "-") != 0 && (!parse_u64(v, &n) || n == 0 || n > 65535))
+                return usage_error("--gdbserver takes a port (1-65535) or -, not '%s'", v);
+            o->gdbserver = v;
         } else if ((v = flag_value(argc, argv, &i, "--jit"))) {
             o->bvm.jit = v;
         } else if ((v = flag_value(argc, argv, &i, "--mode"))) {
@@ -137,6 +148,11 @@ static int parse_options(int argc, char **argv, options *o)
         return usage_error("%s", "--mode, --load, --entry, --mem and --cmdline are for the hypervisor (--hv)");
     if (o->hv && o->bvm.jit)
         return usage_error("%s", "--jit is for the bytecode VM, not the hypervisor (--hv)");
+    if (o->gdbserver && !o->hv)
+        return usage_error("%s", "--gdbserver serves the hypervisor's guests (--hv): gdb has no architecture "
+                                 "for the bytecode VM");
+    if (o->gdbserver && (o->batch || o->nscripts))
+        return usage_error("%s", "--gdbserver takes no --batch or -x: gdb gives the commands");
     o->bvm.program = o->file;
     o->mhv.image = o->file;
     return 0;
@@ -235,7 +251,7 @@ int main(int argc, char **argv)
             return EXIT_NO_INPUT;
         }
     }
-    if (!o.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    if (!o.batch && !o.gdbserver && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "vdb: the TUI needs a terminal; without one, use --batch [-x SCRIPT]\n");
         return EXIT_USAGE;
     }
@@ -244,6 +260,18 @@ int main(int argc, char **argv)
     if (!t) {
         fprintf(stderr, "%s%s\n", o.hv ? "vdb: " : "", err);
         return o.hv ? EXIT_HV : EXIT_DATA;
+    }
+    if (o.gdbserver) {
+        /* gdb drives the target itself: no session, no TUI. */
+        int served = strcmp(o.gdbserver, "-") == 0
+                     ? vdb_gdbserver_serve(t, STDIN_FILENO, STDOUT_FILENO, stderr, err, sizeof err)
+                     : vdb_gdbserver_listen(t, atoi(o.gdbserver), stderr, err, sizeof err);
+        t->ops->destroy(t);
+        if (served != 0) {
+            fprintf(stderr, "vdb: %s\n", err);
+            return EXIT_HV;
+        }
+        return 0;
     }
     vdb_session *s = vdb_session_new(t, open_target, &o, o.batch ? &batch_sink : vdb_tui_sink());
     if (!s) {

@@ -317,9 +317,9 @@ static void target_status(vdb_target *base, char *out, size_t size)
                                 ? mhv_mode_name(mode) : "?";
     char end[32] = "";
     if (target->ended && target->end.kind == VDB_STOP_EXITED)
-        snprintf(end, sizeof end, "  exited %d", target->end.exit_status);
+        snprintf(end, sizeof end, " | exited %d", target->end.exit_status);
     else if (target->ended)
-        snprintf(end, sizeof end, "  crashed");
+        snprintf(end, sizeof end, " | crashed");
     snprintf(out, size, "%s mode | %" PRIu64 " exits%s", mode_name, target->vm.stats.exits, end);
 }
 

@@ -34,8 +34,9 @@ group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
 # init and tools, cpio to pack the initramfs, and xz to unpack Debian's
 # compressed kernel (booting it uncompressed halves the boot).  The kernel
 # itself is not a dependency: the sandbox downloads it with apt-get download
-# into its cache, without installing it.
-group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils)
+# into its cache, without installing it.  gdb: tests/hv/gdb.sh has the real
+# gdb debug a guest through vdb's GDB server.
+group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils gdb)
 
 usage() {
     echo "usage: $0 [--list] build|bench|hypervisor|all ..." >&2

@@ -238,9 +238,11 @@ run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh
 # On KVM: /dev/kvm when this machine has it, else the nested-KVM sandbox
 # (QEMU TCG with SVM), booted once by mhv.sh for every guest and every KVM
 # Check suite.  sandbox.sh first tests the sandbox runner itself (three
-# short boots).  The two run one after the other: each keeps a CPU busy.
+# short boots); gdb.sh has the real gdb debug a guest through vdb's GDB
+# server (one more boot).  They run one after the other: each keeps a CPU
+# busy.
 banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
-run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh
+run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh
 
 # ---- fuzz: damaged bytecode ---------------------------------------------------------
 

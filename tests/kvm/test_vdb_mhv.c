@@ -297,7 +297,7 @@ START_TEST(open_at_the_entry_point)
     ck_assert_str_eq(address, "0x1000");
     char status[128];
     ops->status(target, status, sizeof status);
-    ck_assert_str_eq(status, "mhv  long mode  0 exits");
+    ck_assert_str_eq(status, "long mode | 0 exits");
     char *mode = info(target, "mode");
     ck_assert_str_eq(mode, "long mode (64-bit)\n");
     free(mode);
@@ -1005,7 +1005,7 @@ START_TEST(info_exits_counts_them)
 
     char status[128], expected[128];
     target->ops->status(target, status, sizeof status);
-    snprintf(expected, sizeof expected, "mhv  long mode  %llu exits  exited 0", (unsigned long long)total);
+    snprintf(expected, sizeof expected, "long mode | %llu exits | exited 0", (unsigned long long)total);
     ck_assert_str_eq(status, expected);
 
     char *bogus = (char *)1;

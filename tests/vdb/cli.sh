@@ -46,6 +46,9 @@ usage "--mode without --hv"   "are for the hypervisor"        --mode long --batc
 usage "--mem not a number"    "--mem takes MiB"               --hv --mem lots --batch x.bin
 usage "--load not an address" "--load takes an address"       --hv --load here --batch x.bin
 usage "no terminal, no batch" "the TUI needs a terminal"      "$program"
+usage "--gdbserver on bvm"    "gdb has no architecture for the bytecode VM" --gdbserver 1234 "$program"
+usage "--gdbserver bad port"  "--gdbserver takes a port"      --hv --gdbserver 70000 x.bin
+usage "--gdbserver with -x"   "takes no --batch or -x"        --hv --gdbserver - --batch x.bin
 
 # ---- programs and scripts that cannot be used ----------------------------------------
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+#
+# gdb.sh -- the real gdb debugging a KVM guest through vdb's GDB remote
+# protocol server (debugger/gdbserver.c): over a pipe (`target remote |
+# vdb --hv --gdbserver - IMAGE`) and over TCP (`vdb --gdbserver PORT`,
+# `target remote :PORT`).  gdb reads registers and memory, disassembles,
+# single-steps, sets a breakpoint, continues, writes a register (which
+# changes what the guest prints), and sees the guest exit.
+#
+# On KVM: /dev/kvm here if usable, else the nested-KVM sandbox (SANDBOX),
+# with gdb, its data directory and Python's library copied in (gdb starts
+# Python at launch).  Without gdb, KVM and the sandbox, it fails and says
+# why: never a silent skip.
+#
+#   VDB         the vdb program      (default bin/vdb)
+#   MHV_GUESTS  the guest images     (default build/release/guest)
+#   SANDBOX     the sandbox runner, used when there is no /dev/kvm
+cd "$(dirname "$0")/../.." || exit 2
+
+BVM=${VDB:-bin/vdb}   # lib.sh checks $BVM
+MHV_GUESTS=${MHV_GUESTS:-build/release/guest}
+. tests/e2e/lib.sh
+
+expect_out_has() {
+    if grep -qF -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "gdb's output lacks: $2" "$(head -n 40 "$OUT")"; fi
+}
+expect_out_matches() {
+    if grep -qE -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "gdb's output lacks /$2/" "$(head -n 40 "$OUT")"; fi
+}
+
+GDB=$(command -v gdb || true)
+if [ -z "$GDB" ]; then
+    not_ok "gdb is installed" "NOT RUN: no gdb on this machine (scripts/deps.sh hypervisor installs it)"
+    finish
+fi
+
+# The commands gdb runs, the same over the pipe and over TCP.
+gdb_commands() {
+    printf '%s\n' \
+        "set architecture i386:x86-64" \
+        "target remote $1" \
+        "info registers rip" \
+        "x/3i \$pc" \
+        "stepi" \
+        "info registers rip rax" \
+        "break *0x1020" \
+        "continue" \
+        "continue" \
+        "p/x \$rax" \
+        "x/s 0x102b" \
+        "set var \$rax = 0x48" \
+        "delete" \
+        "continue"
+}
+
+# The script run where KVM is (here, or inside the sandbox): the pipe
+# first, then TCP on the loopback device.
+cat >"$E2E_TMP/gdb-run.sh" <<'EOF_INSIDE'
+#!/bin/sh
+# gdb-run.sh VDB GUESTS GDB-DATA-DIR SCRATCH
+vdb=$1 G=$2 data=$3 scratch=$4
+image="--hv --mode long $G/hello64.bin"
+sed "s|@TARGET@|\| $vdb --hv --gdbserver - --mode long $G/hello64.bin|" "$scratch/commands" >"$scratch/pipe.gdb"
+echo "== pipe"
+gdb -nx -batch --data-directory="$data" -x "$scratch/pipe.gdb" 2>&1
+echo "== pipe-status $?"
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+timeout 60 $vdb $image --gdbserver 23456 2>"$scratch/server.err" &
+server=$!
+sleep 1
+sed "s|@TARGET@|127.0.0.1:23456|" "$scratch/commands" >"$scratch/tcp.gdb"
+echo "== tcp"
+gdb -nx -batch --data-directory="$data" -x "$scratch/tcp.gdb" 2>&1
+echo "== tcp-status $?"
+wait $server
+echo "== server-status $?"
+cat "$scratch/server.err"
+EOF_INSIDE
+chmod +x "$E2E_TMP/gdb-run.sh"
+gdb_commands @TARGET@ >"$E2E_TMP/commands"
+
+data_dir=$("$GDB" -nx -batch -ex 'show data-directory' 2>/dev/null | sed -n 's/.*"\(.*\)".*/\1/p')
+python_lib=$("$GDB" -nx -batch -ex 'python import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)
+
+transcript=$E2E_TMP/transcript
+LAST_COMMAND="gdb -batch, target remote | vdb --hv --gdbserver - hello64.bin"
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    sh "$E2E_TMP/gdb-run.sh" "$(realpath "$BVM")" "$(realpath "$MHV_GUESTS")" "$data_dir" "$E2E_TMP" >"$transcript" 2>&1
+elif [ -n "${SANDBOX:-}" ]; then
+    adds=(--add "$BVM:bin/vdb" --add "$GDB:bin/gdb" --add "$MHV_GUESTS:guests"
+          --add "$E2E_TMP/gdb-run.sh:bin/gdb-run.sh" --add "$E2E_TMP/commands:scratch/commands")
+    [ -d "$data_dir" ] && adds+=(--add "$data_dir:gdb-data")
+    # gdb starts Python at launch: its library goes in too, found through PYTHONHOME.
+    [ -d "$python_lib" ] && adds+=(--add "$python_lib:pyhome/lib/$(basename "$python_lib")")
+    t0=$EPOCHREALTIME
+    "$SANDBOX" "${adds[@]}" -- \
+        env PYTHONHOME=/work/pyhome gdb-run.sh /work/bin/vdb /work/guests /work/gdb-data /work/scratch \
+        >"$transcript" 2>&1 </dev/null
+    echo "  ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: one sandbox boot for gdb)"
+else
+    not_ok "gdb against vdb on KVM" "NOT RUN: this needs /dev/kvm or the nested-KVM sandbox (SANDBOX)"
+    finish
+fi
+
+# section NAME: that part of the transcript into $OUT.
+section() {
+    awk -v name="$1" '/^== / { inside = ($2 == name); next } inside' "$transcript" >"$OUT"
+}
+
+for way in pipe tcp; do
+    section "$way"
+    expect_out_has "$way: gdb connects and reads rip at the entry" "rip            0x1000"
+    expect_out_has "$way: x/3i disassembles guest memory" "movabs 0xe0000000,%eax"
+    expect_out_has "$way: stepi over the MMIO read" "rip            0x1009"
+    expect_out_has "$way: rax holds what the device gave" "rax            0x4956484d"
+    expect_out_has "$way: break sets a breakpoint" "Breakpoint 1 at 0x1020"
+    expect_out_matches "$way: continue stops at it" "^Breakpoint 1, .*0x0000000000001020"
+    expect_out_has "$way: registers at the second hit" "\$1 = 0x49564865"
+    expect_out_has "$way: memory read as a string" "0x102b:	\"hello from long mode\\n\""
+    expect_out_has "$way: the guest exits, gdb says so" "[Inferior 1 (Remote target) exited normally]"
+    status=$(awk -v name="$way-status" '$1 == "==" && $2 == name { print $3 }' "$transcript")
+    status=${status:-999}
+    LAST_COMMAND="gdb -batch ($way)"
+    expect_status "$way: gdb's exit status" 0
+done
+if grep -q '^Hllo from long mode' "$transcript"; then
+    ok "a register gdb wrote changed what the guest printed"
+else
+    not_ok "a register gdb wrote changed what the guest printed" "$(tail -n 20 "$transcript")"
+fi
+status=$(awk '$1 == "==" && $2 == "server-status" { print $3 }' "$transcript")
+status=${status:-999}
+LAST_COMMAND="vdb --hv --gdbserver 23456 hello64.bin"
+expect_status "the TCP server ends when gdb is done" 0
+finish
