@@ -20,6 +20,9 @@
  *
  * Anything else gets the empty reply, which tells gdb it is not supported.
  *
+ * Registers are matched by name (gdb's amd64 names), with the bytecode
+ * VM's stand-ins for rip and rsp (target_register_for).
+ *
  * Invariants: one connection, served in order; while the target runs, a
  * watcher thread reads only the interrupt byte; nothing is written to the
  * connection but protocol.
@@ -41,6 +44,7 @@
 #define PACKET_MAX 16384
 #define SIGTRAP_NUMBER 5
 #define SIGSEGV_NUMBER 11
+#define TARGET_XML "qXfer:features:read:target.xml:"
 
 /* gdb's amd64 'g' packet: these registers, in this order, with these
  * sizes; the x87 and SSE state that follows is left out (gdb marks it
@@ -339,6 +343,30 @@ static const char *breakpoint(server *sv, const char *args, bool insert)
     return "OK";
 }
 
+/* qXfer:features:read:target.xml:OFFSET,LENGTH -- the part asked for of
+ * a description that names the architecture, so gdb needs no `set
+ * architecture` (amd64's own registers, in the 'g' layout above). */
+static void target_description(const char *args, char *reply, size_t reply_size)
+{
+    static const char xml[] = "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+                              "<target><architecture>i386:x86-64</architecture></target>\n";
+    uint64_t offset, length;
+    const char *rest;
+    if (!parse_range(args, &offset, &length, &rest) || *rest) {
+        snprintf(reply, reply_size, "E01");
+        return;
+    }
+    size_t size = sizeof xml - 1;
+    if (offset >= size) {
+        snprintf(reply, reply_size, "l");
+        return;
+    }
+    size_t n = size - offset < length ? size - offset : (size_t)length;
+    if (n > reply_size - 2)
+        n = reply_size - 2;
+    snprintf(reply, reply_size, "%c%.*s", offset + n >= size ? 'l' : 'm', (int)n, xml + offset);
+}
+
 /* ==== running ===================================================================== */
 
 typedef struct {
@@ -422,13 +450,27 @@ static void resume(server *sv, vdb_resume_kind kind, char *reply, size_t reply_s
 
 /* ==== the conversation ============================================================ */
 
+/* The target's register for gdb's amd64 register `name`: the same name, or
+ * the bytecode VM's stand-in (its pc as rip, the value stack's top as
+ * rsp); -1 when there is none. */
+static int target_register_for(vdb_target *t, const char *name)
+{
+    static const struct {
+        const char *gdb, *vm;
+    } stand_ins[] = { { "rip", "pc" }, { "rsp", "sp" } };
+    for (size_t r = 0; r < t->ops->register_count(t); r++)
+        if (strcmp(t->ops->register_info(t, r)->name, name) == 0)
+            return (int)r;
+    for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++)
+        if (strcmp(stand_ins[i].gdb, name) == 0)
+            for (size_t r = 0; r < t->ops->register_count(t); r++)
+                if (strcmp(t->ops->register_info(t, r)->name, stand_ins[i].vm) == 0)
+                    return (int)r;
+    return -1;
+}
+
 int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, size_t err_size)
 {
-    if (strcmp(t->ops->name, "mhv") != 0) {
-        snprintf(err, err_size, "gdb has no architecture for the %s target: --gdbserver serves the hypervisor's "
-                 "guests (--hv)", t->ops->name);
-        return -1;
-    }
     server *sv = calloc(1, sizeof *sv);
     char *packet = malloc(PACKET_MAX), *reply = malloc(PACKET_MAX);
     if (!sv || !packet || !reply) {
@@ -439,12 +481,8 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
         return -1;
     }
     *sv = (server){ .t = t, .in = in, .out = out, .log = log };
-    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
-        sv->map[i] = -1;
-        for (size_t r = 0; r < t->ops->register_count(t); r++)
-            if (strcmp(t->ops->register_info(t, r)->name, amd64_registers[i].name) == 0)
-                sv->map[i] = (int)r;
-    }
+    for (size_t i = 0; i < AMD64_REGISTERS; i++)
+        sv->map[i] = target_register_for(t, amd64_registers[i].name);
     bool done = false;
     while (!done && receive_packet(sv, packet, PACKET_MAX)) {
         reply[0] = '\0';
@@ -519,7 +557,10 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             break;
         case 'q':
             if (strncmp(packet, "qSupported", 10) == 0)
-                snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+", PACKET_MAX - 16);
+                snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+;qXfer:features:read+",
+                         PACKET_MAX - 16);
+            else if (strncmp(packet, TARGET_XML, strlen(TARGET_XML)) == 0)
+                target_description(packet + strlen(TARGET_XML), reply, PACKET_MAX);
             else if (strcmp(packet, "qAttached") == 0)
                 answer = "1";
             else if (strcmp(packet, "qC") == 0)

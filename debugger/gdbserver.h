@@ -1,17 +1,22 @@
 /*
  * gdbserver.h -- the GDB remote serial protocol over a vdb target, so the
- * real gdb can debug a KVM guest: `vdb --hv --gdbserver PORT IMAGE`, then
- * `target remote :PORT` in gdb (or `target remote | vdb --hv --gdbserver -
- * IMAGE`, over a pipe).
+ * real gdb can drive either VM: `vdb [--hv] --gdbserver PORT FILE`, then
+ * `target remote :PORT` in gdb (or `target remote | vdb [--hv]
+ * --gdbserver - FILE`, over a pipe).
  *
- * What gdb can do through it: read and write the registers (gdb's amd64
- * layout: the general registers, rip, eflags and the segment selectors;
- * the rest reads as unavailable) and guest memory (virtual addresses),
- * set and remove software breakpoints (Z0/z0), single-step, continue, and
- * interrupt a running guest with Ctrl-C.  The guest's end is reported as
- * an exit (W) with its status, a crash as SIGSEGV (X0b).
+ * gdb is told the machine is amd64 (a target description) and can read and
+ * write registers in gdb's amd64 layout, read and write memory, set and
+ * remove software breakpoints (Z0/z0), single-step, continue, and
+ * interrupt with Ctrl-C.  The end is reported as an exit (W) with its
+ * status, a crash or uncaught exception as SIGSEGV (X0b).
  *
- * Only the hypervisor target: gdb has no architecture for the bytecode VM.
+ *   hypervisor     the real thing: the general registers, rip, eflags and
+ *                  the segment selectors (x87/SSE read as unavailable);
+ *                  memory by virtual address
+ *   bytecode VM    a stand-in: rip is the bytecode address (function << 32
+ *                  | pc), rsp the value stack's top, memory the value
+ *                  stack; gdb cannot disassemble bytecode, so vdb itself is
+ *                  the tool for source-level work
  */
 #ifndef VDB_GDBSERVER_H
 #define VDB_GDBSERVER_H

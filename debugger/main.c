@@ -6,7 +6,7 @@
  *   vdb --hv [--mode M] [--load A] [--entry A] [--mem MIB] [--cmdline T] IMAGE
  *   ... --batch [-x SCRIPT]...   no TUI: run the scripts' commands (or
  *                                stdin's), print everything as text
- *   vdb --hv --gdbserver PORT|- IMAGE   serve the real gdb instead
+ *   vdb [--hv] --gdbserver PORT|- FILE   serve the real gdb instead
  *                                (gdbserver.h; - is stdin/stdout, for
  *                                gdb's `target remote | vdb ...`)
  *
@@ -47,8 +47,8 @@ static const char usage_text[] =
     "  --jit=off|on|always the bytecode VM's JIT at the start (default off; `jit on|off` changes it)\n"
     "  --mode real|protected|long, --load ADDR, --entry ADDR, --mem MIB, --cmdline TEXT\n"
     "                      the hypervisor's, as for `mhv run`\n"
-    "  --gdbserver PORT|-  (--hv) serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout\n"
-    "                      for gdb's `target remote | vdb --hv --gdbserver - IMAGE`\n"
+    "  --gdbserver PORT|-  serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout for\n"
+    "                      gdb's `target remote | vdb [--hv] --gdbserver - FILE`\n"
     "  --help              this text\n"
     "\n"
     "exit status: 0 ok, 1 a command failed in batch mode, 2 usage error, 65 the program could not be\n"
@@ -148,9 +148,6 @@ static int parse_options(int argc, char **argv, options *o)
         return usage_error("%s", "--mode, --load, --entry, --mem and --cmdline are for the hypervisor (--hv)");
     if (o->hv && o->bvm.jit)
         return usage_error("%s", "--jit is for the bytecode VM, not the hypervisor (--hv)");
-    if (o->gdbserver && !o->hv)
-        return usage_error("%s", "--gdbserver serves the hypervisor's guests (--hv): gdb has no architecture "
-                                 "for the bytecode VM");
     if (o->gdbserver && (o->batch || o->nscripts))
         return usage_error("%s", "--gdbserver takes no --batch or -x: gdb gives the commands");
     o->bvm.program = o->file;

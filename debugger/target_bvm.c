@@ -837,7 +837,7 @@ static int parse_value(bvm_target *b, uint16_t type, const char *text, bvm_value
             out->ref = NULL;
             return 0;
         }
-        snprintf(err, err_size, "a %s can only be set to null from the debugger", type_name);
+        snprintf(err, err_size, "%s values can only be set to null from the debugger", type_name);
         return -1;
     default:
         snprintf(err, err_size, "a value of type %s cannot be set", type_name);

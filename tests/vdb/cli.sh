@@ -46,7 +46,6 @@ usage "--mode without --hv"   "are for the hypervisor"        --mode long --batc
 usage "--mem not a number"    "--mem takes MiB"               --hv --mem lots --batch x.bin
 usage "--load not an address" "--load takes an address"       --hv --load here --batch x.bin
 usage "no terminal, no batch" "the TUI needs a terminal"      "$program"
-usage "--gdbserver on bvm"    "gdb has no architecture for the bytecode VM" --gdbserver 1234 "$program"
 usage "--gdbserver bad port"  "--gdbserver takes a port"      --hv --gdbserver 70000 x.bin
 usage "--gdbserver with -x"   "takes no --batch or -x"        --hv --gdbserver - --batch x.bin
 
@@ -129,6 +128,49 @@ fi
 printf 'info gc\ninfo jit\n' >"$script"
 vdb --batch -x "$script" "$program"
 expect_out_has "info gc: the collector's statistics" "gc: collections"
+
+# ---- the real gdb, through --gdbserver, on the bytecode VM -------------------------------
+
+# gdb sees an amd64 machine whose rip is the bytecode address (function
+# << 32 | pc) and rsp the value stack's top; memory is the value stack.
+gdb_session() {
+    gdb -nx -batch -ex "target remote $1" -ex 'info registers rip rsp' -ex 'break *0x0' -ex 'continue' \
+        -ex 'info registers rip' -ex 'x/2gx $rsp - 16' -ex 'stepi' -ex 'info registers rip' -ex 'delete' \
+        -ex 'continue' >"$OUT" 2>&1 </dev/null
+    status=$?
+}
+check_gdb_session() {
+    local way=$1
+    expect_status "gdb over $way: status 0" 0
+    expect_out_has "gdb over $way: rip at main's start (function 1, pc 0)" "rip            0x100000000"
+    expect_out_has "gdb over $way: a breakpoint at fib+0" "Breakpoint 1, 0x0000000000000000"
+    expect_out_has "gdb over $way: the value stack holds n = 36" "0x0000000000000024"
+    expect_out_has "gdb over $way: stepi goes one bytecode instruction on" "rip            0x3"
+    [ "$way" = "a pipe" ] && expect_out_has "gdb over $way: the program's output (vdb's stderr)" "fib(36) = 14930352"
+    expect_out_has "gdb over $way: the end" "[Inferior 1 (Remote target) exited normally]"
+}
+if command -v gdb >/dev/null; then
+    LAST_COMMAND="gdb -batch -ex 'target remote | vdb --gdbserver - $fib' ..."
+    gdb_session "| $BVM --gdbserver - $fib"
+    check_gdb_session "a pipe"
+    port=$((20000 + $$ % 20000))
+    (ulimit -t 60 && exec "$BVM" --gdbserver "$port" "$fib") 2>"$E2E_TMP/server.err" &
+    server=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        grep -q "waiting for gdb" "$E2E_TMP/server.err" && break
+        sleep 0.2
+    done
+    LAST_COMMAND="gdb -batch -ex 'target remote 127.0.0.1:$port' ... (vdb --gdbserver $port $fib)"
+    gdb_session "127.0.0.1:$port"
+    check_gdb_session "TCP"
+    wait "$server"
+    status=$?
+    expect_status "the TCP server ends when gdb is done" 0
+    if grep -qF "fib(36) = 14930352" "$E2E_TMP/server.err"; then ok "TCP: the program's output on vdb's stderr"; else
+        not_ok "TCP: the program's output on vdb's stderr" "$(cat "$E2E_TMP/server.err")"; fi
+else
+    not_ok "gdb against vdb --gdbserver" "NOT RUN: no gdb on this machine (scripts/deps.sh hypervisor installs it)"
+fi
 
 # ---- the manual lists every command ---------------------------------------------------
 
