@@ -117,15 +117,15 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
 #define POLL() ((void)0)
 /* Compiled code counts fuel too (jit_compile.c): with a fuel budget and no
  * debugger hook armed, this loop enters it as the plain one does. */
-#define JIT_MAY_ENTER() (vm->jit_enabled && bvm_vm_hooks_idle(vm))
-/* With a hook armed, compiled code is not entered, but calls and loops
+#define JIT_MAY_ENTER_FN(fn_) (bvm_vm_hooks_idle(vm) ? vm->jit_enabled : bvm_jit_may_enter(vm, (fn_)))
+/* Where a hook keeps a function out of compiled code, its calls and loops
  * still count toward compiling: the debugger can show a hot function's
  * native code, and it runs compiled once the hooks are gone. */
 #define JIT_MAY_COUNT() (vm->jit_enabled)
 #elif INTERP_ONE
 #define PRE_INSTRUCTION() ((void)0)
 #define POLL() ((void)0)
-#define JIT_MAY_ENTER() false
+#define JIT_MAY_ENTER_FN(fn_) false
 #define JIT_MAY_COUNT() false
 #else
 #define PRE_INSTRUCTION() ((void)0)
@@ -137,7 +137,7 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
             return BVM_EXEC_SWITCH;                                             \
         }                                                                       \
     } while (0)
-#define JIT_MAY_ENTER() (vm->jit_enabled)
+#define JIT_MAY_ENTER_FN(fn_) (vm->jit_enabled)
 #define JIT_MAY_COUNT() false
 #endif
 
@@ -146,7 +146,7 @@ bvm_exec_status INTERP_NAME(bvm_vm *vm)
  * continue from where the compiled code left the frames. */
 #define ENTER_COMPILED(fn_, is_loop_)                                           \
     do {                                                                        \
-        if (JIT_MAY_ENTER() && (fn_)->jit_state != BVM_JIT_REFUSED) {           \
+        if (JIT_MAY_ENTER_FN(fn_) && (fn_)->jit_state != BVM_JIT_REFUSED) {     \
             bvm_exec_status native_;                                            \
             SAVE_STATE();                                                       \
             if (bvm_jit_try_enter(vm, (fn_), (is_loop_), &native_)) {           \
@@ -550,7 +550,7 @@ dispatch:
 #undef I32
 #undef CONTINUE_AT_HANDLER
 #undef ENTER_COMPILED
-#undef JIT_MAY_ENTER
+#undef JIT_MAY_ENTER_FN
 #undef JIT_MAY_COUNT
 #undef THROW_STRING
 #undef THROW_ERROR

@@ -108,6 +108,7 @@ static void compile(bvm_vm *vm, bvm_rt_function *fn)
     vm->jit_stats.compile_ns += took;
     if (compiled) {
         fn->jit_state = BVM_JIT_COMPILED;
+        bvm_jit_refresh_fast_entry(fn);
         vm->jit_stats.functions_compiled++;
         vm->jit_stats.bytes_emitted += fn->jit_code.size;
         if (vm->opt.jit_perf_map)
@@ -165,6 +166,21 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
     return true;
 }
 
+bool bvm_jit_may_enter(const bvm_vm *vm, const bvm_rt_function *fn)
+{
+    if (!vm->jit_enabled || vm->interrupt_requested || vm->skip_stop_once || fn->nbreakpoints != 0)
+        return false;
+    /* An armed step stops only in frames at most step_max_depth deep (next,
+     * finish): deeper ones may run natively. */
+    return vm->step_mode == BVM_STEP_NONE || vm->nframes > vm->step_max_depth;
+}
+
+void bvm_jit_refresh_fast_entry(bvm_rt_function *fn)
+{
+    fn->jit_fast_entry = fn->jit_state == BVM_JIT_COMPILED && fn->nbreakpoints == 0 ? fn->jit_native_fast_entry
+                                                                                     : bvm_jit_interpret_callee_fast;
+}
+
 bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
 {
     /* Something armed for the debugger: all of it goes back to the
@@ -175,15 +191,22 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
      * does, and run compiled code if the callee has (or now gets) some. */
     bvm_exec_status status;
     bvm_rt_function *callee = vm->frames[vm->nframes - 1].fn;
-    if (callee->jit_state != BVM_JIT_REFUSED && bvm_jit_try_enter(vm, callee, false, &status))
-        return status;
+    bool hooks = !bvm_vm_hooks_idle(vm);
+    if (callee->jit_state != BVM_JIT_REFUSED) {
+        if (!hooks || bvm_jit_may_enter(vm, callee)) {
+            if (bvm_jit_try_enter(vm, callee, false, &status))
+                return status;
+        } else {
+            bvm_jit_count(vm, callee, false);
+        }
+    }
     uint32_t outer = vm->loop_entry_frames;
     vm->loop_entry_frames = vm->nframes;
     bool timed = vm->opt.jit_timing && vm->in_native;
     uint64_t started = timed ? now_ns() : 0;
     vm->in_native = false;
-    /* With a fuel budget, the loop that counts it. */
-    if (vm->opt.fuel)
+    /* With a fuel budget or a debugger hook, the loop that sees to them. */
+    if (vm->opt.fuel || hooks)
         status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_instrumented(vm)
                                                          : bvm_interp_threaded_instrumented(vm);
     else

@@ -1725,6 +1725,6 @@ bool bvm_jit_compile(bvm_vm *vm, bvm_rt_function *rf, bvm_jit_listing *listing, 
     memcpy(&entry, &rf->jit_code.entry, sizeof entry); /* object to function pointer */
     rf->jit_entry = entry;
     void *fast = (uint8_t *)rf->jit_code.entry + fast_offset;
-    memcpy(&rf->jit_fast_entry, &fast, sizeof fast);
+    memcpy(&rf->jit_native_fast_entry, &fast, sizeof fast);
     return true;
 }

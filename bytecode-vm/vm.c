@@ -455,6 +455,7 @@ bool bvm_vm_set_breakpoint(bvm_vm *vm, uint16_t function, uint32_t pc, bool arme
         rf->breakpoints[pc] = armed;
         rf->nbreakpoints += armed ? 1 : (uint32_t)-1;
         vm->breakpoints_armed += armed ? 1 : (uint32_t)-1;
+        bvm_jit_refresh_fast_entry(rf); /* compiled callers no longer enter it natively */
     }
     vm->poll = 1;
     return true;

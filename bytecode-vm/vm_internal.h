@@ -78,7 +78,9 @@ typedef struct {
     bvm_jit_fast_entry jit_fast_entry; /* what compiled callers call: the
                                 compiled code's entry for a frame just pushed
                                 (fn and base set, not ip), or
-                                bvm_jit_interpret_callee_fast                 */
+                                bvm_jit_interpret_callee_fast -- always the
+                                latter while the function has breakpoints    */
+    bvm_jit_fast_entry jit_native_fast_entry; /* the compiled one, kept      */
     uint8_t jit_state;       /* bvm_jit_state                                  */
     uint32_t jit_calls;      /* calls and backward jumps counted toward the  */
     uint32_t jit_backedges;  /* thresholds                                   */
@@ -253,6 +255,18 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
 /* Counts a call or backward jump of fn toward the thresholds and compiles
  * it once it is hot, without entering it (while a debugger hook is armed). */
 void bvm_jit_count(bvm_vm *vm, bvm_rt_function *fn, bool is_loop);
+
+/* May the frame on top (of fn, at depth vm->nframes) run compiled code
+ * while the debugger has hooks armed?  Deoptimization is per function: not
+ * if fn has a breakpoint, not where an armed step could stop (a frame no
+ * deeper than the step's limit), not while an interrupt is pending.  A
+ * function with breakpoints is never entered from compiled callers either
+ * (its jit_fast_entry, bvm_jit_refresh_fast_entry). */
+bool bvm_jit_may_enter(const bvm_vm *vm, const bvm_rt_function *fn);
+
+/* Sets fn->jit_fast_entry from its state: compiled code, unless it has
+ * breakpoints; else bvm_jit_interpret_callee_fast. */
+void bvm_jit_refresh_fast_entry(bvm_rt_function *fn);
 
 /* The jit_entry of a function without compiled code: runs its frame (the
  * top one) in an interpreter loop until it returns. */

@@ -295,6 +295,87 @@ START_TEST(exceptions_across_compiled_frames)
 }
 END_TEST
 
+/* Deoptimization is per function: a breakpoint in one function, or a
+ * step over a call, leaves the rest running compiled. */
+static const char per_function_source[] =
+    "int hits = 0;\n"                                                     /* 1 */
+    "void leaf(int i) {\n"                                                /* 2 */
+    "    hits = hits + i;\n"                                              /* 3 */
+    "}\n"                                                                 /* 4 */
+    "int work(int n) {\n"                                                 /* 5 */
+    "    int s = 0;\n"                                                    /* 6 */
+    "    for (int i = 0; i < n; i++) { s = s + i % 7; if (i % 50000 == 49999) leaf(i); }\n" /* 7 */
+    "    return s;\n"                                                     /* 8 */
+    "}\n"                                                                 /* 9 */
+    "void main() {\n"                                                     /* 10 */
+    "    int total = work(200000);\n"                                     /* 11 */
+    "    print(total + hits);\n"                                          /* 12 */
+    "}\n";                                                                /* 13 */
+
+START_TEST(a_breakpoint_elsewhere_leaves_the_rest_compiled)
+{
+    if (!bvm_jit_host_supported())
+        return;
+    program p;
+    start(&p, per_function_source, BVM_JIT_ALWAYS);
+    uint16_t functions[4];
+    uint32_t pcs[4];
+    ck_assert_uint_ge(bvm_vm_line_to_pcs(p.vm, 3, functions, pcs, 4), 1);
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], true));
+    for (int hit = 1; hit <= 4; hit++) {
+        ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
+        ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_BREAKPOINT);
+        bvm_frame_info f;
+        ck_assert(bvm_vm_frame(p.vm, 0, &f));
+        ck_assert_uint_eq(f.line, 3);
+        bvm_typed_value i;
+        ck_assert(bvm_vm_local(p.vm, 0, 0, &i));
+        ck_assert_int_eq(i.value.i, 50000 * hit - 1); /* every hit, in order */
+        ck_assert(bvm_vm_frame(p.vm, 1, &f));
+        ck_assert_uint_eq(f.line, 7);                 /* called from work's loop */
+    }
+    /* work's loop ran compiled while leaf's breakpoint was armed. */
+    ck_assert_uint_gt(bvm_vm_jit_stats(p.vm).native_entries, 0);
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], false));
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    program plain;
+    start(&plain, per_function_source, BVM_JIT_OFF);
+    ck_assert_int_eq(bvm_vm_run(plain.vm), BVM_RESULT_OK);
+    ck_assert_str_eq(output(&p), output(&plain));
+    finish(&plain);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(next_over_a_call_runs_the_callee_compiled)
+{
+    if (!bvm_jit_host_supported())
+        return;
+    program p;
+    start(&p, per_function_source, BVM_JIT_ALWAYS);
+    uint16_t functions[4];
+    uint32_t pcs[4];
+    ck_assert_uint_ge(bvm_vm_line_to_pcs(p.vm, 11, functions, pcs, 4), 1);
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], true));
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
+    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], false));
+    uint64_t entries = bvm_vm_jit_stats(p.vm).native_entries;
+    /* next: a line step that stops only in main's frame (depth 1) */
+    bvm_vm_set_step(p.vm, BVM_STEP_LINE, bvm_vm_frame_count(p.vm));
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
+    ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_STEP);
+    bvm_frame_info f;
+    ck_assert(bvm_vm_frame(p.vm, 0, &f));
+    ck_assert_uint_eq(f.line, 12);
+    ck_assert_uint_gt(bvm_vm_jit_stats(p.vm).native_entries, entries); /* work ran compiled */
+    bvm_typed_value hits;
+    ck_assert(bvm_vm_global(p.vm, 0, &hits));
+    ck_assert_int_eq(hits.value.i, 49999 + 99999 + 149999 + 199999);
+    ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
+    finish(&p);
+}
+END_TEST
+
 /* Going back in time (the debugger's reverse steps): under a fuel budget
  * every instruction counts, compiled ones included, so stopping at an
  * instruction count lands on the same place whether the code runs
@@ -375,6 +456,8 @@ int main(void)
     tcase_add_test(tc, exceptions_across_compiled_frames);
     tcase_add_test(tc, locals_in_registers_are_exact_at_a_stop);
     tcase_add_test(tc, stopping_at_an_instruction_count_is_exact_in_compiled_code);
+    tcase_add_test(tc, a_breakpoint_elsewhere_leaves_the_rest_compiled);
+    tcase_add_test(tc, next_over_a_call_runs_the_callee_compiled);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
