@@ -312,16 +312,22 @@ static const char per_function_source[] =
     "    print(total + hits);\n"                                          /* 12 */
     "}\n";                                                                /* 13 */
 
+/* Arms (or clears) a breakpoint at the first instruction of a line. */
+static void break_at_line(program *p, uint32_t line, bool armed)
+{
+    uint16_t functions[4];
+    uint32_t pcs[4];
+    ck_assert_uint_ge(bvm_vm_line_to_pcs(p->vm, line, functions, pcs, 4), 1);
+    ck_assert(bvm_vm_set_breakpoint(p->vm, functions[0], pcs[0], armed));
+}
+
 START_TEST(a_breakpoint_elsewhere_leaves_the_rest_compiled)
 {
     if (!bvm_jit_host_supported())
         return;
     program p;
     start(&p, per_function_source, BVM_JIT_ALWAYS);
-    uint16_t functions[4];
-    uint32_t pcs[4];
-    ck_assert_uint_ge(bvm_vm_line_to_pcs(p.vm, 3, functions, pcs, 4), 1);
-    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], true));
+    break_at_line(&p, 3, true);
     for (int hit = 1; hit <= 4; hit++) {
         ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
         ck_assert_int_eq(bvm_vm_stop_reason(p.vm), BVM_STOP_BREAKPOINT);
@@ -336,7 +342,7 @@ START_TEST(a_breakpoint_elsewhere_leaves_the_rest_compiled)
     }
     /* work's loop ran compiled while leaf's breakpoint was armed. */
     ck_assert_uint_gt(bvm_vm_jit_stats(p.vm).native_entries, 0);
-    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], false));
+    break_at_line(&p, 3, false);
     ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_OK);
     program plain;
     start(&plain, per_function_source, BVM_JIT_OFF);
@@ -353,12 +359,9 @@ START_TEST(next_over_a_call_runs_the_callee_compiled)
         return;
     program p;
     start(&p, per_function_source, BVM_JIT_ALWAYS);
-    uint16_t functions[4];
-    uint32_t pcs[4];
-    ck_assert_uint_ge(bvm_vm_line_to_pcs(p.vm, 11, functions, pcs, 4), 1);
-    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], true));
+    break_at_line(&p, 11, true);
     ck_assert_int_eq(bvm_vm_run(p.vm), BVM_RESULT_STOPPED);
-    ck_assert(bvm_vm_set_breakpoint(p.vm, functions[0], pcs[0], false));
+    break_at_line(&p, 11, false);
     uint64_t entries = bvm_vm_jit_stats(p.vm).native_entries;
     /* next: a line step that stops only in main's frame (depth 1) */
     bvm_vm_set_step(p.vm, BVM_STEP_LINE, bvm_vm_frame_count(p.vm));
