@@ -342,7 +342,7 @@ static vdb_exec_result cmd_resume(vdb_session *s, const vdb_parsed *p, vdb_resum
     if (kind == VDB_RESUME_FINISH) {
         vdb_frame f;
         char err[VDB_ERR_SIZE], where[192];
-        size_t frames = s->frame_count_at_stop(s);
+        size_t frames = vdb_has(s, VDB_CAP_FRAMES) ? s->t->ops->frame_count(s->t) : 0;
         if (frames == 0)
             return vdb_fail(s, "finish: the program is not running");
         if (frames < 2)
@@ -505,11 +505,6 @@ vdb_exec_result vdb_session_execute(vdb_session *s, const char *line)
 
 /* ==== life cycle and small queries ================================================= */
 
-static size_t frame_count_at_stop(vdb_session *s)
-{
-    return vdb_has(s, VDB_CAP_FRAMES) ? s->t->ops->frame_count(s->t) : 0;
-}
-
 vdb_session *vdb_session_new(vdb_target *target, vdb_target_opener opener, void *opener_context,
                              const vdb_sink *sink)
 {
@@ -524,7 +519,6 @@ vdb_session *vdb_session_new(vdb_target *target, vdb_target_opener opener, void 
     s->next_breakpoint = 1;
     s->next_display = 1;
     s->examine = (vdb_examine_format){ .count = 1, .format = 'x', .size = 8 };
-    s->frame_count_at_stop = frame_count_at_stop;
     s->layout = (target->ops->caps & VDB_CAP_SOURCE) ? VDB_LAYOUT_SRC : VDB_LAYOUT_ASM;
     s->nregisters = target->ops->register_count(target);
     if (s->nregisters > VDB_MAX_REGISTERS)

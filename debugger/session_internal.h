@@ -52,7 +52,6 @@ struct vdb_session {
     vdb_target *volatile scout;   /* reverse.c's replay target, while it runs */
     size_t frame;                 /* the selected frame, 0 = innermost       */
     char last_function[64];       /* frame 0's function at the last stop     */
-    size_t (*frame_count_at_stop)(vdb_session *s);
 
     vdb_breakpoint breakpoints[VDB_MAX_BREAKPOINTS];
     size_t nbreakpoints;
