@@ -76,6 +76,7 @@
 
 #include "command.h"
 #include "session.h"
+#include "terminal.h"
 #include "tui.h"
 
 #define PROMPT "(vdb) "
@@ -1179,7 +1180,7 @@ static void main_loop(void)
  * on a terminal it does not know. */
 static SCREEN *open_screen(void)
 {
-    SCREEN *screen = newterm(NULL, stdout, stdin);
+    SCREEN *screen = vdb_terminal_known() ? newterm(NULL, stdout, stdin) : NULL;
     if (!screen) {
         const char *term = getenv("TERM");
         fprintf(stderr, "vdb: cannot use the terminal '%s' for the TUI; use --batch\n", term ? term : "(TERM unset)");

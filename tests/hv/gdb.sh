@@ -90,10 +90,18 @@ elif [ -n "${SANDBOX:-}" ]; then
     adds=(--add "$BVM:bin/vdb" --add "$GDB:bin/gdb" --add "$MHV_GUESTS:guests"
           --add "$E2E_TMP/gdb-run.sh:bin/gdb-run.sh" --add "$E2E_TMP/commands:scratch/commands")
     [ -d "$data_dir" ] && adds+=(--add "$data_dir:gdb-data")
-    # gdb starts Python at launch: its library goes in too, found through PYTHONHOME.
-    [ -d "$python_lib" ] && adds+=(--add "$python_lib:pyhome/lib/$(basename "$python_lib")")
+    # gdb starts Python at launch: its library goes in too, found through
+    # PYTHONHOME -- without the parts gdb never loads (the C build config,
+    # compiled caches), which would only fill the sandbox's RAM disk.
+    if [ -d "$python_lib" ]; then
+        mkdir -p "$E2E_TMP/python"
+        tar -C "$(dirname "$python_lib")" --exclude='config-*' --exclude='__pycache__' --exclude='test' \
+            --exclude='idlelib' --exclude='tkinter' --exclude='ensurepip' --exclude='lib2to3' \
+            -cf - "$(basename "$python_lib")" | tar -C "$E2E_TMP/python" -xf -
+        adds+=(--add "$E2E_TMP/python/$(basename "$python_lib"):pyhome/lib/$(basename "$python_lib")")
+    fi
     t0=$EPOCHREALTIME
-    "$SANDBOX" "${adds[@]}" -- \
+    "$SANDBOX" --mem 1024 "${adds[@]}" -- \
         env PYTHONHOME=/work/pyhome gdb-run.sh /work/bin/vdb /work/guests /work/gdb-data /work/scratch \
         >"$transcript" 2>&1 </dev/null
     echo "  ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: one sandbox boot for gdb)"
