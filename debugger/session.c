@@ -585,14 +585,40 @@ void vdb_session_status(vdb_session *s, char *out, size_t size)
         snprintf(out, size, "%s | %s | %s", s->t->ops->name, reasons[s->stop.kind], target);
 }
 
-const char *vdb_session_complete(vdb_session *s, const char *prefix, bool first_word, size_t state)
+/* The words a command takes as its first argument, for completion. */
+static const char *const *argument_words(vdb_command_id id)
+{
+    static const char *const layouts[] = { "src", "asm", "split", "regs", "next", NULL };
+    static const char *const topics[] = { "breakpoints", "registers", "frame", "locals", "globals", "stack",
+                                          "display", "exits", "mode", "jit", "gc", NULL };
+    static const char *const switches[] = { "on", "off", NULL };
+    static const char *const settings[] = { "var", "reg", "jit", "breakpoint-route", NULL };
+    switch (id) {
+    case VDB_CMD_LAYOUT: return layouts;
+    case VDB_CMD_INFO: return topics;
+    case VDB_CMD_JIT: return switches;
+    case VDB_CMD_SET: return settings;
+    default: return NULL;
+    }
+}
+
+const char *vdb_session_complete(vdb_session *s, const char *command, const char *prefix, size_t state)
 {
     size_t len = strlen(prefix);
     size_t seen = 0;
-    if (first_word) {
+    char err[VDB_ERR_SIZE];
+    const vdb_command *c = command && command[0] ? vdb_command_find(command, err, sizeof err) : NULL;
+    if (!command || !command[0] || (c && c->id == VDB_CMD_HELP)) {
         for (size_t i = 0; i < VDB_CMD_COUNT; i++)
             if (strncmp(vdb_commands[i].name, prefix, len) == 0 && seen++ == state)
                 return vdb_commands[i].name;
+        return NULL;
+    }
+    const char *const *words = c ? argument_words(c->id) : NULL;
+    if (words) {
+        for (size_t i = 0; words[i]; i++)
+            if (strncmp(words[i], prefix, len) == 0 && seen++ == state)
+                return words[i];
         return NULL;
     }
     bool dollar = prefix[0] == '$';

@@ -109,10 +109,12 @@ const char *vdb_layout_name(vdb_layout layout);
 /* One line for the status bar: target, tier, stop reason, instructions. */
 void vdb_session_status(vdb_session *s, char *out, size_t size);
 
-/* Command, register and symbol names for tab completion: the i-th
- * candidate starting with prefix (state from 0 up), or NULL when there are
- * no more.  `first_word` says whether the word being completed is the
- * command itself. */
-const char *vdb_session_complete(vdb_session *s, const char *prefix, bool first_word, size_t state);
+/* Tab completion: the i-th candidate starting with prefix (state from 0
+ * up), or NULL when there are no more.  command is the line's first word,
+ * or NULL (or "") when the word being completed is the command itself:
+ * then the candidates are command names; after layout, info, jit and set
+ * their words; after help command names; else registers ($rax) and
+ * symbols. */
+const char *vdb_session_complete(vdb_session *s, const char *command, const char *prefix, size_t state);
 
 #endif

@@ -272,6 +272,7 @@ static struct {
     char *line;                  /* a line readline finished, to run        */
     bool line_ready;             /* (line NULL and ready: end of input)     */
     bool first_word;             /* completion: of the command word         */
+    char command_word[32];       /* ... else the command it is an argument of */
     size_t completion_index;
 
     int signal_pipe[2];          /* SIGINT / SIGTERM / SIGHUP -> main loop  */
@@ -844,11 +845,13 @@ static char *completion_candidate(const char *text, int state)
 {
     if (state == 0)
         ui.completion_index = 0;
-    const char *candidate = vdb_session_complete(ui.session, text, ui.first_word, ui.completion_index++);
+    const char *candidate = vdb_session_complete(ui.session, ui.first_word ? NULL : ui.command_word, text,
+                                                 ui.completion_index++);
     return candidate ? strdup(candidate) : NULL;
 }
 
-/* Tab: command names for the first word, then registers and symbols. */
+/* Tab: command names for the first word; then the command's own words
+ * (layout, info, jit, set), or registers and symbols. */
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
@@ -857,6 +860,13 @@ static char **complete(const char *text, int start, int end)
     while (i < start && isspace((unsigned char)rl_line_buffer[i]))
         i++;
     ui.first_word = i == start;
+    /* The command word, for completing its arguments (x/4gx: just "x"). */
+    size_t n = 0;
+    while (i + (int)n < start && n + 1 < sizeof ui.command_word &&
+           !isspace((unsigned char)rl_line_buffer[i + n]) && rl_line_buffer[i + n] != '/')
+        n++;
+    memcpy(ui.command_word, rl_line_buffer + i, n);
+    ui.command_word[n] = '\0';
     return rl_completion_matches(text, completion_candidate);
 }
 

@@ -11,6 +11,8 @@
  *   formats    /x /d /u /o /t /c on ints, on $registers and numbers;
  *              a bad format letter; integer expressions with + and -
  *   set var    each type that can be set, and each that cannot
+ *   Tab        completion by context: commands, their words, registers,
+ *              symbols
  */
 #include <check.h>
 #include <stdio.h>
@@ -162,6 +164,33 @@ START_TEST(set_var_by_type)
 }
 END_TEST
 
+/* All the completions of prefix after command (NULL: the command word). */
+static const char *completions(const char *command, const char *prefix)
+{
+    static char all[512];
+    all[0] = '\0';
+    const char *c;
+    for (size_t i = 0; (c = vdb_session_complete(session, command, prefix, i)) != NULL; i++)
+        snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", i ? " " : "", c);
+    return all;
+}
+
+START_TEST(tab_completion_by_context)
+{
+    ck_assert_str_eq(completions(NULL, "brea"), "break");
+    ck_assert_str_eq(completions(NULL, "re"), "reverse-stepi reverse-step reverse-continue");
+    ck_assert_str_eq(completions("layout", "s"), "src split");
+    ck_assert_str_eq(completions("info", "re"), "registers");
+    ck_assert_str_eq(completions("i", "lo"), "locals");
+    ck_assert_str_eq(completions("jit", ""), "on off");
+    ck_assert_str_eq(completions("help", "fin"), "finish");
+    ck_assert_str_eq(completions("print", "$in"), "$insns");
+    ck_assert_str_eq(completions("break", "stop"), "stop_here");
+    ck_assert_str_eq(completions("print", "cou"), "count");
+    ck_assert_str_eq(completions("frobnicate", "zz"), "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vdb_print");
@@ -171,6 +200,7 @@ int main(void)
     tcase_add_test(tc, paths_and_their_errors);
     tcase_add_test(tc, formats_and_integer_expressions);
     tcase_add_test(tc, set_var_by_type);
+    tcase_add_test(tc, tab_completion_by_context);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
