@@ -260,8 +260,9 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
 
-# ... and the debugger's hypervisor target alone, through debugger/target.h.
-$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(LIBMHV)
+# ... and the debugger's hypervisor target alone (with the text helpers it
+# shares), through debugger/target.h.
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(BUILD)/debugger/command.o $(LIBMHV)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 

@@ -136,6 +136,17 @@ int vdb_parse_examine_format(const char *text, vdb_examine_format *fmt, char *er
     return 0;
 }
 
+int vdb_digit_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool vdb_parse_number(const char *text, uint64_t *value)
 {
     const char *p = text;
@@ -157,9 +168,8 @@ bool vdb_parse_number(const char *text, uint64_t *value)
         return false;
     uint64_t v = 0;
     for (; *p; p++) {
-        int digit = isdigit((unsigned char)*p) ? *p - '0'
-                  : isxdigit((unsigned char)*p) ? tolower((unsigned char)*p) - 'a' + 10 : 99;
-        if (digit >= base || v > (UINT64_MAX - (uint64_t)digit) / (uint64_t)base)
+        int digit = vdb_digit_value((unsigned char)*p);
+        if (digit < 0 || digit >= base || v > (UINT64_MAX - (uint64_t)digit) / (uint64_t)base)
             return false;
         v = v * (uint64_t)base + (uint64_t)digit;
     }

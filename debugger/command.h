@@ -58,6 +58,9 @@ typedef struct {
 } vdb_examine_format;
 int vdb_parse_examine_format(const char *text, vdb_examine_format *fmt, char *err, size_t err_size);
 
+/* The value of a hex (or decimal) digit, or -1 for any other character. */
+int vdb_digit_value(int c);
+
 /* A number as typed: decimal, 0x hex, 0 octal, 0b binary, with an optional
  * leading '-'.  The whole text must be the number. */
 bool vdb_parse_number(const char *text, uint64_t *value);

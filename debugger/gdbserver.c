@@ -41,6 +41,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "command.h"
+
 #define PACKET_MAX 16384
 #define SIGTRAP_NUMBER 5
 #define SIGSEGV_NUMBER 11
@@ -107,17 +109,6 @@ static bool write_all(int fd, const void *data, size_t size)
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool send_packet(server *sv, const char *data)
 {
     size_t len = strlen(data);
@@ -168,8 +159,8 @@ static bool receive_packet(server *sv, char *packet, size_t size)
         if (c < 0 || high < 0 || low < 0)
             return false;
         packet[len] = '\0';
-        bool good = !too_long && hex_value(high) >= 0 && hex_value(low) >= 0 &&
-                    (uint8_t)(hex_value(high) << 4 | hex_value(low)) == sum;
+        bool good = !too_long && vdb_digit_value(high) >= 0 && vdb_digit_value(low) >= 0 &&
+                    (uint8_t)(vdb_digit_value(high) << 4 | vdb_digit_value(low)) == sum;
         if (!sv->no_ack && !write_all(sv->out, good ? "+" : "-", 1))
             return false;
         if (good)
@@ -194,7 +185,7 @@ static bool get_le(const char *text, unsigned bytes, uint64_t *value)
 {
     uint64_t v = 0;
     for (unsigned i = 0; i < bytes; i++) {
-        int high = hex_value(text[2 * i]), low = high < 0 ? -1 : hex_value(text[2 * i + 1]);
+        int high = vdb_digit_value(text[2 * i]), low = high < 0 ? -1 : vdb_digit_value(text[2 * i + 1]);
         if (high < 0 || low < 0)
             return false;
         v |= (uint64_t)(high << 4 | low) << (8 * i);

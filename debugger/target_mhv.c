@@ -40,6 +40,7 @@
  *   - Nothing here prints or exits; every failure is -1 with one line in err.
  */
 #include "target.h"
+#include "command.h"
 
 #include <capstone.h>
 #include <errno.h>
@@ -325,17 +326,6 @@ static void target_status(vdb_target *base, char *out, size_t size)
 
 /* ==== Breakpoints ============================================================ */
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;  /* not a digit in any radix */
-}
-
 /* "*ADDR" or "ADDR", hex with 0x or decimal: the hypervisor has no symbols. */
 static int target_resolve(vdb_target *base, const char *spec, uint64_t *address, char *err, size_t err_size)
 {
@@ -347,7 +337,8 @@ static int target_resolve(vdb_target *base, const char *spec, uint64_t *address,
     }
     /* The first character checked here, because strtoull alone would also
      * take blanks and a sign. */
-    if (digit_value(digits[0]) < radix) {
+    int first = vdb_digit_value((unsigned char)digits[0]);
+    if (first >= 0 && first < radix) {
         char *end;
         errno = 0;
         unsigned long long value = strtoull(digits, &end, radix);
@@ -356,7 +347,8 @@ static int target_resolve(vdb_target *base, const char *spec, uint64_t *address,
             return 0;
         }
     }
-    if (spec[0] == '*' || digit_value(spec[0]) < 10)
+    int lead = vdb_digit_value((unsigned char)spec[0]);
+    if (spec[0] == '*' || (lead >= 0 && lead < 10))
         snprintf(err, err_size, "'%s' is not an address: give one in hex (*0x1000) or decimal (*4096)", spec);
     else
         snprintf(err, err_size, "no symbol '%s': the hypervisor target has no symbols: give an address, e.g. *0x1000",
