@@ -1,18 +1,51 @@
 #!/usr/bin/env bash
-# demo.sh -- a quick tour: the built-in workloads, compiled to bytecode and
-# run by bvm's threaded interpreter, each checked against native C.
+# demo.sh -- the same workloads run four ways, side by side: interpreted
+# (bvm's switch and threaded loops), JIT-compiled (bvm --jit=on), as machine
+# code in a KVM guest (mhv booting the guest kernel), and natively (gcc -O2).
 #
-#   scripts/demo.sh [--bvm PATH] [--workloads LIST]
+#   scripts/demo.sh [--workloads LIST] [--sizes NAME=N,...] [--engines LIST]
+#                   [--runs N] [--quick] [--workload-dir DIR]
+#                   [--csv FILE] [--json FILE] [--chart FILE.svg|FILE.png]
+#                   [--bvm PATH] [-h|--help]
 #
-# For each workload of labs/workloads/ it compiles NAME.vela to a verified
-# bytecode file (bvm compile), runs that file with bvm run
-# --dispatch=threaded, runs the gcc -O2 build of NAME.c, and prints both
-# results and times.  So it doubles as a sanity check: a result that
-# differs from native C fails the demo (exit status 1).  One run each, a
-# few seconds per workload; scripts/bench.sh is the careful measurement.
+#   --workloads fib,trees   the rows (default: fib loop sieve matmul trees,
+#                           and every workload of --workload-dir)
+#   --sizes fib=30,loop=1000000
+#                           run at other sizes: the Vela program runs from a
+#                           copy with its `int SIZE = N;` changed, the C code
+#                           and the guest take the size as an argument
+#   --engines LIST          the columns, of: switch threaded jit kvm native
+#                           (default all; native always runs, as reference)
+#   --runs N                best of N runs per cell (default 1)
+#   --quick                 small sizes, a few seconds in all (for tests)
+#   --workload-dir DIR      also take workloads from DIR (NAME.vela, NAME.c
+#                           written to labs/workloads/workload.h, and
+#                           NAME.expected), found there first
+#   --csv FILE, --json FILE the table, one record per cell
+#   --chart FILE            a bar chart drawn by gnuplot, SVG or PNG by the
+#                           name (default build/demo/demo.svg when gnuplot
+#                           is installed)
+#   --bvm PATH              the bvm to run (default bin/bvm, or BVM)
 #
-# Environment: BVM (bvm binary, default bin/bvm), DEMO_BUILD (build folder,
-# default build/demo).
+# Every engine's output is compared with native C's, and native C's (at
+# the default size) with NAME.expected.  docs/benchmarks.md explains the
+# table; scripts/bench.sh is the careful comparison with Lua and Java.
+#
+# The KVM guest runs on /dev/kvm when this machine has it, else in the
+# nested-KVM sandbox (tests/sandbox/kvm-sandbox.sh), all workloads in one
+# boot.  There the host CPU is emulated by QEMU, so the guest's wall time
+# means nothing; what carries over to real hardware is the ratio of the
+# guest's TSC cycles to the same C code's cycles natively in the same
+# machine, and the table shows that ratio with an estimated time
+# (native time here x ratio), marked with "~".
+#
+# Environment: BVM (default bin/bvm), MHV (default bin/mhv), MHV_GUESTS
+# (default build/release/guest), CYCLES (default build/release/labs/cycles),
+# DEMO_BUILD (default build/demo), DEMO_TIMEOUT (seconds per run, default 300),
+# GNUPLOT (the gnuplot program, default gnuplot from PATH).
+#
+# Exit status: 0 when every engine printed the right result; 1 when one
+# printed something else, failed, or could not be built; 2 on a usage error.
 
 set -u -o pipefail
 
@@ -20,114 +53,691 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WL_DIR=$ROOT/labs/workloads
 DEMO_BUILD=${DEMO_BUILD:-$ROOT/build/demo}
 BVM=${BVM:-$ROOT/bin/bvm}
-WORKLOADS="fib loop sieve matmul trees"
+MHV=${MHV:-$ROOT/bin/mhv}
+MHV_GUESTS=${MHV_GUESTS:-$ROOT/build/release/guest}
+CYCLES=${CYCLES:-$ROOT/build/release/labs/cycles}
+TIMEOUT=${DEMO_TIMEOUT:-300}
+GNUPLOT=${GNUPLOT:-gnuplot}
+
+BUILTIN_WORKLOADS="fib loop sieve matmul trees"   # also compiled into the guest kernel
+QUICK_SIZES="fib=27 loop=3000000 sieve=100000 matmul=100 trees=12"
+ALL_ENGINES="switch threaded jit kvm native"
+declare -A LABEL=([switch]="bvm switch" [threaded]="bvm threaded" [jit]="bvm jit"
+                  [kvm]="KVM guest" [native]="native C")
 
 usage() {
     echo "demo.sh: $*" >&2
-    echo "usage: scripts/demo.sh [--bvm PATH] [--workloads LIST]" >&2
+    echo "usage: scripts/demo.sh [--workloads LIST] [--sizes NAME=N,...] [--engines LIST] [--runs N]" >&2
+    echo "                       [--quick] [--workload-dir DIR] [--csv FILE] [--json FILE] [--chart FILE]" >&2
+    echo "                       [--bvm PATH]   (scripts/demo.sh --help says more)" >&2
     exit 2
 }
+
+# ---- options -------------------------------------------------------------------
+
+WORKLOADS= SIZES= ENGINES=$ALL_ENGINES RUNS=1 QUICK=0 EXTRA_DIR= CSV= JSON= CHART=
+need() { [[ $# -ge 2 && -n $2 ]] || usage "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
-    case $1 in
-        --bvm)         [[ $# -ge 2 ]] || usage "--bvm needs a path"; BVM=$2; shift 2 ;;
-        --bvm=*)       BVM=${1#*=}; shift ;;
-        --workloads)   [[ $# -ge 2 ]] || usage "--workloads needs a list"; WORKLOADS=${2//,/ }; shift 2 ;;
-        --workloads=*) WORKLOADS=${1#*=}; WORKLOADS=${WORKLOADS//,/ }; shift ;;
-        -h|--help)     sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
-        *)             usage "unknown option '$1'" ;;
+    opt=$1 value=
+    if [[ $opt == --*=* ]]; then value=${opt#*=}; opt=${opt%%=*}; set -- "$opt" "$value" "${@:2}"; fi
+    case $opt in
+        --workloads)    need "$@"; WORKLOADS=${2//,/ }; shift 2 ;;
+        --sizes)        need "$@"; SIZES="$SIZES ${2//,/ }"; shift 2 ;;
+        --engines)      need "$@"; ENGINES=${2//,/ }; shift 2 ;;
+        --runs)         need "$@"; RUNS=$2; shift 2 ;;
+        --workload-dir) need "$@"; EXTRA_DIR=$2; shift 2 ;;
+        --csv)          need "$@"; CSV=$2; shift 2 ;;
+        --json)         need "$@"; JSON=$2; shift 2 ;;
+        --chart)        need "$@"; CHART=$2; shift 2 ;;
+        --bvm)          need "$@"; BVM=$2; shift 2 ;;
+        --quick)        QUICK=1; shift ;;
+        -h|--help)      sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *)              usage "unknown option '$1'" ;;
     esac
 done
-for w in $WORKLOADS; do
-    [[ -f $WL_DIR/$w.vela ]] || usage "unknown workload '$w' (no labs/workloads/$w.vela)"
-done
-if [[ ! -x $BVM ]]; then
-    echo "demo.sh: $BVM is not built yet: run 'make' first (or pass --bvm PATH)" >&2
-    exit 1
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage "--runs wants a positive whole number, not '$RUNS'"
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage "DEMO_TIMEOUT wants whole seconds, not '$TIMEOUT'"
+if [[ -n $EXTRA_DIR ]]; then
+    [[ -d $EXTRA_DIR ]] || usage "--workload-dir: '$EXTRA_DIR' is not a folder"
+    EXTRA_DIR=$(cd "$EXTRA_DIR" && pwd)
 fi
+if [[ -n $CHART && $CHART != *.svg && $CHART != *.png ]]; then
+    usage "--chart wants a file name ending in .svg or .png, not '$CHART'"
+fi
+[[ $BVM == /* ]] || BVM=$PWD/$BVM
+[[ $MHV == /* ]] || MHV=$ROOT/$MHV
+[[ $MHV_GUESTS == /* ]] || MHV_GUESTS=$ROOT/$MHV_GUESTS
+[[ $CYCLES == /* ]] || CYCLES=$ROOT/$CYCLES
 
-# The measuring tool and the native builds come from bench.sh, so both
-# scripts build them the same way.
-mkdir -p "$DEMO_BUILD"
-if ! BENCH_BUILD=$DEMO_BUILD "$ROOT/scripts/bench.sh" --build-only --engines native \
-    --workloads "${WORKLOADS// /,}" 2>"$DEMO_BUILD/build.log"; then
+# Where workload NAME's files are: --workload-dir first, then labs/workloads.
+declare -A SRC=()
+source_dir() {
+    if [[ -n $EXTRA_DIR && -f $EXTRA_DIR/$1.vela ]]; then echo "$EXTRA_DIR"
+    elif [[ -f $WL_DIR/$1.vela ]]; then echo "$WL_DIR"
+    else return 1
+    fi
+}
+if [[ -z $WORKLOADS ]]; then
+    WORKLOADS=$BUILTIN_WORKLOADS
+    if [[ -n $EXTRA_DIR ]]; then
+        for f in "$EXTRA_DIR"/*.vela; do
+            [[ -f $f ]] || continue
+            w=$(basename "$f" .vela)
+            [[ " $WORKLOADS " == *" $w "* ]] || WORKLOADS="$WORKLOADS $w"
+        done
+    fi
+fi
+for w in $WORKLOADS; do
+    [[ $w =~ ^[a-z_][a-z0-9_]*$ ]] || usage "'$w' is not a workload name"
+    dir=$(source_dir "$w") || usage "unknown workload '$w' (no $w.vela in labs/workloads${EXTRA_DIR:+ or $EXTRA_DIR})"
+    [[ -f $dir/$w.c ]] || usage "workload '$w' has no C version ($dir/$w.c)"
+    SRC[$w]=$dir
+done
+[[ -n ${WORKLOADS// /} ]] || usage "--workloads is empty"
+
+for e in $ENGINES; do
+    [[ " $ALL_ENGINES " == *" $e "* ]] || usage "unknown engine '$e' (engines: $ALL_ENGINES)"
+done
+[[ " $ENGINES " == *" native "* ]] || ENGINES="$ENGINES native"   # the reference
+
+# SIZE[w]: the size asked for, or empty for the workload's own.
+declare -A SIZE=()
+((QUICK)) && for word in $QUICK_SIZES; do [[ " $WORKLOADS " == *" ${word%=*} "* ]] && SIZE[${word%=*}]=${word#*=}; done
+for word in $SIZES; do
+    [[ $word =~ ^([a-z_][a-z0-9_]*)=([0-9]+)$ ]] || usage "--sizes wants NAME=N,..., not '$word'"
+    [[ " $WORKLOADS " == *" ${BASH_REMATCH[1]} "* ]] || usage "--sizes: '${BASH_REMATCH[1]}' is not among the workloads"
+    SIZE[${BASH_REMATCH[1]}]=$((10#${BASH_REMATCH[2]}))
+done
+
+# ---- helpers -------------------------------------------------------------------
+
+fmt() { awk -v x="$2" "BEGIN { printf \"$1\", x }"; }
+geomean() { printf '%s\n' "$@" | awk '{ s += log($1); n++ } END { if (n) printf "%.6f", exp(s / n) }'; }
+ratio_text() { awk -v r="$1" 'BEGIN { if (r < 9.995) printf "%.2fx", r; else if (r < 99.95) printf "%.1fx", r; else printf "%.0fx", r }'; }
+divide() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a / b }'; }
+smaller() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+progress() { printf '%s\n' "$*" >&2; }
+
+# ---- build ---------------------------------------------------------------------
+
+[[ -x $BVM ]] || { echo "demo.sh: $BVM is not built yet: run 'make' first (or pass --bvm PATH)" >&2; exit 1; }
+mkdir -p "$DEMO_BUILD"/{c,vela,out} || exit 1
+OUT=$DEMO_BUILD/out
+rm -f "$OUT"/*
+
+# The measuring tool and the C programs of the built-in workloads come from
+# bench.sh, so `make bench` and the demo run the very same binaries.
+# (With none of them at its own size, only the measuring tool: the engine
+# "switch" needs no build step.)
+builtin=()
+for w in $WORKLOADS; do [[ ${SRC[$w]} == "$WL_DIR" && -z ${SIZE[$w]:-} ]] && builtin+=("$w"); done
+bench_args=(--engines switch)
+((${#builtin[@]})) && bench_args=(--engines native --workloads "$(IFS=,; echo "${builtin[*]}")")
+if ! BENCH_BUILD=$DEMO_BUILD "$ROOT/scripts/bench.sh" --build-only "${bench_args[@]}" 2>"$DEMO_BUILD/build.log" >&2; then
     cat "$DEMO_BUILD/build.log" >&2
-    echo "demo.sh: cannot build the native workloads" >&2
+    echo "demo.sh: cannot build the measuring tool and the native workloads (scripts/bench.sh --build-only)" >&2
     exit 1
 fi
 MEASURE=$DEMO_BUILD/measure
 
-cat <<EOF
-vmlab demo: the benchmark workloads on the bytecode VM
--------------------------------------------------------
-Each workload in labs/workloads/ is written in Vela (NAME.vela) and in C
-(NAME.c).  Here every Vela program is compiled to a verified bytecode
-file, run by bvm's threaded interpreter, and its result compared with the
-same workload built by gcc -O2 and run natively.  'make bench' adds Lua,
-LuaJIT and Java and measures carefully (docs/benchmarks.md).
-
-  fib     recursive Fibonacci          -- calls and returns
-  loop    a tight arithmetic loop      -- instruction dispatch
-  sieve   sieve of Eratosthenes        -- array loads and stores
-  matmul  float matrix multiplication  -- float arithmetic, 2-D arrays
-  trees   binary trees                 -- allocation and garbage collection
-
+# A driver for a C workload at another size: the workload's own file with
+# -DWORKLOAD_NO_MAIN, and a main() taking the size as its argument.
+cat >"$DEMO_BUILD/c/sized.c" <<'EOF'
+#include <stdlib.h>
+#include "native.h"
+extern const wl_workload WL;
+int main(int argc, char **argv)
+{
+    wl_workload w = WL;
+    if (argc > 1)
+        w.size = strtoll(argv[1], NULL, 10);
+    return wl_native_main(&w);
+}
 EOF
 
-# Show a taste of what the interpreter runs: fib's bytecode.
-if [[ " $WORKLOADS " == *" fib "* ]] &&
-    "$BVM" compile -o "$DEMO_BUILD/fib.vbc" "$WL_DIR/fib.vela" 2>/dev/null; then
-    echo "What the interpreter runs -- the function fib as bytecode (bvm dis):"
-    "$BVM" dis "$DEMO_BUILD/fib.vbc" 2>/dev/null |
-        awk '/^\.func .*[ ]fib\(/ { on = 1 } on { print } on && /^\.end/ { exit }' |
-        head -40 | sed 's/^/    /'
-    echo
-fi
-
-# Run one command through measure; sets RUN_TIME and RUN_STATUS.
-run_measured() {
-    local out=$1 err=$2 line
-    shift 2
-    line=$("$MEASURE" -o "$out" -e "$err" -- "$@") || { RUN_STATUS=measure; RUN_TIME=0; return; }
-    read -r RUN_TIME _ _ RUN_STATUS <<<"$line"   # wall, cpu, rss, status
-}
-
-printf '%-8s %-32s %10s %10s %8s  %s\n' workload "result (bvm threaded)" "bvm" "native" "ratio" check
-failures=0
+# NATIVE[w]: the C program's command line; VELA[w]: the Vela file to run.
+declare -A NATIVE=() VELA=()
 for w in $WORKLOADS; do
-    vbc=$DEMO_BUILD/$w.vbc
-    if ! "$BVM" compile -o "$vbc" "$WL_DIR/$w.vela" 2>"$DEMO_BUILD/$w.compile.err"; then
-        printf '%-8s %s\n' "$w" "COMPILE FAILED:"
-        sed 's/^/    /' "$DEMO_BUILD/$w.compile.err" | head -10
-        failures=$((failures + 1))
-        continue
-    fi
-    run_measured "$DEMO_BUILD/$w.native.out" "$DEMO_BUILD/$w.native.err" "$DEMO_BUILD/c/$w"
-    native_time=$RUN_TIME native_status=$RUN_STATUS
-    run_measured "$DEMO_BUILD/$w.bvm.out" "$DEMO_BUILD/$w.bvm.err" "$BVM" run --dispatch=threaded "$vbc"
-    bvm_time=$RUN_TIME bvm_status=$RUN_STATUS
-    result=$(head -1 "$DEMO_BUILD/$w.bvm.out")
-
-    if [[ $bvm_status != exit:0 ]]; then
-        check="FAILED (${bvm_status/:/ })"
-    elif [[ $native_status != exit:0 ]]; then
-        check="native C FAILED (${native_status/:/ })"
-    elif ! cmp -s "$DEMO_BUILD/$w.bvm.out" "$DEMO_BUILD/$w.native.out"; then
-        check="DIFFERS from native: $(head -1 "$DEMO_BUILD/$w.native.out")"
+    dir=${SRC[$w]} size=${SIZE[$w]:-}
+    if [[ -n $size ]]; then
+        [[ $DEMO_BUILD/c/$w.sized -nt $dir/$w.c && $DEMO_BUILD/c/$w.sized -nt $WL_DIR/native.h ]] ||
+        gcc -std=c11 -O2 -Wall -Wextra -DWORKLOAD_NO_MAIN -DWL="wl_$w" -I"$WL_DIR" -o "$DEMO_BUILD/c/$w.sized" \
+            "$dir/$w.c" "$DEMO_BUILD/c/sized.c" 2>>"$DEMO_BUILD/build.log" ||
+            { cat "$DEMO_BUILD/build.log" >&2; echo "demo.sh: cannot build $dir/$w.c" >&2; exit 1; }
+        NATIVE[$w]="$DEMO_BUILD/c/$w.sized $size"
+        grep -Eq '^int SIZE = [0-9]+;' "$dir/$w.vela" ||
+            { echo "demo.sh: $dir/$w.vela has no line 'int SIZE = N;': cannot change its size" >&2; exit 1; }
+        sed -E "s/^int SIZE = [0-9]+;/int SIZE = $size;/" "$dir/$w.vela" >"$DEMO_BUILD/vela/$w.vela" || exit 1
+        VELA[$w]=$DEMO_BUILD/vela/$w.vela
     else
-        check=ok
-    fi
-    ratio=$(awk -v b="$bvm_time" -v n="$native_time" 'BEGIN { if (n > 0) printf "%.1fx", b / n; else print "-" }')
-    printf '%-8s %-32s %9.3fs %9.3fs %8s  %s\n' "$w" "$result" "$bvm_time" "$native_time" "$ratio" "$check"
-    if [[ $check != ok ]]; then
-        failures=$((failures + 1))
-        tail -5 "$DEMO_BUILD/$w.bvm.err" 2>/dev/null | sed 's/^/    /'
+        if [[ $dir != "$WL_DIR" ]]; then
+            gcc -std=c11 -O2 -Wall -Wextra -I"$WL_DIR" -o "$DEMO_BUILD/c/$w" "$dir/$w.c" 2>>"$DEMO_BUILD/build.log" ||
+                { cat "$DEMO_BUILD/build.log" >&2; echo "demo.sh: cannot build $dir/$w.c" >&2; exit 1; }
+        fi
+        NATIVE[$w]=$DEMO_BUILD/c/$w
+        VELA[$w]=$dir/$w.vela
     fi
 done
 
+# Where the KVM guest runs, or why it cannot.
+KVM_WHERE= KVM_NA=
+if [[ " $ENGINES " == *" kvm "* ]]; then
+    for f in "$MHV" "$MHV_GUESTS/kernel.elf" "$CYCLES"; do
+        [[ -e $f ]] || { KVM_NA="n/a (no ${f#"$ROOT"/}: run make)"; break; }
+    done
+    if [[ -z $KVM_NA ]]; then
+        if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+            KVM_WHERE=direct
+        elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
+            KVM_WHERE=sandbox
+        else
+            KVM_NA="n/a (no /dev/kvm, no QEMU)"
+        fi
+    fi
+fi
+
+# ---- the introduction ------------------------------------------------------------
+
+cat <<EOF
+vmlab demo: one piece of work, four ways to run it
+===================================================
+Each workload is written in Vela (NAME.vela) and in C (NAME.c):
+
+  fib     recursive Fibonacci          calls and returns
+  loop    a tight arithmetic loop      dispatch of simple instructions
+  sieve   sieve of Eratosthenes        array loads and stores
+  matmul  float matrix multiplication  float arithmetic, 2-D arrays
+  trees   binary trees                 allocation and garbage collection
+
+The engines:
+
+  bvm switch    Vela -> bytecode, interpreted: one switch per instruction
+  bvm threaded  the same bytecode, computed-goto ("threaded") dispatch
+  bvm jit       hot functions compiled to x86-64 by bvm's JIT (--jit=on)
+  KVM guest     the C code, gcc -O2, in mhv's guest kernel under KVM:
+                hardware-assisted, VM exits only for I/O
+  native C      the C code, gcc -O2, as a Linux process: the reference
+EOF
+case $KVM_WHERE in
+    direct)  echo; echo "KVM: this machine has /dev/kvm: the guest runs on it, timed like the others." ;;
+    sandbox) echo
+             echo "KVM: this machine has no /dev/kvm, so the guest runs in the nested-KVM sandbox"
+             echo "(tests/sandbox/kvm-sandbox.sh: QEMU emulating a CPU with SVM, one boot for all"
+             echo "workloads), and its column shows an estimate: see the note under the table." ;;
+    "")      [[ -n $KVM_NA ]] && { echo; echo "KVM: not run here: $KVM_NA."; } ;;
+esac
+
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
 echo
-if ((failures > 0)); then
-    echo "demo: $failures workload(s) did not match native C"
+echo "Machine: $(nproc) CPU(s), load average ${load:-?} at the start."
+if [[ -n $load ]] && awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l >= n / 2) }'; then
+    echo "The machine is busy: wall times will be inflated and noisy (--runs 3 helps)."
+fi
+
+# ---- run on the host -------------------------------------------------------------------
+
+# Per "workload engine": STATE ok | wrong | fail:WHY | na:WHY; TIME best
+# seconds; RESULT the line printed.  For kvm also GCYC/NCYC, the guest's and
+# native cycles (best), and EST=1 when TIME is an estimate.
+declare -A STATE=() TIME=() RESULT=() GCYC=() NCYC=() EST=()
+FAILURES=0
+
+host_engines=()
+for e in $ENGINES; do [[ $e != kvm ]] && host_engines+=("$e"); done
+total=0 step=0
+for w in $WORKLOADS; do
+    total=$((total + ${#host_engines[@]}))
+    [[ " $ENGINES " == *" kvm "* ]] && total=$((total + 1))
+done
+
+command_of() {
+    local w=$1 e=$2
+    case $e in
+        native)   echo "${NATIVE[$w]}" ;;
+        switch)   echo "$BVM run --dispatch=switch ${VELA[$w]}" ;;
+        threaded) echo "$BVM run --dispatch=threaded ${VELA[$w]}" ;;
+        jit)      echo "$BVM run --jit=on ${VELA[$w]}" ;;
+    esac
+}
+
+# One run of workload W on engine E; keeps the best time.
+run_once() {
+    local w=$1 e=$2 line wall status out=$OUT/$w.$e.out err=$OUT/$w.$e.err argv
+    read -ra argv <<<"$(command_of "$w" "$e")"
+    line=$("$MEASURE" -t "$TIMEOUT" -o "$out" -e "$err" -- "${argv[@]}") ||
+        { STATE["$w $e"]="fail:measure"; return; }
+    read -r wall _ _ status <<<"$line"
+    if [[ $status != exit:0 ]]; then
+        STATE["$w $e"]="fail:${status/:/ }"
+        return
+    fi
+    RESULT["$w $e"]=$(head -n 1 "$out")
+    STATE["$w $e"]=ok
+    if [[ -z ${TIME["$w $e"]:-} ]] || smaller "$wall" "${TIME["$w $e"]}"; then TIME["$w $e"]=$wall; fi
+}
+
+for w in $WORKLOADS; do
+    order=(native)
+    for e in "${host_engines[@]}"; do [[ $e != native ]] && order+=("$e"); done
+    # Rounds: every engine once, then again, so a burst of load elsewhere
+    # falls on all of them alike.
+    for ((round = 1; round <= RUNS; round++)); do
+        for e in "${order[@]}"; do
+            [[ ${STATE["$w $e"]:-ok} == ok ]] && run_once "$w" "$e"
+        done
+    done
+    for e in "${order[@]}"; do
+        step=$((step + 1))
+        case ${STATE["$w $e"]} in
+            ok) progress "[$step/$total] $w on ${LABEL[$e]} ... $(fmt %.3f "${TIME["$w $e"]}") s" ;;
+            *)  progress "[$step/$total] $w on ${LABEL[$e]} ... FAILED (${STATE["$w $e"]#fail:})" ;;
+        esac
+    done
+done
+
+# ---- run in the KVM guest ------------------------------------------------------------
+
+# The part that runs on KVM (here, or in the sandbox), the same either way:
+# per round, every workload natively (cycles), then each in its own guest
+# boot, timed by measure.  Sections "== native ROUND STATUS" and
+# "== guest ROUND WORD STATUS MEASURE-LINE", then what the run printed.
+cat >"$DEMO_BUILD/inside.sh" <<'EOF_INSIDE'
+#!/bin/sh
+# inside.sh MHV KERNEL CYCLES MEASURE TIMEOUT RUNS WORD...
+mhv=$1 kernel=$2 cycles=$3 measure=$4 timeout=$5 runs=$6
+shift 6
+t=${TMPDIR:-/tmp}
+round=1
+while [ "$round" -le "$runs" ]; do
+    "$cycles" "$@" >"$t/demo.o" 2>&1; echo "== native $round $?"; cat "$t/demo.o"
+    for word in "$@"; do
+        m=$("$measure" -t "$timeout" -o "$t/demo.o" -e "$t/demo.e" -- "$mhv" run --cmdline "$word" "$kernel")
+        echo "== guest $round $word $? $m"; cat "$t/demo.o" "$t/demo.e"
+    done
+    round=$((round + 1))
+done
+EOF_INSIDE
+chmod +x "$DEMO_BUILD/inside.sh"
+
+kvm_words=()
+for w in $WORKLOADS; do
+    if [[ -n $KVM_NA ]]; then
+        STATE["$w kvm"]="na:$KVM_NA"
+    elif [[ -n $KVM_WHERE ]]; then
+        if [[ ${SRC[$w]} == "$WL_DIR" ]]; then
+            kvm_words+=("$w${SIZE[$w]:+=${SIZE[$w]}}")
+        else
+            STATE["$w kvm"]="na:n/a (not in the guest kernel)"
+        fi
+    fi
+done
+
+# Turn the transcript's lines into progress lines as they arrive.
+kvm_progress() {
+    local line where=$1 n=0 round word status wall again=
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        if [[ $line == "== guest "* ]]; then
+            read -r _ _ round word status wall _ <<<"$line"
+            ((RUNS > 1)) && again=" (run $round of $RUNS)"
+            n=$((n % ${#kvm_words[@]} + 1))
+            progress "[$((step + n))/$total] ${word%%=*} on ${LABEL[kvm]} ($where)$again ... ${wall:-?} s wall, status $status"
+        fi
+    done
+}
+
+if ((${#kvm_words[@]} > 0)); then
+    transcript=$DEMO_BUILD/kvm.transcript
+    if [[ $KVM_WHERE == direct ]]; then
+        progress "[kvm] the guest kernel on /dev/kvm: ${kvm_words[*]} ..."
+        "$DEMO_BUILD/inside.sh" "$MHV" "$MHV_GUESTS/kernel.elf" "$CYCLES" "$MEASURE" "$TIMEOUT" "$RUNS" \
+            "${kvm_words[@]}" | kvm_progress "/dev/kvm" >"$transcript"
+        kvm_status=$?
+    else
+        progress "[kvm] booting the nested-KVM sandbox once for: ${kvm_words[*]} (a few seconds to boot) ..."
+        kvm_start=$SECONDS
+        "$ROOT/tests/sandbox/kvm-sandbox.sh" --timeout $((TIMEOUT * RUNS + 300)) \
+            --add "$MHV:bin/mhv" --add "$CYCLES:bin/cycles" --add "$MEASURE:bin/measure" \
+            --add "$MHV_GUESTS/kernel.elf:g/kernel.elf" --add "$DEMO_BUILD/inside.sh:bin/inside.sh" \
+            -- inside.sh /work/bin/mhv /work/g/kernel.elf /work/bin/cycles /work/bin/measure "$TIMEOUT" "$RUNS" \
+            "${kvm_words[@]}" 2>"$DEMO_BUILD/kvm.err" | kvm_progress "sandbox" >"$transcript"
+        kvm_status=$?
+        progress "[kvm] sandbox done in $((SECONDS - kvm_start)) s"
+    fi
+    why=
+    ((kvm_status != 0)) && why="$(if [[ $KVM_WHERE == sandbox ]]; then echo sandbox; else echo runs; fi) status $kvm_status"
+    # The best cycle counts and wall time of each workload.
+    for word in "${kvm_words[@]}"; do
+        w=${word%%=*}
+        ncyc=$(awk -v w="$w" '/^== / { inside = ($2 == "native"); next }
+                   inside && index($0, w "(") == 1 { sub(/.*cycles=/, ""); print }' "$transcript" | sort -n | head -n 1)
+        nres=$(awk -v w="$w" '/^== / { inside = ($2 == "native"); next }
+                   inside && index($0, w "(") == 1 { sub(/ cycles=.*/, ""); print }' "$transcript" | head -n 1)
+        gres=$(awk -v word="$word" '/^== / { inside = ($2 == "guest" && $4 == word); next }
+                   inside && $0 ~ /^[a-z_0-9]+\(.* cycles=/ { sub(/ cycles=.*/, ""); print }' "$transcript" | sort -u)
+        gcyc=$(awk -v word="$word" '/^== / { inside = ($2 == "guest" && $4 == word); next }
+                   inside && $0 ~ /^[a-z_0-9]+\(.* cycles=/ { sub(/.*cycles=/, ""); print }' "$transcript" | sort -n | head -n 1)
+        bad=$(awk -v word="$word" '$1 == "==" && $2 == "guest" && $4 == word && ($5 != 0 || $9 != "exit:0") { print $9 }' "$transcript" | head -n 1)
+        wall=$(awk -v word="$word" '$1 == "==" && $2 == "guest" && $4 == word { print $6 }' "$transcript" | sort -n | head -n 1)
+        if [[ -n $bad || -z $gres || -z $gcyc ]]; then
+            STATE["$w kvm"]="fail:${bad:-${why:-no result line}}"
+            [[ -n $bad ]] && STATE["$w kvm"]="fail:mhv ${bad/:/ }"
+            continue
+        fi
+        if [[ $(wc -l <<<"$gres") -gt 1 ]]; then
+            STATE["$w kvm"]=wrong RESULT["$w kvm"]=$(head -n 1 <<<"$gres")
+            continue
+        fi
+        STATE["$w kvm"]=ok RESULT["$w kvm"]=$gres GCYC[$w]=$gcyc NCYC[$w]=${ncyc:-}
+        if [[ -n $ncyc && $nres != "$gres" ]]; then
+            STATE["$w kvm"]=wrong      # the guest and cycles disagree: show it
+        fi
+        if [[ $KVM_WHERE == direct ]]; then
+            TIME["$w kvm"]=$wall
+        elif [[ -n $ncyc && ${STATE["$w native"]} == ok ]]; then
+            TIME["$w kvm"]=$(awk -v t="${TIME["$w native"]}" -v g="$gcyc" -v n="$ncyc" 'BEGIN { printf "%.6f", t * g / n }')
+            EST[$w]=1
+        fi
+    done
+    if [[ $kvm_status != 0 ]]; then
+        echo "demo.sh: the KVM runs ended with status $kvm_status; the end of their output:" >&2
+        tail -n 5 "$transcript" "$DEMO_BUILD/kvm.err" 2>/dev/null | sed 's/^/    /' >&2
+    fi
+fi
+
+# ---- the result check ------------------------------------------------------------------------
+
+# Native C must print NAME.expected (at the default size); every engine
+# must print what native C printed.
+declare -A EXPECTED_BAD=()
+for w in $WORKLOADS; do
+    if [[ ${STATE["$w native"]} == ok && -z ${SIZE[$w]:-} && -f ${SRC[$w]}/$w.expected ]] &&
+        ! cmp -s "$OUT/$w.native.out" "${SRC[$w]}/$w.expected"; then
+        STATE["$w native"]=wrong
+        EXPECTED_BAD[$w]=$(head -n 1 "${SRC[$w]}/$w.expected")
+    fi
+    for e in $ENGINES; do
+        [[ $e == native || ${STATE["$w $e"]:-} != ok ]] && continue
+        if [[ ${STATE["$w native"]} == fail:* ]]; then continue; fi
+        if [[ $e == kvm ]]; then
+            [[ ${RESULT["$w kvm"]} == "$(head -n 1 "$OUT/$w.native.out")" ]] || STATE["$w kvm"]=wrong
+        elif ! cmp -s "$OUT/$w.$e.out" "$OUT/$w.native.out"; then
+            STATE["$w $e"]=wrong
+        fi
+    done
+done
+
+# ---- the table -------------------------------------------------------------------------------
+
+cell_text() {
+    local w=$1 e=$2 key="$1 $2" t r
+    case ${STATE[$key]:-na:-} in
+        na:*)   echo "${STATE[$key]#na:}" ;;
+        wrong)  echo "WRONG" ;;
+        fail:*) echo "FAIL" ;;
+        ok)     t=$(fmt %.3f "${TIME[$key]:-0}")
+                [[ -n ${EST[$w]:-} && $e == kvm ]] && t="~$t"
+                if [[ -n ${TIME[$key]:-} && ${STATE["$w native"]} == ok ]]; then
+                    r=$(ratio_text "$(divide "${TIME[$key]}" "${TIME["$w native"]}")")
+                    printf '%s %7s' "$t" "$r"
+                else
+                    echo "$t"
+                fi ;;
+    esac
+}
+
+# The geometric means, for engines that ran every workload right.
+declare -A GTIME=() GRATIO=() GEST=()
+for e in $ENGINES; do
+    times=() ratios=() complete=1
+    for w in $WORKLOADS; do
+        if [[ ${STATE["$w $e"]:-} == ok && -n ${TIME["$w $e"]:-} && ${STATE["$w native"]} == ok ]]; then
+            times+=("${TIME["$w $e"]}")
+            ratios+=("$(divide "${TIME["$w $e"]}" "${TIME["$w native"]}")")
+            [[ $e == kvm && -n ${EST[$w]:-} ]] && GEST[$e]=1
+        else
+            complete=0
+        fi
+    done
+    if ((complete)); then
+        GTIME[$e]=$(geomean "${times[@]}")
+        GRATIO[$e]=$(geomean "${ratios[@]}")
+    fi
+done
+geo_cell() {
+    local t
+    [[ -n ${GTIME[$1]:-} ]] || { echo -; return; }
+    t=$(fmt %.3f "${GTIME[$1]}")
+    [[ -n ${GEST[$1]:-} ]] && t="~$t"
+    printf '%s %7s' "$t" "$(ratio_text "${GRATIO[$1]}")"
+}
+
+declare -A WIDTH=()
+for e in $ENGINES; do
+    width=${#LABEL[$e]}
+    ((width < 15)) && width=15
+    for w in $WORKLOADS; do cell=$(cell_text "$w" "$e"); ((${#cell} > width)) && width=${#cell}; done
+    cell=$(geo_cell "$e"); ((${#cell} > width)) && width=${#cell}
+    WIDTH[$e]=$width
+done
+row_width=10
+for w in $WORKLOADS; do ((${#w} > row_width)) && row_width=${#w}; done
+
+echo
+echo "Time: wall seconds, best of $RUNS, and the ratio to native C (lower is better)"
+printf '%-*s' "$row_width" workload
+for e in $ENGINES; do printf '  %*s' "${WIDTH[$e]}" "${LABEL[$e]}"; done
+echo
+for w in $WORKLOADS; do
+    printf '%-*s' "$row_width" "$w"
+    for e in $ENGINES; do printf '  %*s' "${WIDTH[$e]}" "$(cell_text "$w" "$e")"; done
+    echo
+done
+printf '%-*s' "$row_width" "geo. mean"
+for e in $ENGINES; do printf '  %*s' "${WIDTH[$e]}" "$(geo_cell "$e")"; done
+echo
+sized=()
+for w in $WORKLOADS; do [[ -n ${SIZE[$w]:-} ]] && sized+=("$w=${SIZE[$w]}"); done
+((${#sized[@]})) && echo "Sizes: ${sized[*]} (the others at their own size)."
+if [[ $KVM_WHERE == sandbox && ${#EST[@]} -gt 0 ]]; then
+    cat <<EOF
+~ The KVM column is an estimate.  With no /dev/kvm here, the guest ran in the
+  nested-KVM sandbox, where the "host" is a CPU emulated by QEMU, so its wall
+  time says nothing about real hardware.  What does carry over is the cost of
+  hardware-assisted virtualization: the ratio of the guest's TSC cycles to
+  the same C code's cycles natively in that same machine.  Shown: that ratio,
+  and native C's time here multiplied by it.
+EOF
+fi
+if ((${#GCYC[@]} > 0)); then
+    echo
+    echo "KVM guest against native, TSC cycles, best of $RUNS ($([[ $KVM_WHERE == direct ]] && echo "on /dev/kvm" || echo "both inside the sandbox machine")):"
+    printf '  %-*s %16s %16s %12s\n' "$row_width" workload "guest cycles" "native cycles" "guest/native"
+    for w in $WORKLOADS; do
+        [[ -n ${GCYC[$w]:-} ]] || continue
+        r=-
+        [[ -n ${NCYC[$w]:-} ]] && r=$(fmt %.2f "$(divide "${GCYC[$w]}" "${NCYC[$w]}")")
+        printf '  %-*s %16s %16s %12s\n' "$row_width" "$w" "${GCYC[$w]}" "${NCYC[$w]:--}" "$r"
+    done
+fi
+
+# ---- the bar chart ---------------------------------------------------------------------------
+
+# Per workload a bar per engine: time over native C, on a log scale.
+lo=1 hi=1
+for w in $WORKLOADS; do
+    for e in $ENGINES; do
+        [[ ${STATE["$w $e"]:-} == ok && -n ${TIME["$w $e"]:-} && ${STATE["$w native"]} == ok ]] || continue
+        r=$(divide "${TIME["$w $e"]}" "${TIME["$w native"]}")
+        smaller "$r" "$lo" && lo=$r
+        smaller "$hi" "$r" && hi=$r
+    done
+done
+lo=$(awk -v l="$lo" 'BEGIN { printf "%.6f", l / 2 }')
+bar_char='#'
+[[ $(locale charmap 2>/dev/null) == UTF-8 ]] && bar_char='█'
+BAR_WIDTH=50
+echo
+echo "Time over native C, log scale: each bar from $(ratio_text "$lo") to its ratio; the longest is $(ratio_text "$hi")"
+for w in $WORKLOADS; do
+    first=1
+    for e in $ENGINES; do
+        head=$w; ((first)) || head=""; first=0
+        if [[ ${STATE["$w $e"]:-} == ok && -n ${TIME["$w $e"]:-} && ${STATE["$w native"]} == ok ]]; then
+            r=$(divide "${TIME["$w $e"]}" "${TIME["$w native"]}")
+            n=$(awk -v r="$r" -v lo="$lo" -v hi="$hi" -v wd="$BAR_WIDTH" 'BEGIN {
+                    n = int(wd * log(r / lo) / log(hi / lo) + 0.5); print (n < 1 ? 1 : n) }')
+            bar=$(printf "%${n}s" "" | sed "s/ /$bar_char/g")
+            mark=$(ratio_text "$r"); [[ $e == kvm && -n ${EST[$w]:-} ]] && mark="~$mark"
+            printf '%-*s %-13s %s %s\n' "$row_width" "$head" "${LABEL[$e]}" "$bar" "$mark"
+        else
+            printf '%-*s %-13s %s\n' "$row_width" "$head" "${LABEL[$e]}" "$(cell_text "$w" "$e")"
+        fi
+    done
+done
+
+# ---- the result check, shown -------------------------------------------------------------------
+
+echo
+echo "Result check: every engine must print what native C printed, and native C"
+echo "what NAME.expected says (at the default size)."
+for w in $WORKLOADS; do
+    problems=()
+    for e in $ENGINES; do
+        case ${STATE["$w $e"]:-} in
+            wrong)
+                if [[ $e == native ]]; then
+                    problems+=("native C printed '$(head -n 1 "$OUT/$w.native.out")', $w.expected says '${EXPECTED_BAD[$w]}'")
+                elif [[ $e == kvm ]]; then
+                    problems+=("${LABEL[$e]} printed '${RESULT["$w kvm"]}'")
+                else
+                    problems+=("${LABEL[$e]} printed '$(head -n 1 "$OUT/$w.$e.out")'")
+                fi ;;
+            fail:*)
+                problems+=("${LABEL[$e]} failed (${STATE["$w $e"]#fail:})")
+                [[ -s $OUT/$w.$e.err ]] && problems+=("$(tail -n 3 "$OUT/$w.$e.err" | sed 's/^/    | /')") ;;
+        esac
+    done
+    reference=$(head -n 1 "$OUT/$w.native.out" 2>/dev/null)
+    if ((${#problems[@]} == 0)); then
+        agree=0
+        for e in $ENGINES; do [[ ${STATE["$w $e"]} == ok ]] && agree=$((agree + 1)); done
+        printf '  %-*s %-34s ok: %d engines agree\n' "$row_width" "$w" "$reference" "$agree"
+    else
+        FAILURES=$((FAILURES + 1))
+        printf '  %-*s %-34s MISMATCH:\n' "$row_width" "$w" "${reference:-(native C printed nothing)}"
+        printf '      %s\n' "${problems[@]}"
+    fi
+done
+
+# ---- CSV, JSON, the chart ----------------------------------------------------------------------
+
+# One record per cell and per engine's geometric mean ("geomean" rows):
+# workload, engine, size, status, seconds, ratio_to_native, estimated,
+# guest_cycles, native_cycles, result.
+records() {
+    local w e size status seconds ratio est gc nc result
+    for w in $WORKLOADS geomean; do
+        for e in $ENGINES; do
+            size=${SIZE[$w]:-} gc= nc= result= est=false seconds= ratio=
+            if [[ $w == geomean ]]; then
+                size=
+                if [[ -n ${GTIME[$e]:-} ]]; then status=ok seconds=${GTIME[$e]} ratio=${GRATIO[$e]}; else status=n/a; fi
+                [[ -n ${GEST[$e]:-} ]] && est=true
+            else
+                [[ -z $size ]] && size=$(sed -nE 's/^int SIZE = ([0-9]+);.*/\1/p' "${VELA[$w]}" | head -n 1)
+                status=${STATE["$w $e"]:-n/a}
+                case $status in na:*) status=n/a ;; fail:*) status=fail ;; esac
+                if [[ $status == ok && -n ${TIME["$w $e"]:-} ]]; then
+                    seconds=${TIME["$w $e"]}
+                    [[ ${STATE["$w native"]} == ok ]] && ratio=$(divide "$seconds" "${TIME["$w native"]}")
+                fi
+                [[ $e == kvm && -n ${EST[$w]:-} ]] && est=true
+                if [[ $e == kvm ]]; then gc=${GCYC[$w]:-} nc=${NCYC[$w]:-}; result=${RESULT["$w kvm"]:-}
+                elif [[ -s $OUT/$w.$e.out ]]; then result=$(head -n 1 "$OUT/$w.$e.out"); fi
+            fi
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$e" "$size" "$status" "$seconds" "$ratio" "$est" "$gc" "$nc" "$result"
+        done
+    done
+}
+if [[ -n $CSV || -n $JSON ]]; then
+    records >"$DEMO_BUILD/records.tsv"
+fi
+if [[ -n $CSV ]]; then
+    {
+        echo "workload,engine,size,status,seconds,ratio_to_native,estimated,guest_cycles,native_cycles,result"
+        awk -F'\t' -v OFS=, '{ gsub(/"/, "\"\"", $10); $10 = "\"" $10 "\""; print }' "$DEMO_BUILD/records.tsv"
+    } >"$CSV" || { echo "demo.sh: cannot write $CSV" >&2; exit 1; }
+    echo
+    echo "CSV written to $CSV"
+fi
+if [[ -n $JSON ]]; then
+    awk -F'\t' -v runs="$RUNS" -v kvm="${KVM_WHERE:-none}" -v host="$(nproc) CPU(s)" '
+        function str(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+        function num(s) { return s == "" ? "null" : s }
+        BEGIN { printf "{\n  \"runs\": %d,\n  \"kvm\": %s,\n  \"machine\": %s,\n  \"cells\": [", runs, str(kvm), str(host) }
+        {
+            printf "%s\n    {\"workload\": %s, \"engine\": %s, \"size\": %s, \"status\": %s, \"seconds\": %s, " \
+                   "\"ratio_to_native\": %s, \"estimated\": %s, \"guest_cycles\": %s, \"native_cycles\": %s, \"result\": %s}",
+                   (NR > 1 ? "," : ""), str($1), str($2), num($3), str($4), num($5), num($6), $7, num($8), num($9), str($10)
+        }
+        END { printf "\n  ]\n}\n" }' "$DEMO_BUILD/records.tsv" >"$JSON" || { echo "demo.sh: cannot write $JSON" >&2; exit 1; }
+    echo "JSON written to $JSON"
+fi
+
+chart_file=$CHART
+[[ -z $chart_file ]] && chart_file=$DEMO_BUILD/demo.svg
+echo
+if ! command -v "$GNUPLOT" >/dev/null 2>&1; then
+    echo "Chart: not written: gnuplot is not installed (apt-get install gnuplot-nox, then run again)."
+else
+    # Rows: workloads; columns: engines; values: ratio to native (- when none).
+    {
+        printf 'workload'; for e in $ENGINES; do printf '\t"%s"' "${LABEL[$e]}"; done; echo
+        for w in $WORKLOADS; do
+            printf '%s' "$w"
+            for e in $ENGINES; do
+                if [[ ${STATE["$w $e"]:-} == ok && -n ${TIME["$w $e"]:-} && ${STATE["$w native"]} == ok ]]; then
+                    printf '\t%s' "$(divide "${TIME["$w $e"]}" "${TIME["$w native"]}")"
+                else
+                    printf '\t-'
+                fi
+            done
+            echo
+        done
+    } >"$DEMO_BUILD/chart.dat"
+    ncols=$(wc -w <<<"$ENGINES")
+    if [[ $chart_file == *.png ]]; then terminal="pngcairo size 900,500"; else terminal="svg size 900,500 dynamic"; fi
+    [[ $chart_file == *.png ]] && ! "$GNUPLOT" -e 'set terminal pngcairo' 2>/dev/null && terminal="png size 900,500"
+    mkdir -p "$(dirname "$chart_file")"
+    if "$GNUPLOT" 2>"$DEMO_BUILD/gnuplot.err" <<EOF
+set terminal $terminal
+set output "$chart_file"
+set title "Time over native C (log scale; lower is better)$([[ ${#EST[@]} -gt 0 ]] && echo ', KVM guest estimated')"
+set datafile missing "-"
+set datafile separator "\t"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set grid ytics
+set ylabel "time / native C"
+set key top right
+plot for [i=2:$((ncols + 1))] "$DEMO_BUILD/chart.dat" using i:xtic(1) title columnheader(i)
+EOF
+    then
+        echo "Chart: written to ${chart_file#"$ROOT"/}"
+    else
+        echo "Chart: gnuplot could not write $chart_file:"
+        sed 's/^/    /' "$DEMO_BUILD/gnuplot.err" | head -n 5
+    fi
+fi
+
+echo
+if ((FAILURES > 0)); then
+    echo "demo: $FAILURES workload(s) with a wrong or missing result: see MISMATCH above"
     exit 1
 fi
-echo "demo: every workload printed the same result as native C."
-echo "Next: 'make bench' for the full side-by-side comparison with Lua, LuaJIT and Java."
+echo "demo: every engine printed the same result as native C."
+echo "Next: 'make bench' adds Lua, LuaJIT and Java and measures more carefully (docs/benchmarks.md)."
+exit 0

@@ -4,6 +4,7 @@
 #
 #   scripts/deps.sh build        compiler, make, Check, ncurses, readline, Capstone
 #   scripts/deps.sh bench        the peers `make bench` measures against
+#   scripts/deps.sh demo         what `make demo` draws its chart with
 #   scripts/deps.sh hypervisor   the nested-KVM test sandbox (tests/sandbox/)
 #   scripts/deps.sh all          every group above
 #   scripts/deps.sh --list GROUP print the group's packages and exit
@@ -23,10 +24,15 @@ set -euo pipefail
 # Building bvm, mhv and vdb and running `make check` (tmux drives vdb's TUI
 # in its tests).  libc6-dev is named because gcc only recommends it and we
 # install without recommends.
-group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev tmux)
+# python3 reads the demo's CSV and JSON back in its test (tests/labs/demo.sh).
+group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev tmux python3)
 
 # `make bench`: the interpreters and JITs vmlab is compared against.
 group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
+
+# `make demo` draws its bar chart as an SVG with gnuplot (without X).
+# `make check` installs it too, so the demo's test sees the chart drawn.
+group_demo=(gnuplot-nox)
 
 # The mini-hypervisor's tests run KVM inside a QEMU machine
 # (tests/sandbox/kvm-sandbox.sh; DESIGN.md, "The nested-KVM sandbox"):
@@ -39,7 +45,7 @@ group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
 group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils gdb)
 
 usage() {
-    echo "usage: $0 [--list] build|bench|hypervisor|all ..." >&2
+    echo "usage: $0 [--list] build|bench|hypervisor|demo|all ..." >&2
     exit 2
 }
 
@@ -48,8 +54,9 @@ packages_of() {
         build)      printf '%s\n' "${group_build[@]}" ;;
         bench)      printf '%s\n' "${group_bench[@]}" ;;
         hypervisor) printf '%s\n' "${group_hypervisor[@]}" ;;
-        all)        packages_of build; packages_of bench; packages_of hypervisor ;;
-        *)          echo "deps.sh: unknown group '$1' (groups: build, bench, hypervisor, all)" >&2
+        demo)       printf '%s\n' "${group_demo[@]}" ;;
+        all)        packages_of build; packages_of bench; packages_of hypervisor; packages_of demo ;;
+        *)          echo "deps.sh: unknown group '$1' (groups: build, bench, hypervisor, demo, all)" >&2
                     exit 2 ;;
     esac
 }

@@ -15,9 +15,12 @@
 #   SANITIZED      1 for an ASan/UBSan build: longer time limits
 #   VDB            the vdb program              (default bin/vdb)
 #   MHV, MHV_GUESTS, KVM_TESTS, SANDBOX   for the hypervisor suite (tests/hv/)
+#   CYCLES         the native workload runner, for the demo's test
+#   LAB_BUILD, LAB_BINDIR, LAB_OPT, LAB_SAN   the build the labs' checkers
+#                  grade and make (labs/lib/grade.sh)
 #
 # The suites, in order: unit (Check's own output is shown as it comes),
-# golden, e2e, debugger, hypervisor, fuzz.  Each prints its own `NAME: N passed, N failed` line;
+# golden, e2e, debugger, hypervisor, labs, docs, fuzz.  Each prints its own `NAME: N passed, N failed` line;
 # a suite that dies without one (a crash, a missing program) counts as one
 # failure.  The last line is the total over all suites:
 #
@@ -243,6 +246,20 @@ run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh
 # busy.
 banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
 run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh
+
+# ---- labs and docs: what a student and a reader meet ---------------------------------
+
+# Every lab's checker against its starter state (must fail) and its
+# reference solution (must pass), each in a scratch copy of the tree; the
+# demo (make demo's script) on small sizes, every engine; then every
+# command quoted in docs/, the README and the lab handouts, run.  Labs 6
+# and 7, the demo's KVM column and some docs commands run on KVM, in the
+# sandbox when this machine has no /dev/kvm.
+banner "labs and the demo"
+export MHV MHV_GUESTS CYCLES LAB_BUILD LAB_BINDIR LAB_OPT LAB_SAN
+run_scripts labs tests/labs/labs.sh tests/labs/demo.sh
+banner "docs: every command they quote"
+run_scripts docs tests/docs/commands.sh
 
 # ---- fuzz: damaged bytecode ---------------------------------------------------------
 
