@@ -70,6 +70,36 @@ for lab in $labs; do
         fi
     done
 done
+# `make grade LAB=N`, the command the handouts give a student: on a scratch
+# copy of this tree (as checked in) it builds, runs lab 1's checker, and
+# passes on its status; without LAB= it says what to do.
+copy=$scratch/tree
+make_vars=(BUILD="${LAB_BUILD:-build/release}" BINDIR="${LAB_BINDIR:-bin}")
+[ -n "${LAB_OPT:-}" ] && make_vars+=(OPT="$LAB_OPT")
+[ -n "${LAB_SAN:-}" ] && make_vars+=(SAN="$LAB_SAN")
+if BUILD=${LAB_BUILD:-build/release} BINDIR=${LAB_BINDIR:-bin} scripts/tree-copy "$copy"; then
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$copy" --no-print-directory "${make_vars[@]}" grade LAB=1 \
+        >"$scratch/make-grade.out" 2>&1 </dev/null
+    status=$?
+    if [ "$status" -eq 2 ] && grep -Eq '^== lab 0?1: ' "$scratch/make-grade.out" &&
+       grep -Eq '^score: [0-9]+/[0-9]+ ' "$scratch/make-grade.out"; then
+        ok "make grade LAB=1 builds and grades the tree (make passes the checker's status 1 on as 2)"
+    else
+        not_ok "make grade LAB=1 builds and grades the tree" "status $status; the end of its output:" \
+            "$(tail -n 6 "$scratch/make-grade.out")"
+    fi
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$copy" --no-print-directory "${make_vars[@]}" grade \
+        >"$scratch/make-grade.out" 2>&1 </dev/null
+    status=$?
+    if [ "$status" -eq 2 ] && grep -q 'say which lab, e.g. make grade LAB=1' "$scratch/make-grade.out"; then
+        ok "make grade without LAB= says how to name a lab"
+    else
+        not_ok "make grade without LAB= says how to name a lab" "status $status: $(head -c 300 "$scratch/make-grade.out")"
+    fi
+else
+    not_ok "make grade LAB=1 builds and grades the tree" "scripts/tree-copy failed"
+fi
+
 [ "$count" -ge 8 ] && ok "there are at least eight labs ($count)" || not_ok "there are at least eight labs" "found $count"
 
 finish labs
