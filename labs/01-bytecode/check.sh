@@ -29,9 +29,10 @@ instructions() {
         -e 's/^L[0-9]+://' -e 's/^[[:space:]]+//'
 }
 # An extended regex matching the words of $1 (numbers, names) in order,
-# with anything but word characters between them: "[5, 9]" -> "5[^0-9]+9".
+# with anything between them that starts and ends with a non-word
+# character: "[5, 9]" -> "5[^0-9A-Za-z](.*[^0-9A-Za-z])?9".
 words_regex() {
-    printf '%s\n' "$1" | tr -c 'A-Za-z0-9_$.\n-' ' ' | xargs | sed -e 's/\$/\\$/g' -e 's/ /[^0-9A-Za-z]+/g'
+    printf '%s\n' "$1" | tr -c 'A-Za-z0-9_$.\n-' ' ' | xargs | sed -e 's/\$/\\$/g' -e 's/ /[^0-9A-Za-z](.*[^0-9A-Za-z])?/g'
 }
 
 "$BVM" dis "$FIB" >"$T/fib.vasm" 2>&1 || lab_fail "bvm dis fib.vela" 1 "bvm dis failed: $(head -n 1 "$T/fib.vasm")"

@@ -189,7 +189,7 @@ fi
 lab_answer Q2 1 '[0-9]+(\.[0-9]+)? ?(s|ms|seconds?)\b.*[^0-9][0-9]+(\.[0-9]+)? ?(s|ms|seconds?)\b' \
     "give both times, with their unit (such as 0.42 s)"
 lab_answer Q3 1 "$(lab_number "$before")" "count the trace lines of loop(1000) before your change"
-lab_answer Q4 1 'load[^a-z0-9]+load([^0-9]|$)' "run the awk one-liner of step 5 on sieve's trace"
+lab_answer Q4 1 '\bload\b.*\bload\b' "run the awk one-liner of step 5 on sieve's trace"
 if [ "$fused" -ge 2000 ]; then
     lab_answer Q5 1 "$(lab_number "$after")" "count the trace lines of loop(1000) after your change"
 else

@@ -171,7 +171,7 @@ printf 'break f\nrun\nstepi %s\ninfo stack\n' "${steps:-0}" >"$T/types.vdb"
 types=$("$VDB" --batch -x "$T/types.vdb" "$LAB_DIR/types.vela" 2>&1 |
     sed -nE 's/^\[[0-9]+\] = .*\(([a-z]+(\[\])*)\)$/\1/p' | tr '\n' ' ')
 if [ -n "$types" ]; then
-    lab_answer Q2 1 "$(printf '%s' "$types" | xargs | sed 's/ /[^a-z]+/g')" \
+    lab_answer Q2 1 "\\b$(printf '%s' "$types" | xargs | sed 's/ /\\b.*\\b/g')\\b" \
         "the types on the stack, bottom first (vdb's info stack shows them)"
 else
     lab_fail "answer Q2" 1 "the checker could not read the stack from vdb"

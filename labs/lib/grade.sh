@@ -29,7 +29,8 @@
 #   lab_answer QN POINTS [REGEX [HINT]]
 #                                   answers.md's section "## QN" holds an
 #                                   answer (not empty, not TODO), matching
-#                                   the extended REGEX (case-insensitive)
+#                                   the extended REGEX (case-insensitive;
+#                                   the answer's lines joined by spaces)
 #   lab_number N                    an extended regex for the number N
 #                                   standing alone (for lab_answer)
 #   lab_kvm COMMAND...              run COMMAND (paths relative to LAB_ROOT)
@@ -129,10 +130,11 @@ lab_answer() {
         lab_fail "answer $q" "$points" "there is no answers.md in $LAB_DIR"
         return
     fi
-    text=$(lab__answer_text "$q")
+    # Numbers may be written with thousands separators: 9,995,004 is 9995004.
+    text=$(lab__answer_text "$q" | sed -E ':again; s/([0-9]),([0-9]{3})([^0-9]|$)/\1\2\3/; t again')
     if [ -z "$text" ] || printf '%s\n' "$text" | grep -qx '[[:space:]]*TODO.*'; then
         lab_fail "answer $q" "$points" "answers.md has no answer under '## $q' yet"
-    elif [ -n "$regex" ] && ! printf '%s\n' "$text" | grep -Eqi -- "$regex"; then
+    elif [ -n "$regex" ] && ! printf '%s\n' "$text" | paste -sd ' ' - | grep -Eqi -- "$regex"; then
         lab_fail "answer $q" "$points" "the answer under '## $q' is not right yet${hint:+: $hint}"
     else
         lab_pass "answer $q" "$points"
