@@ -180,7 +180,7 @@ KERNEL_OBJ       := $(BUILD)/guest/kernel/entry.o \
                     $(KERNEL_WORKLOADS:%=$(BUILD)/guest/workloads/%.o)
 KERNEL_CFLAGS    := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                     -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -O2 -g -Wall -Wextra \
-                    -Imini-hypervisor -I$(KERNEL_DIR) -Ilabs/workloads -MMD -MP
+                    -Imini-hypervisor -I$(KERNEL_DIR) -Iworkloads -MMD -MP
 
 $(BUILD)/guest/kernel/%.o: $(KERNEL_DIR)/%.c
 	@mkdir -p $(@D)
@@ -190,7 +190,7 @@ $(BUILD)/guest/kernel/entry.o: $(KERNEL_DIR)/entry.S
 	@mkdir -p $(@D)
 	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/guest/workloads/%.o: labs/workloads/%.c
+$(BUILD)/guest/workloads/%.o: workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KERNEL_CFLAGS) -DWORKLOAD_NO_MAIN -c -o $@ $<
 
@@ -200,15 +200,15 @@ $(BUILD)/guest/kernel.elf: $(KERNEL_OBJ) $(KERNEL_DIR)/kernel.ld
 GUEST_BIN += $(BUILD)/guest/kernel.elf
 
 # The same workloads natively, printing the guest kernel's lines with
-# native cycle counts (labs/workloads/cycles.c): what a guest's count is
+# native cycle counts (workloads/cycles.c): what a guest's count is
 # compared with, by the tests and the labs.
-CYCLES := $(BUILD)/labs/cycles
+CYCLES := $(BUILD)/workloads/cycles
 
-$(BUILD)/labs/workloads/%.o: labs/workloads/%.c
+$(BUILD)/workloads/%.o: workloads/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DWORKLOAD_NO_MAIN -Ilabs/workloads -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -DWORKLOAD_NO_MAIN -Iworkloads -c -o $@ $<
 
-$(CYCLES): $(BUILD)/labs/workloads/cycles.o $(KERNEL_WORKLOADS:%=$(BUILD)/labs/workloads/%.o)
+$(CYCLES): $(BUILD)/workloads/cycles.o $(KERNEL_WORKLOADS:%=$(BUILD)/workloads/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
@@ -239,7 +239,7 @@ $(BUILD)/tests/test_x64: tests/unit/test_x64.c $(LIBBVM)
 # compiled hosted and tested on the host.
 $(BUILD)/tests/test_guest_%: tests/unit/test_guest_%.c $(KERNEL_DIR)/format.c $(KERNEL_DIR)/cmdline.c $(KERNEL_DIR)/alloc.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -I$(KERNEL_DIR) -Ilabs/workloads -Itests/unit -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -I$(KERNEL_DIR) -Iworkloads -Itests/unit -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
 
 # The hypervisor's suites (tests/unit/test_mhv_*.c) link libmhv instead;
 # make picks this rule over the one above because its stem is shorter.

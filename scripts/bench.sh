@@ -4,7 +4,7 @@
 #   scripts/bench.sh [--engines LIST] [--workloads LIST] [--runs N]
 #                    [--csv FILE] [--bvm PATH] [--cpu] [--build-only]
 #
-# The workloads live in labs/workloads/ (NAME.vela, NAME.c, NAME.lua,
+# The workloads live in workloads/ (NAME.vela, NAME.c, NAME.lua,
 # NAME.java, NAME.expected).  For each workload and engine it runs the
 # program N times (best of N: the smallest wall time -- or CPU time, with
 # --cpu -- and the smallest peak RSS), checks that the engine printed
@@ -28,7 +28,7 @@
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WL_DIR=$ROOT/labs/workloads
+WL_DIR=$ROOT/workloads
 BENCH_BUILD=${BENCH_BUILD:-$ROOT/build/bench}
 BVM=${BVM:-$ROOT/bin/bvm}
 RUNS=${BENCH_RUNS:-3}
@@ -204,7 +204,7 @@ declare -A UNAVAILABLE=()   # engine -> the cell text shown instead of results
 declare -A BUILT=()         # build step -> ok | failed
 FAILURES=0
 
-build_measure || { echo "bench.sh: cannot build the measuring tool labs/workloads/measure.c" >&2; exit 1; }
+build_measure || { echo "bench.sh: cannot build the measuring tool workloads/measure.c" >&2; exit 1; }
 MEASURE=$BENCH_BUILD/measure
 
 for e in $ENGINES; do

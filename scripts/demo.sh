@@ -19,7 +19,7 @@
 #   --runs N                best of N runs per cell (default 1)
 #   --quick                 small sizes, a few seconds in all (for tests)
 #   --workload-dir DIR      also take workloads from DIR (NAME.vela, NAME.c
-#                           written to labs/workloads/workload.h, and
+#                           written to workloads/workload.h, and
 #                           NAME.expected), found there first
 #   --csv FILE, --json FILE the table, one record per cell
 #   --chart FILE            a bar chart drawn by gnuplot, SVG or PNG by the
@@ -40,7 +40,7 @@
 # (native time here x ratio), marked with "~".
 #
 # Environment: BVM (default bin/bvm), MHV (default bin/mhv), MHV_GUESTS
-# (default build/release/guest), CYCLES (default build/release/labs/cycles),
+# (default build/release/guest), CYCLES (default build/release/workloads/cycles),
 # DEMO_BUILD (default build/demo), DEMO_TIMEOUT (seconds per run, default 300),
 # GNUPLOT (the gnuplot program, default gnuplot from PATH).
 #
@@ -50,12 +50,12 @@
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WL_DIR=$ROOT/labs/workloads
+WL_DIR=$ROOT/workloads
 DEMO_BUILD=${DEMO_BUILD:-$ROOT/build/demo}
 BVM=${BVM:-$ROOT/bin/bvm}
 MHV=${MHV:-$ROOT/bin/mhv}
 MHV_GUESTS=${MHV_GUESTS:-$ROOT/build/release/guest}
-CYCLES=${CYCLES:-$ROOT/build/release/labs/cycles}
+CYCLES=${CYCLES:-$ROOT/build/release/workloads/cycles}
 TIMEOUT=${DEMO_TIMEOUT:-300}
 GNUPLOT=${GNUPLOT:-gnuplot}
 
@@ -109,7 +109,7 @@ fi
 [[ $MHV_GUESTS == /* ]] || MHV_GUESTS=$ROOT/$MHV_GUESTS
 [[ $CYCLES == /* ]] || CYCLES=$ROOT/$CYCLES
 
-# Where workload NAME's files are: --workload-dir first, then labs/workloads.
+# Where workload NAME's files are: --workload-dir first, then workloads.
 declare -A SRC=()
 source_dir() {
     if [[ -n $EXTRA_DIR && -f $EXTRA_DIR/$1.vela ]]; then echo "$EXTRA_DIR"
@@ -129,7 +129,7 @@ if [[ -z $WORKLOADS ]]; then
 fi
 for w in $WORKLOADS; do
     [[ $w =~ ^[a-z_][a-z0-9_]*$ ]] || usage "'$w' is not a workload name"
-    dir=$(source_dir "$w") || usage "unknown workload '$w' (no $w.vela in labs/workloads${EXTRA_DIR:+ or $EXTRA_DIR})"
+    dir=$(source_dir "$w") || usage "unknown workload '$w' (no $w.vela in workloads${EXTRA_DIR:+ or $EXTRA_DIR})"
     [[ -f $dir/$w.c ]] || usage "workload '$w' has no C version ($dir/$w.c)"
     SRC[$w]=$dir
 done

@@ -9,7 +9,7 @@
 #   - VM exits per second for a port-I/O loop (guest/ioloop.S: 50,000 outs);
 #   - mhv's own memory: its peak RSS minus the guest RAM the guest touched;
 #   - each lab workload's TSC cycles inside the guest kernel next to the same
-#     C code run natively on the same (virtual) machine (labs/workloads/cycles.c).
+#     C code run natively on the same (virtual) machine (workloads/cycles.c).
 #
 # Where: on /dev/kvm when this machine has it, else inside the nested-KVM
 # sandbox (tests/sandbox/kvm-sandbox.sh), in one boot.  In the sandbox the
@@ -18,7 +18,7 @@
 # the output says where it ran.
 #
 # Environment: MHV (default bin/mhv), MHV_GUESTS (default
-# build/release/guest), CYCLES (default build/release/labs/cycles).
+# build/release/guest), CYCLES (default build/release/workloads/cycles).
 # Exit status: 0, or 1 when a run failed or printed something unexpected.
 set -uo pipefail
 
@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 MHV=${MHV:-bin/mhv}
 MHV_GUESTS=${MHV_GUESTS:-build/release/guest}
-CYCLES=${CYCLES:-build/release/labs/cycles}
+CYCLES=${CYCLES:-build/release/workloads/cycles}
 RUNS=3
 SIZES="fib loop sieve matmul trees"
 

@@ -10,7 +10,7 @@
 lab_begin 1 "from source to bytecode"
 lab_need bvm vdb
 
-FIB=$LAB_ROOT/labs/workloads/fib.vela
+FIB=$LAB_ROOT/workloads/fib.vela
 SQUARE=$LAB_DIR/square.vela
 T=$LAB_TMP
 

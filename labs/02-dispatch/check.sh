@@ -16,7 +16,7 @@ lab_need bvm "$GOLDEN_RUNNER"
 
 T=$LAB_TMP
 FUSED=$LAB_DIR/fused.vela
-WORKLOADS=$LAB_ROOT/labs/workloads
+WORKLOADS=$LAB_ROOT/workloads
 
 # The listing of function NAME in the disassembly on stdin.
 function_listing() {
@@ -202,7 +202,7 @@ sieve_after=$("$BVM" verify "$WORKLOADS/sieve.vela" 2>/dev/null | sed -nE 's/.*,
 sieve_fused=$(grep -Ec '^(L[0-9]+:)?[[:space:]]+load2 ' "$T/sieve.vasm")
 if [ -n "$sieve_after" ] && [ "$sieve_fused" -gt 0 ]; then
     lab_answer Q8 1 "$(lab_number "$((sieve_after + sieve_fused))").*$(lab_number "$sieve_after")" \
-        "bvm verify labs/workloads/sieve.vela prints the bytes of code: before, then after"
+        "bvm verify workloads/sieve.vela prints the bytes of code: before, then after"
 else
     lab_fail "answer Q8" 1 "the byte counts after the change need a working load2 first"
 fi

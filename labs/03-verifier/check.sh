@@ -121,7 +121,7 @@ if grep -q 'never holds more than' "$T/roomy.out"; then
             "$T/handler.out"
     fi
     bad=()
-    for w in "$LAB_ROOT"/labs/workloads/*.vela; do
+    for w in "$LAB_ROOT"/workloads/*.vela; do
         "$BVM" verify "$w" >"$T/w.out" 2>&1 || bad+=("| $(head -n 1 "$T/w.out")")
     done
     if [ ${#bad[@]} -eq 0 ]; then
@@ -180,9 +180,9 @@ lab_answer Q3 1 '[0-9a-z]'
 lab_answer Q4 1 'null|bound|index|zero|division'
 lab_answer Q5 1 'zero|0|default|null|false'
 # Q6: count_primes's max_stack, as the compiler computes it.
-cp_max=$("$BVM" dis "$LAB_ROOT/labs/workloads/sieve.vela" 2>/dev/null |
+cp_max=$("$BVM" dis "$LAB_ROOT/workloads/sieve.vela" 2>/dev/null |
     awk '$1 == ".func" && index($0, " count_primes(") { on = 1 } on && $1 == ".max_stack" { print $2; exit }')
-lab_answer Q6 1 "$(lab_number "${cp_max:-x}")" "see count_primes's .max_stack in bvm dis labs/workloads/sieve.vela"
+lab_answer Q6 1 "$(lab_number "${cp_max:-x}")" "see count_primes's .max_stack in bvm dis workloads/sieve.vela"
 lab_answer Q7 1 'dataflow|worklist|state|merge|after'
 
 lab_end

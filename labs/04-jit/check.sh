@@ -12,7 +12,7 @@
 lab_begin 4 "the JIT"
 lab_need bvm vdb "$BUILD/tests/golden-runner" "$BUILD/tests/test_x64"
 
-FIB=$LAB_ROOT/labs/workloads/fib.vela
+FIB=$LAB_ROOT/workloads/fib.vela
 T=$LAB_TMP
 
 

@@ -79,8 +79,8 @@ VELA
 node_bytes=$(gc_stat "$T/one.stats" "bytes allocated")
 lab_answer Q5 1 "(^|[^0-9])${node_bytes:-none}([^0-9]|$)" "allocate one Tree and read --gc-stats"
 
-# Q6: collections in labs/workloads/trees.vela.
-timeout 120 "$BVM" run --gc-stats "$LAB_ROOT/labs/workloads/trees.vela" >/dev/null 2>"$T/trees.stats"
+# Q6: collections in workloads/trees.vela.
+timeout 120 "$BVM" run --gc-stats "$LAB_ROOT/workloads/trees.vela" >/dev/null 2>"$T/trees.stats"
 collections=$(gc_stat "$T/trees.stats" collections)
 lab_answer Q6 1 "(^|[^0-9])${collections:-none}([^0-9]|$)" "read the first line of --gc-stats"
 

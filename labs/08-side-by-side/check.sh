@@ -24,7 +24,7 @@ same_line() {
 
 # ---- the exercise: collatz on every engine ------------------------------------
 
-if gcc -std=c11 -O2 -Wall -Wextra -Ilabs/workloads -o "$LAB_TMP/collatz" "$LAB_DIR/collatz.c" 2>"$LAB_TMP/err"; then
+if gcc -std=c11 -O2 -Wall -Wextra -Iworkloads -o "$LAB_TMP/collatz" "$LAB_DIR/collatz.c" 2>"$LAB_TMP/err"; then
     timeout 60 "$LAB_TMP/collatz" >"$LAB_TMP/out" 2>"$LAB_TMP/err"
     same_line "collatz.c (gcc -O2) prints collatz.expected" 2 "$LAB_TMP/out" "$LAB_TMP/err"
 else
@@ -71,10 +71,10 @@ count_instructions() {
     "$BVM" run --trace "$LAB_TMP/sized.vela" 2>&1 >/dev/null | wc -l
 }
 
-fib10=$(count_instructions labs/workloads/fib.vela 10)
+fib10=$(count_instructions workloads/fib.vela 10)
 lab_answer Q1 2 "$(number "$fib10")" "count the lines of bvm run --trace"
-loop1000=$(count_instructions labs/workloads/loop.vela 1000)
-loop2000=$(count_instructions labs/workloads/loop.vela 2000)
+loop1000=$(count_instructions workloads/loop.vela 1000)
+loop2000=$(count_instructions workloads/loop.vela 2000)
 per_iteration=$(((loop2000 - loop1000) / 1000))
 lab_answer Q2 2 "$(number "$per_iteration")" "count loop.vela at two sizes and take the difference"
 lab_answer Q3 1 'fib|loop|sieve|matmul|trees' "name the workload"

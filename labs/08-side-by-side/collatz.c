@@ -1,6 +1,6 @@
 /*
  * collatz.c -- a sixth workload: the Collatz sequences of 1..SIZE.  Twin of
- * collatz.vela, written to labs/workloads/workload.h like the other five,
+ * collatz.vela, written to workloads/workload.h like the other five,
  * so that scripts/demo.sh can run it natively at any size.
  *
  * From n, take n / 2 when n is even and 3 * n + 1 when it is odd, until n

@@ -344,7 +344,7 @@ if [ -n "$where" ]; then
                 "$(diff "$E2E_TMP/native-results" "$E2E_TMP/guest-results" | head -n 8)" "$(last_run)"
         fi
     else
-        not_ok "kernel: every workload's result equals native C's" "CYCLES names no program (labs/workloads/cycles.c)"
+        not_ok "kernel: every workload's result equals native C's" "CYCLES names no program (workloads/cycles.c)"
     fi
     if grep -qE '^fib\(20\) = 6765 cycles=[1-9][0-9]*$' "$OUT"; then ok "kernel: cycle counts"; else not_ok "kernel: cycle counts" "$(last_run)"; fi
     expect_out_has "kernel: the tick counter at the end" "ticks="

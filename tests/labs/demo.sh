@@ -159,8 +159,8 @@ fi
 # A workload folder whose Vela fib adds one too many: the interpreters
 # print something else than native C.
 mkdir -p "$scratch/wrong" "$scratch/expected"
-cp labs/workloads/fib.c labs/workloads/fib.expected "$scratch/wrong/"
-sed 's/return fib(n - 1) + fib(n - 2);/return fib(n - 1) + fib(n - 2) + 1;/' labs/workloads/fib.vela >"$scratch/wrong/fib.vela"
+cp workloads/fib.c workloads/fib.expected "$scratch/wrong/"
+sed 's/return fib(n - 1) + fib(n - 2);/return fib(n - 1) + fib(n - 2) + 1;/' workloads/fib.vela >"$scratch/wrong/fib.vela"
 demo wrong --workload-dir "$scratch/wrong" --workloads fib --sizes fib=20 --engines switch,kvm,native
 if [ "$status" -eq 1 ] && grep -Eq '^  fib +fib\(20\) = 6765 +MISMATCH:' "$scratch/wrong.out" &&
     grep -Eq "^      bvm switch printed 'fib\(20\) = 17710'" "$scratch/wrong.out"; then
@@ -172,7 +172,7 @@ fi
 check "a workload from --workload-dir: the KVM guest cannot run it (n/a)" has wrong.out "n/a (not in the guest kernel)"
 
 # A folder whose loop.expected is wrong: native C itself fails the check.
-cp labs/workloads/loop.c labs/workloads/loop.vela "$scratch/expected/"
+cp workloads/loop.c workloads/loop.vela "$scratch/expected/"
 echo "loop(80000000) = 42" >"$scratch/expected/loop.expected"
 demo expected --workload-dir "$scratch/expected" --workloads loop --engines native
 if [ "$status" -eq 1 ] && has expected.out "native C printed 'loop(80000000) = 39959772570', loop.expected says 'loop(80000000) = 42'"; then

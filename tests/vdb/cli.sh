@@ -18,7 +18,7 @@ expect_out_lacks() {
     if grep -qF -- "$2" "$OUT"; then not_ok "$1" "stdout has: $2" "$(last_run)"; else ok "$1"; fi
 }
 
-fib=labs/workloads/fib.vela
+fib=workloads/fib.vela
 program=tests/vdb/programs/inventory.vela
 script=$E2E_TMP/script.vdb
 

@@ -31,7 +31,7 @@ SOCKET=vdbtest-$$
 TMUX_CMD=(tmux -L "$SOCKET" -f /dev/null)
 trap '"${TMUX_CMD[@]}" kill-server >/dev/null 2>&1; rm -rf "$E2E_TMP"' EXIT
 
-fib=labs/workloads/fib.vela
+fib=workloads/fib.vela
 home=$E2E_TMP/home
 mkdir -p "$home"
 

@@ -2,7 +2,7 @@
  * alloc.h -- the guest kernel's memory allocator: a bump pointer over one
  * range of memory plus a free list per exact block size.
  *
- * The workloads (labs/workloads/workload.h) ask for only a few distinct
+ * The workloads (workloads/workload.h) ask for only a few distinct
  * sizes and free whole structures of one size at a time (trees frees its
  * 16-byte nodes and builds the next tree from them), so a freed block is
  * only ever reused for a request of the same rounded size: no splitting,

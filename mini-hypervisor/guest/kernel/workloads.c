@@ -1,6 +1,6 @@
 /*
  * workloads.c -- runs the lab workloads inside the guest (see
- * workloads.h).  The workloads themselves are labs/workloads/NAME.c,
+ * workloads.h).  The workloads themselves are workloads/NAME.c,
  * compiled unchanged into the kernel with -DWORKLOAD_NO_MAIN; each defines
  * a wl_workload that names it and gives its default size.
  *

@@ -1,5 +1,5 @@
 /*
- * workloads.h -- the guest kernel's side of labs/workloads/workload.h: the
+ * workloads.h -- the guest kernel's side of workloads/workload.h: the
  * memory hooks wl_alloc and wl_free on the kernel's heap, and running one
  * workload timed with the time-stamp counter.
  *
