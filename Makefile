@@ -6,6 +6,7 @@
 #   make bench      the side-by-side benchmark against the peers
 #   make grade LAB=N  build, then run lab N's checker (labs/NN-*/check.sh)
 #   make asan       build with ASan + UBSan into build/asan and run the suites
+#   make debug      build unoptimized, assertions on, into build/debug
 #   make test       run the suites without the dependency check (after make check)
 #   make sandbox-check  only the hypervisor suite (tests/hv/): mhv on KVM, in
 #                       the nested-KVM sandbox (tests/sandbox/) without /dev/kvm
@@ -24,10 +25,11 @@ BUILD   ?= build/release
 BINDIR  ?= bin
 OPT     ?= -O2
 SAN     ?=
+ASSERT  ?=
 CFLAGS  ?= -g $(OPT)
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Werror=implicit-function-declaration
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(ASSERT) -Icommon -MMD -MP
 LDFLAGS ?=
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
@@ -36,9 +38,13 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CAPSTONE_LIBS   := $(shell pkg-config --libs capstone 2>/dev/null)
 
-# Sanitizer build: ASan + UBSan, every UBSan finding fatal.
+# Sanitizer build: ASan + UBSan, every UBSan finding fatal.  It and the
+# debug build check the invariants the headers state (BVM_ASSERT, MHV_ASSERT,
+# VDB_ASSERT: common/vmlab_assert.h); the release build compiles them out.
 ASAN_BUILD  ?= build/asan
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+DEBUG_BUILD ?= build/debug
+ASSERT_FLAGS := -DVMLAB_ASSERTIONS
 
 # How many bytecode mutants the fuzz check runs (make check FUZZ_COUNT=100000
 # for a longer session) and from which seed.
@@ -49,7 +55,7 @@ FUZZ_SEED   ?= 1
 NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: all check test demo bench grade asan clean deps deps-bench unit tools sandbox-check guests
+.PHONY: all check test demo bench grade asan debug clean deps deps-bench unit tools sandbox-check guests
 all: $(BINDIR)/bvm $(BINDIR)/mhv $(BINDIR)/vdb guests
 
 # ---- dependencies --------------------------------------------------------------
@@ -63,6 +69,18 @@ deps:
 deps-bench:
 	@bash scripts/deps.sh build bench hypervisor demo
 
+# ---- common: what the three commands and libraries share -------------------------
+
+# Exit statuses, the command-line helpers and the assertion handler
+# (common/*.h); every program links it, after its own libraries.
+COMMON_SRC := $(wildcard common/*.c)
+LIBCOMMON  := $(BUILD)/libvmlab_common.a
+
+$(LIBCOMMON): $(COMMON_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
 # ---- libbvm and bvm ----------------------------------------------------------
 
 BVM_MAIN := bytecode-vm/main.c
@@ -75,7 +93,7 @@ $(LIBBVM): $(BVM_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM)
+$(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS) -lm
 
@@ -104,7 +122,7 @@ $(LIBMHV): $(MHV_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV)
+$(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
@@ -122,7 +140,7 @@ VDB_MAIN := debugger/main.c
 VDB_SRC  := $(filter-out $(VDB_MAIN),$(wildcard debugger/*.c))
 VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
 LIBVDB   := $(BUILD)/libvdb.a
-VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
+VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
@@ -141,7 +159,7 @@ $(LIBVDB): $(VDB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV)
+$(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/main.o $(VDB_LIBS)
 
@@ -224,16 +242,16 @@ guests: $(GUEST_BIN)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(LIBCOMMON) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
 
 $(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
 
 # The x86-64 encoder's tests decode every instruction form with Capstone.
-$(BUILD)/tests/test_x64: tests/unit/test_x64.c $(LIBBVM)
+$(BUILD)/tests/test_x64: tests/unit/test_x64.c $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(LIBCOMMON) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
 
 # The guest kernel's pure parts (printf engine, command line, allocator),
 # compiled hosted and tested on the host.
@@ -243,12 +261,12 @@ $(BUILD)/tests/test_guest_%: tests/unit/test_guest_%.c $(KERNEL_DIR)/format.c $(
 
 # The hypervisor's suites (tests/unit/test_mhv_*.c) link libmhv instead;
 # make picks this rule over the one above because its stem is shorter.
-$(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV)
+$(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
 # The debugger's suites (tests/unit/test_vdb_*.c) link libvdb and both VMs.
-$(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV)
+$(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
 
@@ -258,13 +276,13 @@ $(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV)
 KVM_TEST_SRC := $(wildcard tests/kvm/test_*.c)
 KVM_TEST_BIN := $(KVM_TEST_SRC:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
 
-$(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV)
+$(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
 # ... and the debugger's hypervisor target alone (with the text helpers it
 # shares), through debugger/target.h.
-$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(BUILD)/debugger/command.o $(LIBMHV)
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(BUILD)/debugger/command.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
@@ -279,7 +297,7 @@ $(GOLDEN_RUNNER): $(BUILD)/tests/tools/golden.o $(BUILD)/tests/tools/golden_spec
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM)
+$(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS) -lm
 
@@ -299,7 +317,12 @@ check: deps
 	@$(SUBMAKE) test
 
 asan: deps
-	@$(SUBMAKE) BUILD=$(ASAN_BUILD) BINDIR=$(ASAN_BUILD)/bin OPT=-O1 SAN="$(ASAN_FLAGS)" test
+	@$(SUBMAKE) BUILD=$(ASAN_BUILD) BINDIR=$(ASAN_BUILD)/bin OPT=-O1 SAN="$(ASAN_FLAGS)" ASSERT=$(ASSERT_FLAGS) test
+
+# Unoptimized, with the invariants checked, for stepping through in gdb:
+# build/debug/bin/{bvm,mhv,vdb}.
+debug:
+	@$(SUBMAKE) BUILD=$(DEBUG_BUILD) BINDIR=$(DEBUG_BUILD)/bin OPT=-O0 ASSERT=$(ASSERT_FLAGS) all
 
 # ---- demo and benchmark ------------------------------------------------------
 

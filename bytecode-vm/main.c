@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exit_status.h"
+#include "vmlab_cli.h"
+
 #include "asm.h"
 #include "bcfile.h"
 #include "load.h"
@@ -25,10 +28,6 @@
 #include "verify.h"
 #include "vm.h"
 
-#define EXIT_USAGE 2
-#define EXIT_DATA 65
-#define EXIT_RUNTIME 70
-#define EXIT_OUTPUT 74
 
 #define BVM_VERSION "0.1"
 
@@ -59,20 +58,14 @@ static const char usage_text[] =
     "exit status: 0 ok (or main's int result), 2 usage error, 65 compile/load/verify error,\n"
     "             70 uncaught runtime error or fuel exhausted, 74 output could not be written\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "bvm: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run 'bvm --help' for usage)\n");
-    return EXIT_USAGE;
-}
+#define usage_error(...) vmlab_usage_error("bvm", __VA_ARGS__)
 
 static int report(bvm_diags *d)
 {
     fflush(stdout);
     bvm_diags_print(d, stderr);
     bvm_diags_free(d);
-    return EXIT_DATA;
+    return VMLAB_EXIT_DATA;
 }
 
 /* Load FILE (source, assembly or bytecode), verified or not; on failure
@@ -96,7 +89,7 @@ static int finish_output(int status)
 {
     if (fflush(stdout) == EOF || ferror(stdout)) {
         fprintf(stderr, "bvm: cannot write to stdout: %s\n", strerror(errno ? errno : EIO));
-        return EXIT_OUTPUT;
+        return VMLAB_EXIT_OUTPUT;
     }
     return status;
 }
@@ -111,32 +104,10 @@ typedef struct {
     const char *file;
 } run_args;
 
-/* Option value: "--name=value" or "--name value". Returns NULL if absent. */
-static const char *option_value(const char *name, int argc, char **argv, int *i)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    if (argv[*i][n] == '\0')
-        return "";
-    return NULL;
-}
-
+/* A positive decimal count. */
 static bool parse_count(const char *text, uint64_t *out)
 {
-    if (!text || !*text || *text == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end || v == 0)
-        return false;
-    *out = v;
-    return true;
+    return vmlab_parse_u64(text, 10, out) && *out != 0;
 }
 
 static int parse_run_args(int argc, char **argv, run_args *ra)
@@ -151,7 +122,9 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
             ra->vm.gc_stress = true;
         } else if (strcmp(a, "--trace") == 0) {
             ra->trace = true;
-        } else if ((v = option_value("--dispatch", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--dispatch", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (strcmp(v, "switch") == 0)
                 ra->vm.dispatch = BVM_DISPATCH_SWITCH;
             else if (strcmp(v, "threaded") == 0)
@@ -165,15 +138,21 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
             ra->vm.jit_dump = stderr;
         } else if (strcmp(a, "--jit-perf-map") == 0) {
             ra->vm.jit_perf_map = true;
-        } else if ((v = option_value("--jit-call-threshold", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--jit-call-threshold", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (!parse_count(v, &n) || n > UINT32_MAX)
                 return usage_error("--jit-call-threshold needs a count from 1 to 4294967295, not '%s'", v);
             ra->vm.jit_call_threshold = (uint32_t)n;
-        } else if ((v = option_value("--jit-loop-threshold", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--jit-loop-threshold", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (!parse_count(v, &n) || n > UINT32_MAX)
                 return usage_error("--jit-loop-threshold needs a count from 1 to 4294967295, not '%s'", v);
             ra->vm.jit_loop_threshold = (uint32_t)n;
-        } else if ((v = option_value("--jit", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--jit", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (strcmp(v, "off") == 0)
                 ra->vm.jit = BVM_JIT_OFF;
             else if (strcmp(v, "on") == 0)
@@ -182,15 +161,21 @@ static int parse_run_args(int argc, char **argv, run_args *ra)
                 ra->vm.jit = BVM_JIT_ALWAYS;
             else
                 return usage_error("--jit must be 'off', 'on' or 'always', not '%s'", v);
-        } else if ((v = option_value("--fuel", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--fuel", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (!parse_count(v, &n))
                 return usage_error("--fuel needs a positive instruction count, not '%s'", v);
             ra->vm.fuel = n;
-        } else if ((v = option_value("--heap", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--heap", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (!bvm_parse_size(v, &n))
                 return usage_error("--heap needs a size such as 65536, 64K, 16M or 1G, not '%s'", v);
             ra->vm.heap_limit = n;
-        } else if ((v = option_value("--max-depth", argc, argv, &i))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--max-depth", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             if (!parse_count(v, &n) || n > 10000000)
                 return usage_error("--max-depth needs a call depth from 1 to 10000000, not '%s'", v);
             ra->vm.max_depth = (uint32_t)n;
@@ -278,7 +263,7 @@ static int cmd_run(int argc, char **argv)
     if (!vm) {
         fprintf(stderr, "bvm: %s\n", why);
         bvm_module_free(m);
-        return EXIT_RUNTIME;
+        return VMLAB_EXIT_RUNTIME;
     }
     bvm_result r;
     if (ra.trace) {
@@ -301,10 +286,10 @@ static int cmd_run(int argc, char **argv)
     case BVM_RESULT_EXCEPTION:
     case BVM_RESULT_FUEL:
         bvm_vm_print_error(vm, stderr);
-        status = EXIT_RUNTIME;
+        status = VMLAB_EXIT_RUNTIME;
         break;
     case BVM_RESULT_OUTPUT_ERROR:
-        status = EXIT_OUTPUT; /* finish_output names the error, once */
+        status = VMLAB_EXIT_OUTPUT; /* finish_output names the error, once */
         break;
     case BVM_RESULT_STOPPED:
         break; /* not reachable: nothing else arms hooks */
@@ -331,7 +316,7 @@ static int write_output(const char *out, const bvm_module *m)
     bvm_buf_free(&b);
     if (!ok) {
         fprintf(stderr, "bvm: cannot write '%s': %s\n", out, strerror(errno));
-        return EXIT_DATA;
+        return VMLAB_EXIT_DATA;
     }
     return 0;
 }

@@ -25,16 +25,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exit_status.h"
+#include "vmlab_cli.h"
+
 #include "command.h"
 #include "gdbserver.h"
 #include "session.h"
 #include "target.h"
 #include "tui.h"
 
-#define EXIT_USAGE 2
-#define EXIT_DATA 65
-#define EXIT_NO_INPUT 66
-#define EXIT_HV 125
 #define MAX_SCRIPTS 16
 
 static const char usage_text[] =
@@ -64,37 +63,7 @@ typedef struct {
     const char *file;
 } options;
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "vdb: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run 'vdb --help' for usage)\n");
-    return EXIT_USAGE;
-}
-
-/* --name=VALUE or --name VALUE: the value, or NULL when arg is not --name. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
-static bool parse_u64(const char *text, uint64_t *value)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (!*text || *end || errno || text[0] == '-')
-        return false;
-    *value = v;
-    return true;
-}
+#define usage_error(...) vmlab_usage_error("vdb", __VA_ARGS__)
 
 static int parse_options(int argc, char **argv, options *o)
 {
@@ -114,25 +83,39 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->nscripts == MAX_SCRIPTS)
                 return usage_error("at most 16 scripts (%s)", a);
             o->scripts[o->nscripts++] = argv[++i];
-        } else if ((v = flag_value(argc, argv, &i, "--gdbserver"))) {
-            if (strcmp(v, "-") != 0 && (!parse_u64(v, &n) || n == 0 || n > 65535))
+        } else if (vmlab_flag_value(argc, argv, &i, "--gdbserver", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
+            if (strcmp(v, "-") != 0 && (!vmlab_parse_u64(v, 0, &n) || n == 0 || n > 65535))
                 return usage_error("--gdbserver takes a port (1-65535) or -, not '%s'", v);
             o->gdbserver = v;
-        } else if ((v = flag_value(argc, argv, &i, "--jit"))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--jit", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             o->bvm.jit = v;
-        } else if ((v = flag_value(argc, argv, &i, "--mode"))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--mode", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             o->mhv.mode = v;
-        } else if ((v = flag_value(argc, argv, &i, "--load"))) {
-            if (!parse_u64(v, &o->mhv.load))
+        } else if (vmlab_flag_value(argc, argv, &i, "--load", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
+            if (!vmlab_parse_u64(v, 0, &o->mhv.load))
                 return usage_error("--load takes an address, not '%s'", v);
-        } else if ((v = flag_value(argc, argv, &i, "--entry"))) {
-            if (!parse_u64(v, &o->mhv.entry))
+        } else if (vmlab_flag_value(argc, argv, &i, "--entry", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
+            if (!vmlab_parse_u64(v, 0, &o->mhv.entry))
                 return usage_error("--entry takes an address, not '%s'", v);
-        } else if ((v = flag_value(argc, argv, &i, "--mem"))) {
-            if (!parse_u64(v, &n) || n == 0 || n > 3072)
+        } else if (vmlab_flag_value(argc, argv, &i, "--mem", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
+            if (!vmlab_parse_u64(v, 0, &n) || n == 0 || n > 3072)
                 return usage_error("--mem takes MiB from 1 to 3072, not '%s'", v);
             o->mhv.mem_mib = (unsigned)n;
-        } else if ((v = flag_value(argc, argv, &i, "--cmdline"))) {
+        } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
             o->mhv.cmdline = v;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
@@ -222,7 +205,7 @@ static int run_batch(vdb_session *s, const options *o)
         FILE *in = fopen(o->scripts[i], "r");
         if (!in) {
             fprintf(stderr, "vdb: cannot read the script %s: %s\n", o->scripts[i], strerror(errno));
-            return EXIT_NO_INPUT;
+            return VMLAB_EXIT_NO_INPUT;
         }
         status |= run_commands(s, in, true, &quit);
         fclose(in);
@@ -245,18 +228,18 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.nscripts; i++) {
         if (access(o.scripts[i], R_OK) != 0) {
             fprintf(stderr, "vdb: cannot read the script %s: %s\n", o.scripts[i], strerror(errno));
-            return EXIT_NO_INPUT;
+            return VMLAB_EXIT_NO_INPUT;
         }
     }
     if (!o.batch && !o.gdbserver && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "vdb: the TUI needs a terminal; without one, use --batch [-x SCRIPT]\n");
-        return EXIT_USAGE;
+        return VMLAB_EXIT_USAGE;
     }
     char err[VDB_ERR_SIZE];
     vdb_target *t = open_target(&o, err, sizeof err);
     if (!t) {
         fprintf(stderr, "%s%s\n", o.hv ? "vdb: " : "", err);
-        return o.hv ? EXIT_HV : EXIT_DATA;
+        return o.hv ? VMLAB_EXIT_CANNOT_RUN : VMLAB_EXIT_DATA;
     }
     if (o.gdbserver) {
         /* gdb drives the target itself: no session, no TUI. */
@@ -266,7 +249,7 @@ int main(int argc, char **argv)
         t->ops->destroy(t);
         if (served != 0) {
             fprintf(stderr, "vdb: %s\n", err);
-            return EXIT_HV;
+            return VMLAB_EXIT_CANNOT_RUN;
         }
         return 0;
     }

@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exit_status.h"
 #include "asm.h"
 #include "diag.h"
 #include "load.h"
@@ -48,8 +49,6 @@
 #include "verify.h"
 #include "vm.h"
 
-#define EXIT_RUNTIME 70 /* bvm's status for an uncaught exception */
-#define EXIT_OUTPUT 74  /* ... and for output that could not be written */
 
 typedef struct {
     vdb_target base;
@@ -177,11 +176,11 @@ static int target_resume(vdb_target *t, vdb_resume_kind kind, vdb_stop *stop, ch
             else
                 snprintf(detail + used, sizeof detail - used, " (in %s, pc %u)", where.function, where.pc);
         }
-        end_with(b, VDB_STOP_ERROR, EXIT_RUNTIME, detail);
+        end_with(b, VDB_STOP_ERROR, VMLAB_EXIT_RUNTIME, detail);
         break;
     }
     case BVM_RESULT_OUTPUT_ERROR:
-        end_with(b, VDB_STOP_ERROR, EXIT_OUTPUT, bvm_vm_error_message(b->vm));
+        end_with(b, VDB_STOP_ERROR, VMLAB_EXIT_OUTPUT, bvm_vm_error_message(b->vm));
         break;
     }
     *stop = b->end;

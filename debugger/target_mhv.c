@@ -39,6 +39,7 @@
  *   - interrupt touches only mhv_vm_request_stop, which is async-signal-safe.
  *   - Nothing here prints or exits; every failure is -1 with one line in err.
  */
+#include "exit_status.h"
 #include "target.h"
 #include "command.h"
 
@@ -56,7 +57,6 @@
 #include "memlayout.h"
 #include "vm.h"
 
-#define EXIT_STATUS_CRASHED 123      /* what `mhv run` exits with (DESIGN.md) */
 #define MAX_INSTRUCTION_BYTES 15     /* the longest x86 instruction */
 #define EFER_LMA (1ull << 10)        /* long mode active */
 #define CODE_SIZES 3                 /* 16, 32 and 64-bit code */
@@ -219,7 +219,7 @@ static void describe_stop(struct mhv_target *target, const struct mhv_stop *stop
         break;
     case MHV_STOP_CRASHED:
         out->kind = VDB_STOP_ERROR;
-        out->exit_status = EXIT_STATUS_CRASHED;
+        out->exit_status = VMLAB_EXIT_GUEST_CRASHED;
         snprintf(out->detail, sizeof out->detail, "guest crashed: %s (info registers shows its state)",
                  stop->description);
         break;

@@ -25,15 +25,14 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "exit_status.h"
+#include "vmlab_cli.h"
+
 #include "boot.h"
 #include "cpu.h"
 #include "image.h"
 #include "vm.h"
 
-#define EXIT_GUEST_HALTED 0
-#define EXIT_GUEST_CRASHED 123
-#define EXIT_TIMEOUT 124
-#define EXIT_CANNOT_RUN 125
 
 static const char usage_text[] =
     "usage: mhv run [--mode real|protected|long] [--load ADDR] [--entry ADDR] [--mem MIB]\n"
@@ -64,20 +63,7 @@ static int usage_error(const char *format, const char *detail)
     fprintf(stderr, "mhv: ");
     fprintf(stderr, format, detail);
     fprintf(stderr, "\n%s", usage_text);
-    return EXIT_CANNOT_RUN;
-}
-
-static int parse_number(const char *text, uint64_t *value)
-{
-    char *end;
-    errno = 0;
-    if (text[0] == '-' || text[0] == '\0')
-        return -1;
-    unsigned long long parsed = strtoull(text, &end, 0);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *value = parsed;
-    return 0;
+    return VMLAB_EXIT_CANNOT_RUN;
 }
 
 static int parse_seconds(const char *text, double *value)
@@ -172,7 +158,7 @@ static int run_image(const struct run_options *options)
     if (mhv_image_read_and_plan(options->image_path, ram_size, &options->image, &image, &image_size, &plan,
                                 err, sizeof err) < 0) {
         fprintf(stderr, "mhv: %s\n", err);
-        return EXIT_CANNOT_RUN;
+        return VMLAB_EXIT_CANNOT_RUN;
     }
 
     struct mhv_vm vm;
@@ -184,7 +170,7 @@ static int run_image(const struct run_options *options)
         fprintf(stderr, "mhv: %s\n", err);
         mhv_vm_destroy(&vm);
         free(image);
-        return EXIT_CANNOT_RUN;
+        return VMLAB_EXIT_CANNOT_RUN;
     }
     free(image);
     mhv_vm_set_timeout(&vm, options->timeout_seconds);
@@ -198,49 +184,32 @@ static int run_image(const struct run_options *options)
     if (run_status < 0) {
         fflush(stdout);
         fprintf(stderr, "mhv: %s\n", err);
-        status = EXIT_CANNOT_RUN;
+        status = VMLAB_EXIT_CANNOT_RUN;
     } else if (stop.reason == MHV_STOP_EXIT_PORT) {
         status = stop.exit_value;
     } else if (stop.reason == MHV_STOP_HALTED) {
-        status = EXIT_GUEST_HALTED;
+        status = VMLAB_EXIT_OK;
     } else if (stop.reason == MHV_STOP_TIMEOUT) {
         fflush(stdout);
         mhv_cpu_format_registers(&vm, registers, sizeof registers);
         fprintf(stderr, "mhv: timeout: the guest was still running after %g s\n%s",
                 options->timeout_seconds, registers);
-        status = EXIT_TIMEOUT;
+        status = VMLAB_EXIT_TIMEOUT;
     } else {
         fflush(stdout);
         mhv_cpu_format_registers(&vm, registers, sizeof registers);
         fprintf(stderr, "mhv: guest crashed: %s\n%s",
                 stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger", registers);
-        status = EXIT_GUEST_CRASHED;
+        status = VMLAB_EXIT_GUEST_CRASHED;
     }
     if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
         fprintf(stderr, "mhv: cannot write the guest's output: %s\n", strerror(errno));
-        status = EXIT_CANNOT_RUN;
+        status = VMLAB_EXIT_CANNOT_RUN;
     }
     if (options->stats)
         print_stats(&vm, run_ns);
     mhv_vm_destroy(&vm);
     return status;
-}
-
-/* The value of --flag VALUE or --flag=VALUE; advances *i past it. */
-static const char *flag_value(int argc, char **argv, int *i, const char *flag)
-{
-    size_t length = strlen(flag);
-    if (argv[*i][length] == '=')
-        return argv[*i] + length + 1;
-    if (*i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
-static int flag_is(const char *arg, const char *flag)
-{
-    size_t length = strlen(flag);
-    return strncmp(arg, flag, length) == 0 && (arg[length] == '\0' || arg[length] == '=');
 }
 
 static int parse_mode(const char *text, enum mhv_mode *mode)
@@ -264,32 +233,31 @@ static int command_run(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         const char *value;
-        if (flag_is(arg, "--mode")) {
-            if (!(value = flag_value(argc, argv, &i, "--mode")))
+        if (vmlab_flag_value(argc, argv, &i, "--mode", &value)) {
+            if (!value)
                 return usage_error("%s needs a value", "--mode");
             if (parse_mode(value, &options.image.mode) < 0)
                 return usage_error("--mode %s: expected real, protected or long", value);
             options.image.mode_given = 1;
-        } else if (flag_is(arg, "--load")) {
-            if (!(value = flag_value(argc, argv, &i, "--load")) || parse_number(value, &options.image.load_addr) < 0)
+        } else if (vmlab_flag_value(argc, argv, &i, "--load", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.image.load_addr))
                 return usage_error("--load needs an address (like 0x1000), not '%s'", value ? value : "");
-        } else if (flag_is(arg, "--entry")) {
-            if (!(value = flag_value(argc, argv, &i, "--entry")) || parse_number(value, &options.image.entry) < 0)
+        } else if (vmlab_flag_value(argc, argv, &i, "--entry", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.image.entry))
                 return usage_error("--entry needs an address (like 0x1000), not '%s'", value ? value : "");
             options.image.entry_given = 1;
-        } else if (flag_is(arg, "--mem")) {
-            if (!(value = flag_value(argc, argv, &i, "--mem")) || parse_number(value, &options.mem_mib) < 0 ||
+        } else if (vmlab_flag_value(argc, argv, &i, "--mem", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.mem_mib) ||
                 options.mem_mib < 1 || options.mem_mib > MHV_MAX_RAM_MIB)
                 return usage_error("--mem needs a size in MiB from 1 to 3072, not '%s'", value ? value : "");
-        } else if (flag_is(arg, "--cmdline")) {
-            if (!(value = flag_value(argc, argv, &i, "--cmdline")))
+        } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &value)) {
+            if (!value)
                 return usage_error("%s needs a value", "--cmdline");
             if (strlen(value) > MHV_CMDLINE_MAX)
                 return usage_error("--cmdline: longer than the %s bytes a guest gets", "3000");
             options.image.cmdline = value;
-        } else if (flag_is(arg, "--timeout")) {
-            if (!(value = flag_value(argc, argv, &i, "--timeout")) ||
-                parse_seconds(value, &options.timeout_seconds) < 0)
+        } else if (vmlab_flag_value(argc, argv, &i, "--timeout", &value)) {
+            if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
                 return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
         } else if (strcmp(arg, "--stats") == 0) {
             options.stats = 1;

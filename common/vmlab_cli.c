@@ -1,0 +1,48 @@
+/*
+ * vmlab_cli.c -- the shared command-line helpers (vmlab_cli.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_status.h"
+#include "vmlab_cli.h"
+
+bool vmlab_flag_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t length = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, length) != 0 || (arg[length] != '\0' && arg[length] != '='))
+        return false;
+    if (arg[length] == '=')
+        *value = arg + length + 1;
+    else
+        *value = *i + 1 < argc ? argv[++*i] : NULL;
+    return true;
+}
+
+int vmlab_usage_error(const char *program, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", program);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(run '%s --help' for usage)\n", program);
+    va_end(ap);
+    return VMLAB_EXIT_USAGE;
+}
+
+bool vmlab_parse_u64(const char *text, int base, uint64_t *out)
+{
+    if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, base);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
