@@ -83,28 +83,59 @@ $(LIBCOMMON): $(COMMON_SRC:%.c=$(BUILD)/%.o)
 
 # ---- libbvm and bvm ----------------------------------------------------------
 
-BVM_MAIN := bytecode-vm/main.c
-BVM_SRC  := $(filter-out $(BVM_MAIN),$(wildcard bytecode-vm/*.c))
+# The layers of bytecode-vm/ (docs/architecture.md), lowest first.  A file
+# is compiled with the include path of its own layer, which names the
+# folders it may include from; so an include across the rules fails to
+# build (tests/e2e/layers.sh checks that it does):
+#
+#   support    checked allocation, buffers, the arena, the hash map, diagnostics
+#   bytecode   the opcode table, modules, the file format, the assembler and
+#              disassembler, the verifier                 sees support
+#   front      the Vela compiler, and the loader that turns any input file into
+#              a verified module                          sees support, bytecode
+#   runtime    the interpreter, the heap, values as text  sees support, bytecode
+#   jit        the compiler to x86-64 and its runtime     sees support, bytecode, runtime
+#
+# The front end and the runtime never see each other.  bvm.c (the command)
+# and libbvm's users (the debugger's adapter, the tests) see BVM_API_INC.
+BVM_LAYERS        := support bytecode front runtime jit
+BVM_SEES_support  := support
+BVM_SEES_bytecode := support bytecode
+BVM_SEES_front    := support bytecode front
+BVM_SEES_runtime  := support bytecode runtime
+BVM_SEES_jit      := support bytecode runtime jit
+bvm_include_path   = $(addprefix -Ibytecode-vm/,$(BVM_SEES_$(1)))
+BVM_API_INC       := $(call bvm_include_path,front) -Ibytecode-vm/runtime
+
+BVM_SRC  := $(foreach layer,$(BVM_LAYERS),$(wildcard bytecode-vm/$(layer)/*.c))
 BVM_OBJ  := $(BVM_SRC:%.c=$(BUILD)/%.o)
 LIBBVM   := $(BUILD)/libbvm.a
+
+# The JIT's --jit-dump disassembles compiled code with Capstone.
+define bvm_layer_rule
+$$(BUILD)/bytecode-vm/$(1)/%.o: bytecode-vm/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(call bvm_include_path,$(1)) $(if $(filter jit,$(1)),$$(CAPSTONE_CFLAGS)) -c -o $$@ $$<
+endef
+$(foreach layer,$(BVM_LAYERS),$(eval $(call bvm_layer_rule,$(layer))))
 
 $(LIBBVM): $(BVM_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/bvm: $(BUILD)/bytecode-vm/main.o $(LIBBVM) $(LIBCOMMON)
+$(BUILD)/bytecode-vm/bvm.o: bytecode-vm/bvm.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(BVM_API_INC) -c -o $@ $<
+
+$(BINDIR)/bvm: $(BUILD)/bytecode-vm/bvm.o $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS) -lm
 
+# Anything else (common/, tests/tools/) sees only common/ and its own folder.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibytecode-vm -c -o $@ $<
-
-# --jit-dump disassembles compiled code with Capstone.
-$(BUILD)/bytecode-vm/jit_dump.o: bytecode-vm/jit_dump.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # ---- libmhv and mhv ------------------------------------------------------------
 
@@ -148,7 +179,7 @@ $(BUILD)/debugger/%.o: debugger/%.c
 
 $(BUILD)/debugger/target_bvm.o: debugger/target_bvm.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idebugger -Ibytecode-vm -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Idebugger $(BVM_API_INC) -c -o $@ $<
 
 $(BUILD)/debugger/target_mhv.o: debugger/target_mhv.c
 	@mkdir -p $(@D)
@@ -236,22 +267,25 @@ guests: $(GUEST_BIN)
 
 # ---- tests -------------------------------------------------------------------
 
-# Each tests/unit/test_NAME.c is its own Check program (its own main), so
-# suites never share a file: build/.../tests/test_NAME.  A test that needs
-# another source file names it as an extra prerequisite below.
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Each tests/unit/COMPONENT/test_NAME.c is its own Check program (its own
+# main), so suites never share a file: build/.../tests/test_NAME.  A test
+# that needs another source file names it as an extra prerequisite below.
+# make picks the rule whose source exists, and among those the one with the
+# shortest stem.
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c tests/unit/test_*.c)
+UNIT_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_SRC)))
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBVM) $(LIBCOMMON)
+# libbvm's suites test its modules from inside: they see every layer.
+BVM_TEST_INC := $(addprefix -Ibytecode-vm/,$(BVM_LAYERS)) -Itests/unit/bvm
+
+$(BUILD)/tests/test_%: tests/unit/bvm/test_%.c $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(LIBCOMMON) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(CAPSTONE_CFLAGS) $(BVM_TEST_INC) -o $@ $(filter %.c,$^) $(LIBBVM) $(LIBCOMMON) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
 
-$(BUILD)/tests/test_golden_spec: tests/tools/golden_spec.c
-
-# The x86-64 encoder's tests decode every instruction form with Capstone.
-$(BUILD)/tests/test_x64: tests/unit/test_x64.c $(LIBBVM) $(LIBCOMMON)
+# The golden runner's directive parser, tested on its own.
+$(BUILD)/tests/test_golden_spec: tests/unit/tools/test_golden_spec.c tests/tools/golden_spec.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(CAPSTONE_CFLAGS) -Ibytecode-vm -Itests/unit -o $@ $(filter %.c,$^) $(LIBBVM) $(LIBCOMMON) $(CHECK_LIBS) $(CAPSTONE_LIBS) -lm $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/tools -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
 
 # The guest kernel's pure parts (printf engine, command line, allocator),
 # compiled hosted and tested on the host.
@@ -296,6 +330,10 @@ FUZZER        := $(BUILD)/tests/bytecode-fuzz
 $(GOLDEN_RUNNER): $(BUILD)/tests/tools/golden.o $(BUILD)/tests/tools/golden_spec.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/tools/fuzz.o: tests/tools/fuzz.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(BVM_API_INC) -c -o $@ $<
 
 $(FUZZER): $(BUILD)/tests/tools/fuzz.o $(LIBBVM) $(LIBCOMMON)
 	@mkdir -p $(@D)

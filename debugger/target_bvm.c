@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "exit_status.h"
-#include "asm.h"
+#include "disasm.h"
 #include "diag.h"
 #include "load.h"
 #include "target.h"

@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "asm.h"
+#include "disasm.h"
 #include "bcfile.h"
 #include "diag.h"
 #include "load.h"

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "asm.h"
+#include "disasm.h"
 #include "bcfile.h"
 #include "sample_modules.h"
 #include "verify.h"

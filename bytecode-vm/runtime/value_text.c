@@ -1,5 +1,5 @@
 /*
- * strings.c -- how values become text: str(), print, printf conversions.
+ * value_text.c -- how values become text: str(), print, printf conversions.
  *
  * One function, bvm_value_to_text, decides how every type prints, so print,
  * str(), string concatenation, `%s` and the debugger all agree.  Records
@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm_internal.h"
+#include "value_text.h"
+#include "vm_state.h"
 
 #define BVM_PRINT_RECORD_DEPTH 3
 

@@ -1,5 +1,5 @@
 /*
- * dis.c -- the disassembler: a module as .vasm text (asm.h), the listing
+ * disasm.c -- the disassembler (disasm.h): a module as .vasm text, the listing
  * `bvm dis` prints and `bvm asm` reads back.
  *
  * The listing declares every table entry in table order -- types,
@@ -34,7 +34,7 @@
  * its name" questions are answered from tables computed once per module;
  * for one instruction they are answered by scanning the earlier entries.
  */
-#include "asm.h"
+#include "disasm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

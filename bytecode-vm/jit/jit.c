@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vm_internal.h"
+#include "jit.h"
+#include "jit_mem.h"
 
 /* Compiled code keeps this much C stack free below itself: a callee that
  * would go deeper runs in the interpreter instead (docs/jit.md, section 2). */
@@ -205,13 +206,7 @@ bvm_exec_status bvm_jit_interpret_callee(bvm_vm *vm)
     bool timed = vm->opt.jit_timing && vm->in_native;
     uint64_t started = timed ? now_ns() : 0;
     vm->in_native = false;
-    /* With a fuel budget or a debugger hook, the loop that sees to them. */
-    if (vm->opt.fuel || hooks)
-        status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_instrumented(vm)
-                                                         : bvm_interp_threaded_instrumented(vm);
-    else
-        status = vm->opt.dispatch == BVM_DISPATCH_SWITCH ? bvm_interp_switch_plain(vm)
-                                                         : bvm_interp_threaded_plain(vm);
+    status = bvm_interp_run(vm);
     if (timed) {
         vm->in_native = true;
         vm->jit_stats.native_ns -= now_ns() - started;

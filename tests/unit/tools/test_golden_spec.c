@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/golden_spec.h"
+#include "golden_spec.h"
 
 static golden_spec parse(const char *text, const char *marker)
 {

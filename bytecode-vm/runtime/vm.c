@@ -16,7 +16,8 @@
 #include <sys/mman.h>
 
 #include "opcodes.h"
-#include "vm_internal.h"
+#include "value_text.h"
+#include "vm_state.h"
 
 /* Value stack slots reserved up front.  The memory is mapped lazily, so
  * only the slots a program really uses ever become resident. */
@@ -254,11 +255,13 @@ bool bvm_vm_set_stop_at(bvm_vm *vm, uint64_t count)
 
 /* ---- running -------------------------------------------------------------- */
 
-bvm_exec_status bvm_vm_run_loop(bvm_vm *vm)
+/* Runs the top frame until it returns or something needs the caller: in
+ * compiled code if the JIT takes the phase function, else in the loop
+ * bvm_interp_run picks. */
+static bvm_exec_status run_loop(bvm_vm *vm)
 {
-    bool instrumented = bvm_vm_needs_instrumentation(vm);
     vm->poll = 0;
-    if (!instrumented)
+    if (!vm->opt.fuel && !bvm_vm_hooks_armed(vm))
         vm->skip_stop_once = false; /* nothing armed: nothing to skip */
     /* The phase function ($init, main) is not reached by a CALL: offer it
      * to the JIT here, once, when it starts. */
@@ -269,9 +272,7 @@ bvm_exec_status bvm_vm_run_loop(bvm_vm *vm)
         if (top->ip == top->fn->fn->code && bvm_jit_try_enter(vm, top->fn, false, &status))
             return status;
     }
-    if (vm->opt.dispatch == BVM_DISPATCH_SWITCH)
-        return instrumented ? bvm_interp_switch_instrumented(vm) : bvm_interp_switch_plain(vm);
-    return instrumented ? bvm_interp_threaded_instrumented(vm) : bvm_interp_threaded_plain(vm);
+    return bvm_interp_run(vm);
 }
 
 static bvm_result finish(bvm_vm *vm, bvm_result r)
@@ -324,7 +325,7 @@ static bvm_result run(bvm_vm *vm)
     vm->stop_reason = BVM_STOP_NONE;
     for (;;) {
         vm->loop_entry_frames = 1; /* the outermost loop runs every frame */
-        switch (bvm_vm_run_loop(vm)) {
+        switch (run_loop(vm)) {
         case BVM_EXEC_SWITCH:
             continue;
         case BVM_EXEC_STOPPED:

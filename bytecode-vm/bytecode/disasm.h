@@ -1,23 +1,19 @@
 /*
- * asm.h -- the textual assembly of bytecode modules (.vasm).
+ * disasm.h -- the disassembler: a module printed as assembly (.vasm, the
+ * syntax asm.h reads back), and one instruction as text for --trace, the
+ * JIT's listing and the debugger.
  *
- * `bvm dis` prints a module in this syntax, with the source lines it came
- * from interleaved as comments; `bvm asm` reads it back.  The listing names
- * every table entry explicitly, so dis -> asm reproduces the module exactly
- * and bvm_write_module then gives back the same bytes.  The syntax is
- * documented in docs/assembly.md.
+ * Invariant: for a module m, assembling bvm_disassemble(m) gives back m
+ * exactly (asm_internal.h states what the two sides agree on), so dis ->
+ * asm -> bvm_write_module reproduces the bytes of a bytecode file.
  */
-#ifndef BVM_ASM_H
-#define BVM_ASM_H
+#ifndef BVM_DISASM_H
+#define BVM_DISASM_H
 
-#include <stddef.h>
+#include <stdint.h>
 
-#include "diag.h"
 #include "module.h"
 #include "util.h"
-
-/* Parse assembly text; NULL with file:line:col diagnostics on errors. */
-bvm_module *bvm_assemble(const char *text, size_t len, const char *file, bvm_diags *diags);
 
 /* Print m as assembly into out.  When source_text is not NULL (the text of
  * m->source_file), each run of instructions is preceded by a comment with

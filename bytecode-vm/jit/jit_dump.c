@@ -18,8 +18,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "asm.h"
-#include "vm_internal.h"
+#include "disasm.h"
+#include "jit.h"
 
 /* Disassembles code[from, to) with addresses as offsets from the start. */
 static void print_native(csh handle, const uint8_t *code, uint32_t from, uint32_t to, FILE *out)

@@ -56,7 +56,8 @@
 
 #include "heap.h"
 #include "opcodes.h"
-#include "vm_internal.h"
+#include "jit.h"
+#include "jit_mem.h"
 #include "x64.h"
 
 #define R_VM X64_R12

@@ -21,11 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    void *entry;    /* the first byte of the code: executable, read-only */
-    size_t size;    /* bytes of code                                     */
-    size_t mapped;  /* bytes mapped, a whole number of pages             */
-} bvm_jit_code;
+#include "tier.h" /* bvm_jit_code, which each function keeps */
 
 /* Installs `size` bytes of machine code (size > 0).  Returns false with a
  * static message in *why when the system refuses (out of address space,

@@ -1,7 +1,8 @@
 /*
  * interp.c -- the four interpreter loops, stamped out from interp_body.h:
- * {switch, threaded} dispatch x {plain, instrumented}.  vm.c picks one per
- * run of the loop (vm.h explains why there are two of each).
+ * {switch, threaded} dispatch x {plain, instrumented}, and the table that
+ * picks one per run of a loop (interp.h; vm.h explains why there are two
+ * of each).
  *
  * The small helpers below are the slow-ish parts of a few instructions,
  * kept out of the body so that it reads as one line of intent per opcode.
@@ -10,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp.h"
 #include "opcodes.h"
-#include "vm_internal.h"
+#include "value_text.h"
+#include "vm_state.h"
 
 static inline bool bvm_strings_equal(const bvm_obj *a, const bvm_obj *b)
 {
@@ -58,6 +61,7 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 }
 
 #define INTERP_NAME bvm_interp_switch_plain
+#define INTERP_LINKAGE static
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 0
 #define INTERP_ONE 0
@@ -66,8 +70,10 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
 #undef INTERP_ONE
+#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_switch_instrumented
+#define INTERP_LINKAGE static
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 1
 #define INTERP_ONE 0
@@ -76,8 +82,10 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
 #undef INTERP_ONE
+#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_threaded_plain
+#define INTERP_LINKAGE static
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 0
 #define INTERP_ONE 0
@@ -86,8 +94,10 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
 #undef INTERP_ONE
+#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_threaded_instrumented
+#define INTERP_LINKAGE static
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 1
 #define INTERP_ONE 0
@@ -96,10 +106,25 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
 #undef INTERP_ONE
+#undef INTERP_LINKAGE
+
+/* The one place that picks a loop: by dispatch, and by whether anything
+ * is armed that the instrumented loop must see to. */
+static const bvm_interp_loop loops[2][2] = {
+    [BVM_DISPATCH_SWITCH] = { bvm_interp_switch_plain, bvm_interp_switch_instrumented },
+    [BVM_DISPATCH_THREADED] = { bvm_interp_threaded_plain, bvm_interp_threaded_instrumented },
+};
+
+bvm_exec_status bvm_interp_run(bvm_vm *vm)
+{
+    BVM_ASSERT(vm->nframes >= 1 && vm->loop_entry_frames >= 1 && vm->loop_entry_frames <= vm->nframes);
+    return loops[vm->opt.dispatch][bvm_vm_needs_instrumentation(vm)](vm);
+}
 
 /* One instruction, for compiled code (jit.c): the switch loop, leaving
  * after the instruction it started with. */
 #define INTERP_NAME bvm_interp_one
+#define INTERP_LINKAGE
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 0
 #define INTERP_ONE 1
@@ -108,3 +133,4 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
 #undef INTERP_THREADED
 #undef INTERP_INSTRUMENTED
 #undef INTERP_ONE
+#undef INTERP_LINKAGE

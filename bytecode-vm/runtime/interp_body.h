@@ -38,10 +38,10 @@
  */
 
 #ifndef INTERP_NAME
-#error "define INTERP_NAME, INTERP_THREADED and INTERP_INSTRUMENTED before including interp_body.h"
+#error "define INTERP_NAME, INTERP_LINKAGE, INTERP_THREADED, INTERP_INSTRUMENTED and INTERP_ONE before including interp_body.h"
 #endif
 
-bvm_exec_status INTERP_NAME(bvm_vm *vm)
+INTERP_LINKAGE bvm_exec_status INTERP_NAME(bvm_vm *vm)
 {
     const uint32_t entry_frames = vm->loop_entry_frames;
     bvm_frame *frame = &vm->frames[vm->nframes - 1];

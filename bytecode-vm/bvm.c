@@ -21,6 +21,7 @@
 #include "vmlab_cli.h"
 
 #include "asm.h"
+#include "disasm.h"
 #include "bcfile.h"
 #include "load.h"
 #include "opcodes.h"
