@@ -122,73 +122,6 @@ bool asm_parse_float(const char *text, size_t len, double *out)
     return true;
 }
 
-/* ---- asm_map: open addressing, linear probing ---------------------------- */
-
-static uint32_t map_hash(uint32_t scope, const void *key, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (int i = 0; i < 4; i++) {
-        h ^= (scope >> (8 * i)) & 0xFF;
-        h *= 16777619u;
-    }
-    for (size_t i = 0; i < len; i++) {
-        h ^= ((const uint8_t *)key)[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-/* The entry holding the key, or the empty slot where it would go. */
-static asm_map_entry *map_slot(const asm_map *map, uint32_t scope, const void *key, size_t len)
-{
-    uint32_t mask = map->cap - 1;
-    for (uint32_t i = map_hash(scope, key, len) & mask;; i = (i + 1) & mask) {
-        asm_map_entry *e = &map->slots[i];
-        if (!e->key || (e->scope == scope && e->len == len && memcmp(e->key, key, len) == 0))
-            return e;
-    }
-}
-
-bool asm_map_add(asm_map *map, uint32_t scope, const void *key, size_t len, uint32_t value)
-{
-    if (!key)
-        key = "";
-    if ((map->count + 1) * 2 > map->cap) { /* keep it at most half full */
-        asm_map bigger = {.cap = map->cap ? map->cap * 2 : 16};
-        bigger.slots = bvm_xcalloc(bigger.cap, sizeof *bigger.slots);
-        for (uint32_t i = 0; i < map->cap; i++)
-            if (map->slots[i].key)
-                *map_slot(&bigger, map->slots[i].scope, map->slots[i].key, map->slots[i].len) = map->slots[i];
-        bigger.count = map->count;
-        free(map->slots);
-        *map = bigger;
-    }
-    asm_map_entry *e = map_slot(map, scope, key, len);
-    if (e->key)
-        return false;
-    *e = (asm_map_entry){.key = bvm_xstrndup(key, len), .len = (uint32_t)len, .scope = scope, .value = value};
-    map->count++;
-    return true;
-}
-
-bool asm_map_get(const asm_map *map, uint32_t scope, const void *key, size_t len, uint32_t *value)
-{
-    if (map->cap == 0)
-        return false;
-    const asm_map_entry *e = map_slot(map, scope, key ? key : "", len);
-    if (!e->key)
-        return false;
-    *value = e->value;
-    return true;
-}
-
-void asm_map_free(asm_map *map)
-{
-    for (uint32_t i = 0; i < map->cap; i++)
-        free(map->slots[i].key);
-    free(map->slots);
-    *map = (asm_map){0};
-}
 
 /* ===== the assembler's state ============================================== */
 
@@ -232,8 +165,8 @@ typedef struct {
     uint32_t nnames, names_cap;
     fixup *fixups;
     uint32_t nfixups, fixups_cap;
-    asm_map labels;        /* label -> pc */
-    asm_map slots;         /* slot name -> slot */
+    bvm_map labels;        /* label -> pc */
+    bvm_map slots;         /* slot name -> slot */
 } fn_state;
 
 typedef enum { BLOCK_NONE, BLOCK_RECORD, BLOCK_FUNC } block_kind;
@@ -271,10 +204,10 @@ typedef struct {
     int entry_line, init_line, source_line;
 
     /* name -> first index, kept in step with the module's tables */
-    asm_map funcs, records, globals;
-    asm_map fields;         /* scope: record index */
-    asm_map types;          /* scope: kind << 16 | arg; user types only */
-    asm_map consts;         /* scope: kind; key: the value's bytes */
+    bvm_map funcs, records, globals;
+    bvm_map fields;         /* scope: record index */
+    bvm_map types;          /* scope: kind << 16 | arg; user types only */
+    bvm_map consts;         /* scope: kind; key: the value's bytes */
 
     fn_state fn;            /* valid while block == BLOCK_FUNC in pass 3 */
 } assembler;
@@ -614,7 +547,7 @@ static char *parse_name(assembler *A, const char *what, size_t *len_out)
 
 /* Look a name (or #N) up in one of the module tables.  `kind` names the
  * table in messages ("function"). */
-static bool parse_ref(assembler *A, const asm_map *map, uint32_t scope, const char *kind, uint16_t *out)
+static bool parse_ref(assembler *A, const bvm_map *map, uint32_t scope, const char *kind, uint16_t *out)
 {
     const token *t = peek(A);
     if (t->kind == TK_INDEX) {
@@ -626,7 +559,7 @@ static bool parse_ref(assembler *A, const asm_map *map, uint32_t scope, const ch
     if (!name)
         return false;
     uint32_t v;
-    bool found = asm_map_get(map, scope, name, len, &v);
+    bool found = bvm_map_get(map, scope, name, len, &v);
     if (!found)
         error(A, t->col, "unknown %s '%.*s'", kind, (int)t->len, t->text);
     free(name);
@@ -667,7 +600,7 @@ static bool add_type(assembler *A, uint8_t kind, uint16_t arg, int col, uint16_t
     if (A->m->ntypes >= BVM_MAX_TABLE)
         return error(A, col, "too many types (at most %u)", BVM_MAX_TABLE);
     uint16_t t = bvm_module_add_type(A->m, (bvm_type){.kind = kind, .arg = arg});
-    asm_map_add(&A->types, type_key(kind, arg), NULL, 0, t);
+    bvm_map_add(&A->types, type_key(kind, arg), NULL, 0, t);
     *out = t;
     return true;
 }
@@ -677,7 +610,7 @@ static bool add_type(assembler *A, uint8_t kind, uint16_t arg, int col, uint16_t
 static bool find_type(assembler *A, uint8_t kind, uint16_t arg, bool create, int col, uint16_t *out)
 {
     uint32_t t;
-    if (asm_map_get(&A->types, type_key(kind, arg), NULL, 0, &t)) {
+    if (bvm_map_get(&A->types, type_key(kind, arg), NULL, 0, &t)) {
         *out = (uint16_t)t;
         return true;
     }
@@ -707,7 +640,7 @@ static bool resolve_type(assembler *A, const type_syntax *ts, uint32_t dims, boo
             if (!name)
                 return false;
             uint32_t record;
-            bool found = asm_map_get(&A->records, 0, name, len, &record);
+            bool found = bvm_map_get(&A->records, 0, name, len, &record);
             free(name);
             if (!found)
                 return error(A, b->col, "unknown type '%.*s' (not a built-in type or a record)", (int)b->len, b->text);
@@ -750,7 +683,7 @@ static bool declare_record(assembler *A)
     A->records_seen++;
     if (A->m->nrecords < BVM_MAX_TABLE) {
         A->block_index = bvm_module_add_record(A->m, name);
-        asm_map_add(&A->records, 0, name, len, (uint32_t)A->block_index);
+        bvm_map_add(&A->records, 0, name, len, (uint32_t)A->block_index);
     }
     free(name);
     return true;
@@ -765,7 +698,7 @@ static bool declare_field(assembler *A)
         return false;
     bvm_record *r = &A->m->records[A->block_index];
     if (r->nfields < BVM_MAX_TABLE) {
-        asm_map_add(&A->fields, (uint32_t)A->block_index, name, len, r->nfields);
+        bvm_map_add(&A->fields, (uint32_t)A->block_index, name, len, r->nfields);
         bvm_module_add_field(A->m, (uint16_t)A->block_index, name, BVM_TYPE_VOID); /* typed in pass 3 */
     }
     free(name);
@@ -781,7 +714,7 @@ static bool declare_global(assembler *A)
         return false;
     if (A->m->nglobals < BVM_MAX_TABLE) {
         uint16_t g = bvm_module_add_global(A->m, name, BVM_TYPE_VOID); /* typed in pass 3 */
-        asm_map_add(&A->globals, 0, name, len, g);
+        bvm_map_add(&A->globals, 0, name, len, g);
     }
     free(name);
     return true;
@@ -796,7 +729,7 @@ static bool declare_function(assembler *A)
         return false;
     if (A->m->nfuncs < BVM_MAX_TABLE) {
         A->block_index = bvm_module_add_function(A->m, name);
-        asm_map_add(&A->funcs, 0, name, len, (uint32_t)A->block_index);
+        bvm_map_add(&A->funcs, 0, name, len, (uint32_t)A->block_index);
     }
     free(name);
     return true;
@@ -834,7 +767,7 @@ static bool define_type(assembler *A)
             if (!name)
                 return false;
             uint32_t record;
-            bool found = asm_map_get(&A->records, 0, name, len, &record);
+            bool found = bvm_map_get(&A->records, 0, name, len, &record);
             free(name);
             if (!found)
                 return error(A, first->col, "unknown record '%.*s'", (int)ts.base->len, ts.base->text);
@@ -855,9 +788,9 @@ static bool add_const(assembler *A, bvm_const c, int col, uint16_t *out)
     uint16_t k = bvm_module_add_const(A->m, c);
     const bvm_const *stored = &A->m->consts[k];
     if (c.kind == BVM_CONST_STRING)
-        asm_map_add(&A->consts, c.kind, stored->as.s.chars, stored->as.s.len, k);
+        bvm_map_add(&A->consts, c.kind, stored->as.s.chars, stored->as.s.len, k);
     else
-        asm_map_add(&A->consts, c.kind, &stored->as, 8, k);
+        bvm_map_add(&A->consts, c.kind, &stored->as, 8, k);
     *out = k;
     return true;
 }
@@ -1010,21 +943,6 @@ static bool define_global(assembler *A)
 
 /* ===== pass 3: functions ================================================== */
 
-/* Grow a dynamic array so that one more element fits. */
-static void *grow(void *array, uint32_t count, uint32_t *cap, size_t size)
-{
-    if (count < *cap)
-        return array;
-    *cap = *cap ? *cap * 2 : 8;
-    return bvm_xrealloc(array, (size_t)*cap * size);
-}
-
-#define PUSH(array, count, cap, value)                                   \
-    do {                                                                 \
-        (array) = grow((array), (count), &(cap), sizeof *(array));       \
-        (array)[(count)++] = (value);                                    \
-    } while (0)
-
 static bool add_slot(assembler *A, uint16_t type, const token *name_tok)
 {
     fn_state *fn = &A->fn;
@@ -1036,15 +954,15 @@ static bool add_slot(assembler *A, uint16_t type, const token *name_tok)
         if (!name)
             return false;
         uint32_t other = 0;
-        bool taken = asm_map_get(&fn->slots, 0, name, len, &other);
+        bool taken = bvm_map_get(&fn->slots, 0, name, len, &other);
         if (!taken)
-            asm_map_add(&fn->slots, 0, name, len, fn->nlocals);
+            bvm_map_add(&fn->slots, 0, name, len, fn->nlocals);
         free(name);
         if (taken)
             return error(A, name_tok->col, "local name '%.*s' is already slot %u", (int)name_tok->len, name_tok->text,
                          other);
     }
-    PUSH(fn->local_types, fn->nlocals, fn->locals_cap, type);
+    BVM_PUSH(fn->local_types, fn->nlocals, fn->locals_cap, type);
     return true;
 }
 
@@ -1086,7 +1004,7 @@ static bool begin_function(assembler *A)
 static bool add_fixup(assembler *A, fix_kind kind, uint32_t index, uint32_t insn_pc, const token *label)
 {
     fixup fx = {kind, index, insn_pc, label->text, label->len, A->line_no, label->col};
-    PUSH(A->fn.fixups, A->fn.nfixups, A->fn.fixups_cap, fx);
+    BVM_PUSH(A->fn.fixups, A->fn.nfixups, A->fn.fixups_cap, fx);
     return true;
 }
 
@@ -1148,7 +1066,7 @@ static bool define_line(assembler *A)
         fn->nfixups = fixups;
         return false;
     }
-    PUSH(fn->lines, fn->nlines, fn->lines_cap, entry);
+    BVM_PUSH(fn->lines, fn->nlines, fn->lines_cap, entry);
     return expect_end(A, ".line");
 }
 
@@ -1163,7 +1081,7 @@ static bool define_handler(assembler *A)
         fn->nfixups = fixups; /* no entry i: forget the labels it used */
         return false;
     }
-    PUSH(fn->handlers, fn->nhandlers, fn->handlers_cap, h);
+    BVM_PUSH(fn->handlers, fn->nhandlers, fn->handlers_cap, h);
     return expect_end(A, ".handler");
 }
 
@@ -1197,7 +1115,7 @@ static bool define_var(assembler *A)
     bool ok;
     if (operands_left == 2) {
         uint32_t slot;
-        ok = asm_map_get(&fn->slots, 0, name, len, &slot);
+        ok = bvm_map_get(&fn->slots, 0, name, len, &slot);
         if (!ok)
             error(A, name_tok->col, "no local is named '%.*s'; name its slot: .var NAME SLOT START END",
                   (int)name_tok->len, name_tok->text);
@@ -1212,7 +1130,7 @@ static bool define_var(assembler *A)
         free(name);
         return false;
     }
-    PUSH(fn->names, fn->nnames, fn->names_cap, v);
+    BVM_PUSH(fn->names, fn->nnames, fn->names_cap, v);
     return expect_end(A, ".var");
 }
 
@@ -1240,7 +1158,7 @@ static bool define_byte(assembler *A)
 static bool define_label(assembler *A, const token *t)
 {
     fn_state *fn = &A->fn;
-    if (!asm_map_add(&fn->labels, 0, t->text, t->len, (uint32_t)fn->code.len))
+    if (!bvm_map_add(&fn->labels, 0, t->text, t->len, (uint32_t)fn->code.len))
         return error(A, t->col, "duplicate label '%.*s'", (int)t->len, t->text);
     return true;
 }
@@ -1301,8 +1219,8 @@ static bool parse_const(assembler *A, uint16_t *out)
         return expected(A, t, operand_help[BVM_FMT_CONST]);
     }
     uint32_t k;
-    bool found = c.kind == BVM_CONST_STRING ? asm_map_get(&A->consts, c.kind, c.as.s.chars, c.as.s.len, &k)
-                                            : asm_map_get(&A->consts, c.kind, &c.as, 8, &k);
+    bool found = c.kind == BVM_CONST_STRING ? bvm_map_get(&A->consts, c.kind, c.as.s.chars, c.as.s.len, &k)
+                                            : bvm_map_get(&A->consts, c.kind, &c.as, 8, &k);
     if (found) {
         if (c.kind == BVM_CONST_STRING)
             free(c.as.s.chars);
@@ -1329,7 +1247,7 @@ static bool parse_field(assembler *A, uint16_t *record, uint16_t *field)
     if (!name)
         return false;
     uint32_t v;
-    bool found = asm_map_get(&A->fields, *record, name, len, &v);
+    bool found = bvm_map_get(&A->fields, *record, name, len, &v);
     free(name);
     if (!found)
         return error(A, t->col, "record '%s' has no field '%.*s'", A->m->records[*record].name, (int)t->len, t->text);
@@ -1440,7 +1358,7 @@ static void finish_function(assembler *A)
     for (uint32_t i = 0; i < fn->nfixups; i++) {
         const fixup *fx = &fn->fixups[i];
         uint32_t pc;
-        if (!asm_map_get(&fn->labels, 0, fx->label, fx->label_len, &pc)) {
+        if (!bvm_map_get(&fn->labels, 0, fx->label, fx->label_len, &pc)) {
             error_at_line(A, fx->line, fx->col, "unknown label '%.*s' in function '%s'", (int)fx->label_len, fx->label,
                           f->name);
             continue;
@@ -1473,8 +1391,8 @@ static void finish_function(assembler *A)
     f->local_names = fn->names;
     f->nlocal_names = fn->nnames;
     free(fn->fixups);
-    asm_map_free(&fn->labels);
-    asm_map_free(&fn->slots);
+    bvm_map_free(&fn->labels);
+    bvm_map_free(&fn->slots);
     *fn = (fn_state){0};
 }
 
@@ -1670,18 +1588,18 @@ bvm_module *bvm_assemble(const char *text, size_t len, const char *file, bvm_dia
         run_pass(&A, pass);
     /* Without .entry / .init: the functions named as the compiler names them. */
     uint32_t f;
-    if (!A.entry_line && asm_map_get(&A.funcs, 0, "main", 4, &f))
+    if (!A.entry_line && bvm_map_get(&A.funcs, 0, "main", 4, &f))
         A.m->entry = (uint16_t)f;
-    if (!A.init_line && asm_map_get(&A.funcs, 0, "$init", 5, &f))
+    if (!A.init_line && bvm_map_get(&A.funcs, 0, "$init", 5, &f))
         A.m->init = (uint16_t)f;
 
     free(A.toks);
-    asm_map_free(&A.funcs);
-    asm_map_free(&A.records);
-    asm_map_free(&A.globals);
-    asm_map_free(&A.fields);
-    asm_map_free(&A.types);
-    asm_map_free(&A.consts);
+    bvm_map_free(&A.funcs);
+    bvm_map_free(&A.records);
+    bvm_map_free(&A.globals);
+    bvm_map_free(&A.fields);
+    bvm_map_free(&A.types);
+    bvm_map_free(&A.consts);
     if (A.failed) {
         sort_diagnostics(diags, first_diag);
         bvm_module_free(A.m);

@@ -10,9 +10,10 @@
  *     where a name could stand (`int` a type, `none` no function, `inf` and
  *     `nan` floats).
  *   - A symbolic operand names the FIRST table entry with that name or
- *     value.  The assembler resolves names through asm_map, which keeps the
- *     first value stored under a key; the disassembler writes a symbol only
- *     when it is that first entry, and the raw index (#N) otherwise.
+ *     value.  The assembler resolves names through the hash map of
+ *     support/hashmap.h, whose bvm_map_add keeps the first value stored
+ *     under a key; the disassembler writes a symbol only when it is that
+ *     first entry, and the raw index (#N) otherwise.
  *   - Float literals are parsed by asm_parse_float on both sides: the
  *     disassembler prints a float symbolically only when asm_parse_float
  *     gives back exactly its bits.
@@ -24,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hashmap.h"
 
 /* Spellings of the built-in types, indexed by type index 0..4. */
 extern const char *const asm_builtin_type_names[];
@@ -76,28 +79,5 @@ static inline int asm_unescape_letter(char l)
 /* Parse a float literal: [+-]digits[.digits][e[+-]digits], or [+-]inf,
  * [+-]nan.  Returns false if text is not one or overflows to infinity. */
 bool asm_parse_float(const char *text, size_t len, double *out);
-
-/* A hash map from keys -- a byte string within a numeric scope -- to the
- * FIRST value stored under each key.  The map keeps its own copies of the
- * keys.  Scopes let one map hold e.g. the fields of every record (scope =
- * record index) or the types (scope = kind and argument, empty key). */
-typedef struct {
-    char *key;        /* NULL: empty slot */
-    uint32_t len;
-    uint32_t scope;
-    uint32_t value;
-} asm_map_entry;
-
-typedef struct {
-    asm_map_entry *slots;
-    uint32_t cap;     /* a power of two, or 0 */
-    uint32_t count;
-} asm_map;
-
-/* Store value under (scope, key) unless the key is present already.
- * Returns true if it was stored, false if an earlier value kept it. */
-bool asm_map_add(asm_map *map, uint32_t scope, const void *key, size_t len, uint32_t value);
-bool asm_map_get(const asm_map *map, uint32_t scope, const void *key, size_t len, uint32_t *value);
-void asm_map_free(asm_map *map);
 
 #endif

@@ -226,44 +226,44 @@ static bool type_spellable(const dis_ctx *c, uint32_t t)
 static void index_module(dis_ctx *c)
 {
     const bvm_module *m = c->m;
-    asm_map map = {0};
+    bvm_map map = {0};
     c->first_func = bvm_xcalloc(m->nfuncs, 1);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const char *n = name_or_empty(m->funcs[i].name);
-        c->first_func[i] = asm_map_add(&map, 0, n, strlen(n), i);
+        c->first_func[i] = bvm_map_add(&map, 0, n, strlen(n), i);
     }
-    asm_map_free(&map);
+    bvm_map_free(&map);
     c->first_record = bvm_xcalloc(m->nrecords, 1);
     c->first_field = bvm_xcalloc(m->nrecords, sizeof *c->first_field);
     for (uint32_t i = 0; i < m->nrecords; i++) {
         const bvm_record *r = &m->records[i];
         const char *n = name_or_empty(r->name);
-        c->first_record[i] = asm_map_add(&map, 0, n, strlen(n), i);
+        c->first_record[i] = bvm_map_add(&map, 0, n, strlen(n), i);
         c->first_field[i] = bvm_xcalloc(r->nfields, 1);
         for (uint32_t j = 0; j < r->nfields; j++) {
             const char *fname = name_or_empty(r->fields[j].name);
-            c->first_field[i][j] = asm_map_add(&map, 1 + i, fname, strlen(fname), j);
+            c->first_field[i][j] = bvm_map_add(&map, 1 + i, fname, strlen(fname), j);
         }
     }
-    asm_map_free(&map);
+    bvm_map_free(&map);
     c->first_global = bvm_xcalloc(m->nglobals, 1);
     for (uint32_t i = 0; i < m->nglobals; i++) {
         const char *n = name_or_empty(m->globals[i].name);
-        c->first_global[i] = asm_map_add(&map, 0, n, strlen(n), i);
+        c->first_global[i] = bvm_map_add(&map, 0, n, strlen(n), i);
     }
-    asm_map_free(&map);
+    bvm_map_free(&map);
     c->first_const = bvm_xcalloc(m->nconsts, 1);
     for (uint32_t i = 0; i < m->nconsts; i++) {
         const bvm_const *k = &m->consts[i];
-        c->first_const[i] = k->kind == BVM_CONST_STRING ? asm_map_add(&map, k->kind, k->as.s.chars, k->as.s.len, i)
-                                                        : asm_map_add(&map, k->kind, &k->as, 8, i);
+        c->first_const[i] = k->kind == BVM_CONST_STRING ? bvm_map_add(&map, k->kind, k->as.s.chars, k->as.s.len, i)
+                                                        : bvm_map_add(&map, k->kind, &k->as, 8, i);
     }
-    asm_map_free(&map);
+    bvm_map_free(&map);
     c->first_type = bvm_xcalloc(m->ntypes, 1);
     for (uint32_t t = 0; t < m->ntypes; t++)
         c->first_type[t] = t < BVM_TYPE__FIRST_USER ||
-                           asm_map_add(&map, (uint32_t)m->types[t].kind << 16 | m->types[t].arg, NULL, 0, t);
-    asm_map_free(&map);
+                           bvm_map_add(&map, (uint32_t)m->types[t].kind << 16 | m->types[t].arg, NULL, 0, t);
+    bvm_map_free(&map);
     c->type_spellable = bvm_xcalloc(m->ntypes, 1);
     for (uint32_t t = 0; t < m->ntypes; t++)
         c->type_spellable[t] = spelling_names(c, t, m->ntypes);

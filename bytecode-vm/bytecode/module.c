@@ -13,21 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bvm_assert.h"
 #include "util.h"
 #include "verify.h"
 
-/* Make room for one more entry, doubling the capacity when full.  Tables
- * are filled both through these builders and directly (the compiler and the
- * file reader size theirs up front), so the capacity is asked of the
- * allocator itself rather than kept in a field someone could forget. */
-static void *grow_for_one(void *arr, size_t count, size_t size)
-{
-    if (arr && malloc_usable_size(arr) >= (count + 1) * size)
-        return arr;
-    return bvm_xrealloc(arr, (count ? count * 2 : 4) * size);
-}
-
-#define GROW(arr, count) ((arr) = grow_for_one((arr), (count), sizeof *(arr)))
+/* Make room for one more entry.  Tables are filled both through these
+ * builders and directly (the file reader sizes its tables up front), so a
+ * table's capacity is asked of the allocator itself rather than kept in a
+ * field someone could forget; growth is BVM_GROW's, doubling. */
+#define GROW(arr, count)                                                             \
+    do {                                                                             \
+        size_t cap_ = (arr) ? malloc_usable_size(arr) / sizeof *(arr) : 0;           \
+        BVM_GROW(arr, count, cap_);                                                  \
+    } while (0)
 
 bvm_module *bvm_module_new(void)
 {
@@ -78,21 +76,80 @@ void bvm_module_free(bvm_module *m)
     for (uint32_t i = 0; i < m->nfuncs; i++)
         function_free(&m->funcs[i]);
     free(m->funcs);
+    if (m->index) {
+        bvm_map_free(m->index);
+        free(m->index);
+    }
     free(m);
+}
+
+/* ---- interning: the index of types and constants by value ------------------ */
+
+/* Keys of m->index.  A user type is (kind, arg) with an empty key, in a
+ * scope of its own; a constant is the bytes of its value (the int, the
+ * float's bits, the string's characters) in the scope of its kind. */
+#define TYPE_SCOPE(kind, arg) (0x80000000u | (uint32_t)(kind) << 16 | (uint32_t)(arg))
+
+static void const_key(const bvm_const *c, const void **key, size_t *len)
+{
+    switch (c->kind) {
+    case BVM_CONST_INT: *key = &c->as.i, *len = sizeof c->as.i; break;
+    case BVM_CONST_FLOAT: *key = &c->as.f, *len = sizeof c->as.f; break; /* bitwise: 0.0 is not -0.0 */
+    default: *key = c->as.s.chars, *len = c->as.s.len; break;
+    }
+}
+
+static void index_type(bvm_map *index, const bvm_type *t, uint32_t i)
+{
+    bvm_map_add(index, TYPE_SCOPE(t->kind, t->arg), NULL, 0, i);
+}
+
+static void index_const(bvm_map *index, const bvm_const *c, uint32_t i)
+{
+    const void *key;
+    size_t len;
+    const_key(c, &key, &len);
+    bvm_map_add(index, c->kind, key, len, i);
+}
+
+/* The index, built from the tables on first use and kept in step by the
+ * add functions after that.  Equal entries added without interning (the
+ * assembler's, the file reader's) map to the first of them. */
+static bvm_map *module_index(bvm_module *m)
+{
+    if (!m->index) {
+        m->index = bvm_xcalloc(1, sizeof *m->index);
+        for (uint32_t i = BVM_TYPE__FIRST_USER; i < m->ntypes; i++)
+            index_type(m->index, &m->types[i], i);
+        for (uint32_t i = 0; i < m->nconsts; i++)
+            index_const(m->index, &m->consts[i], i);
+    }
+    return m->index;
 }
 
 uint16_t bvm_module_add_type(bvm_module *m, bvm_type t)
 {
     GROW(m->types, m->ntypes);
     m->types[m->ntypes] = t;
+    if (m->index && m->ntypes >= BVM_TYPE__FIRST_USER)
+        index_type(m->index, &t, m->ntypes);
     return (uint16_t)m->ntypes++;
+}
+
+bool bvm_module_find_type(bvm_module *m, uint8_t kind, uint16_t arg, uint16_t *index)
+{
+    uint32_t i;
+    if (!bvm_map_get(module_index(m), TYPE_SCOPE(kind, arg), NULL, 0, &i))
+        return false;
+    *index = (uint16_t)i;
+    return true;
 }
 
 static uint16_t intern_type(bvm_module *m, uint8_t kind, uint16_t arg)
 {
-    for (uint32_t i = BVM_TYPE__FIRST_USER; i < m->ntypes; i++)
-        if (m->types[i].kind == kind && m->types[i].arg == arg)
-            return (uint16_t)i;
+    uint16_t t;
+    if (bvm_module_find_type(m, kind, arg, &t))
+        return t;
     return bvm_module_add_type(m, (bvm_type){.kind = kind, .arg = arg});
 }
 
@@ -103,37 +160,58 @@ uint16_t bvm_module_add_const(bvm_module *m, bvm_const c)
 {
     GROW(m->consts, m->nconsts);
     m->consts[m->nconsts] = c;
+    if (m->index)
+        index_const(m->index, &m->consts[m->nconsts], m->nconsts);
     return (uint16_t)m->nconsts++;
+}
+
+bool bvm_module_intern_const(bvm_module *m, const bvm_const *c, uint16_t *index)
+{
+    const void *key;
+    size_t len;
+    const_key(c, &key, &len);
+    uint32_t i;
+    if (bvm_map_get(module_index(m), c->kind, key, len, &i)) {
+        *index = (uint16_t)i;
+        return true;
+    }
+    if (m->nconsts >= BVM_MAX_TABLE)
+        return false;
+    bvm_const copy = *c;
+    if (c->kind == BVM_CONST_STRING)
+        copy.as.s.chars = bvm_xstrndup(c->as.s.chars, c->as.s.len);
+    *index = bvm_module_add_const(m, copy);
+    return true;
+}
+
+static uint16_t intern_const(bvm_module *m, bvm_const c)
+{
+    uint16_t index = 0;
+    bool room = bvm_module_intern_const(m, &c, &index);
+    BVM_ASSERT(room); /* the convenience forms are for modules with room (tests, small builders) */
+    (void)room;
+    return index;
 }
 
 uint16_t bvm_module_intern_int(bvm_module *m, int64_t v)
 {
-    for (uint32_t i = 0; i < m->nconsts; i++)
-        if (m->consts[i].kind == BVM_CONST_INT && m->consts[i].as.i == v)
-            return (uint16_t)i;
-    return bvm_module_add_const(m, (bvm_const){.kind = BVM_CONST_INT, .as.i = v});
+    return intern_const(m, (bvm_const){.kind = BVM_CONST_INT, .as.i = v});
 }
 
 uint16_t bvm_module_intern_float(bvm_module *m, double v)
 {
-    for (uint32_t i = 0; i < m->nconsts; i++)
-        if (m->consts[i].kind == BVM_CONST_FLOAT && memcmp(&m->consts[i].as.f, &v, sizeof v) == 0)
-            return (uint16_t)i;
-    return bvm_module_add_const(m, (bvm_const){.kind = BVM_CONST_FLOAT, .as.f = v});
+    return intern_const(m, (bvm_const){.kind = BVM_CONST_FLOAT, .as.f = v});
 }
 
 uint16_t bvm_module_intern_string(bvm_module *m, const char *s, uint32_t len)
 {
-    for (uint32_t i = 0; i < m->nconsts; i++) {
-        const bvm_const *c = &m->consts[i];
-        if (c->kind == BVM_CONST_STRING && c->as.s.len == len && memcmp(c->as.s.chars, s, len) == 0)
-            return (uint16_t)i;
-    }
     bvm_const c = {.kind = BVM_CONST_STRING};
-    c.as.s.chars = bvm_xstrndup(s, len);
+    c.as.s.chars = (char *)s; /* copied if it is new */
     c.as.s.len = len;
-    return bvm_module_add_const(m, c);
+    return intern_const(m, c);
 }
+
+/* ---- the other tables -------------------------------------------------------- */
 
 uint16_t bvm_module_add_record(bvm_module *m, const char *name)
 {

@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+
 #define BVM_NO_FUNC 0xFFFFu
 
 /* ---- types ---------------------------------------------------------------- */
@@ -163,6 +165,11 @@ typedef struct bvm_module {
 
     uint16_t entry;           /* index of main                                */
     uint16_t init;            /* global initializer function or BVM_NO_FUNC   */
+
+    /* The builders' index of the user types and constants by value, for
+     * interning (module.c): NULL until the first intern or find, then kept
+     * in step by every add.  Never read or written by the file format. */
+    bvm_map *index;
 } bvm_module;
 
 /* A new module holding only the built-in types. */
@@ -170,11 +177,18 @@ bvm_module *bvm_module_new(void);
 void bvm_module_free(bvm_module *m);
 
 /* Builders used by the compiler and the assembler.  Each returns the new
- * entry's index.  The intern functions return an existing equal entry's
- * index when there is one. */
+ * entry's index.  The intern functions return the first equal entry's
+ * index when there is one (found by hash, module->index), else add one. */
 uint16_t bvm_module_intern_array_type(bvm_module *m, uint16_t elem);
 uint16_t bvm_module_intern_record_type(bvm_module *m, uint16_t record);
 uint16_t bvm_module_add_type(bvm_module *m, bvm_type t);      /* no interning */
+/* The first user type (kind, arg): true with *index set, or false. */
+bool bvm_module_find_type(bvm_module *m, uint8_t kind, uint16_t arg, uint16_t *index);
+/* The pool index of a constant equal to *c (floats bitwise), adding a copy
+ * of it (its string copied) when new.  False, adding nothing, when the
+ * pool is full (BVM_MAX_TABLE entries): the caller reports it. */
+bool bvm_module_intern_const(bvm_module *m, const bvm_const *c, uint16_t *index);
+/* The same for modules known to have room (tests, small builders). */
 uint16_t bvm_module_intern_int(bvm_module *m, int64_t v);
 uint16_t bvm_module_intern_float(bvm_module *m, double v);    /* bitwise equality */
 uint16_t bvm_module_intern_string(bvm_module *m, const char *s, uint32_t len);

@@ -35,34 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "util.h"
 
-/* ---- arena ---------------------------------------------------------------- */
-
-typedef struct bvm_arena_chunk bvm_arena_chunk;
-
-typedef struct {
-    bvm_arena_chunk *chunks;  /* newest first; the newest has the free space */
-} bvm_arena;
-
-void bvm_arena_init(bvm_arena *a);
-/* n zeroed bytes, aligned for any scalar; never NULL. */
-void *bvm_arena_alloc(bvm_arena *a, size_t n);
-void *bvm_arena_copy(bvm_arena *a, const void *src, size_t n);
-/* NUL-terminated copy of s[0..n). */
-char *bvm_arena_strndup(bvm_arena *a, const char *s, size_t n);
-void bvm_arena_free(bvm_arena *a);
-
-/* FNV-1a, for the name and constant tables of the checker and codegen. */
-uint32_t bvm_hash_bytes(const void *data, size_t len);
-
 /* ---- shared pieces -------------------------------------------------------- */
-
-/* Bytes with a length (string literals may contain NUL). */
-typedef struct {
-    const char *chars;  /* NUL-terminated as well */
-    uint32_t len;
-} bvm_string;
 
 typedef struct {
     int line, col;
@@ -138,7 +114,7 @@ typedef enum {
  * conversion consuming one argument. */
 typedef struct {
     bool is_conversion;
-    bvm_string text;     /* literal bytes (with %% collapsed), or the spec "%-5.2f" */
+    bvm_bytes text;     /* literal bytes (with %% collapsed), or the spec "%-5.2f" */
     char conv;           /* conversion letter */
     bool plain;          /* spec is just '%' and the letter: no flags, width, precision */
 } bvm_format_piece;
@@ -154,7 +130,7 @@ struct bvm_expr {
         int64_t int_value;
         double float_value;
         bool bool_value;
-        bvm_string string;
+        bvm_bytes string;
         struct {
             const char *name;
             bool is_global;      /* checker */

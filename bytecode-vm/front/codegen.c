@@ -23,22 +23,14 @@
 #include "util.h"
 
 #define MAX_STACK_SLOTS 0xFFFEu /* 0xFFFF is the verifier's "not an instruction" mark */
-#define MAX_CONSTANTS 0xFFFFu
+#define MAX_CONSTANTS BVM_MAX_TABLE
 
-/* ---- module-wide state: the constant pool --------------------------------- */
-
-typedef struct {
-    uint32_t hash;
-    uint32_t index_plus_one;  /* 0: empty slot */
-} const_slot;
+/* ---- module-wide state ------------------------------------------------------ */
 
 typedef struct {
     bvm_module *m;
     const char *file;
     bvm_diags *diags;
-    const_slot *consts;       /* hash set over m->consts */
-    uint32_t consts_cap;
-    uint32_t pool_cap;        /* capacity of m->consts */
     bool failed;              /* a limit error was reported */
 } codegen;
 
@@ -54,74 +46,17 @@ static void cg_error(codegen *g, bvm_pos at, const char *fmt, ...)
     g->failed = true;
 }
 
-static uint32_t const_hash(const bvm_const *c)
-{
-    switch (c->kind) {
-    case BVM_CONST_INT: return bvm_hash_bytes(&c->as.i, sizeof c->as.i) ^ 1u;
-    case BVM_CONST_FLOAT: return bvm_hash_bytes(&c->as.f, sizeof c->as.f) ^ 2u;
-    default: return bvm_hash_bytes(c->as.s.chars, c->as.s.len) ^ 3u;
-    }
-}
-
-static bool const_equal(const bvm_const *a, const bvm_const *b)
-{
-    if (a->kind != b->kind)
-        return false;
-    switch (a->kind) {
-    case BVM_CONST_INT: return a->as.i == b->as.i;
-    case BVM_CONST_FLOAT: return memcmp(&a->as.f, &b->as.f, sizeof a->as.f) == 0; /* bitwise: 0.0 vs -0.0 */
-    default: return a->as.s.len == b->as.s.len && memcmp(a->as.s.chars, b->as.s.chars, a->as.s.len) == 0;
-    }
-}
-
-static const_slot *const_find(codegen *g, const bvm_const *c, uint32_t hash)
-{
-    uint32_t mask = g->consts_cap - 1;
-    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-        const_slot *s = &g->consts[i];
-        if (!s->index_plus_one || (s->hash == hash && const_equal(&g->m->consts[s->index_plus_one - 1], c)))
-            return s;
-    }
-}
-
-/* The pool index of a constant equal to *c, adding it (copying its string)
- * when new.  Reports the pool limit once, at `at`. */
+/* The pool index of a constant equal to *c, interned by the module
+ * (module.c).  Reports the pool limit once, at `at`. */
 static uint16_t constant(codegen *g, const bvm_const *c, bvm_pos at)
 {
-    if ((g->m->nconsts + 1) * 2 >= g->consts_cap) {
-        uint32_t cap = g->consts_cap ? g->consts_cap * 2 : 256;
-        const_slot *old = g->consts;
-        uint32_t old_cap = g->consts_cap;
-        g->consts = bvm_xcalloc(cap, sizeof *g->consts);
-        g->consts_cap = cap;
-        for (uint32_t i = 0; i < old_cap; i++)
-            if (old[i].index_plus_one)
-                *const_find(g, &g->m->consts[old[i].index_plus_one - 1], old[i].hash) = old[i];
-        free(old);
-    }
-    uint32_t hash = const_hash(c);
-    const_slot *s = const_find(g, c, hash);
-    if (s->index_plus_one)
-        return (uint16_t)(s->index_plus_one - 1);
-    if (g->m->nconsts >= MAX_CONSTANTS) {
-        if (!g->failed)
-            cg_error(g, at, "too many constants in the program (the limit is %u)", MAX_CONSTANTS);
-        g->failed = true;
-        return 0;
-    }
-    bvm_const copy = *c;
-    if (c->kind == BVM_CONST_STRING)
-        copy.as.s.chars = bvm_xstrndup(c->as.s.chars, c->as.s.len);
-    /* grown by doubling here: module.c's builder grows by one entry */
-    if (g->m->nconsts == g->pool_cap) {
-        g->pool_cap = g->pool_cap < 64 ? 64 : g->pool_cap * 2;
-        g->m->consts = bvm_xrealloc(g->m->consts, g->pool_cap * sizeof *g->m->consts);
-    }
-    uint16_t index = (uint16_t)g->m->nconsts++;
-    g->m->consts[index] = copy;
-    s->hash = hash;
-    s->index_plus_one = (uint32_t)index + 1;
-    return index;
+    uint16_t index;
+    if (bvm_module_intern_const(g->m, c, &index))
+        return index;
+    if (!g->failed)
+        cg_error(g, at, "too many constants in the program (the limit is %u)", MAX_CONSTANTS);
+    g->failed = true;
+    return 0;
 }
 
 static uint16_t int_constant(codegen *g, int64_t v, bvm_pos at)
@@ -134,7 +69,7 @@ static uint16_t float_constant(codegen *g, double v, bvm_pos at)
     return constant(g, &(bvm_const){.kind = BVM_CONST_FLOAT, .as.f = v}, at);
 }
 
-static uint16_t string_constant(codegen *g, bvm_string s, bvm_pos at)
+static uint16_t string_constant(codegen *g, bvm_bytes s, bvm_pos at)
 {
     bvm_const c = {.kind = BVM_CONST_STRING};
     c.as.s.chars = (char *)s.chars;
@@ -164,15 +99,6 @@ typedef struct {
 typedef struct {
     uint32_t break_label, continue_label;
 } loop_labels;
-
-/* A growable array of any element type, freed with free(). */
-#define GROW(arr, count, cap)                                                  \
-    do {                                                                       \
-        if ((count) == (cap)) {                                                \
-            (cap) = (cap) ? (cap) * 2 : 16;                                    \
-            (arr) = bvm_xrealloc((arr), (size_t)(cap) * sizeof *(arr));        \
-        }                                                                      \
-    } while (0)
 
 typedef struct {
     codegen *g;
@@ -247,7 +173,7 @@ static void mark_line(fn_state *f)
                 return;
         }
     }
-    GROW(f->lines, f->nlines, f->lines_cap);
+    BVM_GROW(f->lines, f->nlines, f->lines_cap);
     f->lines[f->nlines++] = (bvm_line){.pc = at, .line = line};
 }
 
@@ -295,7 +221,7 @@ static uint32_t emit1(fn_state *f, bvm_opcode op, int64_t a) { return emit(f, op
 
 static uint32_t new_label(fn_state *f)
 {
-    GROW(f->labels, f->nlabels, f->labels_cap);
+    BVM_GROW(f->labels, f->nlabels, f->labels_cap);
     f->labels[f->nlabels] = (label){.pos = -1};
     return f->nlabels++;
 }
@@ -309,7 +235,7 @@ static void emit_jump(fn_state *f, bvm_opcode op, uint32_t target)
     assert(!l->used || !f->reachable || l->depth == f->depth);
     l->used = true;
     l->depth = f->depth; /* after the jump's own pops */
-    GROW(f->fixups, f->nfixups, f->fixups_cap);
+    BVM_GROW(f->fixups, f->nfixups, f->fixups_cap);
     f->fixups[f->nfixups++] = (fixup){.at = at, .label = target};
 }
 
@@ -330,7 +256,7 @@ static void place_label(fn_state *f, uint32_t index)
 
 static void open_local(fn_state *f, const char *name, uint16_t slot)
 {
-    GROW(f->open, f->nopen, f->open_cap);
+    BVM_GROW(f->open, f->nopen, f->open_cap);
     f->open[f->nopen++] = (open_name){.name = name, .slot = slot, .start = pc(f)};
 }
 
@@ -341,7 +267,7 @@ static void close_locals(fn_state *f, uint32_t mark)
         open_name *o = &f->open[--f->nopen];
         if (o->start == pc(f))
             continue; /* valid for no instruction */
-        GROW(f->names, f->nnames, f->names_cap);
+        BVM_GROW(f->names, f->nnames, f->names_cap);
         f->names[f->nnames++] = (bvm_local_name){
             .name = bvm_xstrdup(o->name), .slot = o->slot, .start = o->start, .end = pc(f)};
     }
@@ -443,7 +369,7 @@ typedef struct {
     piece_kind kind;
     bvm_buf text;             /* TEXT */
     const bvm_expr *value;    /* VALUE: converted with tostr; FORMAT: with sfmt */
-    bvm_string spec;          /* FORMAT */
+    bvm_bytes spec;          /* FORMAT */
 } line_piece;
 
 typedef struct {
@@ -456,15 +382,15 @@ static void add_text(line_pieces *l, const char *chars, uint32_t len)
     if (len == 0)
         return;
     if (l->count == 0 || l->items[l->count - 1].kind != PIECE_TEXT) {
-        GROW(l->items, l->count, l->cap);
+        BVM_GROW(l->items, l->count, l->cap);
         l->items[l->count++] = (line_piece){.kind = PIECE_TEXT};
     }
     bvm_buf_put(&l->items[l->count - 1].text, chars, len);
 }
 
-static void add_value(line_pieces *l, piece_kind kind, const bvm_expr *value, bvm_string spec)
+static void add_value(line_pieces *l, piece_kind kind, const bvm_expr *value, bvm_bytes spec)
 {
-    GROW(l->items, l->count, l->cap);
+    BVM_GROW(l->items, l->count, l->cap);
     l->items[l->count++] = (line_piece){.kind = kind, .value = value, .spec = spec};
 }
 
@@ -498,7 +424,7 @@ static void gen_piece(fn_state *f, const line_piece *p, bvm_pos at)
 {
     switch (p->kind) {
     case PIECE_TEXT: {
-        bvm_string s = {(const char *)p->text.data, (uint32_t)p->text.len};
+        bvm_bytes s = {(const char *)p->text.data, (uint32_t)p->text.len};
         emit1(f, BVM_OP_LDC, string_constant(f->g, s, at));
         break;
     }
@@ -555,7 +481,7 @@ static void add_converted(line_pieces *l, const bvm_expr *e)
     if (literal_text(e, &text))
         add_text(l, (const char *)text.data, (uint32_t)text.len);
     else
-        add_value(l, PIECE_VALUE, e, (bvm_string){0});
+        add_value(l, PIECE_VALUE, e, (bvm_bytes){0});
     bvm_buf_free(&text);
 }
 
@@ -1014,7 +940,7 @@ static void gen_loop(fn_state *f, const bvm_stmt *s)
     if (!always)
         emit_jump(f, BVM_OP_JMP, test);
     place_label(f, top);
-    GROW(f->loops, f->nloops, f->loops_cap);
+    BVM_GROW(f->loops, f->nloops, f->loops_cap);
     f->loops[f->nloops++] = (loop_labels){.break_label = exit, .continue_label = next};
     gen_stmt(f, s->as.loop.body);
     f->nloops--;
@@ -1053,7 +979,7 @@ static void gen_try(fn_state *f, const bvm_stmt *s)
         f->max_depth = 1;
     f->line = s->as.try_.name_pos.line;
     emit1(f, BVM_OP_STORE, s->as.try_.slot);
-    GROW(f->handlers, f->nhandlers, f->handlers_cap);
+    BVM_GROW(f->handlers, f->nhandlers, f->handlers_cap);
     f->handlers[f->nhandlers++] = (bvm_handler){.start = start, .end = end, .handler = handler};
     uint32_t mark = f->nopen;
     open_local(f, s->as.try_.name, s->as.try_.slot);
@@ -1225,11 +1151,10 @@ static void gen_init(codegen *g, const bvm_program *prog)
 
 bool bvm_codegen(const bvm_program *prog, bvm_module *m, const char *file, bvm_diags *diags)
 {
-    codegen g = {.m = m, .file = file, .diags = diags, .pool_cap = m->nconsts};
+    codegen g = {.m = m, .file = file, .diags = diags};
     for (uint32_t i = 0; i < prog->count; i++)
         if (prog->decls[i]->kind == BVM_DECL_FUNC)
             gen_function(&g, prog->decls[i]);
     gen_init(&g, prog);
-    free(g.consts);
     return !g.failed;
 }

@@ -27,7 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
+#include "arena.h"
+#include "util.h"
 #include "diag.h"
 
 /* Every token kind: X(NAME, spelling).  Keywords and punctuation are
@@ -82,7 +83,7 @@ typedef struct {
          * a hexadecimal one is any 64-bit pattern. */
         uint64_t int_value;
         double float_value;  /* FLOAT */
-        bvm_string string;   /* STRING: decoded bytes, in the arena      */
+        bvm_bytes string;   /* STRING: decoded bytes, in the arena      */
     } as;
 } bvm_token;
 

@@ -3,7 +3,7 @@
  *
  * Types are module type indices from the start: the checker builds the
  * module's type table as it resolves types (interning each array type once,
- * in O(1) through `array_of`), so type equality is index equality and
+ * by hash: bvm_module_intern_array_type), so type equality is index equality and
  * codegen needs no translation.  Two extra values live beside real indices:
  * BVM_TYPE_NULL_LITERAL (ast.h) for `null`, and TYPE_ERROR for an
  * expression that already had an error.
@@ -23,66 +23,18 @@
 #define TYPE_ERROR 0xFFFFu
 #define MAX_PRINTF_WIDTH 999
 
-/* ---- a string -> int hash map --------------------------------------------- */
-
-typedef struct {
-    const char *key;  /* NULL: empty slot */
-    uint32_t hash;
-    int value;
-} map_slot;
-
-typedef struct {
-    map_slot *slots;
-    uint32_t cap, used;  /* cap is 0 or a power of two; used*2 < cap */
-} name_map;
-
-static map_slot *map_find(const name_map *m, const char *key, uint32_t hash)
-{
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-        map_slot *s = &m->slots[i];
-        if (!s->key || (s->hash == hash && strcmp(s->key, key) == 0))
-            return s;
-    }
-}
+/* ---- names: name -> an index, or -1 for "declared, but broken" ----------- */
 
 /* The value stored for key, or -1. */
-static int map_get(const name_map *m, const char *key)
+static int map_get(const bvm_map *m, const char *key)
 {
-    if (m->cap == 0)
-        return -1;
-    map_slot *s = map_find(m, key, bvm_hash_bytes(key, strlen(key)));
-    return s->key ? s->value : -1;
+    uint32_t value;
+    return bvm_map_get(m, 0, key, strlen(key), &value) ? (int)value : -1;
 }
 
-static void map_put(name_map *m, const char *key, int value)
-{
-    if ((m->used + 1) * 2 >= m->cap) {
-        name_map bigger = {.cap = m->cap ? m->cap * 2 : 64};
-        bigger.slots = bvm_xcalloc(bigger.cap, sizeof *bigger.slots);
-        for (uint32_t i = 0; i < m->cap; i++)
-            if (m->slots[i].key)
-                *map_find(&bigger, m->slots[i].key, m->slots[i].hash) = m->slots[i];
-        bigger.used = m->used;
-        free(m->slots);
-        *m = bigger;
-    }
-    uint32_t hash = bvm_hash_bytes(key, strlen(key));
-    map_slot *s = map_find(m, key, hash);
-    if (!s->key) {
-        s->key = key;
-        s->hash = hash;
-        m->used++;
-    }
-    s->value = value;
-}
+static void map_put(bvm_map *m, const char *key, int value) { bvm_map_set(m, 0, key, strlen(key), (uint32_t)value); }
 
-static void map_free(name_map *m)
-{
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->used = 0;
-}
+static void map_free(bvm_map *m) { bvm_map_free(m); }
 
 /* ---- checker state -------------------------------------------------------- */
 
@@ -102,16 +54,13 @@ typedef struct {
     bvm_arena *arena;
     bvm_diags *diags;
 
-    name_map top;              /* name -> index into prog->decls */
+    bvm_map top;              /* name -> index into prog->decls */
     uint16_t *record_type;     /* [m->nrecords]: the record's type index */
-    uint16_t *array_of;        /* [array_of_cap]: array type of element t, 0 = none yet */
-    uint32_t array_of_cap;
-    uint32_t types_cap;        /* capacity of m->types */
     bool types_full_reported;
 
     /* the function being checked (NULL for global initializers) */
     bvm_decl *func;
-    name_map local_map;        /* name -> index into locals */
+    bvm_map local_map;        /* name -> index into locals */
     local_entry *locals;
     uint32_t nlocal_entries, locals_cap;
     int scope_depth;
@@ -171,38 +120,18 @@ static bool type_room(checker *c, bvm_pos at)
     return false;
 }
 
-/* Module tables are filled here directly, sized up front or grown by
- * doubling: module.c's builders grow a table by one entry per call, which
- * costs quadratic time on the largest programs. */
-static uint16_t add_type(checker *c, uint8_t kind, uint16_t arg)
-{
-    bvm_module *m = c->m;
-    if (m->ntypes == c->types_cap) {
-        c->types_cap = c->types_cap < 32 ? 32 : c->types_cap * 2;
-        m->types = bvm_xrealloc(m->types, c->types_cap * sizeof *m->types);
-    }
-    m->types[m->ntypes] = (bvm_type){.kind = kind, .arg = arg};
-    return (uint16_t)m->ntypes++;
-}
-
+/* The array type of elements `elem`, interned by the module (module.c):
+ * one type per element type, so type equality is index equality. */
 static uint16_t array_of(checker *c, uint16_t elem, bvm_pos at)
 {
     if (elem == TYPE_ERROR)
         return TYPE_ERROR;
-    if (elem >= c->array_of_cap) {
-        uint32_t cap = c->array_of_cap ? c->array_of_cap : 64;
-        while (cap <= elem)
-            cap *= 2;
-        c->array_of = bvm_xrealloc(c->array_of, cap * sizeof *c->array_of);
-        memset(c->array_of + c->array_of_cap, 0, (cap - c->array_of_cap) * sizeof *c->array_of);
-        c->array_of_cap = cap;
-    }
-    if (c->array_of[elem] == 0) {
-        if (!type_room(c, at))
-            return TYPE_ERROR;
-        c->array_of[elem] = add_type(c, BVM_TK_ARRAY, elem);
-    }
-    return c->array_of[elem];
+    uint16_t t;
+    if (bvm_module_find_type(c->m, BVM_TK_ARRAY, elem, &t))
+        return t;
+    if (!type_room(c, at))
+        return TYPE_ERROR;
+    return bvm_module_intern_array_type(c->m, elem);
 }
 
 static uint16_t element_type(const checker *c, uint16_t array) { return c->m->types[array].arg; }
@@ -693,7 +622,7 @@ static uint16_t check_printf(checker *c, bvm_expr *e)
         return BVM_TYPE_VOID;
     }
     args[0]->type = BVM_TYPE_STRING;
-    bvm_string fmt = args[0]->as.string;
+    bvm_bytes fmt = args[0]->as.string;
     bvm_pos at = args[0]->pos;
 
     /* Split into pieces; pieces[] has at most one entry per format byte
@@ -1274,7 +1203,7 @@ static void register_names(checker *c)
             uint16_t record = (uint16_t)c->m->nrecords++;
             c->m->records[record] = (bvm_record){.name = bvm_xstrdup(d->name)};
             d->as.struct_.record = record;
-            c->record_type[record] = add_type(c, BVM_TK_RECORD, record);
+            c->record_type[record] = bvm_module_intern_record_type(c->m, record);
         }
         map_put(&c->top, d->name, (int)i);
     }
@@ -1294,7 +1223,7 @@ static void declare_members(checker *c)
             continue;
         switch (d->kind) {
         case BVM_DECL_STRUCT: {
-            name_map seen = {0};
+            bvm_map seen = {0};
             bvm_record *r = &c->m->records[d->as.struct_.record];
             r->fields = bvm_xcalloc(d->as.struct_.nfields ? d->as.struct_.nfields : 1, sizeof *r->fields);
             for (uint32_t f = 0; f < d->as.struct_.nfields; f++) {
@@ -1383,7 +1312,6 @@ bvm_module *bvm_check(bvm_program *prog, const char *file, bvm_arena *arena, bvm
     c.m->globals = bvm_xcalloc(counts[BVM_DECL_GLOBAL] + 1, sizeof *c.m->globals);
     c.m->funcs = bvm_xcalloc(counts[BVM_DECL_FUNC] + 1, sizeof *c.m->funcs);
     c.record_type = bvm_xcalloc(counts[BVM_DECL_STRUCT] + 1, sizeof *c.record_type);
-    c.types_cap = c.m->ntypes;
     register_names(&c);
     declare_members(&c);
 
@@ -1412,7 +1340,6 @@ bvm_module *bvm_check(bvm_program *prog, const char *file, bvm_arena *arena, bvm
     map_free(&c.top);
     map_free(&c.local_map);
     free(c.record_type);
-    free(c.array_of);
     free(c.locals);
     free(c.local_types);
     free(c.loops);

@@ -22,9 +22,34 @@ void *bvm_xrealloc(void *p, size_t n);
 char *bvm_xstrdup(const char *s);
 char *bvm_xstrndup(const char *s, size_t n);
 
+/* Bytes with a length (a string literal may contain NUL). */
+typedef struct {
+    const char *chars;  /* NUL-terminated as well */
+    uint32_t len;
+} bvm_bytes;
+
 /* malloc'd printf. */
 char *bvm_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *bvm_vformat(const char *fmt, va_list ap);
+
+/* Makes room for one more element in a growable array of `count` elements
+ * with capacity `cap` (an integer lvalue the macro updates): the capacity
+ * doubles, from 8, when the array is full.  The one growth rule of libbvm's
+ * arrays; bvm_buf below grows the same way. */
+#define BVM_GROW(array, count, cap)                                                  \
+    do {                                                                             \
+        if ((size_t)(count) >= (size_t)(cap)) {                                      \
+            (cap) = (cap) ? (cap) * 2 : 8;                                           \
+            (array) = bvm_xrealloc((array), (size_t)(cap) * sizeof *(array));        \
+        }                                                                            \
+    } while (0)
+
+/* BVM_GROW, then store value as element count (which it increments). */
+#define BVM_PUSH(array, count, cap, value)                                           \
+    do {                                                                             \
+        BVM_GROW(array, count, cap);                                                 \
+        (array)[(count)++] = (value);                                                \
+    } while (0)
 
 /* A growable byte buffer.  data may be NULL while len == 0. */
 typedef struct {
