@@ -279,11 +279,7 @@ static bool word_at(const char *s, size_t i, size_t n, const char *w)
 
 static void push_token(assembler *A, token t)
 {
-    if (A->ntoks == A->toks_cap) {
-        A->toks_cap = A->toks_cap ? A->toks_cap * 2 : 16;
-        A->toks = bvm_xrealloc(A->toks, A->toks_cap * sizeof *A->toks);
-    }
-    A->toks[A->ntoks++] = t;
+    BVM_PUSH(A->toks, A->ntoks, A->toks_cap, t);
 }
 
 /* Scan the quoted string that starts at line[*pos] == '"', checking its

@@ -592,11 +592,7 @@ static source_lines split_source(const char *text)
         return s;
     uint32_t cap = 0;
     for (const char *p = text;;) {
-        if (s.count == cap) {
-            cap = cap ? cap * 2 : 64;
-            s.starts = bvm_xrealloc(s.starts, cap * sizeof *s.starts);
-        }
-        s.starts[s.count++] = p;
+        BVM_PUSH(s.starts, s.count, cap, p);
         p = strchr(p, '\n');
         if (!p)
             break;

@@ -87,10 +87,7 @@ static void error_at(lexer *lx, size_t offset, const char *fmt, ...)
 
 static bvm_token *push_token(lexer *lx, bvm_token_kind kind, size_t start, int line, int col)
 {
-    if (lx->count == lx->cap) {
-        lx->cap = lx->cap ? lx->cap * 2 : 256;
-        lx->toks = bvm_xrealloc(lx->toks, lx->cap * sizeof *lx->toks);
-    }
+    BVM_GROW(lx->toks, lx->count, lx->cap);
     bvm_token *t = &lx->toks[lx->count++];
     memset(t, 0, sizeof *t);
     t->kind = kind;

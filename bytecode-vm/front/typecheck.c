@@ -248,16 +248,10 @@ static uint16_t declare_local(checker *c, const char *name, uint16_t type, bvm_p
         c->locals_full_reported = true;
         return 0;
     }
-    if (c->nslots == c->local_types_cap) {
-        c->local_types_cap = c->local_types_cap ? c->local_types_cap * 2 : 16;
-        c->local_types = bvm_xrealloc(c->local_types, c->local_types_cap * sizeof *c->local_types);
-    }
+    BVM_GROW(c->local_types, c->nslots, c->local_types_cap);
     uint16_t slot = (uint16_t)c->nslots++;
     c->local_types[slot] = type == TYPE_ERROR ? BVM_TYPE_INT : type;
-    if (c->nlocal_entries == c->locals_cap) {
-        c->locals_cap = c->locals_cap ? c->locals_cap * 2 : 16;
-        c->locals = bvm_xrealloc(c->locals, c->locals_cap * sizeof *c->locals);
-    }
+    BVM_GROW(c->locals, c->nlocal_entries, c->locals_cap);
     c->locals[c->nlocal_entries] = (local_entry){
         .name = name, .type = type, .slot = slot, .depth = c->scope_depth, .shadowed = prev, .line = at.line,
     };
@@ -1066,11 +1060,7 @@ static void check_var(checker *c, bvm_stmt *s)
 
 static void push_loop(checker *c, bvm_stmt *loop)
 {
-    if (c->nloops == c->loops_cap) {
-        c->loops_cap = c->loops_cap ? c->loops_cap * 2 : 8;
-        c->loops = bvm_xrealloc(c->loops, c->loops_cap * sizeof *c->loops);
-    }
-    c->loops[c->nloops++] = loop;
+    BVM_PUSH(c->loops, c->nloops, c->loops_cap, loop);
 }
 
 static void check_loop(checker *c, bvm_stmt *s)

@@ -97,11 +97,7 @@ static void mark(bvm_heap *h, bvm_obj *o)
     o->marked = 1;
     if (o->kind == BVM_OBJ_STRING || (o->kind == BVM_OBJ_ARRAY && !o->elem_is_ref))
         return; /* nothing inside to trace */
-    if (h->ngray == h->gray_cap) {
-        h->gray_cap = h->gray_cap ? h->gray_cap * 2 : 256;
-        h->gray = bvm_xrealloc(h->gray, h->gray_cap * sizeof *h->gray);
-    }
-    h->gray[h->ngray++] = o;
+    BVM_PUSH(h->gray, h->ngray, h->gray_cap, o);
 }
 
 static void trace(bvm_vm *vm, bvm_obj *o)
@@ -327,8 +323,7 @@ bvm_string *bvm_heap_pinned_string(bvm_heap *h, const char *bytes, size_t len)
     s->length = (int64_t)len;
     memcpy(s->chars, bytes, len);
     s->chars[len] = '\0';
-    h->pinned = bvm_xrealloc(h->pinned, (h->npinned + 1) * sizeof *h->pinned);
-    h->pinned[h->npinned++] = &s->obj;
+    BVM_PUSH(h->pinned, h->npinned, h->pinned_cap, &s->obj);
     return s;
 }
 

@@ -75,7 +75,7 @@ typedef struct {
     bvm_size_class classes[BVM_SIZE_CLASSES];
     bvm_large *large;        /* large objects                                  */
     bvm_obj **pinned;        /* constants; never collected                     */
-    size_t npinned;
+    size_t npinned, pinned_cap;
     uint64_t live_bytes;     /* bytes of collectable objects now               */
     uint64_t next_gc;        /* collect when live_bytes would pass this        */
     uint64_t limit;          /* hard cap on live_bytes                         */

@@ -30,10 +30,7 @@ static bvm_diag *push(bvm_diags *d, bvm_diag_level level)
         d->dropped++;
         return NULL;
     }
-    if (d->count == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 8;
-        d->items = bvm_xrealloc(d->items, (size_t)d->cap * sizeof *d->items);
-    }
+    BVM_GROW(d->items, d->count, d->cap);
     bvm_diag *g = &d->items[d->count++];
     memset(g, 0, sizeof *g);
     g->level = level;
