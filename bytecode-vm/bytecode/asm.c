@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "asm_internal.h"
+#include "builder.h"
 #include "opcodes.h"
 
 /* ===== vocabulary shared with the disassembler (asm_internal.h) =========== */
@@ -134,38 +135,28 @@ typedef struct {
     int col;          /* 1-based */
 } token;
 
-/* A use of a label, patched when the function ends. */
-typedef enum { FIX_JUMP, FIX_LINE, FIX_HANDLER_START, FIX_HANDLER_END, FIX_HANDLER_TARGET, FIX_VAR_START, FIX_VAR_END } fix_kind;
-
+/* Where a label was used, for the message when it is never defined (the
+ * tag of the builder's fixup). */
 typedef struct {
-    fix_kind kind;
-    uint32_t index;   /* FIX_JUMP: offset of the operand in the code; else the table entry */
-    uint32_t insn_pc; /* FIX_JUMP: pc of the jump (offsets are relative to it) */
     const char *label;
     size_t label_len;
     int line, col;
-} fixup;
+} label_use;
 
 /* The function being assembled in pass 3. */
 typedef struct {
     uint32_t index;        /* in m->funcs */
     int line;              /* of its .func */
-    bvm_buf code;
+    bvm_builder b;         /* its code and tables, with the labels (builder.h) */
     uint16_t nparams;
     uint16_t *local_types;
     uint32_t nlocals, locals_cap;
     bool has_max_stack;
     uint16_t max_stack;
     bool code_started;     /* an instruction or .byte was seen: no more .local */
-    bvm_line *lines;
-    uint32_t nlines, lines_cap;
-    bvm_handler *handlers;
-    uint32_t nhandlers, handlers_cap;
-    bvm_local_name *names;
-    uint32_t nnames, names_cap;
-    fixup *fixups;
-    uint32_t nfixups, fixups_cap;
-    bvm_map labels;        /* label -> pc */
+    bvm_map labels;        /* label name -> the builder's label */
+    label_use *uses;       /* [nuses]: each use of a label, by fixup tag */
+    uint32_t nuses, uses_cap;
     bvm_map slots;         /* slot name -> slot */
 } fn_state;
 
@@ -997,22 +988,35 @@ static bool begin_function(assembler *A)
     return expect_end(A, "the function header");
 }
 
-static bool add_fixup(assembler *A, fix_kind kind, uint32_t index, uint32_t insn_pc, const token *label)
+/* The builder's label for a name, made at its first use or definition. */
+static uint32_t label_named(fn_state *fn, const token *name)
 {
-    fixup fx = {kind, index, insn_pc, label->text, label->len, A->line_no, label->col};
-    BVM_PUSH(A->fn.fixups, A->fn.nfixups, A->fn.fixups_cap, fx);
+    uint32_t label;
+    if (!bvm_map_get(&fn->labels, 0, name->text, name->len, &label)) {
+        label = bvm_builder_new_label(&fn->b);
+        bvm_map_add(&fn->labels, 0, name->text, name->len, label);
+    }
+    return label;
+}
+
+static bool add_fixup(assembler *A, bvm_fixup_kind kind, uint32_t index, const token *label)
+{
+    fn_state *fn = &A->fn;
+    label_use use = {label->text, label->len, A->line_no, label->col};
+    BVM_PUSH(fn->uses, fn->nuses, fn->uses_cap, use);
+    bvm_builder_use_label(&fn->b, kind, index, label_named(fn, label), fn->nuses - 1);
     return true;
 }
 
 /* A pc in a table (line, handler, var): a label or a number. */
-static bool parse_pc(assembler *A, fix_kind kind, uint32_t index, uint32_t *out)
+static bool parse_pc(assembler *A, bvm_fixup_kind kind, uint32_t index, uint32_t *out)
 {
     accept(A, ','); /* commas between operands are optional */
     const token *t = peek(A);
     if (t->kind == TK_IDENT) {
         A->cur++;
         *out = 0; /* set by the fixup */
-        return add_fixup(A, kind, index, 0, t);
+        return add_fixup(A, kind, index, t);
     }
     int64_t v;
     if (t->kind != TK_NUMBER)
@@ -1056,13 +1060,13 @@ static bool define_line(assembler *A)
     int64_t line;
     if (!parse_int(A, 0, UINT32_MAX, "line number", &line))
         return false;
-    bvm_line entry = {.pc = (uint32_t)fn->code.len, .line = (uint32_t)line};
-    uint32_t fixups = fn->nfixups;
-    if (peek(A)->kind != TK_END && !parse_pc(A, FIX_LINE, fn->nlines, &entry.pc)) {
-        fn->nfixups = fixups;
+    bvm_line entry = {.pc = bvm_builder_pc(&fn->b), .line = (uint32_t)line};
+    uint32_t fixups = fn->b.nfixups;
+    if (peek(A)->kind != TK_END && !parse_pc(A, BVM_FIX_LINE, fn->b.nlines, &entry.pc)) {
+        fn->b.nfixups = fixups;
         return false;
     }
-    BVM_PUSH(fn->lines, fn->nlines, fn->lines_cap, entry);
+    BVM_PUSH(fn->b.lines, fn->b.nlines, fn->b.lines_cap, entry);
     return expect_end(A, ".line");
 }
 
@@ -1071,13 +1075,13 @@ static bool define_handler(assembler *A)
 {
     fn_state *fn = &A->fn;
     bvm_handler h;
-    uint32_t i = fn->nhandlers, fixups = fn->nfixups;
-    if (!parse_pc(A, FIX_HANDLER_START, i, &h.start) || !parse_pc(A, FIX_HANDLER_END, i, &h.end) ||
-        !parse_pc(A, FIX_HANDLER_TARGET, i, &h.handler)) {
-        fn->nfixups = fixups; /* no entry i: forget the labels it used */
+    uint32_t i = fn->b.nhandlers, fixups = fn->b.nfixups;
+    if (!parse_pc(A, BVM_FIX_HANDLER_START, i, &h.start) || !parse_pc(A, BVM_FIX_HANDLER_END, i, &h.end) ||
+        !parse_pc(A, BVM_FIX_HANDLER_TARGET, i, &h.handler)) {
+        fn->b.nfixups = fixups; /* no entry i: forget the labels it used */
         return false;
     }
-    BVM_PUSH(fn->handlers, fn->nhandlers, fn->handlers_cap, h);
+    BVM_PUSH(fn->b.handlers, fn->b.nhandlers, fn->b.handlers_cap, h);
     return expect_end(A, ".handler");
 }
 
@@ -1105,7 +1109,7 @@ static bool define_var(assembler *A)
     if (!name)
         return false;
     bvm_local_name v = {.name = name};
-    uint32_t fixups = fn->nfixups, operands_left = 0;
+    uint32_t fixups = fn->b.nfixups, operands_left = 0;
     for (uint32_t i = A->cur; A->toks[i].kind != TK_END; i++)
         operands_left += !is_punct(&A->toks[i], ',');
     bool ok;
@@ -1120,13 +1124,14 @@ static bool define_var(assembler *A)
         accept(A, ',');
         ok = parse_slot(A, &v.slot);
     }
-    ok = ok && parse_pc(A, FIX_VAR_START, fn->nnames, &v.start) && parse_pc(A, FIX_VAR_END, fn->nnames, &v.end);
+    ok = ok && parse_pc(A, BVM_FIX_NAME_START, fn->b.nnames, &v.start) &&
+         parse_pc(A, BVM_FIX_NAME_END, fn->b.nnames, &v.end);
     if (!ok) {
-        fn->nfixups = fixups;
+        fn->b.nfixups = fixups;
         free(name);
         return false;
     }
-    BVM_PUSH(fn->names, fn->nnames, fn->names_cap, v);
+    BVM_PUSH(fn->b.names, fn->b.nnames, fn->b.names_cap, v);
     return expect_end(A, ".var");
 }
 
@@ -1144,7 +1149,7 @@ static bool define_byte(assembler *A)
     } while (accept(A, ',') || peek(A)->kind == TK_NUMBER);
     bool ok = expect_end(A, ".byte");
     if (ok) {
-        bvm_buf_put(&A->fn.code, bytes.data, bytes.len);
+        bvm_buf_put(&A->fn.b.code, bytes.data, bytes.len);
         A->fn.code_started = true;
     }
     bvm_buf_free(&bytes);
@@ -1154,8 +1159,10 @@ static bool define_byte(assembler *A)
 static bool define_label(assembler *A, const token *t)
 {
     fn_state *fn = &A->fn;
-    if (!bvm_map_add(&fn->labels, 0, t->text, t->len, (uint32_t)fn->code.len))
+    uint32_t label = label_named(fn, t);
+    if (fn->b.label_pc[label] != BVM_LABEL_UNPLACED)
         return error(A, t->col, "duplicate label '%.*s'", (int)t->len, t->text);
+    bvm_builder_place_label(&fn->b, label);
     return true;
 }
 
@@ -1268,7 +1275,7 @@ static bool assemble_instruction(assembler *A)
     }
     const bvm_op_info *info = bvm_op((unsigned)op);
     uint8_t enc[8] = {(uint8_t)op};
-    uint32_t pc = (uint32_t)fn->code.len;
+    uint32_t pc = bvm_builder_pc(&fn->b);
     const token *label = NULL;
     uint16_t a = 0, b = 0;
     int64_t v = 0;
@@ -1340,10 +1347,18 @@ static bool assemble_instruction(assembler *A)
                      info->mnemonic, operand_help[info->format]);
     }
     if (label)
-        add_fixup(A, FIX_JUMP, pc + 1, pc, label);
-    bvm_buf_put(&fn->code, enc, info->length);
+        add_fixup(A, BVM_FIX_JUMP, pc, label);
+    bvm_buf_put(&fn->b.code, enc, info->length);
     fn->code_started = true;
     return true;
+}
+
+static void report_unknown_label(void *context, const bvm_fixup *fixup)
+{
+    assembler *A = context;
+    const label_use *use = &A->fn.uses[fixup->tag];
+    error_at_line(A, use->line, use->col, "unknown label '%.*s' in function '%s'", (int)use->label_len, use->label,
+                  A->m->funcs[A->fn.index].name);
 }
 
 /* The function's `.end`: patch label uses, move everything into the module. */
@@ -1351,42 +1366,18 @@ static void finish_function(assembler *A)
 {
     fn_state *fn = &A->fn;
     bvm_function *f = &A->m->funcs[fn->index];
-    for (uint32_t i = 0; i < fn->nfixups; i++) {
-        const fixup *fx = &fn->fixups[i];
-        uint32_t pc;
-        if (!bvm_map_get(&fn->labels, 0, fx->label, fx->label_len, &pc)) {
-            error_at_line(A, fx->line, fx->col, "unknown label '%.*s' in function '%s'", (int)fx->label_len, fx->label,
-                          f->name);
-            continue;
-        }
-        switch (fx->kind) {
-        case FIX_JUMP: bvm_write_i32(fn->code.data + fx->index, (int32_t)((int64_t)pc - fx->insn_pc)); break;
-        case FIX_LINE: fn->lines[fx->index].pc = pc; break;
-        case FIX_HANDLER_START: fn->handlers[fx->index].start = pc; break;
-        case FIX_HANDLER_END: fn->handlers[fx->index].end = pc; break;
-        case FIX_HANDLER_TARGET: fn->handlers[fx->index].handler = pc; break;
-        case FIX_VAR_START: fn->names[fx->index].start = pc; break;
-        case FIX_VAR_END: fn->names[fx->index].end = pc; break;
-        }
-    }
+    bvm_builder_resolve(&fn->b, report_unknown_label, A);
     if (!fn->has_max_stack)
         error_at_line(A, fn->line, 1, "function '%s' has no .max_stack (the deepest its operand stack gets)", f->name);
-    if (fn->code.len > UINT32_MAX / 2)
+    if (fn->b.code.len > UINT32_MAX / 2)
         error_at_line(A, fn->line, 1, "function '%s' has too much code", f->name);
 
     f->nparams = fn->nparams;
     f->nlocals = (uint16_t)fn->nlocals;
     f->local_types = fn->local_types;
     f->max_stack = fn->max_stack;
-    f->code = fn->code.data;
-    f->code_len = (uint32_t)fn->code.len;
-    f->lines = fn->lines;
-    f->nlines = fn->nlines;
-    f->handlers = fn->handlers;
-    f->nhandlers = fn->nhandlers;
-    f->local_names = fn->names;
-    f->nlocal_names = fn->nnames;
-    free(fn->fixups);
+    bvm_builder_finish(&fn->b, f);
+    free(fn->uses);
     bvm_map_free(&fn->labels);
     bvm_map_free(&fn->slots);
     *fn = (fn_state){0};

@@ -14,11 +14,12 @@
  */
 #include "codegen.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "builder.h"
+#include "bvm_assert.h"
 #include "opcodes.h"
 #include "util.h"
 
@@ -79,16 +80,12 @@ static uint16_t string_constant(codegen *g, bvm_bytes s, bvm_pos at)
 
 /* ---- per-function state --------------------------------------------------- */
 
+/* What the generator knows of a label beyond where it is (the builder's):
+ * the stack depth control arrives with. */
 typedef struct {
-    int32_t pos;      /* code offset, -1 until placed */
     int depth;        /* stack depth the jumps arrive with */
     bool used;        /* some jump targets it */
-} label;
-
-typedef struct {
-    uint32_t at;      /* pc of the jump instruction */
-    uint32_t label;
-} fixup;
+} label_flow;
 
 typedef struct {
     const char *name;
@@ -103,27 +100,19 @@ typedef struct {
 typedef struct {
     codegen *g;
     bvm_function *fn;
-    bvm_buf code;
+    bvm_builder b;            /* the code, the tables and the labels (builder.h) */
     int depth, max_depth;
     bool reachable;           /* can control reach the next emitted instruction? */
     int line;                 /* source line of the code being emitted */
-    label *labels;
-    uint32_t nlabels, labels_cap;
-    fixup *fixups;
-    uint32_t nfixups, fixups_cap;
-    bvm_line *lines;
-    uint32_t nlines, lines_cap;
-    bvm_handler *handlers;
-    uint32_t nhandlers, handlers_cap;
-    bvm_local_name *names;
-    uint32_t nnames, names_cap;
+    label_flow *flow;         /* [b.nlabels] */
+    uint32_t flow_cap;
     open_name *open;          /* locals in scope, outermost first */
     uint32_t nopen, open_cap;
     loop_labels *loops;
     uint32_t nloops, loops_cap;
 } fn_state;
 
-static uint32_t pc(const fn_state *f) { return (uint32_t)f->code.len; }
+static uint32_t pc(const fn_state *f) { return bvm_builder_pc(&f->b); }
 
 /* ---- emitting instructions ------------------------------------------------ */
 
@@ -152,7 +141,7 @@ static int stack_effect(const bvm_module *m, bvm_opcode op, uint32_t operand)
     }
     default: {
         const bvm_op_info *info = bvm_op(op);
-        assert(!strchr(info->pops, '*') && !strchr(info->pushes, '*'));
+        BVM_ASSERT(!strchr(info->pops, '*') && !strchr(info->pushes, '*'));
         return (int)strlen(info->pushes) - (int)strlen(info->pops);
     }
     }
@@ -162,19 +151,19 @@ static int stack_effect(const bvm_module *m, bvm_opcode op, uint32_t operand)
 static void mark_line(fn_state *f)
 {
     uint32_t at = pc(f), line = (uint32_t)f->line;
-    if (f->nlines > 0) {
-        bvm_line *last = &f->lines[f->nlines - 1];
+    bvm_builder *b = &f->b;
+    if (b->nlines > 0) {
+        bvm_line *last = &b->lines[b->nlines - 1];
         if (last->line == line)
             return;
         if (last->pc == at) {
             /* nothing was emitted for the previous line: replace it */
-            f->nlines--;
-            if (f->nlines > 0 && f->lines[f->nlines - 1].line == line)
+            b->nlines--;
+            if (b->nlines > 0 && b->lines[b->nlines - 1].line == line)
                 return;
         }
     }
-    BVM_GROW(f->lines, f->nlines, f->lines_cap);
-    f->lines[f->nlines++] = (bvm_line){.pc = at, .line = line};
+    BVM_PUSH(b->lines, b->nlines, b->lines_cap, ((bvm_line){.pc = at, .line = line}));
 }
 
 /* Emit one instruction; `a` and `b` are its operands as its format needs
@@ -186,29 +175,29 @@ static uint32_t emit(fn_state *f, bvm_opcode op, int64_t a, int64_t b)
     if (!f->reachable)
         return at; /* dead code (after a jump, before any label in use) is not emitted */
     mark_line(f);
-    bvm_buf_u8(&f->code, (uint8_t)op);
+    bvm_buf_u8(&f->b.code, (uint8_t)op);
     switch (bvm_op(op)->format) {
     case BVM_FMT_NONE: break;
-    case BVM_FMT_U8: bvm_buf_u8(&f->code, (uint8_t)a); break;
+    case BVM_FMT_U8: bvm_buf_u8(&f->b.code, (uint8_t)a); break;
     case BVM_FMT_I32:
-    case BVM_FMT_JUMP: bvm_buf_u32(&f->code, (uint32_t)(int32_t)a); break;
+    case BVM_FMT_JUMP: bvm_buf_u32(&f->b.code, (uint32_t)(int32_t)a); break;
     case BVM_FMT_CONST:
     case BVM_FMT_LOCAL:
     case BVM_FMT_GLOBAL:
     case BVM_FMT_FUNC:
-    case BVM_FMT_TYPE: bvm_buf_u16(&f->code, (uint16_t)a); break;
+    case BVM_FMT_TYPE: bvm_buf_u16(&f->b.code, (uint16_t)a); break;
     case BVM_FMT_FIELD:
-        bvm_buf_u16(&f->code, (uint16_t)a);
-        bvm_buf_u16(&f->code, (uint16_t)b);
+        bvm_buf_u16(&f->b.code, (uint16_t)a);
+        bvm_buf_u16(&f->b.code, (uint16_t)b);
         break;
     case BVM_FMT_LOCAL_I32:
-        bvm_buf_u16(&f->code, (uint16_t)a);
-        bvm_buf_u32(&f->code, (uint32_t)(int32_t)b);
+        bvm_buf_u16(&f->b.code, (uint16_t)a);
+        bvm_buf_u32(&f->b.code, (uint32_t)(int32_t)b);
         break;
-    default: assert(!"unknown operand format"); break;
+    default: BVM_ASSERT(!"unknown operand format"); break;
     }
     f->depth += stack_effect(f->g->m, op, (uint32_t)a);
-    assert(f->depth >= 0);
+    BVM_ASSERT(f->depth >= 0);
     if (f->depth > f->max_depth)
         f->max_depth = f->depth;
     if (bvm_op(op)->flags & OPF_END)
@@ -221,9 +210,10 @@ static uint32_t emit1(fn_state *f, bvm_opcode op, int64_t a) { return emit(f, op
 
 static uint32_t new_label(fn_state *f)
 {
-    BVM_GROW(f->labels, f->nlabels, f->labels_cap);
-    f->labels[f->nlabels] = (label){.pos = -1};
-    return f->nlabels++;
+    uint32_t label = bvm_builder_new_label(&f->b);
+    BVM_GROW(f->flow, label, f->flow_cap);
+    f->flow[label] = (label_flow){0};
+    return label;
 }
 
 static void emit_jump(fn_state *f, bvm_opcode op, uint32_t target)
@@ -231,25 +221,24 @@ static void emit_jump(fn_state *f, bvm_opcode op, uint32_t target)
     if (!f->reachable)
         return; /* a dead jump makes no label reachable */
     uint32_t at = emit1(f, op, 0);
-    label *l = &f->labels[target];
-    assert(!l->used || !f->reachable || l->depth == f->depth);
+    label_flow *l = &f->flow[target];
+    BVM_ASSERT(!l->used || !f->reachable || l->depth == f->depth);
     l->used = true;
     l->depth = f->depth; /* after the jump's own pops */
-    BVM_GROW(f->fixups, f->nfixups, f->fixups_cap);
-    f->fixups[f->nfixups++] = (fixup){.at = at, .label = target};
+    bvm_builder_use_label(&f->b, BVM_FIX_JUMP, at, target, 0);
 }
 
 static void place_label(fn_state *f, uint32_t index)
 {
-    label *l = &f->labels[index];
-    l->pos = (int32_t)pc(f);
+    bvm_builder_place_label(&f->b, index);
+    const label_flow *l = &f->flow[index];
     if (!l->used)
         return;
     if (!f->reachable) {
         f->depth = l->depth;
         f->reachable = true;
     }
-    assert(f->depth == l->depth);
+    BVM_ASSERT(f->depth == l->depth);
 }
 
 /* ---- local variable names ------------------------------------------------- */
@@ -267,8 +256,9 @@ static void close_locals(fn_state *f, uint32_t mark)
         open_name *o = &f->open[--f->nopen];
         if (o->start == pc(f))
             continue; /* valid for no instruction */
-        BVM_GROW(f->names, f->nnames, f->names_cap);
-        f->names[f->nnames++] = (bvm_local_name){
+        bvm_builder *b = &f->b;
+        BVM_GROW(b->names, b->nnames, b->names_cap);
+        b->names[b->nnames++] = (bvm_local_name){
             .name = bvm_xstrdup(o->name), .slot = o->slot, .start = o->start, .end = pc(f)};
     }
 }
@@ -570,7 +560,7 @@ static void gen_logical_value(fn_state *f, const bvm_expr *e)
     uint32_t short_circuit = new_label(f), end = new_label(f);
     gen_branch(f, e->as.binary.left, !is_and, short_circuit);
     gen_expr(f, e->as.binary.right);
-    if (!f->labels[short_circuit].used)
+    if (!f->flow[short_circuit].used)
         return; /* `true && b` is just b */
     emit_jump(f, BVM_OP_JMP, end);
     place_label(f, short_circuit);
@@ -700,7 +690,7 @@ static void gen_expr(fn_state *f, const bvm_expr *e)
         emit0(f, BVM_OP_I2F);
         return;
     case BVM_EXPR_ERROR:
-        assert(!"error node reached code generation");
+        BVM_ASSERT(!"error node reached code generation");
         return;
     }
 }
@@ -874,7 +864,7 @@ static void gen_assign(fn_state *f, const bvm_stmt *s)
         emit0(f, BVM_OP_ASTORE);
         return;
     default:
-        assert(!"assignment to a non-lvalue");
+        BVM_ASSERT(!"assignment to a non-lvalue");
     }
 }
 
@@ -935,8 +925,8 @@ static void gen_loop(fn_state *f, const bvm_stmt *s)
     f->line = s->pos.line;
     /* the jump back to top comes later; top is a target all the same
      * (unless the whole loop is dead code) */
-    f->labels[top].used = f->reachable;
-    f->labels[top].depth = f->depth;
+    f->flow[top].used = f->reachable;
+    f->flow[top].depth = f->depth;
     if (!always)
         emit_jump(f, BVM_OP_JMP, test);
     place_label(f, top);
@@ -979,8 +969,8 @@ static void gen_try(fn_state *f, const bvm_stmt *s)
         f->max_depth = 1;
     f->line = s->as.try_.name_pos.line;
     emit1(f, BVM_OP_STORE, s->as.try_.slot);
-    BVM_GROW(f->handlers, f->nhandlers, f->handlers_cap);
-    f->handlers[f->nhandlers++] = (bvm_handler){.start = start, .end = end, .handler = handler};
+    bvm_builder *b = &f->b;
+    BVM_PUSH(b->handlers, b->nhandlers, b->handlers_cap, ((bvm_handler){.start = start, .end = end, .handler = handler}));
     uint32_t mark = f->nopen;
     open_local(f, s->as.try_.name, s->as.try_.slot);
     gen_block(f, s->as.try_.handler);
@@ -1059,21 +1049,18 @@ static int compare_names(const void *a, const void *b)
 /* Patch the jumps and move the finished tables into the function. */
 static void finish_function(fn_state *f, const char *name, bvm_pos where)
 {
-    uint8_t *code = f->code.data;
-    for (uint32_t i = 0; i < f->nfixups; i++) {
-        const label *l = &f->labels[f->fixups[i].label];
-        assert(l->pos >= 0 && (uint32_t)l->pos < f->code.len);
-        bvm_write_i32(code + f->fixups[i].at + 1, l->pos - (int32_t)f->fixups[i].at);
-    }
+    bvm_builder *b = &f->b;
+    bvm_builder_resolve(b, NULL, NULL); /* every label used is placed */
     /* Jump threading: a jump to a `jmp` goes straight to that jmp's target
      * (the stack is the same there).  Only a jmp that control also falls
      * into is skipped over, so no jmp is left unreachable.  Few hops
      * suffice; a cycle of jmps (an empty infinite loop) stops at the limit. */
-    uint8_t *falls_into = bvm_xcalloc(f->code.len + 1, 1);
-    for (uint32_t pc = 0; pc < f->code.len; pc += bvm_op(code[pc])->length)
+    uint8_t *code = b->code.data;
+    uint8_t *falls_into = bvm_xcalloc(b->code.len + 1, 1);
+    for (uint32_t pc = 0; pc < b->code.len; pc += bvm_op(code[pc])->length)
         falls_into[pc + bvm_op(code[pc])->length] = !(bvm_op(code[pc])->flags & OPF_END);
-    for (uint32_t i = 0; i < f->nfixups; i++) {
-        uint32_t at = f->fixups[i].at;
+    for (uint32_t i = 0; i < b->nfixups; i++) {
+        uint32_t at = b->fixups[i].index;
         uint32_t target = at + (uint32_t)bvm_read_i32(code + at + 1);
         for (int hops = 0; hops < 8 && code[target] == BVM_OP_JMP && falls_into[target] && target != at; hops++)
             target += (uint32_t)bvm_read_i32(code + target + 1);
@@ -1083,20 +1070,11 @@ static void finish_function(fn_state *f, const char *name, bvm_pos where)
     if (f->max_depth > (int)MAX_STACK_SLOTS)
         cg_error(f->g, where, "function '%s' needs more than %u operand stack slots (an expression is too large)", name,
                  MAX_STACK_SLOTS);
-    if (f->nnames > 1)
-        qsort(f->names, f->nnames, sizeof *f->names, compare_names);
-    bvm_function *fn = f->fn;
-    fn->max_stack = (uint16_t)(f->max_depth > (int)MAX_STACK_SLOTS ? (int)MAX_STACK_SLOTS : f->max_depth);
-    fn->code_len = (uint32_t)f->code.len;
-    fn->code = f->code.data ? f->code.data : bvm_xmalloc(1);
-    fn->nlines = f->nlines;
-    fn->lines = f->lines;
-    fn->nhandlers = f->nhandlers;
-    fn->handlers = f->handlers;
-    fn->nlocal_names = f->nnames;
-    fn->local_names = f->names;
-    free(f->labels);
-    free(f->fixups);
+    if (b->nnames > 1)
+        qsort(b->names, b->nnames, sizeof *b->names, compare_names);
+    f->fn->max_stack = (uint16_t)(f->max_depth > (int)MAX_STACK_SLOTS ? (int)MAX_STACK_SLOTS : f->max_depth);
+    bvm_builder_finish(b, f->fn);
+    free(f->flow);
     free(f->open);
     free(f->loops);
 }
