@@ -59,7 +59,7 @@
  *
  * Limits, so that no input can make verification unbounded: max_stack is
  * below BVM_NOT_INSN; a module's stack maps total at most STACK_MAP_LIMIT
- * entries; an sfmt spec's width and precision are at most SFMT_MAX_FIELD.
+ * entries; an sfmt spec's width and precision are at most BVM_PRINTF_MAX_FIELD.
  */
 #include "verify.h"
 
@@ -69,6 +69,7 @@
 #include <string.h>
 
 #include "opcodes.h"
+#include "printf_spec.h"
 #include "util.h"
 
 /* Type indices 0xFFFE and 0xFFFF are BVM_VT_NULL and BVM_VT_TOP. */
@@ -78,9 +79,6 @@
  * code_len * max_stack entries (2 bytes each), so that a hostile file
  * cannot make the verifier allocate without bound. */
 #define STACK_MAP_LIMIT (1u << 26)
-
-/* Largest width or precision an sfmt conversion spec may ask for. */
-#define SFMT_MAX_FIELD 9999
 
 /* Room for a type's spelling in a message ("Node[][]"). */
 #define TYPE_TEXT 96
@@ -421,66 +419,43 @@ static bool check_destination(code_check *cc, int64_t at, const char *what, int6
     return true;
 }
 
-/* Parse an sfmt spec: the whole constant is one conversion
- * %[-+ 0#]*[width][.prec]conv (each flag at most once, width and precision
- * at most SFMT_MAX_FIELD).  Returns the operand type it formats, or
- * BVM_TYPE_VOID with *why set. */
+/* An sfmt spec: the whole constant is one conversion (printf_spec.h).
+ * Returns the operand type it formats, or BVM_TYPE_VOID with *why set. */
 static uint16_t sfmt_spec_type(const bvm_const *c, char *why, size_t size)
 {
-    const char *s = c->as.s.chars, *end = s + c->as.s.len;
-    if (s == end || *s != '%') {
+    const char *s = c->as.s.chars;
+    if (c->as.s.len == 0 || *s != '%') {
         snprintf(why, size, "must start with '%%'");
         return BVM_TYPE_VOID;
     }
-    s++;
-    const char *flag;
-    unsigned seen = 0;
-    for (; s < end && *s && (flag = strchr("-+ 0#", *s)); s++) {
-        unsigned bit = 1u << (flag - "-+ 0#");
-        if (seen & bit) {
-            snprintf(why, size, "repeats the flag '%c'", *s);
-            return BVM_TYPE_VOID;
-        }
-        seen |= bit;
-    }
-    for (int field = 0; field < 2; field++) { /* width, then precision */
-        if (field == 1) {
-            if (s == end || *s != '.')
-                break;
-            s++;
-        }
-        unsigned value = 0;
-        for (; s < end && *s >= '0' && *s <= '9'; s++)
-            if ((value = value * 10 + (unsigned)(*s - '0')) > SFMT_MAX_FIELD) {
-                snprintf(why, size, "asks for a %s over %d", field ? "precision" : "width", SFMT_MAX_FIELD);
-                return BVM_TYPE_VOID;
-            }
-    }
-    if (s == end) {
+    bvm_printf_spec spec;
+    switch (bvm_printf_parse(s, c->as.s.len, &spec)) {
+    case BVM_SPEC_OK:
+        break;
+    case BVM_SPEC_REPEATED_FLAG:
+        snprintf(why, size, "repeats the flag '%c'", spec.bad);
+        return BVM_TYPE_VOID;
+    case BVM_SPEC_WIDTH_TOO_LARGE:
+        snprintf(why, size, "asks for a width over %d", BVM_PRINTF_MAX_FIELD);
+        return BVM_TYPE_VOID;
+    case BVM_SPEC_PRECISION_TOO_LARGE:
+        snprintf(why, size, "asks for a precision over %d", BVM_PRINTF_MAX_FIELD);
+        return BVM_TYPE_VOID;
+    case BVM_SPEC_UNFINISHED:
         snprintf(why, size, "ends before its conversion letter");
         return BVM_TYPE_VOID;
-    }
-    uint16_t type;
-    if (*s && strchr("dixXoc", *s))
-        type = BVM_TYPE_INT;
-    else if (*s && strchr("feEgG", *s))
-        type = BVM_TYPE_FLOAT;
-    else if (*s == 's')
-        type = BVM_TYPE_STRING;
-    else if (*s == 'b')
-        type = BVM_TYPE_BOOL;
-    else {
-        if (*s >= ' ' && *s <= '~')
-            snprintf(why, size, "has the unknown conversion '%c'", *s);
+    case BVM_SPEC_UNKNOWN_CONVERSION:
+        if (spec.bad >= ' ' && spec.bad <= '~')
+            snprintf(why, size, "has the unknown conversion '%c'", spec.bad);
         else
-            snprintf(why, size, "has the unknown conversion byte 0x%02x", (unsigned char)*s);
+            snprintf(why, size, "has the unknown conversion byte 0x%02x", (unsigned char)spec.bad);
         return BVM_TYPE_VOID;
     }
-    if (s + 1 != end) {
+    if (spec.length != c->as.s.len) {
         snprintf(why, size, "must hold exactly one conversion and nothing else");
         return BVM_TYPE_VOID;
     }
-    return type;
+    return bvm_printf_conversion_type(spec.conversion);
 }
 
 static bool check_sfmt_constant(code_check *cc, uint32_t pc, uint16_t k)

@@ -20,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "printf_spec.h"
+
 #define TYPE_ERROR 0xFFFFu
-#define MAX_PRINTF_WIDTH 999
 
 /* ---- names: name -> an index, or -1 for "declared, but broken" ----------- */
 
@@ -636,53 +637,37 @@ static uint16_t check_printf(checker *c, bvm_expr *e)
             i++;
             continue;
         }
-        uint32_t j = i + 1;
-        while (j < fmt.len && strchr("-+ 0#", fmt.chars[j]) && fmt.chars[j] != '\0')
-            j++;
-        /* Each flag once: the verifier holds bytecode to the same rule. */
-        for (uint32_t f1 = i + 1; f1 < j && ok; f1++)
-            for (uint32_t f2 = f1 + 1; f2 < j && ok; f2++)
-                if (fmt.chars[f1] == fmt.chars[f2]) {
-                    error(c, at, "printf: the flag '%c' appears twice in '%.*s'", fmt.chars[f1], (int)(j - i),
-                          fmt.chars + i);
-                    ok = false;
-                }
-        if (!ok)
+        bvm_printf_spec spec;
+        const char *conversion = fmt.chars + i;
+        bvm_spec_status status = bvm_printf_parse(conversion, fmt.len - i, &spec);
+        int shown = (int)spec.length; /* the spec up to where the parser stopped */
+        switch (status) {
+        case BVM_SPEC_OK: break;
+        case BVM_SPEC_REPEATED_FLAG:
+            error(c, at, "printf: the flag '%c' appears twice in '%.*s'", spec.bad, shown, conversion);
             break;
-        for (int part = 0; part < 2 && ok; part++) {
-            if (part == 1) {
-                if (j >= fmt.len || fmt.chars[j] != '.')
-                    break;
-                j++;
-            }
-            uint32_t start = j, value = 0;
-            while (j < fmt.len && fmt.chars[j] >= '0' && fmt.chars[j] <= '9') {
-                if (value <= MAX_PRINTF_WIDTH)
-                    value = value * 10 + (uint32_t)(fmt.chars[j] - '0');
-                j++;
-            }
-            if (value > MAX_PRINTF_WIDTH) {
-                error(c, at, "printf: %s %.*s is too large (the limit is %d)", part ? "precision" : "width",
-                      (int)(j - start), fmt.chars + start, MAX_PRINTF_WIDTH);
-                ok = false;
-            }
-        }
-        if (!ok)
+        case BVM_SPEC_WIDTH_TOO_LARGE:
+        case BVM_SPEC_PRECISION_TOO_LARGE:
+            error(c, at, "printf: %s %.*s is too large (the limit is %d)",
+                  status == BVM_SPEC_WIDTH_TOO_LARGE ? "width" : "precision", shown - (int)spec.field_at,
+                  conversion + spec.field_at, BVM_PRINTF_MAX_FIELD);
             break;
-        if (j >= fmt.len) {
-            error(c, at, "printf: the format ends in the middle of a conversion ('%.*s')", (int)(j - i), fmt.chars + i);
-            ok = false;
+        case BVM_SPEC_UNFINISHED:
+            error(c, at, "printf: the format ends in the middle of a conversion ('%.*s')", shown, conversion);
             break;
-        }
-        char conv = fmt.chars[j];
-        if (conv == '\0' || !strchr("dixXocfeEgGsb", conv)) {
-            if (conv > 0x20 && conv < 0x7f)
-                error(c, at, "printf: unknown conversion '%.*s'", (int)(j + 1 - i), fmt.chars + i);
+        case BVM_SPEC_UNKNOWN_CONVERSION:
+            if (spec.bad > 0x20 && spec.bad < 0x7f)
+                error(c, at, "printf: unknown conversion '%.*s'", shown + 1, conversion);
             else
-                error(c, at, "printf: '%.*s' is not followed by a conversion letter", (int)(j - i), fmt.chars + i);
+                error(c, at, "printf: '%.*s' is not followed by a conversion letter", shown, conversion);
+            break;
+        }
+        if (status != BVM_SPEC_OK) {
             ok = false;
             break;
         }
+        uint32_t j = i + spec.length - 1; /* the conversion letter */
+        char conv = spec.conversion;
         if (text.len) {
             pieces[npieces++] = (bvm_format_piece){
                 .text = {bvm_arena_strndup(c->arena, (const char *)text.data, text.len), (uint32_t)text.len}};
@@ -716,22 +701,22 @@ static uint16_t check_printf(checker *c, bvm_expr *e)
         if (t == TYPE_ERROR)
             continue;
         const char *want = NULL;
-        switch (pieces[k].conv) {
-        case 'd': case 'i': case 'x': case 'X': case 'o': case 'c':
+        switch (bvm_printf_conversion_type(pieces[k].conv)) {
+        case BVM_TYPE_INT:
             if (t != BVM_TYPE_INT)
                 want = "int";
             break;
-        case 'f': case 'e': case 'g': case 'E': case 'G':
+        case BVM_TYPE_FLOAT:
             if (is_numeric(c, t))
                 *a = coerce(c, *a, BVM_TYPE_FLOAT);
             else
                 want = "float";
             break;
-        case 'b':
+        case BVM_TYPE_BOOL:
             if (t != BVM_TYPE_BOOL)
                 want = "bool";
             break;
-        default: /* 's': any value */
+        default: /* %s: any value, which becomes a string */
             break;
         }
         if (want)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "printf_spec.h"
 #include "value_text.h"
 #include "vm_state.h"
 
@@ -139,23 +140,13 @@ static void pad(bvm_buf *out, const char *text, size_t len, int width, bool left
 
 void bvm_format_spec(const bvm_string *spec, bvm_value v, bvm_buf *out)
 {
-    /* The verifier accepted spec: %[-+ 0#]*[digits][.digits]conv */
-    const char *p = spec->chars + 1;
-    char flags[8];
-    size_t nflags = 0;
-    while (strchr("-+ 0#", *p) && *p && nflags < sizeof flags - 1)
-        flags[nflags++] = *p++;
-    flags[nflags] = '\0';
-    int width = 0, prec = -1;
-    while (*p >= '0' && *p <= '9')
-        width = width * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        prec = 0;
-        while (*p >= '0' && *p <= '9')
-            prec = prec * 10 + (*p++ - '0');
-    }
-    char conv = *p;
+    bvm_printf_spec parsed;
+    bvm_spec_status status = bvm_printf_parse(spec->chars, (size_t)spec->length, &parsed);
+    BVM_ASSERT(status == BVM_SPEC_OK); /* the verifier accepted it */
+    (void)status;
+    const char *flags = parsed.flags;
+    int width = parsed.width, prec = parsed.precision;
+    char conv = parsed.conversion;
     bool left = strchr(flags, '-') != NULL;
     char fmt[48];
 

@@ -507,8 +507,8 @@ START_TEST(operand_sfmt_bad_specs)
         {"%%", "has the unknown conversion '%'"},
         {"%--5d", "repeats the flag '-'"},
         {"%5", "ends before its conversion letter"},
-        {"%10000d", "asks for a width over 9999"},
-        {"%.10000f", "asks for a precision over 9999"},
+        {"%1000d", "asks for a width over 999"},
+        {"%.1000f", "asks for a precision over 999"},
         {"%*d", "has the unknown conversion '*'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1642,7 +1642,7 @@ START_TEST(accept_sfmt_specs)
         uint16_t operand;
     } cases[] = {
         {"%d", BVM_TYPE_INT},        {"%-+ 0#12.3x", BVM_TYPE_INT}, {"%c", BVM_TYPE_INT},
-        {"%9999.9999e", BVM_TYPE_FLOAT}, {"%G", BVM_TYPE_FLOAT},    {"%.f", BVM_TYPE_FLOAT},
+        {"%999.999e", BVM_TYPE_FLOAT}, {"%G", BVM_TYPE_FLOAT},    {"%.f", BVM_TYPE_FLOAT},
         {"%-20s", BVM_TYPE_STRING},  {"%b", BVM_TYPE_BOOL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
