@@ -210,10 +210,8 @@ static bool error_at_line(assembler *A, int line, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vat(A->diags, BVM_DIAG_ERROR, A->file, line, col, fmt, ap);
     va_end(ap);
-    bvm_diag_at(A->diags, BVM_DIAG_ERROR, A->file, line, col, "%s", msg);
-    free(msg);
     A->failed = true;
     return false;
 }
@@ -227,10 +225,9 @@ static bool error(assembler *A, int col, const char *fmt, ...)
     if (A->report && !A->line_error) {
         va_list ap;
         va_start(ap, fmt);
-        char *msg = bvm_vformat(fmt, ap);
+        bvm_diag_vat(A->diags, BVM_DIAG_ERROR, A->file, A->line_no, col, fmt, ap);
         va_end(ap);
-        error_at_line(A, A->line_no, col, "%s", msg);
-        free(msg);
+        A->failed = true;
     }
     A->line_error = true;
     return false;

@@ -125,10 +125,8 @@ static void module_error(verifier *vr, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vfile(vr->diags, vr->file, fmt, ap);
     va_end(ap);
-    bvm_diag_file(vr->diags, vr->file, "%s", msg);
-    free(msg);
     vr->failed = true;
 }
 
@@ -140,10 +138,8 @@ static bool function_error(verifier *vr, const bvm_function *f, int64_t pc, cons
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vcode(vr->diags, vr->file, f->name, pc, fmt, ap);
     va_end(ap);
-    bvm_diag_code(vr->diags, vr->file, f->name, pc, "%s", msg);
-    free(msg);
     vr->failed = true;
     return false;
 }
@@ -366,10 +362,9 @@ static bool code_error(code_check *cc, int64_t pc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vcode(cc->vr->diags, cc->vr->file, cc->f->name, pc, fmt, ap);
     va_end(ap);
-    function_error(cc->vr, cc->f, pc, "%s", msg);
-    free(msg);
+    cc->vr->failed = true;
     return false;
 }
 

@@ -40,10 +40,8 @@ static void cg_error(codegen *g, bvm_pos at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vat(g->diags, BVM_DIAG_ERROR, g->file, at.line, at.col, fmt, ap);
     va_end(ap);
-    bvm_diag_at(g->diags, BVM_DIAG_ERROR, g->file, at.line, at.col, "%s", msg);
-    free(msg);
     g->failed = true;
 }
 

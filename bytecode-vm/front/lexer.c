@@ -79,10 +79,8 @@ static void error_at(lexer *lx, size_t offset, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vat(lx->diags, BVM_DIAG_ERROR, lx->file, lx->line, col_of(lx, offset), fmt, ap);
     va_end(ap);
-    bvm_diag_at(lx->diags, BVM_DIAG_ERROR, lx->file, lx->line, col_of(lx, offset), "%s", msg);
-    free(msg);
 }
 
 static bvm_token *push_token(lexer *lx, bvm_token_kind kind, size_t start, int line, int col)

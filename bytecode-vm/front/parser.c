@@ -118,9 +118,7 @@ static const char *describe(const bvm_token *t, char *buf, size_t size)
 
 static void vreport(parser *p, bvm_pos at, const char *fmt, va_list ap)
 {
-    char *msg = bvm_vformat(fmt, ap);
-    bvm_diag_at(p->diags, BVM_DIAG_ERROR, p->file, at.line, at.col, "%s", msg);
-    free(msg);
+    bvm_diag_vat(p->diags, BVM_DIAG_ERROR, p->file, at.line, at.col, fmt, ap);
 }
 
 static void syntax_error(parser *p, bvm_pos at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

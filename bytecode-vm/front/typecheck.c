@@ -80,10 +80,8 @@ static void error(checker *c, bvm_pos at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = bvm_vformat(fmt, ap);
+    bvm_diag_vat(c->diags, BVM_DIAG_ERROR, c->file, at.line, at.col, fmt, ap);
     va_end(ap);
-    bvm_diag_at(c->diags, BVM_DIAG_ERROR, c->file, at.line, at.col, "%s", msg);
-    free(msg);
 }
 
 /* ---- types ---------------------------------------------------------------- */

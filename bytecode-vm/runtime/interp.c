@@ -60,53 +60,27 @@ static inline const char *bvm_field_name(const bvm_vm *vm, uint16_t record, uint
     return vm->module->records[record].fields[field].name;
 }
 
+/* The four loops (interp_body.h defaults INTERP_ONE to 0 and
+ * INTERP_LINKAGE to static, and undefines its parameters at its end). */
 #define INTERP_NAME bvm_interp_switch_plain
-#define INTERP_LINKAGE static
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 0
-#define INTERP_ONE 0
 #include "interp_body.h"
-#undef INTERP_NAME
-#undef INTERP_THREADED
-#undef INTERP_INSTRUMENTED
-#undef INTERP_ONE
-#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_switch_instrumented
-#define INTERP_LINKAGE static
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 1
-#define INTERP_ONE 0
 #include "interp_body.h"
-#undef INTERP_NAME
-#undef INTERP_THREADED
-#undef INTERP_INSTRUMENTED
-#undef INTERP_ONE
-#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_threaded_plain
-#define INTERP_LINKAGE static
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 0
-#define INTERP_ONE 0
 #include "interp_body.h"
-#undef INTERP_NAME
-#undef INTERP_THREADED
-#undef INTERP_INSTRUMENTED
-#undef INTERP_ONE
-#undef INTERP_LINKAGE
 
 #define INTERP_NAME bvm_interp_threaded_instrumented
-#define INTERP_LINKAGE static
 #define INTERP_THREADED 1
 #define INTERP_INSTRUMENTED 1
-#define INTERP_ONE 0
 #include "interp_body.h"
-#undef INTERP_NAME
-#undef INTERP_THREADED
-#undef INTERP_INSTRUMENTED
-#undef INTERP_ONE
-#undef INTERP_LINKAGE
 
 /* The one place that picks a loop: by dispatch, and by whether anything
  * is armed that the instrumented loop must see to. */
@@ -122,15 +96,10 @@ bvm_exec_status bvm_interp_run(bvm_vm *vm)
 }
 
 /* One instruction, for compiled code (jit.c): the switch loop, leaving
- * after the instruction it started with. */
+ * after the instruction it started with; the one loop seen outside. */
 #define INTERP_NAME bvm_interp_one
-#define INTERP_LINKAGE
+#define INTERP_LINKAGE extern
 #define INTERP_THREADED 0
 #define INTERP_INSTRUMENTED 0
 #define INTERP_ONE 1
 #include "interp_body.h"
-#undef INTERP_NAME
-#undef INTERP_THREADED
-#undef INTERP_INSTRUMENTED
-#undef INTERP_ONE
-#undef INTERP_LINKAGE

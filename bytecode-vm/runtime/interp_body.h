@@ -37,8 +37,14 @@
  * still on the stack, so the collector's stack map for ip is exact.
  */
 
-#ifndef INTERP_NAME
-#error "define INTERP_NAME, INTERP_LINKAGE, INTERP_THREADED, INTERP_INSTRUMENTED and INTERP_ONE before including interp_body.h"
+#if !defined(INTERP_NAME) || !defined(INTERP_THREADED) || !defined(INTERP_INSTRUMENTED)
+#error "define INTERP_NAME, INTERP_THREADED and INTERP_INSTRUMENTED (and INTERP_ONE, INTERP_LINKAGE) before including interp_body.h"
+#endif
+#ifndef INTERP_ONE
+#define INTERP_ONE 0
+#endif
+#ifndef INTERP_LINKAGE
+#define INTERP_LINKAGE static
 #endif
 
 INTERP_LINKAGE bvm_exec_status INTERP_NAME(bvm_vm *vm)
@@ -568,3 +574,9 @@ dispatch:
 #undef COMPARE
 #undef INT_BRANCH
 }
+
+#undef INTERP_NAME
+#undef INTERP_THREADED
+#undef INTERP_INSTRUMENTED
+#undef INTERP_ONE
+#undef INTERP_LINKAGE

@@ -38,8 +38,8 @@ static bvm_diag *push(bvm_diags *d, bvm_diag_level level)
     return g;
 }
 
-void bvm_diag_at(bvm_diags *d, bvm_diag_level level, const char *file, int line, int col,
-                 const char *fmt, ...)
+void bvm_diag_vat(bvm_diags *d, bvm_diag_level level, const char *file, int line, int col, const char *fmt,
+                  va_list ap)
 {
     bvm_diag *g = push(d, level);
     if (!g)
@@ -47,13 +47,10 @@ void bvm_diag_at(bvm_diags *d, bvm_diag_level level, const char *file, int line,
     g->file = file ? bvm_xstrdup(file) : NULL;
     g->line = line;
     g->col = col;
-    va_list ap;
-    va_start(ap, fmt);
     g->msg = bvm_vformat(fmt, ap);
-    va_end(ap);
 }
 
-void bvm_diag_code(bvm_diags *d, const char *file, const char *func, int64_t pc, const char *fmt, ...)
+void bvm_diag_vcode(bvm_diags *d, const char *file, const char *func, int64_t pc, const char *fmt, va_list ap)
 {
     bvm_diag *g = push(d, BVM_DIAG_ERROR);
     if (!g)
@@ -61,21 +58,39 @@ void bvm_diag_code(bvm_diags *d, const char *file, const char *func, int64_t pc,
     g->file = file ? bvm_xstrdup(file) : NULL;
     g->func = bvm_xstrdup(func ? func : "?");
     g->pc = pc;
-    va_list ap;
-    va_start(ap, fmt);
     g->msg = bvm_vformat(fmt, ap);
-    va_end(ap);
 }
 
-void bvm_diag_file(bvm_diags *d, const char *file, const char *fmt, ...)
+void bvm_diag_vfile(bvm_diags *d, const char *file, const char *fmt, va_list ap)
 {
     bvm_diag *g = push(d, BVM_DIAG_ERROR);
     if (!g)
         return;
     g->file = file ? bvm_xstrdup(file) : NULL;
+    g->msg = bvm_vformat(fmt, ap);
+}
+
+void bvm_diag_at(bvm_diags *d, bvm_diag_level level, const char *file, int line, int col, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    g->msg = bvm_vformat(fmt, ap);
+    bvm_diag_vat(d, level, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void bvm_diag_code(bvm_diags *d, const char *file, const char *func, int64_t pc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bvm_diag_vcode(d, file, func, pc, fmt, ap);
+    va_end(ap);
+}
+
+void bvm_diag_file(bvm_diags *d, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bvm_diag_vfile(d, file, fmt, ap);
     va_end(ap);
 }
 

@@ -16,6 +16,7 @@
 #ifndef BVM_DIAG_H
 #define BVM_DIAG_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,6 +54,12 @@ void bvm_diag_code(bvm_diags *d, const char *file, const char *func, int64_t pc,
 /* Append a diagnostic about a whole file (bad magic, I/O error...). */
 void bvm_diag_file(bvm_diags *d, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same three with a va_list, for the stages' own error functions. */
+void bvm_diag_vat(bvm_diags *d, bvm_diag_level level, const char *file, int line, int col, const char *fmt,
+                  va_list ap);
+void bvm_diag_vcode(bvm_diags *d, const char *file, const char *func, int64_t pc, const char *fmt, va_list ap);
+void bvm_diag_vfile(bvm_diags *d, const char *file, const char *fmt, va_list ap);
 
 /* Print every diagnostic, one per line, in the shapes described above. */
 void bvm_diags_print(const bvm_diags *d, FILE *out);
