@@ -673,12 +673,20 @@ static bool declare_record(assembler *A)
     return true;
 }
 
+/* A declaration, TYPE NAME: the type's syntax into *ts (pass 1 declares
+ * the name, pass 3 resolves the type once every record is known), and the
+ * name, malloc'd, or NULL after an error. */
+static char *parse_declaration(assembler *A, const char *what, type_syntax *ts, size_t *len)
+{
+    return parse_type_syntax(A, ts) ? parse_name(A, what, len) : NULL;
+}
+
 static bool declare_field(assembler *A)
 {
     type_syntax ts;
     size_t len;
-    char *name = NULL;
-    if (A->block_index < 0 || !parse_type_syntax(A, &ts) || !(name = parse_name(A, "field name", &len)))
+    char *name = A->block_index < 0 ? NULL : parse_declaration(A, "field name", &ts, &len);
+    if (!name)
         return false;
     bvm_record *r = &A->m->records[A->block_index];
     if (r->nfields < BVM_MAX_TABLE) {
@@ -693,8 +701,8 @@ static bool declare_global(assembler *A)
 {
     type_syntax ts;
     size_t len;
-    char *name = NULL;
-    if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "global name", &len)))
+    char *name = parse_declaration(A, "global name", &ts, &len);
+    if (!name)
         return false;
     if (A->m->nglobals < BVM_MAX_TABLE) {
         uint16_t g = bvm_module_add_global(A->m, name, BVM_TYPE_VOID); /* typed in pass 3 */
@@ -708,8 +716,8 @@ static bool declare_function(assembler *A)
 {
     type_syntax ts;
     size_t len;
-    char *name = NULL;
-    if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "function name", &len)))
+    char *name = parse_declaration(A, "function name", &ts, &len);
+    if (!name)
         return false;
     if (A->m->nfuncs < BVM_MAX_TABLE) {
         A->block_index = bvm_module_add_function(A->m, name);
@@ -892,8 +900,8 @@ static bool define_field(assembler *A)
 {
     type_syntax ts;
     size_t len;
-    char *name = NULL;
-    if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "field name", &len)))
+    char *name = parse_declaration(A, "field name", &ts, &len);
+    if (!name)
         return false;
     free(name);
     uint32_t k = A->fields_seen++;
@@ -912,8 +920,8 @@ static bool define_global(assembler *A)
 {
     type_syntax ts;
     size_t len;
-    char *name = NULL;
-    if (!parse_type_syntax(A, &ts) || !(name = parse_name(A, "global name", &len)))
+    char *name = parse_declaration(A, "global name", &ts, &len);
+    if (!name)
         return false;
     free(name);
     uint32_t g = A->globals_seen++;
