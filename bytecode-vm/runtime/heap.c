@@ -90,6 +90,18 @@ void bvm_heap_free(bvm_heap *h)
 
 /* ---- marking -------------------------------------------------------------- */
 
+/* An object header as the allocator wrote it: a live kind, and the
+ * element type or record index its kind gives meaning to. */
+static bool header_is_valid(const bvm_vm *vm, const bvm_obj *o)
+{
+    switch (o->kind) {
+    case BVM_OBJ_STRING: return o->aux == 0 && !o->elem_is_ref;
+    case BVM_OBJ_ARRAY: return o->aux < vm->module->ntypes;
+    case BVM_OBJ_RECORD: return o->aux < vm->module->nrecords && !o->elem_is_ref;
+    default: return false; /* a free cell, or memory that is no object */
+    }
+}
+
 static void mark(bvm_heap *h, bvm_obj *o)
 {
     if (!o || o->marked || o->pinned)
@@ -102,6 +114,7 @@ static void mark(bvm_heap *h, bvm_obj *o)
 
 static void trace(bvm_vm *vm, bvm_obj *o)
 {
+    BVM_ASSERT(header_is_valid(vm, o) && o->marked);
     if (o->kind == BVM_OBJ_ARRAY) {
         bvm_array *a = BVM_AS_ARRAY(o);
         for (int64_t i = 0; i < a->length; i++)
@@ -121,6 +134,12 @@ static void mark_frames(bvm_vm *vm)
         const bvm_frame *fr = &vm->frames[i];
         const bvm_rt_function *rf = fr->fn;
         const bvm_function *f = rf->fn;
+        /* Frame links (vm_state.h): each frame lies in the value stack, and
+         * the next one starts among its operands. */
+        BVM_ASSERT(fr->base >= vm->stack && fr->base + rf->frame_size <= vm->stack_end);
+        BVM_ASSERT(fr->ip >= f->code && fr->ip < f->code + f->code_len);
+        BVM_ASSERT(i + 1 == vm->nframes || (vm->frames[i + 1].base >= fr->base + f->nlocals &&
+                                            vm->frames[i + 1].base <= fr->base + rf->frame_size));
         for (uint16_t s = 0; s < f->nlocals; s++)
             if (rf->local_is_ref[s])
                 mark(&vm->heap, fr->base[s].ref);
@@ -133,6 +152,11 @@ static void mark_frames(bvm_vm *vm)
         const bvm_verified *v = f->verified;
         const bvm_value *operands = fr->base + f->nlocals;
         uint32_t live = (i + 1 < vm->nframes) ? (uint32_t)(vm->frames[i + 1].base - operands) : v->depth[pc];
+        /* At a GC point the operand stack is exactly what the stack map
+         * says (vm_state.h): the top frame's sp at its depth; an outer
+         * frame's call has its arguments' slots past what stays live. */
+        BVM_ASSERT(v->depth[pc] != BVM_NOT_INSN && live <= v->depth[pc]);
+        BVM_ASSERT(i + 1 < vm->nframes || vm->sp == operands + live);
         const uint16_t *types = v->stack_types + (size_t)pc * v->max_stack;
         for (uint32_t k = 0; k < live; k++)
             if (types[k] != BVM_VT_NULL && types[k] != BVM_VT_TOP && bvm_type_is_ref(m, types[k]))
@@ -159,18 +183,20 @@ static void count_freed(bvm_heap *h, size_t size)
 
 /* Sweep one size class: rebuild its free list from its pages, giving back
  * pages with no live cell (except the page being carved). */
-static void sweep_class(bvm_heap *h, bvm_size_class *sc)
+static void sweep_class(const bvm_vm *vm, bvm_heap *h, bvm_size_class *sc)
 {
     sc->free = NULL;
     bvm_page **link = &sc->pages;
     while (*link) {
         bvm_page *p = *link;
         uint32_t cell = p->cell_size;
+        BVM_ASSERT(cell >= BVM_MIN_CELL && cell <= BVM_SMALL_MAX && cell % 8 == 0 && &h->classes[cell / 8] == sc);
         uint8_t *end = p == sc->pages ? sc->bump : p->cells + CELLS_PER_PAGE(cell) * cell;
         bvm_obj *page_free = NULL, *page_free_tail = NULL;
         size_t live = 0;
         for (uint8_t *q = p->cells; q < end; q += cell) {
             bvm_obj *o = (bvm_obj *)q;
+            BVM_ASSERT(o->kind == BVM_OBJ_FREE || header_is_valid(vm, o));
             if (o->kind != BVM_OBJ_FREE && o->marked) {
                 o->marked = 0;
                 live++;
@@ -202,7 +228,7 @@ static void sweep(bvm_vm *vm)
     bvm_heap *h = &vm->heap;
     for (int c = 0; c < BVM_SIZE_CLASSES; c++)
         if (h->classes[c].pages)
-            sweep_class(h, &h->classes[c]);
+            sweep_class(vm, h, &h->classes[c]);
     bvm_large **link = &h->large;
     while (*link) {
         bvm_large *l = *link;
@@ -243,6 +269,7 @@ static bvm_obj *small_cell(bvm_size_class *sc, uint32_t cell)
     bvm_obj *o = sc->free;
     if (o) {
         UNPOISON(o, cell);
+        BVM_ASSERT(o->kind == BVM_OBJ_FREE); /* only free cells are on a free list */
         sc->free = *free_link(o);
         return o;
     }
@@ -290,9 +317,11 @@ static bvm_obj *allocate(bvm_vm *vm, size_t size, bvm_obj_kind kind)
     }
     if (!o)
         return NULL; /* the host is out of memory: also an out-of-memory exception */
+    BVM_ASSERT(size > BVM_SMALL_MAX || charged / 8 < BVM_SIZE_CLASSES);
     memset(o, 0, sizeof *o);
     o->kind = (uint8_t)kind;
     h->live_bytes += charged;
+    BVM_ASSERT(h->live_bytes <= h->limit);
     h->stats.bytes_allocated += charged;
     h->stats.objects_allocated++;
     if (h->live_bytes > h->stats.peak_live_bytes)

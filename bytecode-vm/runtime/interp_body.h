@@ -210,11 +210,17 @@ INTERP_LINKAGE bvm_exec_status INTERP_NAME(bvm_vm *vm)
         ip += BVM_LEN_##name;                                                   \
         DISPATCH();                                                             \
     } while (0)
+/* Where a block begins (a branch target, the return point of a call), the
+ * operand stack is as deep as the verifier's map says (checked builds). */
+#define ASSERT_DEPTH_AT_IP()                                                    \
+    BVM_ASSERT((uint32_t)(sp - locals - frame->fn->fn->nlocals) ==              \
+               frame->fn->fn->verified->depth[ip - frame->fn->fn->code])
 /* Taken branch: a backward one may close a loop, so poll there. */
 #define BRANCH(offset)                                                          \
     do {                                                                        \
         int32_t off_ = (offset);                                                \
         ip += off_;                                                             \
+        ASSERT_DEPTH_AT_IP();                                                   \
         if (off_ < 0) {                                                         \
             POLL();                                                             \
             ENTER_COMPILED(frame->fn, true);                                    \
@@ -232,6 +238,7 @@ INTERP_LINKAGE bvm_exec_status INTERP_NAME(bvm_vm *vm)
         frame--;                                                                \
         locals = frame->base;                                                   \
         ip = frame->ip + BVM_LEN_CALL;                                          \
+        ASSERT_DEPTH_AT_IP();                                                   \
         DISPATCH();                                                             \
     } while (0)
 /* Wrapping int arithmetic without C's signed-overflow undefined behaviour. */
@@ -568,6 +575,7 @@ dispatch:
 #undef NEXT
 #undef BRANCH
 #undef RETURN_TO_CALLER
+#undef ASSERT_DEPTH_AT_IP
 #undef WRAP
 #undef INT_BINARY
 #undef FLOAT_BINARY

@@ -198,6 +198,10 @@ static inline bool bvm_vm_push_frame(bvm_vm *vm, bvm_rt_function *callee, bvm_va
 {
     if (vm->nframes >= vm->max_frames || callee->frame_size > (size_t)(vm->stack_end - args))
         return false;
+    /* A frame starts where its caller's arguments are: among the caller's
+     * operands (or at the bottom of the stack for the first function). */
+    BVM_ASSERT(vm->nframes == 0 ? args == vm->stack
+                                : args >= vm->frames[vm->nframes - 1].base + vm->frames[vm->nframes - 1].fn->fn->nlocals);
     bvm_frame *fr = &vm->frames[vm->nframes++];
     fr->fn = callee;
     fr->ip = callee->fn->code;
