@@ -4,7 +4,7 @@
  * and never a VM's own: everything it shows or changes goes through a
  * vdb_target's operations.  An adapter per VM fills them in:
  *
- *   target_bvm.c   the bytecode VM (bytecode-vm/vm.h's hook API)
+ *   target_bvm.c   the bytecode VM (bytecode-vm/runtime/vm.h's hook API)
  *   target_mhv.c   the mini-hypervisor (mini-hypervisor/debug.h)
  *
  * Addresses are 64-bit numbers whose meaning the target defines and

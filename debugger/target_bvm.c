@@ -1,6 +1,6 @@
 /*
  * target_bvm.c -- the bytecode VM as a vdb target: debugger/target.h's
- * operations over the hook and inspection API of bytecode-vm/vm.h.
+ * operations over the hook and inspection API of bytecode-vm/runtime/vm.h.
  *
  * Addresses.  A code address is (function index << 32 | pc), shown and
  * typed back as "fib+12" ("fib" alone is pc 0).  Memory is one space,

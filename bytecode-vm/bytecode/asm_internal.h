@@ -1,5 +1,5 @@
 /*
- * asm_internal.h -- what the assembler (asm.c) and the disassembler (dis.c)
+ * asm_internal.h -- what the assembler (asm.c) and the disassembler (disasm.c)
  * must agree on, so that `bvm dis` output assembles back to the same module.
  * Private to those two files; the public interface is asm.h.
  *

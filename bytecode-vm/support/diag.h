@@ -3,7 +3,7 @@
  *
  * Library code never prints and never exits; it appends bvm_diag records to
  * a bvm_diags list that the caller owns, and returns failure.  The command
- * line (main.c) prints them.  Two shapes of location exist:
+ * line (bvm.c) prints them.  Two shapes of location exist:
  *
  *   source errors    file:line:col: error: message          (line > 0)
  *   bytecode errors  file: function 'f' pc N: error: message (func != NULL)

@@ -18,8 +18,8 @@ JOBS=$LAB_DIR/jobs.vela
 T=$LAB_TMP
 EXPECTED='jobs = 300, nodes = 690516, largest = 8191'
 HEAP=384K
-# BVM_GC_MIN_THRESHOLD in bytecode-vm/heap.h, read from the tree graded.
-THRESHOLD=$(sed -nE 's/^#define BVM_GC_MIN_THRESHOLD \(1u << ([0-9]+)\).*/\1/p' "$LAB_ROOT/bytecode-vm/heap.h")
+# BVM_GC_MIN_THRESHOLD in bytecode-vm/runtime/heap.h, read from the tree graded.
+THRESHOLD=$(sed -nE 's/^#define BVM_GC_MIN_THRESHOLD \(1u << ([0-9]+)\).*/\1/p' "$LAB_ROOT/bytecode-vm/runtime/heap.h")
 THRESHOLD=$((1 << ${THRESHOLD:-20}))
 
 # The value of a `gc: NAME   VALUE` line of --gc-stats output in file $1.
