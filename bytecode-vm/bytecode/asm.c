@@ -48,6 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmlab_chars.h"
+
 #include "asm_internal.h"
 #include "builder.h"
 #include "opcodes.h"
@@ -254,7 +256,7 @@ static bool expected(assembler *A, const token *t, const char *what)
 
 /* ===== tokens ============================================================= */
 
-static bool is_hex_digit(int c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static bool is_hex_digit(int c) { return vmlab_digit_value(c) >= 0; }
 
 static int hex_value(int c) { return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
 

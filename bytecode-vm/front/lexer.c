@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmlab_chars.h"
+
 typedef struct {
     const char *src;
     size_t len;
@@ -100,16 +102,6 @@ static bool is_ident_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' &
 static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 static bool is_ident_char(int c) { return is_ident_start(c) || is_digit(c); }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Printable description of one byte for messages: 'q' or 0xC3. */
 static void describe_byte(int c, char *buf, size_t size)
@@ -186,8 +178,8 @@ static void lex_hex(lexer *lx, size_t start, int line, int col)
     uint64_t value = 0;
     int digits = 0; /* significant digits: leading zeros do not count */
     bool any = false;
-    while (hex_value(peek(lx)) >= 0) {
-        int d = hex_value(peek(lx));
+    while (vmlab_digit_value(peek(lx)) >= 0) {
+        int d = vmlab_digit_value(peek(lx));
         any = true;
         if (digits > 0 || d != 0)
             digits++;
@@ -308,7 +300,7 @@ static void lex_escape(lexer *lx)
     case '"': byte = '"'; break;
     case '\'': byte = '\''; break;
     case 'x': {
-        int hi = hex_value(peek_at(lx, 1)), lo = hex_value(peek_at(lx, 2));
+        int hi = vmlab_digit_value(peek_at(lx, 1)), lo = vmlab_digit_value(peek_at(lx, 2));
         if (hi < 0 || lo < 0) {
             error_at(lx, backslash, "escape sequence '\\x' needs two hexadecimal digits");
             lx->pos++;
