@@ -55,7 +55,7 @@ FUZZ_SEED   ?= 1
 NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: all check test demo bench grade asan debug clean deps deps-bench unit tools sandbox-check guests
+.PHONY: all check test demo bench grade asan debug layer-flags clean deps deps-bench unit tools sandbox-check guests
 all: $(BINDIR)/bvm $(BINDIR)/mhv $(BINDIR)/vdb guests
 
 # ---- dependencies --------------------------------------------------------------
@@ -361,6 +361,17 @@ asan: deps
 # build/debug/bin/{bvm,mhv,vdb}.
 debug:
 	@$(SUBMAKE) BUILD=$(DEBUG_BUILD) BINDIR=$(DEBUG_BUILD)/bin OPT=-O0 ASSERT=$(ASSERT_FLAGS) all
+
+# ---- the include rules, as a test sees them ------------------------------------
+
+# `make -s layer-flags DIR=bytecode-vm/runtime` prints the flags a file in
+# DIR is compiled with -- from the same variables the rules above use -- so
+# that tests/e2e/layers.sh can show an include across a rule fails to build.
+layer_include_path = $(if $(filter bytecode-vm/%,$(1)),$(call bvm_include_path,$(patsubst bytecode-vm/%,%,$(1))))
+
+layer-flags:
+	@test -n "$(strip $(call layer_include_path,$(DIR)))" || { echo "layer-flags: no include rule for DIR=$(DIR)" >&2; exit 2; }
+	@echo $(WARN) -Icommon $(call layer_include_path,$(DIR))
 
 # ---- demo and benchmark ------------------------------------------------------
 

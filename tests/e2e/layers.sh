@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# layers.sh -- the include rules of the layers (docs/architecture.md) hold:
+# a file in a layer that includes a header of a layer it may not see does
+# not build, and one that includes a header it may see does.
+#
+# Each rule compiles a one-line C file (#include "HEADER") with exactly the
+# flags the Makefile gives files of that folder (`make layer-flags DIR=`),
+# so a rule loosened in the Makefile fails here.
+#
+#   folder                          may include        may not include
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/../.." || exit 2
+
+RULES=(
+    # libbvm, lowest layer first
+    "bytecode-vm/support            util.h             module.h"
+    "bytecode-vm/bytecode           diag.h             ast.h"
+    "bytecode-vm/bytecode           module.h           vm.h"
+    "bytecode-vm/front              verify.h           vm.h"
+    "bytecode-vm/front              module.h           vm_state.h"
+    "bytecode-vm/front              ast.h              jit.h"
+    "bytecode-vm/runtime            verify.h           ast.h"
+    "bytecode-vm/runtime            vm_state.h         compiler.h"
+    "bytecode-vm/runtime            tier.h             jit.h"
+    "bytecode-vm/runtime            heap.h             x64.h"
+    "bytecode-vm/jit                vm_state.h         parser.h"
+)
+
+# Compiles `#include "HEADER"` as a file of FOLDER would be; sets $status and
+# leaves the compiler's messages in $ERR.
+compile_in() {
+    local folder=$1 header=$2 flags
+    if ! flags=$(make -s --no-print-directory layer-flags DIR="$folder" 2>"$ERR"); then
+        status=2
+        return
+    fi
+    # shellcheck disable=SC2086  # flags is a list of compiler flags
+    printf '#include "%s"\n' "$header" | ${CC:-cc} $flags -fsyntax-only -x c - 2>"$ERR"
+    status=$?
+}
+
+for rule in "${RULES[@]}"; do
+    read -r folder allowed forbidden <<<"$rule"
+    compile_in "$folder" "$allowed"
+    if [ "$status" -eq 0 ]; then
+        ok
+    else
+        not_ok "$folder may include $allowed" "it did not build:" "$(head -n 3 "$ERR")"
+    fi
+    compile_in "$folder" "$forbidden"
+    if [ "$status" -ne 0 ] && grep -q "$forbidden: No such file" "$ERR"; then
+        ok
+    else
+        not_ok "$folder may not include $forbidden" "status $status; it should fail to find the header:" \
+            "$(head -n 3 "$ERR")"
+    fi
+done
+
+finish
