@@ -20,7 +20,7 @@
  * interrupt that becomes due during a step stays pending in the PIC and is
  * delivered when the guest next runs without stepping (mhv_debug_continue,
  * mhv_vm_run).  mhv can do this itself because it injects every interrupt
- * (no in-kernel irqchip, vm.h), so KVM_GUESTDBG_BLOCKIRQ (Linux 5.16+,
+ * (no in-kernel irqchip, machine.h), so KVM_GUESTDBG_BLOCKIRQ (Linux 5.16+,
  * for interrupts KVM injects) is not needed and not used.  Stepping a
  * `hlt` with interrupts on waits, as the guest would, until an interrupt
  * is due, and ends after the hlt with that interrupt still pending; with
@@ -99,7 +99,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "machine.h"
 
 #define MHV_DEBUG_MAX_BREAKPOINTS 64
 

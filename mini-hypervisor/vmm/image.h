@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "elf_loader.h"
-#include "vm.h"
+#include "machine.h"
 
 struct mhv_image_options {
     int mode_given;          /* else: the ELF's class, or real mode for a flat binary */

@@ -1,5 +1,5 @@
 /*
- * main.c -- the `mhv` command: run a guest image on KVM.
+ * mhv.c -- the `mhv` command: run a guest image on KVM.
  *
  * This is the only file of the mini-hypervisor that prints or chooses an
  * exit status; libmhv reports through message buffers.  Everything that
@@ -31,7 +31,7 @@
 #include "boot.h"
 #include "cpu.h"
 #include "image.h"
-#include "vm.h"
+#include "machine.h"
 
 
 static const char usage_text[] =
@@ -45,7 +45,7 @@ static const char usage_text[] =
     "A flat binary is loaded at --load (default 0x1000) and entered at --entry\n"
     "(default the load address), in real mode unless --mode says otherwise.\n"
     "In protected and long mode, mhv builds the GDT and identity page tables and\n"
-    "passes a boot info block with --cmdline TEXT to the guest (mini-hypervisor/boot.h).\n"
+    "passes a boot info block with --cmdline TEXT to the guest (mini-hypervisor/abi/boot.h).\n"
     "\n"
     "Devices: a 16550 UART at 0x3F8 (IRQ 4; output to stdout, input from stdin),\n"
     "the debug console port 0xE9 (stdout), the exit port 0xF4, an 8259 PIC at 0x20\n"

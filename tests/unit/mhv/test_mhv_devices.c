@@ -1350,7 +1350,7 @@ END_TEST
 
 START_TEST(test_ports_on_a_bus)
 {
-    /* As vm.c wires them: through a port bus. */
+    /* As machine.c wires them: through a port bus. */
     struct uart_rig host = { 0 };
     struct mhv_console_port console = { .output = rig_output, .context = &host };
     struct mhv_exit_port exit_port = { 0 };

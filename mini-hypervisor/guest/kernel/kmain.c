@@ -1,5 +1,5 @@
 /*
- * main.c -- the guest kernel's start in C: check what mhv handed over, set
+ * kmain.c -- the guest kernel's start in C: check what mhv handed over, set
  * up the devices in the one order that works, run the command line, end.
  *
  * The order matters: the UART first, so that anything after can report;

@@ -58,7 +58,7 @@
 /* The most RAM a guest may have: below the MMIO hole. */
 #define MHV_MAX_RAM_MIB 3072
 
-/* The MMIO info device (mini-hypervisor/dev_info.c): registers at these
+/* The MMIO info device (mini-hypervisor/devices/dev_info.c): registers at these
  * offsets from its base, read with 4- or 8-byte loads, little-endian. */
 #define MHV_MMIO_INFO_BASE 0xE0000000
 #define MHV_MMIO_INFO_SIZE 0x1000

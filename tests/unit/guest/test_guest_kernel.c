@@ -1,7 +1,7 @@
 /*
  * test_guest_kernel.c -- the parts of the guest kernel (mini-hypervisor/
  * guest/kernel/) that do not need a machine, compiled for the host: printf
- * formatting (format.c), the command-line parser (cmdline.c) and the
+ * formatting (kprintf.c), the command-line parser (cmdline.c) and the
  * allocator's free lists (alloc.c).  What needs the machine -- interrupts,
  * devices, the workloads inside the guest -- is tested end to end under
  * mhv, in the sandbox.
@@ -18,9 +18,9 @@
 
 #include "alloc.h"
 #include "cmdline.h"
-#include "format.h"
+#include "kprintf.h"
 
-/* ---- format.c --------------------------------------------------------------- */
+/* ---- kprintf.c -------------------------------------------------------------- */
 
 /* Format into a fresh buffer, check the text and the returned count. */
 #define ck_format_with(function, expected, ...)                                    \

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "machine.h"
 
 /* Gives the vCPU the CPUID the host's KVM supports (KVM_GET_SUPPORTED_CPUID
  * -> KVM_SET_CPUID2), as every VMM must before the guest runs. */

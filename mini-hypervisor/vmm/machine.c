@@ -1,5 +1,5 @@
 /*
- * vm.c -- creating and destroying a virtual machine: RAM, vCPU, devices.
+ * machine.c -- creating and destroying a virtual machine: RAM, vCPU, devices.
  *
  * The shape follows the KVM API (Documentation/virt/kvm/api.rst) and
  * kvmtool: /dev/kvm -> KVM_CREATE_VM -> KVM_SET_USER_MEMORY_REGION ->
@@ -19,7 +19,7 @@
  * A port no device claims reads as all ones and ignores writes, as an
  * empty ISA bus does.
  */
-#include "vm.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * format.h -- printf-style formatting for the guest kernel, with no libc:
+ * kprintf.h -- printf-style formatting for the guest kernel, with no libc:
  * the characters go to a sink callback one at a time, so the same code
  * prints to the UART (console.c) and into a buffer (format_buffer, used by
  * the hosted unit tests).
@@ -17,8 +17,8 @@
  *   - format_buffer always NUL-terminates when size > 0 and returns the
  *     length the whole text would have had, as snprintf does.
  */
-#ifndef KERNEL_FORMAT_H
-#define KERNEL_FORMAT_H
+#ifndef KERNEL_KPRINTF_H
+#define KERNEL_KPRINTF_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * format.c -- the guest kernel's printf engine (see format.h).
+ * kprintf.c -- the guest kernel's printf engine (see kprintf.h).
  *
  * One pass over the format string.  Each conversion is parsed into a small
  * spec (flags, width, precision, length), its argument is fetched at the
@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "format.h"
+#include "kprintf.h"
 
 /* Counts the characters as it forwards them to the caller's sink. */
 struct output {

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "debug.h"
-#include "vm.h"
+#include "machine.h"
 
 #define MHV_KICK_SIGNAL SIGRTMIN
 

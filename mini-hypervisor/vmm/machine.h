@@ -1,5 +1,5 @@
 /*
- * vm.h -- one KVM virtual machine: guest RAM, one vCPU, the devices on its
+ * machine.h -- one KVM virtual machine: guest RAM, one vCPU, the devices on its
  * buses, and the run loop that turns KVM exits into device I/O, injected
  * interrupts, or an end.
  *
@@ -28,8 +28,8 @@
  * the run loop, and it keeps `hlt` an exit, so mhv can tell a guest that
  * waits for a tick from one that halted for good (status 0).
  */
-#ifndef MHV_VM_H
-#define MHV_VM_H
+#ifndef MHV_MACHINE_H
+#define MHV_MACHINE_H
 
 #include <signal.h>
 #include <stddef.h>
