@@ -146,8 +146,6 @@ $(MHV_DEVICES_OBJ): MHV_LAYER_INC = $(MHV_DEVICES_INC)
 $(MHV_VMM_OBJ): MHV_LAYER_INC = $(MHV_VMM_INC)
 $(MHV_DEBUG_OBJ): MHV_LAYER_INC = $(MHV_DEBUG_INC)
 $(BUILD)/$(MHV)/mhv.o: MHV_LAYER_INC = $(MHV_API_INC)
-# run.c and debug.c still call each other: the next commit breaks the circle.
-$(BUILD)/$(MHV)/vmm/run.o: MHV_LAYER_INC = $(MHV_DEBUG_INC)
 
 $(BUILD)/$(MHV)/%.o: $(MHV)/%.c
 	@mkdir -p $(@D)

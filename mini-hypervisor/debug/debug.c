@@ -4,19 +4,19 @@
  *
  * The moving parts, in the order a debugger meets them:
  *
- *   probe        once per process: a throwaway real-mode VM runs `int3`
- *                with KVM_GUESTDBG_USE_SW_BP; a KVM_EXIT_DEBUG (#BP) means
- *                the int3 route works, anything else (the sandbox: the
- *                guest's own vector 3 handler runs and halts) picks hlt.
- *   state        vm->debug, made at the first call that needs it: the
- *                route, the patch byte, the breakpoint table.
+ *   probe        once per process (probe.c): does int3 trap here?  It
+ *                picks the route.
+ *   state        made at the first call that needs it: the route, the
+ *                patch byte, the breakpoint table.  It is the state of the
+ *                run hooks this file installs in the VM (machine.h), and
+ *                mhv_vm_destroy hands it back to be freed.
  *   step         lift a breakpoint under the PC (its original byte back),
- *                KVM_GUESTDBG_SINGLESTEP, run, plant it again.  run.c holds
- *                interrupts while vm->stepping is set.
- *   continue     step first if the PC is on a breakpoint, then run.
- *   run.c hooks  mhv_debug_planted_hlt (KVM_EXIT_HLT) and
- *                mhv_debug_explain_exit (KVM_EXIT_DEBUG) say what a stop
- *                was.
+ *                KVM_GUESTDBG_SINGLESTEP, mhv_vm_run_step (the run loop
+ *                holds interrupts for it), plant it again.
+ *   continue     step first if the PC is on a breakpoint, then mhv_vm_run.
+ *   run hooks    planted_hlt (KVM_EXIT_HLT) and explain_debug_exit
+ *                (KVM_EXIT_DEBUG) say what a stop was: the run loop calls
+ *                them and knows nothing else of this file.
  *   memory       physical accesses checked against RAM; virtual ones
  *                translated page by page with KVM_TRANSLATE; patches
  *                hidden from reads and kept under writes.
@@ -24,7 +24,6 @@
 #include "debug.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,131 +31,38 @@
 
 #include "cpu.h"
 
-#define OPCODE_INT3 0xCC
-#define OPCODE_HLT 0xF4
 #define OPCODE_STI 0xFB
 #define VECTOR_DB 1          /* #DB: what a single step raises */
-#define VECTOR_BP 3          /* #BP: what int3 raises */
 #define EFER_LMA (1ull << 10)
 #define GUEST_PAGE_SIZE 4096u
-
-/* ==== The probe ============================================================== */
-
-static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
-static int probe_done;                       /* guarded by probe_lock */
-static enum mhv_breakpoint_route probed_route;
-static char probe_evidence[400];
-
-static void discard_output(void *context, uint8_t byte)
-{
-}
-
-/* The probe guest, real mode, CS = 0x0100:
- *
- *   0x1000  CC     int3         trapped by KVM: KVM_EXIT_DEBUG (#BP) here
- *   0x1001  F4     hlt          else vector 3 of the IVT leads here, and
- *                               with interrupts off the guest halts for good
- *   IVT[3] (physical 0x0C) = 0100:0001
- *
- * The stack (SS:SP = 0100:0000, pushes wrap to 0x10FFE) must be RAM too,
- * hence 128 KiB.
- */
-static int run_probe(char *err, size_t err_size)
-{
-    struct mhv_vm vm;
-    struct mhv_vm_config config = { .ram_size = 128 * 1024, .output = discard_output, .input_fd = -1 };
-    if (mhv_vm_create(&vm, &config, err, err_size) < 0) {
-        mhv_vm_destroy(&vm);
-        return -1;
-    }
-    static const uint8_t ivt_entry_3[4] = { 0x01, 0x00, 0x00, 0x01 };  /* offset 0x0001, segment 0x0100 */
-    memcpy(vm.ram + 3 * 4, ivt_entry_3, sizeof ivt_entry_3);
-    vm.ram[0x1000] = OPCODE_INT3;
-    vm.ram[0x1001] = OPCODE_HLT;
-    if (mhv_cpu_enter_real(&vm, 0x1000, 0x1000, err, err_size) < 0) {
-        mhv_vm_destroy(&vm);
-        return -1;
-    }
-
-    struct kvm_guest_debug debug = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP };
-    struct mhv_stop stop;
-    probed_route = MHV_BREAKPOINT_HLT;
-    if (ioctl(vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &debug) < 0) {
-        snprintf(probe_evidence, sizeof probe_evidence,
-                 "KVM_SET_GUEST_DEBUG(USE_SW_BP) failed (%s): breakpoints are planted hlt", strerror(errno));
-    } else {
-        mhv_vm_set_timeout(&vm, 5);
-        if (mhv_vm_run(&vm, &stop, err, err_size) < 0) {
-            mhv_vm_destroy(&vm);
-            return -1;
-        }
-        if (stop.reason == MHV_STOP_DEBUG && vm.run->debug.arch.exception == VECTOR_BP) {
-            probed_route = MHV_BREAKPOINT_INT3;
-            snprintf(probe_evidence, sizeof probe_evidence,
-                     "int3 traps: KVM_EXIT_DEBUG with #BP at linear 0x%llx: breakpoints are int3",
-                     (unsigned long long)vm.run->debug.arch.pc);
-        } else {
-            struct kvm_regs regs = { 0 };
-            struct kvm_sregs sregs = { 0 };
-            ioctl(vm.vcpu_fd, KVM_GET_REGS, &regs);
-            ioctl(vm.vcpu_fd, KVM_GET_SREGS, &sregs);
-            if (stop.reason == MHV_STOP_HALTED && sregs.cs.selector == 0x0100 && regs.rip == 0x0002)
-                snprintf(probe_evidence, sizeof probe_evidence,
-                         "int3 does not trap: with KVM_GUESTDBG_USE_SW_BP the guest still took it through its "
-                         "own interrupt table and halted in its vector 3 handler (KVM_EXIT_HLT after "
-                         "0100:0001): breakpoints are planted hlt");
-            else
-                snprintf(probe_evidence, sizeof probe_evidence,
-                         "int3 does not trap: with KVM_GUESTDBG_USE_SW_BP the guest went on and stopped at "
-                         "KVM_EXIT_%s%s%s, CS:IP %04x:%04llx: breakpoints are planted hlt",
-                         mhv_exit_reason_name(stop.exit_reason), stop.description[0] ? ": " : "",
-                         stop.description, sregs.cs.selector, (unsigned long long)regs.rip);
-        }
-    }
-    mhv_vm_destroy(&vm);
-    return 0;
-}
-
-int mhv_debug_probe(enum mhv_breakpoint_route *route, char *evidence, size_t evidence_size,
-                    char *err, size_t err_size)
-{
-    pthread_mutex_lock(&probe_lock);
-    int status = 0;
-    if (!probe_done) {
-        char probe_err[200];
-        if (run_probe(probe_err, sizeof probe_err) < 0) {
-            snprintf(err, err_size, "probing how breakpoints can trap: %s", probe_err);
-            status = -1;
-        } else {
-            probe_done = 1;
-        }
-    }
-    if (status == 0) {
-        *route = probed_route;
-        if (evidence)
-            snprintf(evidence, evidence_size, "%s", probe_evidence);
-    }
-    pthread_mutex_unlock(&probe_lock);
-    return status;
-}
-
-const char *mhv_breakpoint_route_name(enum mhv_breakpoint_route route)
-{
-    return route == MHV_BREAKPOINT_INT3 ? "int3" : "hlt";
-}
 
 /* ==== Per-VM state =========================================================== */
 
 static uint8_t patch_for(enum mhv_breakpoint_route route)
 {
-    return route == MHV_BREAKPOINT_INT3 ? OPCODE_INT3 : OPCODE_HLT;
+    return route == MHV_BREAKPOINT_INT3 ? MHV_OPCODE_INT3 : MHV_OPCODE_HLT;
 }
 
-/* vm->debug, made (and the route probed) at the first call. */
+/* The run loop's hooks (machine.h), defined at the end of this file. */
+static int planted_hlt(struct mhv_vm *vm, void *state, struct mhv_stop *stop);
+static void explain_debug_exit(struct mhv_vm *vm, void *state, struct mhv_stop *stop);
+
+static const struct mhv_run_hooks debug_hooks = {
+    .hlt = planted_hlt, .debug_exit = explain_debug_exit, .release = free,
+};
+
+/* The VM's debugger state, or NULL before the first debug call. */
+static struct mhv_debug *debug_of(const struct mhv_vm *vm)
+{
+    return vm->hooks == &debug_hooks ? vm->hook_state : NULL;
+}
+
+/* The VM's debugger state, made (and the route probed) at the first call. */
 static struct mhv_debug *debug_state(struct mhv_vm *vm, char *err, size_t err_size)
 {
-    if (vm->debug)
-        return vm->debug;
+    struct mhv_debug *existing = debug_of(vm);
+    if (existing)
+        return existing;
     enum mhv_breakpoint_route route;
     if (mhv_debug_probe(&route, NULL, 0, err, err_size) < 0)
         return NULL;
@@ -168,7 +74,7 @@ static struct mhv_debug *debug_state(struct mhv_vm *vm, char *err, size_t err_si
     debug->route = route;
     debug->patch = patch_for(route);
     debug->lifted = -1;
-    vm->debug = debug;
+    mhv_vm_set_run_hooks(vm, &debug_hooks, debug);
     return debug;
 }
 
@@ -191,9 +97,15 @@ int mhv_debug_set_route(struct mhv_vm *vm, enum mhv_breakpoint_route route, char
                  debug->count, debug->count == 1 ? " is" : "s are");
         return -1;
     }
-    if (route == MHV_BREAKPOINT_INT3 && probed_route != MHV_BREAKPOINT_INT3) {
-        snprintf(err, err_size, "int3 breakpoints do not work on this KVM: %s", probe_evidence);
-        return -1;
+    if (route == MHV_BREAKPOINT_INT3) {
+        enum mhv_breakpoint_route probed;
+        char evidence[400];
+        if (mhv_debug_probe(&probed, evidence, sizeof evidence, err, err_size) < 0)
+            return -1;
+        if (probed != MHV_BREAKPOINT_INT3) {
+            snprintf(err, err_size, "int3 breakpoints do not work on this KVM: %s", evidence);
+            return -1;
+        }
     }
     debug->route = route;
     debug->patch = patch_for(route);
@@ -204,7 +116,7 @@ int mhv_debug_set_route(struct mhv_vm *vm, enum mhv_breakpoint_route route, char
  * a step must set it anew, KVM takes the RIP to step from at this call). */
 static int set_guest_debug(struct mhv_vm *vm, uint32_t control, char *err, size_t err_size)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = debug_of(vm);
     if (control == debug->guest_debug && !(control & KVM_GUESTDBG_SINGLESTEP))
         return 0;
     struct kvm_guest_debug guest_debug = { .control = control };
@@ -236,7 +148,7 @@ static long find_physical(const struct mhv_debug *debug, uint64_t physical)
  * not once the guest wrote over it (debug.h). */
 static int patch_in_place(const struct mhv_vm *vm, long i)
 {
-    const struct mhv_debug *debug = vm->debug;
+    const struct mhv_debug *debug = debug_of(vm);
     return i != debug->lifted && vm->ram[debug->breakpoints[i].physical] == debug->patch;
 }
 
@@ -244,47 +156,27 @@ static int patch_in_place(const struct mhv_vm *vm, long i)
 
 int mhv_debug_get_regs(struct mhv_vm *vm, struct kvm_regs *regs, char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0) {
-        snprintf(err, err_size, "KVM_GET_REGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_registers(vm, KVM_GET_REGS, regs, err, err_size);
 }
 
 int mhv_debug_set_regs(struct mhv_vm *vm, const struct kvm_regs *regs, char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0) {
-        snprintf(err, err_size, "KVM_SET_REGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_registers(vm, KVM_SET_REGS, regs, err, err_size);
 }
 
 int mhv_debug_get_sregs(struct mhv_vm *vm, struct kvm_sregs *sregs, char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0) {
-        snprintf(err, err_size, "KVM_GET_SREGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_registers(vm, KVM_GET_SREGS, sregs, err, err_size);
 }
 
 int mhv_debug_set_sregs(struct mhv_vm *vm, const struct kvm_sregs *sregs, char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, sregs) < 0) {
-        snprintf(err, err_size, "KVM_SET_SREGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_registers(vm, KVM_SET_SREGS, sregs, err, err_size);
 }
 
 int mhv_debug_mode(struct mhv_vm *vm, enum mhv_mode *mode, char *err, size_t err_size)
 {
-    if (mhv_cpu_current_mode(vm, mode) < 0) {
-        snprintf(err, err_size, "KVM_GET_SREGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_current_mode(vm, mode, err, err_size);
 }
 
 static int is_64bit_code(const struct kvm_sregs *sregs)
@@ -354,7 +246,7 @@ static int check_physical(const struct mhv_vm *vm, uint64_t physical, uint64_t s
 static void copy_from_ram(const struct mhv_vm *vm, uint64_t physical, uint8_t *buffer, size_t size)
 {
     memcpy(buffer, vm->ram + physical, size);
-    const struct mhv_debug *debug = vm->debug;
+    const struct mhv_debug *debug = debug_of(vm);
     for (size_t i = 0; debug && i < debug->count; i++) {
         uint64_t at = debug->breakpoints[i].physical;
         if (at >= physical && at - physical < size && patch_in_place(vm, (long)i))
@@ -366,7 +258,7 @@ static void copy_from_ram(const struct mhv_vm *vm, uint64_t physical, uint8_t *b
  * and the patch stays. */
 static void copy_to_ram(struct mhv_vm *vm, uint64_t physical, const uint8_t *buffer, size_t size)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = debug_of(vm);
     int patched[MHV_DEBUG_MAX_BREAKPOINTS] = { 0 };
     for (size_t i = 0; debug && i < debug->count; i++) {
         uint64_t at = debug->breakpoints[i].physical;
@@ -511,8 +403,9 @@ int mhv_debug_remove_breakpoint(struct mhv_vm *vm, enum mhv_address_space space,
 
 size_t mhv_debug_breakpoints(const struct mhv_vm *vm, const struct mhv_breakpoint **list)
 {
-    *list = vm->debug ? vm->debug->breakpoints : NULL;
-    return vm->debug ? vm->debug->count : 0;
+    const struct mhv_debug *debug = debug_of(vm);
+    *list = debug ? debug->breakpoints : NULL;
+    return debug ? debug->count : 0;
 }
 
 /* ==== Steps and continuing =================================================== */
@@ -520,7 +413,7 @@ size_t mhv_debug_breakpoints(const struct mhv_vm *vm, const struct mhv_breakpoin
 /* The breakpoint whose patch sits under the PC now, or -1. */
 static long breakpoint_under_pc(struct mhv_vm *vm)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = debug_of(vm);
     uint64_t linear, physical;
     char ignored[160];
     if (debug->count == 0 || mhv_debug_pc(vm, &linear, ignored, sizeof ignored) < 0 ||
@@ -540,7 +433,7 @@ static long breakpoint_under_pc(struct mhv_vm *vm)
  * needed, or a breakpoint is there already). */
 static long plant_after_sti(struct mhv_vm *vm, uint64_t *landing)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = debug_of(vm);
     uint64_t pc, physical;
     uint8_t opcode;
     char ignored[160];
@@ -562,7 +455,7 @@ static long plant_after_sti(struct mhv_vm *vm, uint64_t *landing)
 
 static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = debug_of(vm);
     long lifted = breakpoint_under_pc(vm);
     struct mhv_breakpoint *breakpoint = lifted >= 0 ? &debug->breakpoints[lifted] : NULL;
     if (breakpoint) {
@@ -575,9 +468,7 @@ static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t
     uint32_t control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | resting_control(debug);
     int status = set_guest_debug(vm, control, err, err_size);
     if (status == 0) {
-        vm->stepping = 1;
-        status = mhv_vm_run(vm, stop, err, err_size);
-        vm->stepping = 0;
+        status = mhv_vm_run_step(vm, stop, err, err_size);
     }
 
     if (temporary >= 0) {
@@ -624,16 +515,18 @@ int mhv_debug_continue(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size
         if (stop->reason != MHV_STOP_DEBUG || stop->debug_event != MHV_DEBUG_STEP)
             return 0;
     }
-    if (set_guest_debug(vm, resting_control(vm->debug), err, err_size) < 0)
+    if (set_guest_debug(vm, resting_control(debug_of(vm)), err, err_size) < 0)
         return -1;
     return mhv_vm_run(vm, stop, err, err_size);
 }
 
 /* ==== The run loop's hooks =================================================== */
 
-int mhv_debug_planted_hlt(struct mhv_vm *vm, struct mhv_stop *stop)
+/* KVM_EXIT_HLT: was it a planted hlt (the hlt route)?  If so, RIP is
+ * rewound onto it, *stop says which breakpoint, and it returns 1. */
+static int planted_hlt(struct mhv_vm *vm, void *state, struct mhv_stop *stop)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = state;
     if (debug->route != MHV_BREAKPOINT_HLT || debug->count == 0)
         return 0;
     struct kvm_regs regs;
@@ -661,14 +554,15 @@ int mhv_debug_planted_hlt(struct mhv_vm *vm, struct mhv_stop *stop)
     return 1;
 }
 
-void mhv_debug_explain_exit(struct mhv_vm *vm, struct mhv_stop *stop)
+/* KVM_EXIT_DEBUG: fills in stop->debug_event (and stop->breakpoint). */
+static void explain_debug_exit(struct mhv_vm *vm, void *state, struct mhv_stop *stop)
 {
-    struct mhv_debug *debug = vm->debug;
+    struct mhv_debug *debug = state;
     const struct kvm_debug_exit_arch *exit = &vm->run->debug.arch;
     stop->debug_event = MHV_DEBUG_GUEST_TRAP;
     if (exit->exception == VECTOR_DB && vm->stepping) {
         stop->debug_event = MHV_DEBUG_STEP;
-    } else if (exit->exception == VECTOR_BP && debug->route == MHV_BREAKPOINT_INT3) {
+    } else if (exit->exception == MHV_VECTOR_BP && debug->route == MHV_BREAKPOINT_INT3) {
         uint64_t physical;
         char ignored[160];
         if (mhv_debug_translate(vm, exit->pc, &physical, ignored, sizeof ignored) == 0) {

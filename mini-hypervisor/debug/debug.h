@@ -9,7 +9,7 @@
  *   mhv_debug_read / _write / _translate   guest memory, physical or virtual
  *
  * Single steps.  KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_SINGLESTEP, then the
- * ordinary run loop (mhv_vm_run) until KVM_EXIT_DEBUG -- or until the guest
+ * ordinary run loop (mhv_vm_run_step) until KVM_EXIT_DEBUG -- or until the guest
  * stops for another reason, which the step then reports as it is
  * (MHV_STOP_EXIT_PORT for an `out` to 0xF4, MHV_STOP_HALTED, ...).  An
  * instruction that exits to mhv (port I/O, MMIO) is handled as in a normal
@@ -37,16 +37,17 @@
  *
  * Breakpoints go in guest RAM as a one-byte patch at the first byte of an
  * instruction, by one of two routes, chosen per process by a probe at the
- * first use (a throwaway VM runs `int3` with KVM_GUESTDBG_USE_SW_BP):
+ * first use (probe.h: a throwaway VM runs `int3` with KVM_GUESTDBG_USE_SW_BP):
  *
  *   MHV_BREAKPOINT_INT3  the patch is int3 (0xCC); KVM_GUESTDBG_USE_SW_BP
  *                        makes it a KVM_EXIT_DEBUG (#BP) with RIP on it.
  *                        The fast route, on real KVM.
  *   MHV_BREAKPOINT_HLT   the patch is hlt (0xF4).  KVM runs without its
  *                        in-kernel irqchip, so every hlt exits to mhv
- *                        (KVM_EXIT_HLT, RIP after it); the run loop asks
- *                        this module whether RIP-1 holds a planted patch,
- *                        and if so rewinds RIP onto it and stops.  Any
+ *                        (KVM_EXIT_HLT, RIP after it); the run loop's hlt
+ *                        hook, which this module installs (machine.h),
+ *                        asks whether RIP-1 holds a planted patch, and if
+ *                        so rewinds RIP onto it and stops.  Any
  *                        other hlt keeps its meaning.  Used where int3
  *                        does not trap: the nested-KVM sandbox, whose
  *                        emulated SVM delivers int3 to the guest's own
@@ -100,13 +101,9 @@
 #include <stdint.h>
 
 #include "machine.h"
+#include "probe.h"
 
 #define MHV_DEBUG_MAX_BREAKPOINTS 64
-
-enum mhv_breakpoint_route {
-    MHV_BREAKPOINT_INT3,  /* 0xCC + KVM_GUESTDBG_USE_SW_BP -> KVM_EXIT_DEBUG */
-    MHV_BREAKPOINT_HLT,   /* 0xF4 -> KVM_EXIT_HLT, recognised by its RIP */
-};
 
 enum mhv_address_space {
     MHV_PHYSICAL,  /* guest physical address */
@@ -120,8 +117,9 @@ struct mhv_breakpoint {
     uint8_t original;                 /* the guest's byte under the patch */
 };
 
-/* A VM's debugger state (vm->debug): made at the first debug call, freed
- * by mhv_vm_destroy.  Plain data, owned by the VM's thread. */
+/* A VM's debugger state: made at the first debug call, installed as the
+ * state of the VM's run hooks (machine.h), freed by mhv_vm_destroy.  Plain
+ * data, owned by the VM's thread. */
 struct mhv_debug {
     enum mhv_breakpoint_route route;
     uint8_t patch;                    /* 0xCC or 0xF4, by route */
@@ -133,11 +131,7 @@ struct mhv_debug {
 
 /* ==== Breakpoint route ======================================================= */
 
-/* The probe, once per process (thread-safe): does int3 with
- * KVM_GUESTDBG_USE_SW_BP exit to mhv here?  *route is the route new VMs
- * get; evidence (may be NULL) gets one line saying what the probe saw. */
-int mhv_debug_probe(enum mhv_breakpoint_route *route, char *evidence, size_t evidence_size,
-                    char *err, size_t err_size);
+/* The probe (mhv_debug_probe) and the route names are in probe.h. */
 
 /* The route this VM's breakpoints use (probing at the first call). */
 int mhv_debug_route(struct mhv_vm *vm, enum mhv_breakpoint_route *route, char *err, size_t err_size);
@@ -146,8 +140,6 @@ int mhv_debug_route(struct mhv_vm *vm, enum mhv_breakpoint_route *route, char *e
  * works on every KVM (mhv never uses an in-kernel irqchip);
  * MHV_BREAKPOINT_INT3 is refused where the probe saw int3 not trap. */
 int mhv_debug_set_route(struct mhv_vm *vm, enum mhv_breakpoint_route route, char *err, size_t err_size);
-
-const char *mhv_breakpoint_route_name(enum mhv_breakpoint_route route);
 
 /* ==== Running ================================================================ */
 
@@ -210,14 +202,5 @@ int mhv_debug_read(struct mhv_vm *vm, enum mhv_address_space space, uint64_t add
                    void *buffer, size_t size, char *err, size_t err_size);
 int mhv_debug_write(struct mhv_vm *vm, enum mhv_address_space space, uint64_t address,
                     const void *buffer, size_t size, char *err, size_t err_size);
-
-/* ==== For the run loop (run.c) ================================================ */
-
-/* At KVM_EXIT_HLT: was it a planted hlt (the hlt route)?  If so, RIP is
- * rewound onto it, *stop says which breakpoint, and it returns 1. */
-int mhv_debug_planted_hlt(struct mhv_vm *vm, struct mhv_stop *stop);
-
-/* At KVM_EXIT_DEBUG: fills in stop->debug_event (and stop->breakpoint). */
-void mhv_debug_explain_exit(struct mhv_vm *vm, struct mhv_stop *stop);
 
 #endif

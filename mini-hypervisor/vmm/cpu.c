@@ -57,10 +57,11 @@ int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size)
     return status;
 }
 
-static int get_sregs(struct mhv_vm *vm, struct kvm_sregs *sregs, char *err, size_t err_size)
+int mhv_cpu_ioctl(struct mhv_vm *vm, unsigned long request, const char *name, void *registers,
+                  char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0) {
-        snprintf(err, err_size, "KVM_GET_SREGS: %s", strerror(errno));
+    if (ioctl(vm->vcpu_fd, request, registers) < 0) {
+        snprintf(err, err_size, "%s: %s", name, strerror(errno));
         return -1;
     }
     return 0;
@@ -69,15 +70,9 @@ static int get_sregs(struct mhv_vm *vm, struct kvm_sregs *sregs, char *err, size
 static int set_sregs_and_regs(struct mhv_vm *vm, const struct kvm_sregs *sregs,
                               const struct kvm_regs *regs, char *err, size_t err_size)
 {
-    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, sregs) < 0) {
-        snprintf(err, err_size, "KVM_SET_SREGS: %s", strerror(errno));
+    if (mhv_cpu_registers(vm, KVM_SET_SREGS, sregs, err, err_size) < 0)
         return -1;
-    }
-    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0) {
-        snprintf(err, err_size, "KVM_SET_REGS: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return mhv_cpu_registers(vm, KVM_SET_REGS, regs, err, err_size);
 }
 
 /* ==== Real mode ============================================================ */
@@ -108,7 +103,7 @@ int mhv_cpu_enter_real(struct mhv_vm *vm, uint64_t load_addr, uint64_t entry,
     }
 
     struct kvm_sregs sregs;
-    if (get_sregs(vm, &sregs, err, err_size) < 0)
+    if (mhv_cpu_registers(vm, KVM_GET_SREGS, &sregs, err, err_size) < 0)
         return -1;
     set_real_mode_segment(&sregs.cs, selector);
     set_real_mode_segment(&sregs.ds, selector);
@@ -151,7 +146,7 @@ int mhv_cpu_enter_flat(struct mhv_vm *vm, enum mhv_mode mode, uint64_t entry, ui
                        char *err, size_t err_size)
 {
     struct kvm_sregs sregs;
-    if (get_sregs(vm, &sregs, err, err_size) < 0)
+    if (mhv_cpu_registers(vm, KVM_GET_SREGS, &sregs, err, err_size) < 0)
         return -1;
 
     int long_mode = mode == MHV_MODE_LONG;
@@ -188,11 +183,10 @@ int mhv_cpu_enter_flat(struct mhv_vm *vm, enum mhv_mode mode, uint64_t entry, ui
     return set_sregs_and_regs(vm, &sregs, &regs, err, err_size);
 }
 
-int mhv_cpu_current_mode(struct mhv_vm *vm, enum mhv_mode *mode)
+int mhv_cpu_current_mode(struct mhv_vm *vm, enum mhv_mode *mode, char *err, size_t err_size)
 {
     struct kvm_sregs sregs;
-    char err[80];
-    if (get_sregs(vm, &sregs, err, sizeof err) < 0)
+    if (mhv_cpu_registers(vm, KVM_GET_SREGS, &sregs, err, err_size) < 0)
         return -1;
     *mode = (sregs.efer & EFER_LMA) ? MHV_MODE_LONG : (sregs.cr0 & CR0_PE) ? MHV_MODE_PROTECTED : MHV_MODE_REAL;
     return 0;

@@ -19,6 +19,21 @@
 
 #include "machine.h"
 
+/* One ioctl on a block of the vCPU's registers -- KVM_GET_REGS,
+ * KVM_SET_REGS, KVM_GET_SREGS or KVM_SET_SREGS, named by the macro --
+ * whose error names it ("KVM_GET_SREGS: Bad address"):
+ *
+ *     mhv_cpu_registers(vm, KVM_GET_SREGS, &sregs, err, err_size)
+ *
+ * The one place libmhv moves registers in and out of KVM (the debug API's
+ * register calls are this too). */
+#define mhv_cpu_registers(vm, request, registers, err, err_size) \
+    mhv_cpu_ioctl((vm), (request), #request, (void *)(registers), (err), (err_size))
+/* registers: KVM writes it for a GET and reads it for a SET (which may
+ * pass a const block: the macro casts). */
+int mhv_cpu_ioctl(struct mhv_vm *vm, unsigned long request, const char *name, void *registers,
+                  char *err, size_t err_size);
+
 /* Gives the vCPU the CPUID the host's KVM supports (KVM_GET_SUPPORTED_CPUID
  * -> KVM_SET_CPUID2), as every VMM must before the guest runs. */
 int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size);
@@ -36,7 +51,7 @@ int mhv_cpu_enter_flat(struct mhv_vm *vm, enum mhv_mode mode, uint64_t entry, ui
                        char *err, size_t err_size);
 
 /* The mode the vCPU is in now, from CR0.PE and EFER.LMA. */
-int mhv_cpu_current_mode(struct mhv_vm *vm, enum mhv_mode *mode);
+int mhv_cpu_current_mode(struct mhv_vm *vm, enum mhv_mode *mode, char *err, size_t err_size);
 
 const char *mhv_mode_name(enum mhv_mode mode);
 

@@ -4,7 +4,9 @@
  * The shape follows the KVM API (Documentation/virt/kvm/api.rst) and
  * kvmtool: /dev/kvm -> KVM_CREATE_VM -> KVM_SET_USER_MEMORY_REGION ->
  * KVM_CREATE_VCPU -> mmap the vCPU's struct kvm_run.  The run loop is in
- * run.c, the modes in cpu.c, image loading in image.c.
+ * run.c, the modes in cpu.c, image loading in image.c.  The machine knows
+ * nothing of the debugger above it: it keeps the run hooks the debug layer
+ * installs (machine.h) and hands their state back when it is destroyed.
  *
  * The machine's devices, one attach each (see memlayout.h for the map):
  *
@@ -26,7 +28,6 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -176,12 +177,20 @@ void mhv_vm_destroy(struct mhv_vm *vm)
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     mhv_kvm_close(&vm->kvm);
-    free(vm->debug);  /* plain data (debug.h): nothing else to release */
-    vm->debug = NULL;
+    if (vm->hooks && vm->hooks->release)
+        vm->hooks->release(vm->hook_state);
+    vm->hooks = NULL;
+    vm->hook_state = NULL;
     vm->kick_timer_created = 0;
     vm->run = NULL;
     vm->ram = NULL;
     vm->vcpu_fd = vm->vm_fd = -1;
+}
+
+void mhv_vm_set_run_hooks(struct mhv_vm *vm, const struct mhv_run_hooks *hooks, void *state)
+{
+    vm->hooks = hooks;
+    vm->hook_state = state;
 }
 
 void mhv_vm_set_timeout(struct mhv_vm *vm, double seconds)

@@ -1,11 +1,15 @@
 /*
- * machine.h -- one KVM virtual machine: guest RAM, one vCPU, the devices on its
- * buses, and the run loop that turns KVM exits into device I/O, injected
- * interrupts, or an end.
+ * machine.h -- one KVM virtual machine (struct mhv_vm): guest RAM, one
+ * vCPU, the devices on its buses (machine.c), and the run loop that turns
+ * KVM exits into device I/O, injected interrupts, or an end (run.c).
  *
- * Lifecycle:  mhv_vm_create -> mhv_vm_load_image (image.c) -> mhv_vm_run
+ * Lifecycle:  mhv_vm_create -> mhv_image_load (image.h) -> mhv_vm_run
  *             (as often as wanted: a debugger runs, stops, runs again)
  *             -> mhv_vm_destroy.
+ *
+ * The layer above (debug/) steps with mhv_vm_run_step and has a say in two
+ * exits through struct mhv_run_hooks; the machine and the run loop know
+ * nothing else of it.
  *
  * Invariants:
  *   - Guest RAM is one memory slot at guest physical 0, ram_size bytes,
@@ -53,8 +57,6 @@ enum mhv_mode { MHV_MODE_REAL, MHV_MODE_PROTECTED, MHV_MODE_LONG };
 
 /* KVM_EXIT_* reasons counted one by one; higher ones share the last slot. */
 #define MHV_EXIT_REASON_SLOTS 48
-
-struct mhv_debug; /* debug.h */
 
 struct mhv_stats {
     uint64_t exits;                                  /* every return from KVM_RUN */
@@ -107,11 +109,17 @@ struct mhv_vm {
 
     struct mhv_stats stats;
 
-    /* The debugger (debug.c).  debug is NULL until the first debug call
-     * (freed by mhv_vm_destroy); stepping is set for the length of one
-     * mhv_debug_step, during which the run loop injects no interrupt. */
-    struct mhv_debug *debug;
+    /* The run loop's own state: running while inside mhv_vm_run or
+     * mhv_vm_run_step (a run is never re-entered); stepping for the length
+     * of one mhv_vm_run_step, during which no interrupt is injected. */
+    int running;
     int stepping;
+
+    /* The layer above the run loop (debug/): its hooks and their state,
+     * NULL until it installs them (mhv_vm_set_run_hooks); mhv_vm_destroy
+     * hands the state to hooks->release. */
+    const struct mhv_run_hooks *hooks;
+    void *hook_state;
 };
 
 /* Why mhv_vm_run returned. */
@@ -121,7 +129,7 @@ enum mhv_stop_reason {
     MHV_STOP_CRASHED,   /* shutdown (triple fault), failed entry, unhandled exit */
     MHV_STOP_TIMEOUT,   /* the deadline passed (mhv_vm_set_timeout) */
     MHV_STOP_REQUESTED, /* mhv_vm_request_stop() from another thread or a signal */
-    MHV_STOP_DEBUG,     /* a single step or breakpoint (debug.h) */
+    MHV_STOP_DEBUG,     /* a single step or breakpoint (debug.h), or KVM_EXIT_DEBUG */
 };
 
 /* What a MHV_STOP_DEBUG stop was (debug.h). */
@@ -138,6 +146,22 @@ struct mhv_stop {
     char description[200];  /* MHV_STOP_CRASHED: what happened, in words */
     enum mhv_debug_event debug_event;  /* MHV_STOP_DEBUG only */
     uint64_t breakpoint;    /* MHV_DEBUG_BREAKPOINT: its guest physical address */
+};
+
+/* The run loop's hooks for the layer above it (debug/debug.c installs
+ * them at its first call).  Each gets the state it was installed with. */
+struct mhv_run_hooks {
+    /* KVM_EXIT_HLT, RIP after the hlt: returns 1 when the hlt is the
+     * layer's own (a planted breakpoint) -- it has moved RIP and filled in
+     * *stop, and the run ends --, 0 when it is the guest's, which the loop
+     * then handles as it always does. */
+    int (*hlt)(struct mhv_vm *vm, void *state, struct mhv_stop *stop);
+    /* KVM_EXIT_DEBUG, stop->reason already MHV_STOP_DEBUG: fills in
+     * stop->debug_event (and stop->breakpoint).  Without hooks, a debug
+     * exit reads as MHV_DEBUG_STEP. */
+    void (*debug_exit)(struct mhv_vm *vm, void *state, struct mhv_stop *stop);
+    /* mhv_vm_destroy: frees the state. */
+    void (*release)(void *state);
 };
 
 /* Opens KVM, creates the VM with its RAM, one vCPU (CPUID from
@@ -160,6 +184,17 @@ void mhv_vm_request_stop(struct mhv_vm *vm);
  * (RIP past it), unless the guest ended on it -- the `out` of
  * MHV_STOP_EXIT_PORT, the bad access of MHV_STOP_CRASHED: RIP stays on it. */
 int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
+
+/* One single step, for a caller that has armed KVM_GUESTDBG_SINGLESTEP
+ * (debug.h): runs as mhv_vm_run, except that no interrupt is injected (one
+ * that comes due stays pending in the PIC for the next run), and a hlt with
+ * interrupts on ends the step, after the hlt, once an interrupt is due --
+ * KVM reports the hlt instead of the step. */
+int mhv_vm_run_step(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
+
+/* Installs the hooks of the layer above the run loop, with their state
+ * (once: the layer's state lives as long as the VM). */
+void mhv_vm_set_run_hooks(struct mhv_vm *vm, const struct mhv_run_hooks *hooks, void *state);
 
 /* The name of a KVM_EXIT_* reason ("IO", "HLT", ...). */
 const char *mhv_exit_reason_name(uint32_t exit_reason);

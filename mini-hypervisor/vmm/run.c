@@ -26,10 +26,12 @@
  * ends (MHV_STOP_HALTED).  Otherwise we sleep until the next tick, input
  * on stdin for the UART, or the timeout, and inject what woke us.
  *
- * The debugger (debug.c) has three hooks here: while a single step is
- * under way (vm->stepping) no interrupt is injected, so a step never lands
- * in a handler; a hlt may be a breakpoint it planted (its hlt route); and
- * it explains KVM_EXIT_DEBUG (a step done, or an int3 breakpoint).
+ * Above the loop.  The loop knows nothing of the debugger (debug/), which
+ * uses it in two ways.  It steps with mhv_vm_run_step: while that single
+ * step is under way (vm->stepping) no interrupt is injected, so a step
+ * never lands in a handler.  And it installs two hooks (machine.h): a hlt
+ * may be a breakpoint it planted (its hlt route), and it explains
+ * KVM_EXIT_DEBUG (a step done, or an int3 breakpoint).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -42,7 +44,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "debug.h"
 #include "machine.h"
 
 #define MHV_KICK_SIGNAL SIGRTMIN
@@ -295,7 +296,7 @@ static enum exit_outcome handle_exit(struct mhv_vm *vm, struct mhv_stop *stop)
     case KVM_EXIT_IRQ_WINDOW_OPEN:
         return GUEST_GOES_ON;  /* the loop injects at its top */
     case KVM_EXIT_HLT:
-        if (vm->debug && mhv_debug_planted_hlt(vm, stop))
+        if (vm->hooks && vm->hooks->hlt(vm, vm->hook_state, stop))
             return GUEST_STOPPED;  /* a breakpoint (debug.c, hlt route): RIP is back on it */
         if (!run->if_flag || wait_while_halted(vm) == HALT_FOREVER) {
             stop->reason = MHV_STOP_HALTED;
@@ -312,8 +313,8 @@ static enum exit_outcome handle_exit(struct mhv_vm *vm, struct mhv_stop *stop)
         return GUEST_GOES_ON;
     case KVM_EXIT_DEBUG:
         stop->reason = MHV_STOP_DEBUG;
-        if (vm->debug)
-            mhv_debug_explain_exit(vm, stop);
+        if (vm->hooks)
+            vm->hooks->debug_exit(vm, vm->hook_state, stop);
         return GUEST_STOPPED;
     case KVM_EXIT_SHUTDOWN:
         crashed(stop, "the guest shut down (triple fault)");
@@ -361,11 +362,13 @@ static void finish_instruction(struct mhv_vm *vm, struct mhv_stop *stop)
     run->immediate_exit = 0;
 }
 
-int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
+/* mhv_vm_run, or with stepping one mhv_vm_run_step. */
+static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err, size_t err_size)
 {
     *stop = (struct mhv_stop){ 0 };
     if (start_kicks(vm, err, err_size) < 0)
         return -1;
+    vm->stepping = stepping;
 
     int status = 0;
     struct kvm_run *run = vm->run;
@@ -412,6 +415,17 @@ int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_s
         if (outcome == GUEST_STOPPED)
             break;
     }
+    vm->stepping = 0;
     stop_kicks(vm);
     return status;
+}
+
+int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
+{
+    return run(vm, 0, stop, err, err_size);
+}
+
+int mhv_vm_run_step(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
+{
+    return run(vm, 1, stop, err, err_size);
 }
