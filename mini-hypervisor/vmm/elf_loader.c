@@ -21,16 +21,18 @@
 #include <elf.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Headers are memcpy'd straight into glibc's structures, whose fields are
- * then host-endian: right only when the host is little-endian too. */
+/* Header fields are memcpy'd from the file into host integers: right only
+ * when the host is little-endian too. */
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "elf_loader.c reads little-endian ELF headers with memcpy: it needs a little-endian host"
 #endif
 
-/* The structures must be exactly their on-file size (no padding). */
+/* glibc's structures must be exactly their on-file size (no padding), so
+ * that their offsetof is the field's place in the file. */
 _Static_assert(sizeof(Elf32_Ehdr) == 52, "Elf32_Ehdr is 52 bytes on file");
 _Static_assert(sizeof(Elf64_Ehdr) == 64, "Elf64_Ehdr is 64 bytes on file");
 _Static_assert(sizeof(Elf32_Phdr) == 32, "Elf32_Phdr is 32 bytes on file");
@@ -113,48 +115,57 @@ struct elf_program_header {
     uint64_t memsz;
 };
 
+/* Where a field sits in an ELF32 and in an ELF64 structure of the same
+ * name, e.g. e_entry: 4 bytes at 24 in Elf32_Ehdr, 8 bytes at 24 in
+ * Elf64_Ehdr.  The two classes differ only in these places, so one reader
+ * serves both. */
+struct field_place {
+    uint8_t offset32, size32, offset64, size64;
+};
+
+#define FIELD_PLACE(type32, type64, field)                                     \
+    ((struct field_place){ offsetof(type32, field), sizeof ((type32 *)0)->field, \
+                           offsetof(type64, field), sizeof ((type64 *)0)->field })
+#define EHDR(field) FIELD_PLACE(Elf32_Ehdr, Elf64_Ehdr, field)
+#define PHDR(field) FIELD_PLACE(Elf32_Phdr, Elf64_Phdr, field)
+
+/* The field at place in the structure at `at`, of class bits, widened. */
+static uint64_t read_field(const uint8_t *at, int bits, struct field_place place)
+{
+    uint64_t value = 0;
+    if (bits == 64)
+        memcpy(&value, at + place.offset64, place.size64);
+    else
+        memcpy(&value, at + place.offset32, place.size32);
+    return value;  /* little-endian file and host: the low bytes hold it */
+}
+
 /* file holds at least the class's Elf*_Ehdr. */
 static void read_header(const uint8_t *file, int bits, struct elf_header *header)
 {
-    if (bits == 64) {
-        Elf64_Ehdr raw;
-        memcpy(&raw, file, sizeof raw);
-        *header = (struct elf_header){
-            .type = raw.e_type, .machine = raw.e_machine, .version = raw.e_version,
-            .entry = raw.e_entry, .phoff = raw.e_phoff,
-            .phentsize = raw.e_phentsize, .phnum = raw.e_phnum,
-        };
-    } else {
-        Elf32_Ehdr raw;
-        memcpy(&raw, file, sizeof raw);
-        *header = (struct elf_header){
-            .type = raw.e_type, .machine = raw.e_machine, .version = raw.e_version,
-            .entry = raw.e_entry, .phoff = raw.e_phoff,
-            .phentsize = raw.e_phentsize, .phnum = raw.e_phnum,
-        };
-    }
+    *header = (struct elf_header){
+        .type = (uint16_t)read_field(file, bits, EHDR(e_type)),
+        .machine = (uint16_t)read_field(file, bits, EHDR(e_machine)),
+        .version = (uint32_t)read_field(file, bits, EHDR(e_version)),
+        .entry = read_field(file, bits, EHDR(e_entry)),
+        .phoff = read_field(file, bits, EHDR(e_phoff)),
+        .phentsize = (uint16_t)read_field(file, bits, EHDR(e_phentsize)),
+        .phnum = (uint16_t)read_field(file, bits, EHDR(e_phnum)),
+    };
 }
 
 /* at holds at least the class's Elf*_Phdr. */
 static void read_program_header(const uint8_t *at, int bits, struct elf_program_header *ph)
 {
-    if (bits == 64) {
-        Elf64_Phdr raw;
-        memcpy(&raw, at, sizeof raw);
-        *ph = (struct elf_program_header){
-            .type = raw.p_type, .flags = raw.p_flags, .offset = raw.p_offset,
-            .vaddr = raw.p_vaddr, .paddr = raw.p_paddr,
-            .filesz = raw.p_filesz, .memsz = raw.p_memsz,
-        };
-    } else {
-        Elf32_Phdr raw;
-        memcpy(&raw, at, sizeof raw);
-        *ph = (struct elf_program_header){
-            .type = raw.p_type, .flags = raw.p_flags, .offset = raw.p_offset,
-            .vaddr = raw.p_vaddr, .paddr = raw.p_paddr,
-            .filesz = raw.p_filesz, .memsz = raw.p_memsz,
-        };
-    }
+    *ph = (struct elf_program_header){
+        .type = (uint32_t)read_field(at, bits, PHDR(p_type)),
+        .flags = (uint32_t)read_field(at, bits, PHDR(p_flags)),
+        .offset = read_field(at, bits, PHDR(p_offset)),
+        .vaddr = read_field(at, bits, PHDR(p_vaddr)),
+        .paddr = read_field(at, bits, PHDR(p_paddr)),
+        .filesz = read_field(at, bits, PHDR(p_filesz)),
+        .memsz = read_field(at, bits, PHDR(p_memsz)),
+    };
 }
 
 /* ==== Checks ================================================================ */

@@ -17,7 +17,7 @@
  *     so is a PT_LOAD with p_memsz 0.
  *
  * The file is never read through a cast pointer: it may sit at any
- * alignment, so headers are memcpy'd into local structures.  The host must
+ * alignment, so each header field is memcpy'd out of it.  The host must
  * be little-endian, like the files accepted (mhv runs on x86 KVM only).
  *
  * Invariants of a struct mhv_elf_image that mhv_elf_parse() filled in:

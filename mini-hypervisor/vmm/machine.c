@@ -200,26 +200,15 @@ void mhv_vm_set_timeout(struct mhv_vm *vm, double seconds)
 
 const char *mhv_exit_reason_name(uint32_t exit_reason)
 {
+#define EXIT_NAME(name) [KVM_EXIT_##name] = #name
     static const char *const names[] = {
-        [KVM_EXIT_UNKNOWN] = "UNKNOWN",
-        [KVM_EXIT_EXCEPTION] = "EXCEPTION",
-        [KVM_EXIT_IO] = "IO",
-        [KVM_EXIT_HYPERCALL] = "HYPERCALL",
-        [KVM_EXIT_DEBUG] = "DEBUG",
-        [KVM_EXIT_HLT] = "HLT",
-        [KVM_EXIT_MMIO] = "MMIO",
-        [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-        [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-        [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-        [KVM_EXIT_INTR] = "INTR",
-        [KVM_EXIT_SET_TPR] = "SET_TPR",
-        [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-        [KVM_EXIT_NMI] = "NMI",
-        [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-        [KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-        [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
-        [KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
+        EXIT_NAME(UNKNOWN), EXIT_NAME(EXCEPTION), EXIT_NAME(IO), EXIT_NAME(HYPERCALL),
+        EXIT_NAME(DEBUG), EXIT_NAME(HLT), EXIT_NAME(MMIO), EXIT_NAME(IRQ_WINDOW_OPEN),
+        EXIT_NAME(SHUTDOWN), EXIT_NAME(FAIL_ENTRY), EXIT_NAME(INTR), EXIT_NAME(SET_TPR),
+        EXIT_NAME(TPR_ACCESS), EXIT_NAME(NMI), EXIT_NAME(INTERNAL_ERROR), EXIT_NAME(SYSTEM_EVENT),
+        EXIT_NAME(X86_RDMSR), EXIT_NAME(X86_WRMSR),
     };
+#undef EXIT_NAME
     if (exit_reason < sizeof names / sizeof names[0] && names[exit_reason])
         return names[exit_reason];
     return "OTHER";

@@ -5,19 +5,14 @@
  * mhv loads a flat binary at --load (0x1000) with CS = DS = load >> 4, so
  * offsets from the start of this file are the addresses the code uses.
  */
+#include "print_e9.inc"
+
     .code16
     .text
     .globl _start
 _start:
     mov     $message, %si
-    mov     $0xE9, %dx
-print_next:
-    lodsb                   /* al = ds:[si++] */
-    test    %al, %al
-    jz      done
-    outb    %al, %dx
-    jmp     print_next
-done:
+    PRINT_E9                /* ds:si, the 16-bit form */
     mov     $0, %al
     outb    %al, $0xF4      /* exit status 0 */
     hlt                     /* not reached */

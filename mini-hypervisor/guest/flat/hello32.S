@@ -8,6 +8,8 @@
  * 32-bit protected mode (boot.h): flat segments, paging off, so addresses
  * are physical, and ESP at the end of RAM, so `call` works.
  */
+#include "print_e9.inc"
+
     .code32
     .text
     .globl _start
@@ -28,14 +30,7 @@ _start:
 
 /* Print the NUL-terminated string at esi on port 0xE9. */
 print:
-    mov     $0xE9, %dx
-print_next:
-    lodsb                   /* al = [esi++] */
-    test    %al, %al
-    jz      print_done
-    outb    %al, %dx
-    jmp     print_next
-print_done:
+    PRINT_E9
     ret
 
 message:

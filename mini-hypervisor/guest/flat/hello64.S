@@ -6,6 +6,8 @@
  * MMIO info device (an exit to mhv through KVM_EXIT_MMIO), prints a line
  * through port 0xE9, and ends with status 0 -- or 1 if the ID is wrong.
  */
+#include "print_e9.inc"
+
     .code64
     .text
     .globl _start
@@ -14,14 +16,7 @@ _start:
     cmpl    $0x4956484D, %eax       /* "MHVI" */
     jne     bad_id
     lea     message(%rip), %rsi
-    mov     $0xE9, %dx
-print_next:
-    lodsb
-    test    %al, %al
-    jz      done
-    outb    %al, %dx
-    jmp     print_next
-done:
+    PRINT_E9                        /* rsi, the 64-bit form */
     mov     $0, %al
     outb    %al, $0xF4
 bad_id:
