@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 
 #include "cpu.h"
+#include "mhv_assert.h"
 
 #define OPCODE_STI 0xFB
 #define VECTOR_DB 1          /* #DB: what a single step raises */
@@ -152,6 +153,26 @@ static int patch_in_place(const struct mhv_vm *vm, long i)
     return i != debug->lifted && vm->ram[debug->breakpoints[i].physical] == debug->patch;
 }
 
+/* debug.h's invariants of the table that nothing the guest does can break:
+ * at most MHV_DEBUG_MAX_BREAKPOINTS, each inside RAM and on a byte of its
+ * own, the route's patch, `lifted` an entry or -1.  That a breakpoint's
+ * address holds its patch is asserted where mhv has just planted it: the
+ * guest itself may write over a patch (debug.h). */
+static int table_is_sound(const struct mhv_vm *vm, const struct mhv_debug *debug)
+{
+    if (debug->count > MHV_DEBUG_MAX_BREAKPOINTS || debug->patch != patch_for(debug->route) ||
+        debug->lifted < -1 || debug->lifted >= (long)debug->count)
+        return 0;
+    for (size_t i = 0; i < debug->count; i++) {
+        if (debug->breakpoints[i].physical >= vm->ram_size)
+            return 0;
+        for (size_t j = 0; j < i; j++)
+            if (debug->breakpoints[j].physical == debug->breakpoints[i].physical)
+                return 0;
+    }
+    return 1;
+}
+
 /* ==== Registers ============================================================== */
 
 int mhv_debug_get_regs(struct mhv_vm *vm, struct kvm_regs *regs, char *err, size_t err_size)
@@ -245,6 +266,7 @@ static int check_physical(const struct mhv_vm *vm, uint64_t physical, uint64_t s
 /* Guest RAM to buffer, showing the guest's bytes under the patches. */
 static void copy_from_ram(const struct mhv_vm *vm, uint64_t physical, uint8_t *buffer, size_t size)
 {
+    MHV_ASSERT(physical <= vm->ram_size && size <= vm->ram_size - physical);  /* walk_memory checked it */
     memcpy(buffer, vm->ram + physical, size);
     const struct mhv_debug *debug = debug_of(vm);
     for (size_t i = 0; debug && i < debug->count; i++) {
@@ -258,6 +280,7 @@ static void copy_from_ram(const struct mhv_vm *vm, uint64_t physical, uint8_t *b
  * and the patch stays. */
 static void copy_to_ram(struct mhv_vm *vm, uint64_t physical, const uint8_t *buffer, size_t size)
 {
+    MHV_ASSERT(physical <= vm->ram_size && size <= vm->ram_size - physical);  /* walk_memory checked it */
     struct mhv_debug *debug = debug_of(vm);
     int patched[MHV_DEBUG_MAX_BREAKPOINTS] = { 0 };
     for (size_t i = 0; debug && i < debug->count; i++) {
@@ -271,6 +294,8 @@ static void copy_to_ram(struct mhv_vm *vm, uint64_t physical, const uint8_t *buf
             vm->ram[debug->breakpoints[i].physical] = debug->patch;
         }
     }
+    for (size_t i = 0; debug && i < debug->count; i++)
+        MHV_ASSERT(!patched[i] || patch_in_place(vm, (long)i));  /* the write kept every patch */
 }
 
 /* Walks [address, address + size) in pieces that are contiguous in
@@ -370,6 +395,7 @@ int mhv_debug_add_breakpoint(struct mhv_vm *vm, enum mhv_address_space space, ui
         vm->ram[at] = debug->breakpoints[--debug->count].original;
         return -1;
     }
+    MHV_ASSERT(table_is_sound(vm, debug) && patch_in_place(vm, (long)debug->count - 1));
     if (physical)
         *physical = at;
     return 0;
@@ -398,6 +424,7 @@ int mhv_debug_remove_breakpoint(struct mhv_vm *vm, enum mhv_address_space space,
         vm->ram[breakpoint->physical] = breakpoint->original;
     memmove(breakpoint, breakpoint + 1, (debug->count - (size_t)found - 1) * sizeof *breakpoint);
     debug->count--;
+    MHV_ASSERT(table_is_sound(vm, debug));
     return set_guest_debug(vm, resting_control(debug), err, err_size);
 }
 
@@ -456,6 +483,7 @@ static long plant_after_sti(struct mhv_vm *vm, uint64_t *landing)
 static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
 {
     struct mhv_debug *debug = debug_of(vm);
+    MHV_ASSERT(table_is_sound(vm, debug) && debug->lifted == -1);
     long lifted = breakpoint_under_pc(vm);
     struct mhv_breakpoint *breakpoint = lifted >= 0 ? &debug->breakpoints[lifted] : NULL;
     if (breakpoint) {
@@ -473,6 +501,7 @@ static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t
 
     if (temporary >= 0) {
         /* Always the last entry: nothing else adds during a step. */
+        MHV_ASSERT(temporary == (long)debug->count - 1);
         if (patch_in_place(vm, temporary))
             vm->ram[landing] = debug->breakpoints[temporary].original;
         debug->count--;
@@ -489,6 +518,7 @@ static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t
         if (vm->ram[breakpoint->physical] == breakpoint->original)
             vm->ram[breakpoint->physical] = debug->patch;
     }
+    MHV_ASSERT(table_is_sound(vm, debug) && debug->lifted == -1);
     char reset_err[160];
     if (set_guest_debug(vm, resting_control(debug), reset_err, sizeof reset_err) < 0 && status == 0) {
         snprintf(err, err_size, "%s", reset_err);

@@ -81,6 +81,9 @@
  *     the guest's byte in place (nothing the guest wrote is undone).
  *   - Physical accesses are bounds-checked against guest RAM: nothing
  *     outside [vm->ram, vm->ram + ram_size) is ever read or written.
+ *   - The table: at most MHV_DEBUG_MAX_BREAKPOINTS, each inside RAM and
+ *     alone on its byte, `lifted` -1 between calls (MHV_ASSERT checks it
+ *     at every change, and each patch where mhv has just planted it).
  *   - KVM_SET_GUEST_DEBUG is on (ENABLE | USE_SW_BP) exactly while int3
  *     breakpoints exist, and SINGLESTEP only during mhv_debug_step.
  *   - Like the rest of libmhv: one thread drives one VM; nothing prints or

@@ -9,6 +9,10 @@
 
 #include <stdio.h>
 
+#include "mhv_assert.h"
+
+#define PORT_SPACE_END 0x10000ull  /* ports are 16 bits */
+
 void mhv_bus_init(struct mhv_bus *bus, enum mhv_bus_space space)
 {
     *bus = (struct mhv_bus){ .space = space };
@@ -19,11 +23,30 @@ static const char *space_name(const struct mhv_bus *bus)
     return bus->space == MHV_BUS_PORT ? "port" : "MMIO";
 }
 
+/* bus.h's invariants: at most MHV_BUS_MAX_DEVICES ranges, each non-empty,
+ * not wrapping and inside its space, and no two overlapping. */
+static int bus_is_sound(const struct mhv_bus *bus)
+{
+    if (bus->count > MHV_BUS_MAX_DEVICES)
+        return 0;
+    for (size_t i = 0; i < bus->count; i++) {
+        const struct mhv_bus_range *range = &bus->ranges[i];
+        if (range->size == 0 || range->base + range->size < range->base || !range->ops ||
+            (bus->space == MHV_BUS_PORT && range->base + range->size > PORT_SPACE_END))
+            return 0;
+        for (size_t j = 0; j < i; j++)
+            if (range->base < bus->ranges[j].base + bus->ranges[j].size &&
+                bus->ranges[j].base < range->base + range->size)
+                return 0;
+    }
+    return 1;
+}
+
 int mhv_bus_attach(struct mhv_bus *bus, uint64_t base, uint64_t size, const char *name,
                    const struct mhv_bus_device_ops *ops, void *device,
                    char *err, size_t err_size)
 {
-    if (size == 0 || base + size < base || (bus->space == MHV_BUS_PORT && base + size > 0x10000)) {
+    if (size == 0 || base + size < base || (bus->space == MHV_BUS_PORT && base + size > PORT_SPACE_END)) {
         snprintf(err, err_size, "%s: %s range 0x%llx + 0x%llx is empty or out of the address space",
                  name, space_name(bus), (unsigned long long)base, (unsigned long long)size);
         return -1;
@@ -46,11 +69,13 @@ int mhv_bus_attach(struct mhv_bus *bus, uint64_t base, uint64_t size, const char
     bus->ranges[bus->count++] = (struct mhv_bus_range){
         .base = base, .size = size, .name = name, .ops = ops, .device = device,
     };
+    MHV_ASSERT(bus_is_sound(bus));
     return 0;
 }
 
 struct mhv_bus_range *mhv_bus_find(struct mhv_bus *bus, uint64_t addr)
 {
+    MHV_ASSERT(bus->count <= MHV_BUS_MAX_DEVICES);
     for (size_t i = 0; i < bus->count; i++)
         if (addr - bus->ranges[i].base < bus->ranges[i].size) /* unsigned: also addr >= base */
             return &bus->ranges[i];
@@ -59,6 +84,7 @@ struct mhv_bus_range *mhv_bus_find(struct mhv_bus *bus, uint64_t addr)
 
 struct mhv_bus_range *mhv_bus_read(struct mhv_bus *bus, uint64_t addr, unsigned size, uint64_t *value)
 {
+    MHV_ASSERT(size >= 1 && size <= 8);  /* what KVM reports, as the run loop passes it */
     struct mhv_bus_range *range = mhv_bus_find(bus, addr);
     if (!range)
         return NULL;
@@ -73,6 +99,7 @@ struct mhv_bus_range *mhv_bus_read(struct mhv_bus *bus, uint64_t addr, unsigned 
 struct mhv_bus_range *mhv_bus_write(struct mhv_bus *bus, uint64_t addr, unsigned size, uint64_t value,
                                     enum mhv_bus_result *result)
 {
+    MHV_ASSERT(size >= 1 && size <= 8);
     struct mhv_bus_range *range = mhv_bus_find(bus, addr);
     *result = MHV_BUS_OK;
     if (!range)

@@ -8,8 +8,9 @@
  * it was placed.  Adding a device to the machine is one attach call (see
  * machine.c) plus the device's own file.
  *
- * Invariants:
- *   - Ranges in one space never overlap (attach refuses) and never wrap.
+ * Invariants (MHV_ASSERT checks them after every attach):
+ *   - Ranges in one space never overlap (attach refuses) and never wrap;
+ *     port ranges lie below 0x10000.
  *   - At most MHV_BUS_MAX_DEVICES ranges per bus.
  *   - An access no device claims is reported to the caller (-1), which
  *     decides what it means: an empty ISA port reads 0xFF, an MMIO access

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "memlayout.h"
+#include "mhv_assert.h"
 
 #define INFO_REGISTERS_END 0x20
 
@@ -24,6 +25,7 @@ static void snapshot(const struct mhv_info_device *info, uint8_t block[INFO_REGI
 
 static void info_read(void *device, uint64_t offset, unsigned size, uint64_t *value)
 {
+    MHV_ASSERT(offset < MHV_MMIO_INFO_SIZE);  /* the bus passes offsets inside the device's page */
     uint8_t block[INFO_REGISTERS_END];
     snapshot(device, block);
     uint8_t bytes[8] = { 0 };
@@ -36,6 +38,7 @@ static void info_read(void *device, uint64_t offset, unsigned size, uint64_t *va
 static enum mhv_bus_result info_write(void *device, uint64_t offset, unsigned size, uint64_t value)
 {
     struct mhv_info_device *info = device;
+    MHV_ASSERT(offset < MHV_MMIO_INFO_SIZE);
     /* Only bytes that fall inside the scratch register change it. */
     uint8_t scratch[8];
     memcpy(scratch, &info->scratch, 8);

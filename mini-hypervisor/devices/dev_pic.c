@@ -7,6 +7,8 @@
  */
 #include "dev_pic.h"
 
+#include "mhv_assert.h"
+
 #define ICW1_IC4 0x01
 #define ICW1_SNGL 0x02
 #define ICW1_INIT 0x10
@@ -20,6 +22,16 @@
 void mhv_pic_init(struct mhv_pic *pic)
 {
     *pic = (struct mhv_pic){ .imr = 0xFF, .vector_base = 0x08 };
+}
+
+/* The model's invariants, whatever the guest wrote: the vector base is
+ * ICW2's (low three bits clear), the initialization sequence is at a step
+ * it has, and with auto-EOI nothing is ever in service. */
+static int pic_is_sound(const struct mhv_pic *pic)
+{
+    return (pic->vector_base & 7) == 0 &&
+           (pic->init_step == 0 || pic->init_step == 2 || pic->init_step == 3 || pic->init_step == 4) &&
+           (!pic->auto_eoi || pic->isr == 0);
 }
 
 void mhv_pic_set_level(void *controller, unsigned irq, int level)
@@ -56,6 +68,7 @@ int mhv_pic_pending_vector(const struct mhv_pic *pic)
 
 int mhv_pic_acknowledge(struct mhv_pic *pic)
 {
+    MHV_ASSERT(pic_is_sound(pic));
     int irq = pending_irq(pic);
     if (irq < 0)
         return -1;
@@ -79,6 +92,7 @@ static void end_of_interrupt(struct mhv_pic *pic)
 static void pic_read(void *device, uint64_t offset, unsigned size, uint64_t *value)
 {
     struct mhv_pic *pic = device;
+    MHV_ASSERT(offset < 2);  /* the bus passes offsets inside the 2-port range */
     if (offset == 0)
         *value = pic->read_isr ? pic->isr : pic->irr;
     else
@@ -89,6 +103,7 @@ static enum mhv_bus_result pic_write(void *device, uint64_t offset, unsigned siz
 {
     struct mhv_pic *pic = device;
     uint8_t byte = (uint8_t)value;
+    MHV_ASSERT(offset < 2);
 
     if (offset == 0) {
         if (byte & ICW1_INIT) {
@@ -110,6 +125,7 @@ static enum mhv_bus_result pic_write(void *device, uint64_t offset, unsigned siz
             else
                 end_of_interrupt(pic);
         }
+        MHV_ASSERT(pic_is_sound(pic));
         return MHV_BUS_OK;
     }
 
@@ -129,6 +145,7 @@ static enum mhv_bus_result pic_write(void *device, uint64_t offset, unsigned siz
         pic->imr = byte;
         break;
     }
+    MHV_ASSERT(pic_is_sound(pic));
     return MHV_BUS_OK;
 }
 

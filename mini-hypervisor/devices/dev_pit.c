@@ -8,6 +8,8 @@
  */
 #include "dev_pit.h"
 
+#include "mhv_assert.h"
+
 #define PIT_PORT_CHANNEL0 0
 #define PIT_PORT_CONTROL 3
 
@@ -15,6 +17,17 @@ void mhv_pit_init(struct mhv_pit *pit, struct mhv_irq_line irq,
                   uint64_t (*now_ns)(void *clock), void *clock)
 {
     *pit = (struct mhv_pit){ .irq = irq, .now_ns = now_ns, .clock = clock, .access = 3, .reload = 65536 };
+}
+
+/* dev_pit.h's invariants, whatever the guest wrote: the registers in their
+ * ranges, a reload of 1..65536, and while armed a running count whose
+ * period (at least the minimum) ends at next_tick_ns. */
+static int pit_is_sound(const struct mhv_pit *pit)
+{
+    if (pit->mode > 7 || pit->access < 1 || pit->access > 3 || pit->reload < 1 || pit->reload > 65536)
+        return 0;
+    return !pit->armed || (pit->counting && pit->period_ns >= MHV_PIT_MIN_PERIOD_NS &&
+                           pit->next_tick_ns > pit->start_ns);
 }
 
 static int periodic(const struct mhv_pit *pit)
@@ -43,6 +56,7 @@ static void arm(struct mhv_pit *pit)
 
 void mhv_pit_update(struct mhv_pit *pit, uint64_t now_ns)
 {
+    MHV_ASSERT(pit_is_sound(pit));  /* period_ns divides below */
     if (!pit->armed || now_ns < pit->next_tick_ns)
         return;
     mhv_irq_pulse(&pit->irq);
@@ -75,6 +89,7 @@ static uint16_t current_count(const struct mhv_pit *pit)
 static void pit_read(void *device, uint64_t offset, unsigned size, uint64_t *value)
 {
     struct mhv_pit *pit = device;
+    MHV_ASSERT(offset < 4 && pit_is_sound(pit));  /* 4 ports; reload divides in current_count */
     if (offset != PIT_PORT_CHANNEL0) {
         *value = 0;
         return;
@@ -102,6 +117,7 @@ static enum mhv_bus_result pit_write(void *device, uint64_t offset, unsigned siz
 {
     struct mhv_pit *pit = device;
     uint8_t byte = (uint8_t)value;
+    MHV_ASSERT(offset < 4);
 
     if (offset == PIT_PORT_CONTROL) {
         unsigned channel = byte >> 6, access = (byte >> 4) & 3;
@@ -145,6 +161,7 @@ static enum mhv_bus_result pit_write(void *device, uint64_t offset, unsigned siz
     }
     pit->reload = reload == 0 ? 65536 : reload;
     arm(pit);
+    MHV_ASSERT(pit_is_sound(pit));
     return MHV_BUS_OK;
 }
 

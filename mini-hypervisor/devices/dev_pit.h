@@ -35,7 +35,7 @@ struct mhv_pit {
     uint64_t (*now_ns)(void *clock);  /* the host clock (a fake one in tests) */
     void *clock;
 
-    uint8_t mode;          /* 0..5 */
+    uint8_t mode;          /* 0..7 (6 and 7 act as 2 and 3) */
     uint8_t access;        /* 1 lobyte, 2 hibyte, 3 lobyte then hibyte */
     uint8_t write_high;    /* access 3: the next write is the high byte */
     uint8_t read_high;     /* access 3: the next read is the high byte */

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "mhv_assert.h"
+
 enum {
     UART_RBR_THR = 0, /* receive buffer / transmit holding (DLAB: DLL) */
     UART_IER = 1,     /* interrupt enable (DLAB: DLM) */
@@ -41,8 +43,18 @@ void mhv_uart_init(struct mhv_uart *uart, struct mhv_irq_line irq,
     *uart = (struct mhv_uart){ .irq = irq, .output = output, .input = input, .context = context };
 }
 
+/* dev_uart.h's invariants, whatever the guest wrote or the host sent: the
+ * FIFO within its array, and the registers holding only the bits the
+ * model keeps. */
+static int uart_is_sound(const struct mhv_uart *uart)
+{
+    return uart->rx_count <= MHV_UART_RX_FIFO && uart->rx_head < MHV_UART_RX_FIFO &&
+           (uart->ier & ~0x0F) == 0 && (uart->mcr & ~0x1F) == 0 && (uart->fcr & ~FCR_ENABLE) == 0;
+}
+
 size_t mhv_uart_rx_space(const struct mhv_uart *uart)
 {
+    MHV_ASSERT(uart->rx_count <= MHV_UART_RX_FIFO);
     return MHV_UART_RX_FIFO - uart->rx_count;
 }
 
@@ -73,6 +85,7 @@ void mhv_uart_receive(struct mhv_uart *uart, const uint8_t *bytes, size_t count)
         uart->bytes_in++;
     }
     update_irq(uart);
+    MHV_ASSERT(uart_is_sound(uart));
 }
 
 /* An empty FIFO asks the host for input first (a polling guest). */
@@ -90,6 +103,7 @@ static void uart_read(void *device, uint64_t offset, unsigned size, uint64_t *va
     struct mhv_uart *uart = device;
     int dlab = (uart->lcr & LCR_DLAB) != 0;
     uint8_t byte = 0;
+    MHV_ASSERT(offset < 8);  /* the bus passes offsets inside the 8-port range */
 
     switch (offset) {
     case UART_RBR_THR:
@@ -133,6 +147,7 @@ static void uart_read(void *device, uint64_t offset, unsigned size, uint64_t *va
     }
     *value = byte;
     update_irq(uart);
+    MHV_ASSERT(uart_is_sound(uart));
 }
 
 static enum mhv_bus_result uart_write(void *device, uint64_t offset, unsigned size, uint64_t value)
@@ -140,6 +155,7 @@ static enum mhv_bus_result uart_write(void *device, uint64_t offset, unsigned si
     struct mhv_uart *uart = device;
     int dlab = (uart->lcr & LCR_DLAB) != 0;
     uint8_t byte = (uint8_t)value;
+    MHV_ASSERT(offset < 8);
 
     switch (offset) {
     case UART_RBR_THR:
@@ -179,6 +195,7 @@ static enum mhv_bus_result uart_write(void *device, uint64_t offset, unsigned si
         break;
     }
     update_irq(uart);
+    MHV_ASSERT(uart_is_sound(uart));
     return MHV_BUS_OK;
 }
 

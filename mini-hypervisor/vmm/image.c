@@ -16,9 +16,14 @@
 
 #include "boot.h"
 #include "cpu.h"
+#include "mhv_assert.h"
 #include "paging.h"
 
 #define FOUR_GIB (1ull << 32)
+
+/* The boot info and the longest command line share one page of mhv's area. */
+_Static_assert(sizeof(struct mhv_boot_info) + MHV_CMDLINE_MAX + 1 <= MHV_RESERVED_PML4 - MHV_RESERVED_BOOT_INFO,
+               "the boot info and the command line fit in their page");
 
 static uint64_t usable_end_for(enum mhv_mode mode, size_t ram_size)
 {
@@ -119,11 +124,12 @@ uint16_t mhv_image_write_boot_structures(uint8_t *ram, size_t ram_size,
                                          const struct mhv_image_plan *plan, const char *cmdline,
                                          uint64_t tsc_khz)
 {
+    MHV_ASSERT(ram_size >= 2 * MHV_RESERVED_SIZE);  /* as mhv_image_plan required */
     uint64_t reserved = MHV_RESERVED_BASE(ram_size);
     memset(ram + reserved, 0, MHV_RESERVED_SIZE);
-    uint16_t gdt_limit = mhv_paging_build_gdt(ram, reserved + MHV_RESERVED_GDT);
+    uint16_t gdt_limit = mhv_paging_build_gdt(ram, ram_size, reserved + MHV_RESERVED_GDT);
     if (plan->mode == MHV_MODE_LONG)
-        mhv_paging_build_identity(ram, reserved + MHV_RESERVED_PML4);
+        mhv_paging_build_identity(ram, ram_size, reserved + MHV_RESERVED_PML4);
 
     /* The boot info, then the command line right after it in the same page. */
     uint64_t info_addr = reserved + MHV_RESERVED_BOOT_INFO;
@@ -161,6 +167,7 @@ int mhv_image_load(struct mhv_vm *vm, const uint8_t *file, size_t size,
             snprintf(err, err_size, "the image does not fit in guest RAM");
             return -1;
         }
+        MHV_ASSERT(plan->lowest <= plan->highest && size == plan->highest - plan->lowest);  /* this file's plan */
         memcpy(vm->ram + plan->lowest, file, size);
     }
 

@@ -24,6 +24,8 @@
  *   - One mhv_vm is driven by one thread at a time (its vCPU thread);
  *     separate mhv_vms share nothing, so several run at once in one
  *     process, each on its own thread.
+ *   - A run is never re-entered (vm->running), and while a step runs
+ *     (vm->stepping) no interrupt is injected: MHV_ASSERT checks both.
  *   - Nothing here prints or exits.  Errors return -1 with one line in err.
  *
  * KVM runs without its in-kernel irqchip: the PIC, the PIT and the UART

@@ -10,6 +10,11 @@
 
 #include <string.h>
 
+#include "mhv_assert.h"
+
+#define GDT_BYTES (4 * 8)              /* null, code64, data, code32 */
+#define IDENTITY_TABLE_BYTES (6 * 0x1000ull)  /* PML4, PDPT, 4 PDs */
+
 static void put64(uint8_t *ram, uint64_t addr, uint64_t value)
 {
     memcpy(ram + addr, &value, 8);
@@ -22,23 +27,26 @@ static uint64_t get64(const uint8_t *ram, uint64_t addr)
     return value;
 }
 
-uint16_t mhv_paging_build_gdt(uint8_t *ram, uint64_t gdt_addr)
+uint16_t mhv_paging_build_gdt(uint8_t *ram, size_t ram_size, uint64_t gdt_addr)
 {
+    MHV_ASSERT(gdt_addr <= ram_size && ram_size - gdt_addr >= GDT_BYTES);
     static const uint64_t descriptors[] = {
         0,                      /* 0x00: the null descriptor */
         MHV_DESCRIPTOR_CODE64,  /* 0x08 */
         MHV_DESCRIPTOR_DATA,    /* 0x10 */
         MHV_DESCRIPTOR_CODE32,  /* 0x18 */
     };
+    _Static_assert(sizeof descriptors == GDT_BYTES, "the GDT is four descriptors");
     for (size_t i = 0; i < sizeof descriptors / sizeof descriptors[0]; i++)
         put64(ram, gdt_addr + 8 * i, descriptors[i]);
     return (uint16_t)(sizeof descriptors - 1);
 }
 
-uint64_t mhv_paging_build_identity(uint8_t *ram, uint64_t pml4_addr)
+uint64_t mhv_paging_build_identity(uint8_t *ram, size_t ram_size, uint64_t pml4_addr)
 {
+    MHV_ASSERT(pml4_addr % 0x1000 == 0 && pml4_addr <= ram_size && ram_size - pml4_addr >= IDENTITY_TABLE_BYTES);
     uint64_t pdpt_addr = pml4_addr + 0x1000, pd_addr = pml4_addr + 0x2000;
-    memset(ram + pml4_addr, 0, 6 * 0x1000);
+    memset(ram + pml4_addr, 0, IDENTITY_TABLE_BYTES);
 
     put64(ram, pml4_addr, pdpt_addr | MHV_PAGE_PRESENT | MHV_PAGE_WRITABLE);
     for (uint64_t i = 0; i < 4; i++) {

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "machine.h"
+#include "mhv_assert.h"
 
 #define MHV_KICK_SIGNAL SIGRTMIN
 
@@ -151,6 +152,7 @@ static int deliver_interrupt(struct mhv_vm *vm, char *err, size_t err_size)
         run->request_interrupt_window = 1;
         return 0;
     }
+    MHV_ASSERT(!vm->stepping);  /* a step holds every interrupt */
     struct kvm_interrupt interrupt = { .irq = (uint32_t)mhv_pic_acknowledge(&vm->pic) };
     if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &interrupt) < 0) {
         snprintf(err, err_size, "KVM_INTERRUPT (vector %u): %s", interrupt.irq, strerror(errno));
@@ -237,6 +239,9 @@ static enum exit_outcome handle_io(struct mhv_vm *vm, struct mhv_stop *stop)
     struct kvm_run *run = vm->run;
     uint8_t *data = (uint8_t *)run + run->io.data_offset;
     unsigned size = run->io.size;
+    /* KVM's promise (api.rst): 1, 2 or 4 bytes, count of them, inside the page. */
+    MHV_ASSERT((size == 1 || size == 2 || size == 4) &&
+               run->io.data_offset + (uint64_t)run->io.count * size <= vm->kvm.vcpu_mmap_size);
 
     for (uint32_t i = 0; i < run->io.count; i++, data += size) {
         if (run->io.direction == KVM_EXIT_IO_OUT) {
@@ -365,9 +370,11 @@ static void finish_instruction(struct mhv_vm *vm, struct mhv_stop *stop)
 /* mhv_vm_run, or with stepping one mhv_vm_run_step. */
 static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err, size_t err_size)
 {
+    MHV_ASSERT(!vm->running && vm->run);  /* one run at a time, on a created VM */
     *stop = (struct mhv_stop){ 0 };
     if (start_kicks(vm, err, err_size) < 0)
         return -1;
+    vm->running = 1;
     vm->stepping = stepping;
 
     int status = 0;
@@ -416,6 +423,7 @@ static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err
             break;
     }
     vm->stepping = 0;
+    vm->running = 0;
     stop_kicks(vm);
     return status;
 }

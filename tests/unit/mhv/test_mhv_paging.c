@@ -99,7 +99,7 @@ static struct descriptor decode(uint64_t d)
 START_TEST(test_gdt_layout)
 {
     uint8_t *ram = new_ram(0x3000);
-    uint16_t limit = mhv_paging_build_gdt(ram, 0x1000);
+    uint16_t limit = mhv_paging_build_gdt(ram, 0x3000, 0x1000);
     ck_assert_uint_eq(limit, 8 * MHV_GDT_ENTRIES - 1);
     ck_assert_uint_eq(limit, 31);
     ck_assert_uint_eq(get64(ram, 0x1000 + 0x00), 0);
@@ -116,7 +116,7 @@ END_TEST
 START_TEST(test_gdt_at_other_addresses)
 {
     uint8_t *ram = new_ram(0x100);
-    ck_assert_uint_eq(mhv_paging_build_gdt(ram, 0x48), 31);   /* any alignment */
+    ck_assert_uint_eq(mhv_paging_build_gdt(ram, 0x100, 0x48), 31);   /* any alignment */
     ck_assert_uint_eq(get64(ram, 0x48 + MHV_GDT_DATA), MHV_DESCRIPTOR_DATA);
     ck_assert_uint_eq(touched(ram, 0, 0x48), 0);
     ck_assert_uint_eq(touched(ram, 0x68, 0x100), 0);
@@ -167,7 +167,7 @@ END_TEST
 START_TEST(test_identity_writes_six_pages)
 {
     uint8_t *ram = new_ram(ID_RAM);
-    ck_assert_uint_eq(mhv_paging_build_identity(ram, ID_PML4), ID_PML4);
+    ck_assert_uint_eq(mhv_paging_build_identity(ram, ID_RAM, ID_PML4), ID_PML4);
     ck_assert_uint_eq(touched(ram, 0, ID_PML4), 0);
     ck_assert_uint_eq(touched(ram, ID_PML4 + 6 * 0x1000, ID_RAM), 0);
     /* Every byte of the six pages was written (zero or an entry): built
@@ -175,7 +175,7 @@ START_TEST(test_identity_writes_six_pages)
     uint8_t *other = malloc(ID_RAM);
     ck_assert_ptr_nonnull(other);
     memset(other, 0x5A, ID_RAM);
-    mhv_paging_build_identity(other, ID_PML4);
+    mhv_paging_build_identity(other, ID_RAM, ID_PML4);
     ck_assert_mem_eq(ram + ID_PML4, other + ID_PML4, 6 * 0x1000);
     free(other);
     free(ram);
@@ -186,7 +186,7 @@ START_TEST(test_identity_entries)
 {
     uint8_t *ram = new_ram(ID_RAM);
     uint64_t pml4 = ID_PML4, pdpt = pml4 + 0x1000, pd = pml4 + 0x2000;
-    mhv_paging_build_identity(ram, pml4);
+    mhv_paging_build_identity(ram, ID_RAM, pml4);
 
     ck_assert_uint_eq(get64(ram, pml4), pdpt | PW);
     for (unsigned i = 1; i < 512; i++)
@@ -210,7 +210,7 @@ START_TEST(test_identity_overwrites_old_tables)
     /* Whatever was there before (a guest's leftovers) is zeroed. */
     uint8_t *ram = new_ram(ID_RAM);
     memset(ram + ID_PML4, 0xFF, 6 * 0x1000);
-    mhv_paging_build_identity(ram, ID_PML4);
+    mhv_paging_build_identity(ram, ID_RAM, ID_PML4);
     ck_assert_uint_eq(get64(ram, ID_PML4 + 8), 0);
     ck_assert_uint_eq(get64(ram, ID_PML4 + 0x1000 + 8 * 4), 0);
     assert_unmapped(ram, ID_RAM, ID_PML4, 4 * GIB);
@@ -222,7 +222,7 @@ END_TEST
 START_TEST(test_identity_walk)
 {
     uint8_t *ram = new_ram(ID_RAM);
-    uint64_t cr3 = mhv_paging_build_identity(ram, ID_PML4);
+    uint64_t cr3 = mhv_paging_build_identity(ram, ID_RAM, ID_PML4);
     static const uint64_t addresses[] = {
         0, 0x1234, 0xFFF, 0x1000, 2 * MIB - 1, 2 * MIB, 2 * MIB + 1, 0x1FFFFF + 0x1000,
         GIB - 1, GIB, GIB + 0x123456, 2 * GIB + 0xABCDEF, 3 * GIB - 1, 3 * GIB,
@@ -242,7 +242,7 @@ END_TEST
 START_TEST(test_identity_nothing_above_4_gib)
 {
     uint8_t *ram = new_ram(ID_RAM);
-    uint64_t cr3 = mhv_paging_build_identity(ram, ID_PML4);
+    uint64_t cr3 = mhv_paging_build_identity(ram, ID_RAM, ID_PML4);
     assert_unmapped(ram, ID_RAM, cr3, 4 * GIB);
     assert_unmapped(ram, ID_RAM, cr3, 4 * GIB + 0x1234);
     assert_unmapped(ram, ID_RAM, cr3, 5 * GIB);
@@ -270,7 +270,7 @@ START_TEST(test_identity_at_the_top_of_ram)
     size_t ram_size = 2 * MIB;
     uint8_t *ram = new_ram(ram_size);
     uint64_t pml4 = MHV_RESERVED_BASE(ram_size) + MHV_RESERVED_PML4;
-    uint64_t cr3 = mhv_paging_build_identity(ram, pml4);
+    uint64_t cr3 = mhv_paging_build_identity(ram, ram_size, pml4);
     ck_assert_uint_eq(cr3, pml4);
     ck_assert_uint_eq(touched(ram, 0, pml4), 0);
     ck_assert_uint_eq(touched(ram, MHV_RESERVED_BASE(ram_size) + MHV_RESERVED_STACK, ram_size), 0);
@@ -286,7 +286,7 @@ END_TEST
 START_TEST(test_walk_table_outside_ram)
 {
     uint8_t *ram = new_ram(ID_RAM);
-    uint64_t cr3 = mhv_paging_build_identity(ram, ID_PML4);
+    uint64_t cr3 = mhv_paging_build_identity(ram, ID_RAM, ID_PML4);
     /* RAM that ends inside the tables: the walk stops at the edge. */
     uint64_t pd0_end = ID_PML4 + 0x3000;           /* PD 0 is the last page kept */
     assert_maps(ram, pd0_end, cr3, 0x1234, 0x1234);
