@@ -151,7 +151,8 @@ struct mhv_stop {
 };
 
 /* The run loop's hooks for the layer above it (debug/debug.c installs
- * them at its first call).  Each gets the state it was installed with. */
+ * them at its first call).  All three are set; each gets the state it was
+ * installed with. */
 struct mhv_run_hooks {
     /* KVM_EXIT_HLT, RIP after the hlt: returns 1 when the hlt is the
      * layer's own (a planted breakpoint) -- it has moved RIP and filled in
