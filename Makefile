@@ -202,7 +202,8 @@ $(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMO
 # runs with --mode long): assembled, linked at offset 0 and flattened to
 # $(BUILD)/guest/NAME.bin.  The ELF guests are listed apart: hello32 is an
 # ELF32 that mhv enters in protected mode; the guest kernel (guest/kernel/)
-# an ELF64 entered in long mode.  They see abi/ only (MHV_FLAT_INC).
+# an ELF64 entered in long mode.  They see abi/ and their own folder only
+# (MHV_FLAT_INC).
 GUEST_FLAT_DIR := $(MHV)/guest/flat
 GUEST_ELF32 := hello32
 GUEST_SRC := $(filter-out $(GUEST_ELF32:%=$(GUEST_FLAT_DIR)/%.S),$(wildcard $(GUEST_FLAT_DIR)/*.S))
