@@ -134,22 +134,25 @@ MHV_API_INC     := $(MHV_DEBUG_INC)
 MHV_FLAT_INC    := -I$(MHV)/guest/flat $(MHV_ABI_INC)
 MHV_KERNEL_INC  := -I$(MHV)/guest/kernel $(MHV_ABI_INC) -Iworkloads
 
-# Every .c of a layer's folder is in libmhv (a new devices/dev_NAME.c needs
-# no edit here); each object gets its layer's include path.
-MHV_DEVICES_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(MHV)/devices/*.c))
-MHV_VMM_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(MHV)/vmm/*.c))
-MHV_DEBUG_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(MHV)/debug/*.c))
-MHV_OBJ         := $(MHV_DEVICES_OBJ) $(MHV_VMM_OBJ) $(MHV_DEBUG_OBJ)
-LIBMHV          := $(BUILD)/libmhv.a
+# The include path of a file in folder $(1) of mini-hypervisor/ -- what the
+# rules below compile it with, and what `make layer-flags` can print.
+MHV_INC_$(MHV)              = $(MHV_API_INC)
+MHV_INC_$(MHV)/devices      = $(MHV_DEVICES_INC)
+MHV_INC_$(MHV)/vmm          = $(MHV_VMM_INC)
+MHV_INC_$(MHV)/debug        = $(MHV_DEBUG_INC)
+MHV_INC_$(MHV)/abi          = $(MHV_ABI_INC)
+MHV_INC_$(MHV)/guest/flat   = $(MHV_FLAT_INC)
+MHV_INC_$(MHV)/guest/kernel = $(MHV_KERNEL_INC)
+mhv_include_path = $(MHV_INC_$(patsubst %/,%,$(1)))
 
-$(MHV_DEVICES_OBJ): MHV_LAYER_INC = $(MHV_DEVICES_INC)
-$(MHV_VMM_OBJ): MHV_LAYER_INC = $(MHV_VMM_INC)
-$(MHV_DEBUG_OBJ): MHV_LAYER_INC = $(MHV_DEBUG_INC)
-$(BUILD)/$(MHV)/mhv.o: MHV_LAYER_INC = $(MHV_API_INC)
+# Every .c of a layer's folder is in libmhv (a new devices/dev_NAME.c needs
+# no edit here).
+MHV_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(MHV)/devices/*.c $(MHV)/vmm/*.c $(MHV)/debug/*.c))
+LIBMHV  := $(BUILD)/libmhv.a
 
 $(BUILD)/$(MHV)/%.o: $(MHV)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(MHV_LAYER_INC) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(call mhv_include_path,$(dir $<)) -c -o $@ $<
 
 $(LIBMHV): $(MHV_OBJ)
 	@mkdir -p $(@D)
