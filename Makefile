@@ -139,21 +139,58 @@ $(BUILD)/%.o: %.c
 
 # ---- libmhv and mhv ------------------------------------------------------------
 
-MHV_MAIN := mini-hypervisor/main.c
-MHV_SRC  := $(filter-out $(MHV_MAIN),$(wildcard mini-hypervisor/*.c))
-MHV_OBJ  := $(MHV_SRC:%.c=$(BUILD)/%.o)
-LIBMHV   := $(BUILD)/libmhv.a
+# The hypervisor's layers (mini-hypervisor/README.md), each compiled with -I
+# for its own folder and the layers below it, so an include across the rule
+# does not build:
+#
+#   abi/           what the guest may see: the memory map, the boot protocol,
+#                  the ports and addresses guest and host share
+#   devices/       the bus and one file per device (and mhv_assert.h):
+#                  devices + abi
+#   vmm/           KVM, the machine, the run loop, cpu, paging, images:
+#                  vmm + devices + abi
+#   debug/         the debug API over the run loop: debug + vmm + devices + abi
+#   mhv.c          the command: every layer (MHV_API_INC)
+#   guest/flat/    the flat and ELF32 guests: themselves + abi
+#   guest/kernel/  the guest kernel: itself + abi + workloads/ (KERNEL_CFLAGS)
+#
+# MHV_API_INC is what libmhv's users may see: the debugger's adapter
+# (debugger/target_mhv.c) and the KVM test suites (tests/kvm/).
+MHV             := mini-hypervisor
+MHV_ABI_INC     := -I$(MHV)/abi
+MHV_DEVICES_INC := -I$(MHV)/devices $(MHV_ABI_INC)
+MHV_VMM_INC     := -I$(MHV)/vmm $(MHV_DEVICES_INC)
+MHV_DEBUG_INC   := -I$(MHV)/debug $(MHV_VMM_INC)
+MHV_API_INC     := $(MHV_DEBUG_INC)
+MHV_FLAT_INC    := -I$(MHV)/guest/flat $(MHV_ABI_INC)
+MHV_KERNEL_INC  := -I$(MHV)/guest/kernel $(MHV_ABI_INC) -Iworkloads
 
-$(BUILD)/mini-hypervisor/%.o: mini-hypervisor/%.c
+# The include path of a file in folder $(1) of mini-hypervisor/ -- what the
+# rules below compile it with, and what `make layer-flags` can print.
+MHV_INC_$(MHV)              = $(MHV_API_INC)
+MHV_INC_$(MHV)/devices      = $(MHV_DEVICES_INC)
+MHV_INC_$(MHV)/vmm          = $(MHV_VMM_INC)
+MHV_INC_$(MHV)/debug        = $(MHV_DEBUG_INC)
+MHV_INC_$(MHV)/abi          = $(MHV_ABI_INC)
+MHV_INC_$(MHV)/guest/flat   = $(MHV_FLAT_INC)
+MHV_INC_$(MHV)/guest/kernel = $(MHV_KERNEL_INC)
+mhv_include_path = $(MHV_INC_$(patsubst %/,%,$(1)))
+
+# Every .c of a layer's folder is in libmhv (a new devices/dev_NAME.c needs
+# no edit here).
+MHV_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(MHV)/devices/*.c $(MHV)/vmm/*.c $(MHV)/debug/*.c))
+LIBMHV  := $(BUILD)/libmhv.a
+
+$(BUILD)/$(MHV)/%.o: $(MHV)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Imini-hypervisor -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(call mhv_include_path,$(dir $<)) -c -o $@ $<
 
 $(LIBMHV): $(MHV_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
+$(BINDIR)/mhv: $(BUILD)/$(MHV)/mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
@@ -183,7 +220,7 @@ $(BUILD)/debugger/target_bvm.o: debugger/target_bvm.c
 
 $(BUILD)/debugger/target_mhv.o: debugger/target_mhv.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger -Imini-hypervisor -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger $(MHV_API_INC) -c -o $@ $<
 
 $(LIBVDB): $(VDB_OBJ)
 	@mkdir -p $(@D)
@@ -194,42 +231,46 @@ $(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMO
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/main.o $(VDB_LIBS)
 
-# Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
-# mode code under .code16, or long-mode code under .code64 that mhv runs
-# with --mode long): assembled, linked at offset 0 and flattened to
+# Guest images.  Each mini-hypervisor/guest/flat/NAME.S is a flat binary
+# (real-mode code under .code16, or long-mode code under .code64 that mhv
+# runs with --mode long): assembled, linked at offset 0 and flattened to
 # $(BUILD)/guest/NAME.bin.  The ELF guests are listed apart: hello32 is an
 # ELF32 that mhv enters in protected mode; the guest kernel (guest/kernel/)
-# an ELF64 entered in long mode.
+# an ELF64 entered in long mode.  They see abi/ and their own folder only
+# (MHV_FLAT_INC).
+GUEST_FLAT_DIR := $(MHV)/guest/flat
 GUEST_ELF32 := hello32
-GUEST_SRC := $(filter-out $(GUEST_ELF32:%=mini-hypervisor/guest/%.S),$(wildcard mini-hypervisor/guest/*.S))
-GUEST_BIN := $(GUEST_SRC:mini-hypervisor/guest/%.S=$(BUILD)/guest/%.bin) \
+GUEST_SRC := $(filter-out $(GUEST_ELF32:%=$(GUEST_FLAT_DIR)/%.S),$(wildcard $(GUEST_FLAT_DIR)/*.S))
+GUEST_BIN := $(GUEST_SRC:$(GUEST_FLAT_DIR)/%.S=$(BUILD)/guest/%.bin) \
              $(GUEST_ELF32:%=$(BUILD)/guest/%.elf)
+GUEST_ASFLAGS := -m32 $(MHV_FLAT_INC) -MMD -MP
 
-$(BUILD)/guest/%.bin: mini-hypervisor/guest/%.S
+$(BUILD)/guest/%.bin: $(GUEST_FLAT_DIR)/%.S
 	@mkdir -p $(@D)
-	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
+	$(CC) $(GUEST_ASFLAGS) -c -o $(BUILD)/guest/$*.o $<
 	ld -m elf_i386 -Ttext=0 -e _start -o $(BUILD)/guest/$*.flat.elf $(BUILD)/guest/$*.o
 	objcopy -O binary -j .text $(BUILD)/guest/$*.flat.elf $@
 
-$(GUEST_ELF32:%=$(BUILD)/guest/%.elf): $(BUILD)/guest/%.elf: mini-hypervisor/guest/%.S
+$(GUEST_ELF32:%=$(BUILD)/guest/%.elf): $(BUILD)/guest/%.elf: $(GUEST_FLAT_DIR)/%.S
 	@mkdir -p $(@D)
-	$(CC) -m32 -c -o $(BUILD)/guest/$*.o $<
+	$(CC) $(GUEST_ASFLAGS) -c -o $(BUILD)/guest/$*.o $<
 	ld -m elf_i386 -n -Ttext=0x100000 -e _start -o $@ $(BUILD)/guest/$*.o
 
 # The guest kernel (guest/kernel/, an ELF64 that mhv boots in long mode)
 # with the lab workloads compiled into it from the same C files `make bench`
 # runs natively.  Freestanding, with flags of its own: nothing of the host
-# build (sanitizers, hosted defines) may reach it.  The kernel's own files
-# use no SSE registers (-mgeneral-regs-only), since its interrupt entry
-# saves only the general registers; the workloads use SSE freely.
-KERNEL_DIR       := mini-hypervisor/guest/kernel
+# build (sanitizers, hosted defines) may reach it, and of mhv it sees abi/
+# only (MHV_KERNEL_INC).  The kernel's own files use no SSE registers
+# (-mgeneral-regs-only), since its interrupt entry saves only the general
+# registers; the workloads use SSE freely.
+KERNEL_DIR       := $(MHV)/guest/kernel
 KERNEL_WORKLOADS := fib loop sieve matmul trees
 KERNEL_OBJ       := $(BUILD)/guest/kernel/entry.o \
                     $(patsubst $(KERNEL_DIR)/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard $(KERNEL_DIR)/*.c)) \
                     $(KERNEL_WORKLOADS:%=$(BUILD)/guest/workloads/%.o)
 KERNEL_CFLAGS    := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                     -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -O2 -g -Wall -Wextra \
-                    -Imini-hypervisor -I$(KERNEL_DIR) -Iworkloads -MMD -MP
+                    $(MHV_KERNEL_INC) -MMD -MP
 
 $(BUILD)/guest/kernel/%.o: $(KERNEL_DIR)/%.c
 	@mkdir -p $(@D)
@@ -288,16 +329,17 @@ $(BUILD)/tests/test_golden_spec: tests/unit/tools/test_golden_spec.c tests/tools
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/tools -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
 
 # The guest kernel's pure parts (printf engine, command line, allocator),
-# compiled hosted and tested on the host.
-$(BUILD)/tests/test_guest_%: tests/unit/test_guest_%.c $(KERNEL_DIR)/format.c $(KERNEL_DIR)/cmdline.c $(KERNEL_DIR)/alloc.c
+# compiled hosted and tested on the host (tests/unit/guest/).
+$(BUILD)/tests/test_guest_%: tests/unit/guest/test_guest_%.c $(KERNEL_DIR)/kprintf.c $(KERNEL_DIR)/cmdline.c $(KERNEL_DIR)/alloc.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -I$(KERNEL_DIR) -Iworkloads -Itests/unit -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(MHV_KERNEL_INC) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(SAN)
 
-# The hypervisor's suites (tests/unit/test_mhv_*.c) link libmhv instead;
-# make picks this rule over the one above because its stem is shorter.
-$(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV) $(LIBCOMMON)
+# The hypervisor's suites (tests/unit/mhv/test_mhv_*.c) link libmhv and see
+# what its users see; make picks this rule over the one above because its
+# stem is shorter.
+$(BUILD)/tests/test_mhv_%: tests/unit/mhv/test_mhv_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(MHV_API_INC) -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
 # The debugger's suites (tests/unit/test_vdb_*.c) link libvdb and both VMs.
 $(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
@@ -312,7 +354,7 @@ KVM_TEST_BIN := $(KVM_TEST_SRC:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
 
 $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(MHV_API_INC) -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
 # ... and the debugger's hypervisor target alone (with the text helpers it
 # shares), through debugger/target.h.
@@ -367,11 +409,15 @@ debug:
 # `make -s layer-flags DIR=bytecode-vm/runtime` prints the flags a file in
 # DIR is compiled with -- from the same variables the rules above use -- so
 # that tests/e2e/layers.sh can show an include across a rule fails to build.
-layer_include_path = $(if $(filter bytecode-vm/%,$(1)),$(call bvm_include_path,$(patsubst bytecode-vm/%,%,$(1))))
+layer_include_path = $(if $(filter bytecode-vm/%,$(1)),$(call bvm_include_path,$(patsubst bytecode-vm/%,%,$(1))),$\
+                       $(call mhv_include_path,$(1)))
+# The guest kernel is compiled with flags of its own (no common/ either).
+layer_flags = $(if $(filter $(KERNEL_DIR),$(1)),$(filter-out -MMD -MP,$(KERNEL_CFLAGS)),$\
+                $(WARN) -Icommon $(call layer_include_path,$(1)))
 
 layer-flags:
 	@test -n "$(strip $(call layer_include_path,$(DIR)))" || { echo "layer-flags: no include rule for DIR=$(DIR)" >&2; exit 2; }
-	@echo $(WARN) -Icommon $(call layer_include_path,$(DIR))
+	@echo $(call layer_flags,$(DIR))
 
 # ---- demo and benchmark ------------------------------------------------------
 

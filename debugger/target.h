@@ -5,7 +5,7 @@
  * vdb_target's operations.  An adapter per VM fills them in:
  *
  *   target_bvm.c   the bytecode VM (bytecode-vm/runtime/vm.h's hook API)
- *   target_mhv.c   the mini-hypervisor (mini-hypervisor/debug.h)
+ *   target_mhv.c   the mini-hypervisor (mini-hypervisor/debug/debug.h)
  *
  * Addresses are 64-bit numbers whose meaning the target defines and
  * formats (format_address): for the bytecode VM a code address is

@@ -1,9 +1,9 @@
 /*
  * target_mhv.c -- vdb's hypervisor target: debugger/target.h's operations
- * over libmhv's public API (vm.h, debug.h, image.h, cpu.h), for one guest
+ * over libmhv's public API (machine.h, debug.h, image.h, cpu.h), for one guest
  * image in one VM.
  *
- * Opening follows `mhv run` (mini-hypervisor/main.c): the image is read and
+ * Opening follows `mhv run` (mini-hypervisor/mhv.c): the image is read and
  * planned before KVM is touched, so a bad image gets the same message here
  * as from mhv on any machine; then the VM is created, the image loaded, and
  * the breakpoint route probed (once per process, debug.h), so a KVM that
@@ -55,7 +55,7 @@
 #include "debug.h"
 #include "image.h"
 #include "memlayout.h"
-#include "vm.h"
+#include "machine.h"
 
 #define MAX_INSTRUCTION_BYTES 15     /* the longest x86 instruction */
 #define EFER_LMA (1ull << 10)        /* long mode active */

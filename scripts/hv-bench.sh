@@ -6,7 +6,7 @@
 # Four figures, each the best (or median) of N runs taken in one session:
 #   - time from `mhv run` to the guest's first console byte (mhv --stats),
 #     for the real-mode hello16 and the long-mode guest kernel;
-#   - VM exits per second for a port-I/O loop (guest/ioloop.S: 50,000 outs);
+#   - VM exits per second for a port-I/O loop (guest/flat/ioloop.S: 50,000 outs);
 #   - mhv's own memory: its peak RSS minus the guest RAM the guest touched;
 #   - each lab workload's TSC cycles inside the guest kernel next to the same
 #     C code run natively on the same (virtual) machine (workloads/cycles.c).

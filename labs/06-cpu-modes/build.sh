@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh -- assemble lab 06's guest, labs/06-cpu-modes/modes.S, into a
 # flat image linked at 0x1000 (where mhv loads it), as the Makefile builds
-# mini-hypervisor/guest/*.S (but those are linked at 0).
+# mini-hypervisor/guest/flat/*.S (but those are linked at 0).
 #
 #   labs/06-cpu-modes/build.sh [OUTDIR]     (default build/release/labs/06-cpu-modes)
 #

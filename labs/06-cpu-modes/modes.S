@@ -22,7 +22,7 @@
  */
 
 #define CODE64 0x08     /* the GDT's selectors: the same layout as the */
-#define DATA   0x10     /* GDT mhv builds itself (mini-hypervisor/boot.h) */
+#define DATA   0x10     /* GDT mhv builds itself (mini-hypervisor/abi/boot.h) */
 #define CODE32 0x18
 
 #define EFER   0xC0000080   /* the MSR holding LME (bit 8) and LMA (bit 10) */

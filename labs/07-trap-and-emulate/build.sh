@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh -- assemble lab 07's guest, labs/07-trap-and-emulate/guest.S,
 # into a flat real-mode image, as the Makefile builds
-# mini-hypervisor/guest/*.S.
+# mini-hypervisor/guest/flat/*.S.
 #
 #   labs/07-trap-and-emulate/build.sh [OUTDIR]   (default build/release/labs/07-trap-and-emulate)
 #

@@ -20,16 +20,19 @@ OUT=$BUILD/labs/07-trap-and-emulate/grade   # relative to LAB_ROOT, as lab_kvm w
 
 # ---- on the host: the unit tests -------------------------------------------------
 
-lab_check "the bus and device unit tests still pass" 1 "tests/unit/test_mhv_{bus,devices} failed" -- \
+lab_check "the bus and device unit tests still pass" 1 "tests/unit/mhv/test_mhv_{bus,devices} failed" -- \
     sh -c "'$LAB_ROOT/$BUILD/tests/test_mhv_bus' && '$LAB_ROOT/$BUILD/tests/test_mhv_devices'"
 
 # With the flags of the build graded (LAB_SAN: the sanitizers of make asan's
-# libmhv, which a program linking it must be built with too).
+# libmhv, which a program linking it must be built with too), against what a
+# device sees (devices/ and abi/), and with the assertion handler that
+# libmhv calls in make asan and make debug (libvmlab_common.a).
 # shellcheck disable=SC2086  # LAB_SAN is a list of compiler flags
-if ! (cd "$LAB_ROOT" && ${CC:-cc} -std=c11 ${LAB_SAN:-} -Imini-hypervisor -o "$LAB_TMP/test_crc" \
-        labs/07-trap-and-emulate/test_crc.c "$BUILD/libmhv.a") >"$LAB_TMP/cc.log" 2>&1; then
+if ! (cd "$LAB_ROOT" && ${CC:-cc} -std=c11 ${LAB_SAN:-} -Icommon -Imini-hypervisor/devices -Imini-hypervisor/abi \
+        -o "$LAB_TMP/test_crc" labs/07-trap-and-emulate/test_crc.c "$BUILD/libmhv.a" "$BUILD/libvmlab_common.a") \
+        >"$LAB_TMP/cc.log" 2>&1; then
     lab_fail_file "test_crc.c: the device on the host" 3 \
-        "test_crc.c does not build against mini-hypervisor/dev_crc.h and libmhv:" \
+        "test_crc.c does not build against mini-hypervisor/devices/dev_crc.h and libmhv:" \
         < <(grep -m 4 -E 'error|undefined' "$LAB_TMP/cc.log")
 elif "$LAB_TMP/test_crc" >"$LAB_TMP/test_crc.out" 2>&1; then
     lab_pass "test_crc.c: the device on the host" 3

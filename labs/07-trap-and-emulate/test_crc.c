@@ -4,7 +4,8 @@
  * size), without KVM.  The lab's checker builds it against the tree's
  * libmhv; by hand:
  *
- *   cc -std=c11 -Imini-hypervisor -o /tmp/test_crc labs/07-trap-and-emulate/test_crc.c build/release/libmhv.a && /tmp/test_crc
+ *   cc -std=c11 -Icommon -Imini-hypervisor/devices -Imini-hypervisor/abi -o /tmp/test_crc \
+ *       labs/07-trap-and-emulate/test_crc.c build/release/libmhv.a build/release/libvmlab_common.a && /tmp/test_crc
  *
  * It prints one line per failed expectation and "test_crc: N passed, M
  * failed"; exit status 0 when none failed.

@@ -24,6 +24,16 @@ RULES=(
     "bytecode-vm/runtime            tier.h             jit.h"
     "bytecode-vm/runtime            heap.h             x64.h"
     "bytecode-vm/jit                vm_state.h         parser.h"
+    # libmhv and its guests
+    "mini-hypervisor/abi            memlayout.h        bus.h"
+    "mini-hypervisor/devices        memlayout.h        machine.h"
+    "mini-hypervisor/devices        bus.h              kvm.h"
+    "mini-hypervisor/vmm            bus.h              debug.h"
+    "mini-hypervisor/vmm            machine.h          probe.h"
+    "mini-hypervisor/debug          machine.h          vm.h"
+    "mini-hypervisor/guest/kernel   boot.h             machine.h"
+    "mini-hypervisor/guest/kernel   workload.h         bus.h"
+    "mini-hypervisor/guest/kernel   memlayout.h        vmlab_cli.h"
 )
 
 # Compiles `#include "HEADER"` as a file of FOLDER would be; sets $status and

@@ -38,9 +38,9 @@
 #include "cpu.h"
 #include "debug.h"
 #include "image.h"
+#include "machine.h"
 #include "memlayout.h"
 #include "paging.h"
-#include "vm.h"
 
 #define RAM_SIZE (2u << 20)
 #define LOAD_ADDR 0x1000

@@ -1,6 +1,6 @@
 /*
  * test_kvm_multi.c -- several VMs in one process, and the ways a run is
- * ended from outside or by the guest's own mistake (vm.h), on real KVM.
+ * ended from outside or by the guest's own mistake (machine.h), on real KVM.
  *
  *   two_vms_two_threads   two long-mode guests run at once, each on its own
  *                         thread, each filling a page of its own RAM with its
@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "image.h"
-#include "vm.h"
+#include "machine.h"
 
 #define RAM_SIZE (2u << 20)
 #define LOAD_ADDR 0x1000

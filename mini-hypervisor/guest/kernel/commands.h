@@ -7,7 +7,7 @@
  *   - The words run in order; commands_run returns once all have run,
  *     unless one ended the guest (exit=, fault=, a failed check) or never
  *     ends (spin).
- *   - Called with interrupts enabled and the devices set up (main.c).
+ *   - Called with interrupts enabled and the devices set up (kmain.c).
  */
 #ifndef KERNEL_COMMANDS_H
 #define KERNEL_COMMANDS_H

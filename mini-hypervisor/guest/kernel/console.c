@@ -1,10 +1,10 @@
 /*
  * console.c -- kprintf on the UART, the debug console, and the exit port
- * (see console.h).  The formatting is format.c's; this file only chooses
+ * (see console.h).  The formatting is kprintf.c's; this file only chooses
  * where the characters go.
  */
 #include "console.h"
-#include "format.h"
+#include "kprintf.h"
 #include "memlayout.h"
 #include "uart.h"
 #include "x86.h"

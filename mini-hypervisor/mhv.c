@@ -1,0 +1,293 @@
+/*
+ * mhv.c -- the `mhv` command: run a guest image on KVM.
+ *
+ * This is the only file of the mini-hypervisor that prints or chooses an
+ * exit status; libmhv reports through message buffers.  Everything that
+ * can be checked without KVM (flags, the image file, its fit in guest RAM,
+ * the ELF headers) is checked before /dev/kvm is opened, so those errors
+ * read the same on every machine.
+ *
+ * Exit statuses (DESIGN.md):
+ *   V    the guest wrote V to port 0xF4
+ *   0    the guest halted with nothing left to wake it
+ *   123  the guest crashed (triple fault, failed entry, an access to
+ *        memory that is neither RAM nor a device, an unhandled exit):
+ *        a register dump goes to stderr
+ *   124  the guest ran past --timeout
+ *   125  mhv could not run it: no /dev/kvm, bad image, bad flags
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "exit_status.h"
+#include "vmlab_cli.h"
+
+#include "boot.h"
+#include "cpu.h"
+#include "image.h"
+#include "machine.h"
+
+
+static const char usage_text[] =
+    "usage: mhv run [--mode real|protected|long] [--load ADDR] [--entry ADDR] [--mem MIB]\n"
+    "               [--cmdline TEXT] [--timeout SEC] [--stats] IMAGE\n"
+    "       mhv --help\n"
+    "\n"
+    "Runs IMAGE on KVM with --mem MiB of guest RAM (default 16, at most 3072).\n"
+    "An ELF image is loaded where its program headers say and entered at its\n"
+    "entry point, in protected mode (ELF32, i386) or long mode (ELF64, x86-64).\n"
+    "A flat binary is loaded at --load (default 0x1000) and entered at --entry\n"
+    "(default the load address), in real mode unless --mode says otherwise.\n"
+    "In protected and long mode, mhv builds the GDT and identity page tables and\n"
+    "passes a boot info block with --cmdline TEXT to the guest (mini-hypervisor/abi/boot.h).\n"
+    "\n"
+    "Devices: a 16550 UART at 0x3F8 (IRQ 4; output to stdout, input from stdin),\n"
+    "the debug console port 0xE9 (stdout), the exit port 0xF4, an 8259 PIC at 0x20\n"
+    "and an 8254 timer at 0x40 (IRQ 0), an MMIO info device at 0xE0000000.\n"
+    "\n"
+    "  --timeout SEC  stop the guest after SEC seconds (status 124)\n"
+    "  --stats        print VM exits by reason, with the time spent on them, on stderr\n"
+    "\n"
+    "Exit status: V when the guest writes V to port 0xF4; 0 when it halts with\n"
+    "nothing left to wake it; 123 when it crashes (register dump on stderr); 124\n"
+    "on --timeout; 125 when mhv cannot run it (bad flags, bad image, no /dev/kvm).\n";
+
+static int usage_error(const char *format, const char *detail)
+{
+    fprintf(stderr, "mhv: ");
+    fprintf(stderr, format, detail);
+    fprintf(stderr, "\n%s", usage_text);
+    return VMLAB_EXIT_CANNOT_RUN;
+}
+
+static int parse_seconds(const char *text, double *value)
+{
+    char *end;
+    errno = 0;
+    double parsed = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(parsed > 0) || parsed > 1e6)
+        return -1;
+    *value = parsed;
+    return 0;
+}
+
+struct run_options {
+    struct mhv_image_options image;
+    uint64_t mem_mib;
+    double timeout_seconds;  /* 0: none */
+    int stats;
+    const char *image_path;
+};
+
+static void write_to_stdout(void *context, uint8_t byte)
+{
+    putchar(byte);
+}
+
+/* When main() began: the start of "time to the first console byte". */
+static uint64_t mhv_started_ns;
+
+/* Bytes of guest RAM that are resident (touched): mincore page by page. */
+static size_t resident_ram_bytes(const struct mhv_vm *vm)
+{
+    size_t page = 4096, pages = vm->ram_size / page, resident = 0;
+    unsigned char *vector = malloc(pages);
+    if (!vector || mincore(vm->ram, vm->ram_size, vector) < 0) {
+        free(vector);
+        return 0;
+    }
+    for (size_t i = 0; i < pages; i++)
+        resident += vector[i] & 1;
+    free(vector);
+    return resident * page;
+}
+
+static void print_stats(const struct mhv_vm *vm, uint64_t run_ns)
+{
+    const struct mhv_stats *stats = &vm->stats;
+    uint64_t handling = 0;
+    for (unsigned i = 0; i < MHV_EXIT_REASON_SLOTS; i++)
+        handling += stats->handling_ns[i];
+    fprintf(stderr, "mhv: stats: %llu exits in %.6f s (%.0f exits/s); %.6f s in the guest, %.6f s handling exits, "
+            "%.6f s waiting at hlt\n",
+            (unsigned long long)stats->exits, run_ns / 1e9, run_ns ? stats->exits / (run_ns / 1e9) : 0.0,
+            stats->guest_ns / 1e9, handling / 1e9, stats->halt_wait_ns / 1e9);
+    fprintf(stderr, "  %-16s %12s %14s %12s\n", "exit reason", "count", "handling (s)", "per exit");
+    for (unsigned i = 0; i < MHV_EXIT_REASON_SLOTS; i++) {
+        if (stats->by_reason[i] == 0)
+            continue;
+        fprintf(stderr, "  %-16s %12llu %14.6f %9.2f us\n", mhv_exit_reason_name(i),
+                (unsigned long long)stats->by_reason[i], stats->handling_ns[i] / 1e9,
+                stats->handling_ns[i] / 1e3 / (double)stats->by_reason[i]);
+    }
+    fprintf(stderr, "  %-16s %12s\n", "device", "accesses");
+    const struct mhv_bus *buses[] = { &vm->ports, &vm->mmio };
+    for (size_t b = 0; b < 2; b++)
+        for (size_t i = 0; i < buses[b]->count; i++)
+            if (buses[b]->ranges[i].accesses)
+                fprintf(stderr, "  %-16s %12llu\n", buses[b]->ranges[i].name,
+                        (unsigned long long)buses[b]->ranges[i].accesses);
+    fprintf(stderr, "  interrupts injected: %llu (timer ticks %llu)\n",
+            (unsigned long long)stats->interrupts_injected, (unsigned long long)vm->pit.ticks);
+    if (stats->first_output_ns)
+        fprintf(stderr, "  first console byte: %.3f ms after mhv started (%.3f ms after the VM was created)\n",
+                (vm->created_ns - mhv_started_ns + stats->first_output_ns) / 1e6, stats->first_output_ns / 1e6);
+
+    /* Firecracker's yardstick: the VMM's own memory, beyond the guest's. */
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    size_t max_rss = (size_t)usage.ru_maxrss * 1024, guest = resident_ram_bytes(vm);
+    fprintf(stderr, "  memory: max RSS %zu KiB, guest RAM touched %zu KiB, mhv's own %zu KiB\n",
+            max_rss / 1024, guest / 1024, (max_rss > guest ? max_rss - guest : 0) / 1024);
+}
+
+static int run_image(const struct run_options *options)
+{
+    char err[512];
+    size_t ram_size = (size_t)options->mem_mib << 20;
+
+    size_t image_size = 0;
+    uint8_t *image = NULL;
+    struct mhv_image_plan plan;
+    if (mhv_image_read_and_plan(options->image_path, ram_size, &options->image, &image, &image_size, &plan,
+                                err, sizeof err) < 0) {
+        fprintf(stderr, "mhv: %s\n", err);
+        return VMLAB_EXIT_CANNOT_RUN;
+    }
+
+    struct mhv_vm vm;
+    struct mhv_vm_config config = {
+        .ram_size = ram_size, .output = write_to_stdout, .input_fd = 0,
+    };
+    if (mhv_vm_create(&vm, &config, err, sizeof err) < 0 ||
+        mhv_image_load(&vm, image, image_size, &plan, options->image.cmdline, err, sizeof err) < 0) {
+        fprintf(stderr, "mhv: %s\n", err);
+        mhv_vm_destroy(&vm);
+        free(image);
+        return VMLAB_EXIT_CANNOT_RUN;
+    }
+    free(image);
+    mhv_vm_set_timeout(&vm, options->timeout_seconds);
+
+    struct mhv_stop stop;
+    int status;
+    char registers[1024];
+    uint64_t run_started = mhv_now_ns();
+    int run_status = mhv_vm_run(&vm, &stop, err, sizeof err);
+    uint64_t run_ns = mhv_now_ns() - run_started;
+    if (run_status < 0) {
+        fflush(stdout);
+        fprintf(stderr, "mhv: %s\n", err);
+        status = VMLAB_EXIT_CANNOT_RUN;
+    } else if (stop.reason == MHV_STOP_EXIT_PORT) {
+        status = stop.exit_value;
+    } else if (stop.reason == MHV_STOP_HALTED) {
+        status = VMLAB_EXIT_OK;
+    } else if (stop.reason == MHV_STOP_TIMEOUT) {
+        fflush(stdout);
+        mhv_cpu_format_registers(&vm, registers, sizeof registers);
+        fprintf(stderr, "mhv: timeout: the guest was still running after %g s\n%s",
+                options->timeout_seconds, registers);
+        status = VMLAB_EXIT_TIMEOUT;
+    } else {
+        fflush(stdout);
+        mhv_cpu_format_registers(&vm, registers, sizeof registers);
+        fprintf(stderr, "mhv: guest crashed: %s\n%s",
+                stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger", registers);
+        status = VMLAB_EXIT_GUEST_CRASHED;
+    }
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
+        fprintf(stderr, "mhv: cannot write the guest's output: %s\n", strerror(errno));
+        status = VMLAB_EXIT_CANNOT_RUN;
+    }
+    if (options->stats)
+        print_stats(&vm, run_ns);
+    mhv_vm_destroy(&vm);
+    return status;
+}
+
+static int parse_mode(const char *text, enum mhv_mode *mode)
+{
+    static const enum mhv_mode modes[] = { MHV_MODE_REAL, MHV_MODE_PROTECTED, MHV_MODE_LONG };
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(text, mhv_mode_name(modes[i])) == 0) {
+            *mode = modes[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int command_run(int argc, char **argv)
+{
+    struct run_options options = {
+        .image = { .load_addr = MHV_DEFAULT_LOAD_ADDR, .cmdline = "" },
+        .mem_mib = MHV_DEFAULT_MEM_MIB,
+    };
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value;
+        if (vmlab_flag_value(argc, argv, &i, "--mode", &value)) {
+            if (!value)
+                return usage_error("%s needs a value", "--mode");
+            if (parse_mode(value, &options.image.mode) < 0)
+                return usage_error("--mode %s: expected real, protected or long", value);
+            options.image.mode_given = 1;
+        } else if (vmlab_flag_value(argc, argv, &i, "--load", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.image.load_addr))
+                return usage_error("--load needs an address (like 0x1000), not '%s'", value ? value : "");
+        } else if (vmlab_flag_value(argc, argv, &i, "--entry", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.image.entry))
+                return usage_error("--entry needs an address (like 0x1000), not '%s'", value ? value : "");
+            options.image.entry_given = 1;
+        } else if (vmlab_flag_value(argc, argv, &i, "--mem", &value)) {
+            if (!value || !vmlab_parse_u64(value, 0, &options.mem_mib) ||
+                options.mem_mib < 1 || options.mem_mib > MHV_MAX_RAM_MIB)
+                return usage_error("--mem needs a size in MiB from 1 to 3072, not '%s'", value ? value : "");
+        } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &value)) {
+            if (!value)
+                return usage_error("%s needs a value", "--cmdline");
+            if (strlen(value) > MHV_CMDLINE_MAX)
+                return usage_error("--cmdline: longer than the %s bytes a guest gets", "3000");
+            options.image.cmdline = value;
+        } else if (vmlab_flag_value(argc, argv, &i, "--timeout", &value)) {
+            if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
+                return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
+        } else if (strcmp(arg, "--stats") == 0) {
+            options.stats = 1;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return usage_error("unknown flag %s", arg);
+        } else if (options.image_path) {
+            return usage_error("one too many images: %s", arg);
+        } else {
+            options.image_path = arg;
+        }
+    }
+    if (!options.image_path)
+        return usage_error("%s", "missing IMAGE");
+    return run_image(&options);
+}
+
+int main(int argc, char **argv)
+{
+    mhv_started_ns = mhv_now_ns();
+    /* A closed stdout is an error we report, not a signal that kills us. */
+    signal(SIGPIPE, SIG_IGN);
+    /* Line by line: a guest that prints, then runs a long time, shows it. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2)
+        return usage_error("%s", "missing command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return command_run(argc, argv);
+    return usage_error("unknown command '%s'", argv[1]);
+}
