@@ -373,6 +373,39 @@ bench: deps-bench
 	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
 	MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) bash scripts/hv-bench.sh
 
+# ---- guest images by name ------------------------------------------------------
+
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+pkgdatadir  ?= $(datadir)/vmlab
+
+# mhv and vdb look a guest's name up from their own folder
+# (common/vmlab_paths.h): in the path from $(bindir) to the installed guests,
+# then in the one from $(BINDIR) to this build's $(BUILD)/guest.  Both are
+# compiled into vmlab_paths.o, relative; the .where file changes (and the
+# object is rebuilt) only when one of them does.
+VMLAB_BUILD_GUESTS     := $(shell realpath -m --relative-to=$(BINDIR) $(BUILD)/guest)
+VMLAB_INSTALLED_GUESTS := $(shell realpath -m --relative-to=$(bindir) $(pkgdatadir)/guests)
+
+$(BUILD)/common/vmlab_paths.o: ALL_CFLAGS += -DVMLAB_BUILD_GUESTS='"$(VMLAB_BUILD_GUESTS)"' \
+                                             -DVMLAB_INSTALLED_GUESTS='"$(VMLAB_INSTALLED_GUESTS)"'
+$(BUILD)/common/vmlab_paths.o: $(BUILD)/common/vmlab_paths.where
+
+$(BUILD)/common/vmlab_paths.where: FORCE
+	@mkdir -p $(@D)
+	@echo "$(VMLAB_BUILD_GUESTS) $(VMLAB_INSTALLED_GUESTS)" | cmp -s - $@ || \
+	    echo "$(VMLAB_BUILD_GUESTS) $(VMLAB_INSTALLED_GUESTS)" >$@
+FORCE:
+
+# The lookup's unit test (tests/unit/common/).
+$(BUILD)/tests/test_vmlab_paths: tests/unit/common/test_vmlab_paths.c $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
+
 # The labs (labs/README.md): a student's `make grade LAB=2` builds this tree
 # and runs lab 2's checker on it.
 grade:
