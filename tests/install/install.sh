@@ -68,10 +68,10 @@ fi
 {
     printf 'bin/%s\n' bvm mhv vdb
     printf 'share/man/man1/%s.1\n' bvm mhv vdb
-    for s in mini-hypervisor/guest/*.S; do
-        name=$(basename "$s" .S)
-        if [ "$name" = hello32 ]; then echo "share/vmlab/guests/$name.elf"; else echo "share/vmlab/guests/$name.bin"; fi
-    done
+    # The guest images the release build made (the flat ones are NAME.bin;
+    # the build's .o and .flat.elf files beside them are not installed).
+    for f in build/release/guest/*.bin; do echo "share/vmlab/guests/$(basename "$f")"; done
+    echo share/vmlab/guests/hello32.elf
     echo share/vmlab/guests/kernel.elf
     for f in workloads/README.md workloads/*.vela workloads/*.c workloads/*.h workloads/*.lua \
              workloads/*.java workloads/*.expected; do
