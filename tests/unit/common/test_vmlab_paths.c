@@ -155,14 +155,20 @@ START_TEST(test_the_running_program_s_folder)
     ck_assert_int_eq(dirs.count, 2);
     ck_assert_str_eq(dirs.dir[0], want);
 
-    setenv("VMLAB_GUESTS", scratch, 1);
+    /* $VMLAB_GUESTS comes first, before the build tree's guests (which
+     * the build tree's folder may hold: build/asan/tests/../guest is
+     * make asan's guest folder). */
     char path[VMLAB_PATH_MAX], err[VMLAB_GUEST_ERR_SIZE];
+    snprintf(want, sizeof want, "%s/second", scratch);
+    setenv("VMLAB_GUESTS", want, 1);
     ck_assert_int_eq(chdir("/"), 0);
-    ck_assert_ptr_null(vmlab_guest_image("hello16", path, sizeof path, err, sizeof err));
+    snprintf(want, sizeof want, "%s/second/hello32.elf", scratch);
+    ck_assert_str_eq(vmlab_guest_image("hello32", path, sizeof path, err, sizeof err), want);
+    ck_assert_ptr_null(vmlab_guest_image("no-such-guest", path, sizeof path, err, sizeof err));
     ck_assert_msg(strstr(err, "($VMLAB_GUESTS)") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "is not set") == NULL, "%s", err);
     unsetenv("VMLAB_GUESTS");
-    ck_assert_ptr_null(vmlab_guest_image("hello16", path, sizeof path, err, sizeof err));
+    ck_assert_ptr_null(vmlab_guest_image("no-such-guest", path, sizeof path, err, sizeof err));
     ck_assert_msg(strstr(err, "$VMLAB_GUESTS, a folder of guest images, is not set") != NULL, "%s", err);
 }
 END_TEST
