@@ -10,6 +10,9 @@
 #   make test       run the suites without the dependency check (after make check)
 #   make sandbox-check  only the hypervisor suite (tests/hv/): mhv on KVM, in
 #                       the nested-KVM sandbox (tests/sandbox/) without /dev/kvm
+#   make install    build the release programs, install them with their guests,
+#                   workloads, labs, docs and man pages (PREFIX, DESTDIR)
+#   make uninstall  remove what make install put there
 #   make clean      remove build/ and bin/
 #
 # Objects go to $(BUILD)/, programs to $(BINDIR)/.  The sanitizer build is the
@@ -429,6 +432,114 @@ bench: deps-bench
 	@$(SUBMAKE) all
 	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
 	MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) bash scripts/hv-bench.sh
+
+# ---- install and uninstall (GNU conventions) -----------------------------------
+
+# make install [PREFIX=/usr/local] [DESTDIR=/scratch]   installs
+#
+#   $(bindir)                bvm, mhv, vdb
+#   $(pkgdatadir)/guests     the guest images: $(BUILD)/guest/*.bin, hello32.elf,
+#                            kernel.elf (mhv run NAME and vdb --hv NAME find them)
+#   $(pkgdatadir)/workloads  workloads/: the Vela, C, Lua and Java programs, their
+#                            .expected output, the headers the C needs, README.md
+#   $(pkgdatadir)/labs       labs/, less anything built in it
+#   $(docdir)                README.md and docs/*.md (as docs/, so links hold)
+#   $(man1dir)               man/bvm.1, mhv.1, vdb.1
+#
+# with the GNU directory variables below, each of which may be set alone
+# (make install mandir=/usr/share/man).  make uninstall removes those files
+# again, then the vmlab folders that install made if they are left empty;
+# nothing else.  DESTDIR stages the tree elsewhere (no root needed); the
+# programs find their guests from their own folder, never from a compiled-in
+# prefix (common/vmlab_paths.h), so a staged or moved tree works too.
+#
+# What is installed is the release build, bin/ and build/release/, built
+# first: install runs a second make with BUILD, BINDIR and OPT of the
+# release build and SAN and ASSERT empty, whatever the make that called it
+# had -- `make asan`'s BUILD, BINDIR and SAN reach every make its suites
+# start through MAKEFLAGS, and a sanitizer build is never installed.
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+pkgdatadir  ?= $(datadir)/vmlab
+docdir      ?= $(datarootdir)/doc/vmlab
+mandir      ?= $(datarootdir)/man
+man1dir     ?= $(mandir)/man1
+INSTALL         ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 755
+INSTALL_DATA    ?= $(INSTALL) -m 644
+
+INSTALL_BUILD  := build/release
+INSTALL_BINDIR := bin
+INSTALL_FLAGS   = BUILD=$(INSTALL_BUILD) BINDIR=$(INSTALL_BINDIR) OPT=-O2 SAN= ASSERT=
+
+MAN_PAGES         := man/bvm.1 man/mhv.1 man/vdb.1
+INSTALL_PROGRAMS   = $(addprefix $(BINDIR)/,bvm mhv vdb)
+INSTALL_GUESTS     = $(filter $(BUILD)/guest/%,$(GUEST_BIN))
+INSTALL_WORKLOADS  = workloads/README.md $(sort $(wildcard $(addprefix workloads/*,.vela .c .h .lua .java .expected)))
+INSTALL_DOCS       = README.md $(sort $(wildcard docs/*.md))
+LAB_BUILT          = %.o %.d %.vbc %.bin %.elf %.a %~ %.swp %.orig %.rej
+INSTALL_LABS       = $(filter-out $(LAB_BUILT),$(shell find labs -type f 2>/dev/null | LC_ALL=C sort))
+# Every folder under $(pkgdatadir) and $(docdir) that install makes.
+INSTALL_VMLAB_DIRS = $(sort $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(pkgdatadir)/guests $(DESTDIR)$(docdir) \
+                       $(patsubst %/,%,$(dir $(addprefix $(DESTDIR)$(pkgdatadir)/,$(INSTALL_WORKLOADS) $(INSTALL_LABS)) \
+                                            $(addprefix $(DESTDIR)$(docdir)/,$(INSTALL_DOCS)))))
+
+# mhv and vdb look a guest's name up from their own folder
+# (common/vmlab_paths.h): in the path from $(bindir) to the installed guests,
+# then in the one from $(BINDIR) to this build's $(BUILD)/guest.  Both are
+# compiled into vmlab_paths.o, relative; the .where file changes (and the
+# object is rebuilt) only when one of them does.
+VMLAB_BUILD_GUESTS     := $(shell realpath -m --relative-to=$(BINDIR) $(BUILD)/guest)
+VMLAB_INSTALLED_GUESTS := $(shell realpath -m --relative-to=$(bindir) $(pkgdatadir)/guests)
+
+$(BUILD)/common/vmlab_paths.o: ALL_CFLAGS += -DVMLAB_BUILD_GUESTS='"$(VMLAB_BUILD_GUESTS)"' \
+                                             -DVMLAB_INSTALLED_GUESTS='"$(VMLAB_INSTALLED_GUESTS)"'
+$(BUILD)/common/vmlab_paths.o: $(BUILD)/common/vmlab_paths.where
+
+$(BUILD)/common/vmlab_paths.where: FORCE
+	@mkdir -p $(@D)
+	@echo "$(VMLAB_BUILD_GUESTS) $(VMLAB_INSTALLED_GUESTS)" | cmp -s - $@ || \
+	    echo "$(VMLAB_BUILD_GUESTS) $(VMLAB_INSTALLED_GUESTS)" >$@
+FORCE:
+
+# The lookup's unit test (tests/unit/common/).
+$(BUILD)/tests/test_vmlab_paths: tests/unit/common/test_vmlab_paths.c $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
+
+.PHONY: install install-files uninstall
+install:
+	@$(SUBMAKE) $(INSTALL_FLAGS) install-files
+
+# The files themselves, from the build this make was given (install passes
+# the release build's).
+install-files: $(INSTALL_PROGRAMS) $(INSTALL_GUESTS) $(MAN_PAGES)
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir) $(DESTDIR)$(pkgdatadir)/guests $(DESTDIR)$(docdir)/docs
+	$(INSTALL_PROGRAM) $(INSTALL_PROGRAMS) $(DESTDIR)$(bindir)
+	$(INSTALL_DATA) $(INSTALL_GUESTS) $(DESTDIR)$(pkgdatadir)/guests
+	$(INSTALL_DATA) $(MAN_PAGES) $(DESTDIR)$(man1dir)
+	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)
+	$(INSTALL_DATA) $(filter docs/%,$(INSTALL_DOCS)) $(DESTDIR)$(docdir)/docs
+	@echo "install: workloads/ and labs/ (their scripts executable) into $(DESTDIR)$(pkgdatadir)"
+	@set -e; for f in $(INSTALL_WORKLOADS) $(INSTALL_LABS); do \
+	    if [ -x "$$f" ]; then mode=755; else mode=644; fi; \
+	    $(INSTALL) -D -m $$mode "$$f" "$(DESTDIR)$(pkgdatadir)/$$f"; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,bvm mhv vdb)
+	rm -f $(addprefix $(DESTDIR)$(man1dir)/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(pkgdatadir)/guests/,$(notdir $(INSTALL_GUESTS)))
+	rm -f $(addprefix $(DESTDIR)$(docdir)/,$(INSTALL_DOCS))
+	@echo "uninstall: workloads/ and labs/ from $(DESTDIR)$(pkgdatadir)"
+	@rm -f $(addprefix $(DESTDIR)$(pkgdatadir)/,$(INSTALL_WORKLOADS) $(INSTALL_LABS))
+	@for d in $$(printf '%s\n' $(INSTALL_VMLAB_DIRS) | LC_ALL=C sort -r); do \
+	    if [ -d "$$d" ]; then rmdir --ignore-fail-on-non-empty "$$d"; fi; \
+	done
 
 # The labs (labs/README.md): a student's `make grade LAB=2` builds this tree
 # and runs lab 2's checker on it.

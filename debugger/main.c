@@ -27,6 +27,7 @@
 
 #include "exit_status.h"
 #include "vmlab_cli.h"
+#include "vmlab_paths.h"
 
 #include "command.h"
 #include "gdbserver.h"
@@ -39,6 +40,7 @@
 static const char usage_text[] =
     "usage: vdb [options] PROGRAM           debug a Vela program (source, .vasm or bytecode) on bvm\n"
     "       vdb --hv [options] IMAGE        debug a guest image (ELF or flat) on mhv\n"
+    "                                       (a file, or a guest's name as for `mhv run`: hello16)\n"
     "\n"
     "options:\n"
     "  --batch             no TUI: run the commands of the -x scripts (or of stdin), print as text\n"
@@ -234,6 +236,13 @@ int main(int argc, char **argv)
     if (!o.batch && !o.gdbserver && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "vdb: the TUI needs a terminal; without one, use --batch [-x SCRIPT]\n");
         return VMLAB_EXIT_USAGE;
+    }
+    /* A guest's name (hello16, kernel) is looked up, as by mhv: vmlab_paths.h. */
+    static char image_path[VMLAB_PATH_MAX];
+    char lookup_err[VMLAB_GUEST_ERR_SIZE];
+    if (o.hv && !(o.mhv.image = vmlab_guest_image(o.file, image_path, sizeof image_path, lookup_err, sizeof lookup_err))) {
+        fprintf(stderr, "vdb: %s\n", lookup_err);
+        return VMLAB_EXIT_CANNOT_RUN;
     }
     char err[VDB_ERR_SIZE];
     vdb_target *t = open_target(&o, err, sizeof err);

@@ -27,6 +27,7 @@
 
 #include "exit_status.h"
 #include "vmlab_cli.h"
+#include "vmlab_paths.h"
 
 #include "boot.h"
 #include "cpu.h"
@@ -44,6 +45,8 @@ static const char usage_text[] =
     "entry point, in protected mode (ELF32, i386) or long mode (ELF64, x86-64).\n"
     "A flat binary is loaded at --load (default 0x1000) and entered at --entry\n"
     "(default the load address), in real mode unless --mode says otherwise.\n"
+    "IMAGE is a file, or a guest's name (hello16, kernel) looked up in $VMLAB_GUESTS,\n"
+    "the installed guests and the build tree (mhv(1), FILES).\n"
     "In protected and long mode, mhv builds the GDT and identity page tables and\n"
     "passes a boot info block with --cmdline TEXT to the guest (mini-hypervisor/abi/boot.h).\n"
     "\n"
@@ -271,6 +274,15 @@ static int command_run(int argc, char **argv)
     }
     if (!options.image_path)
         return usage_error("%s", "missing IMAGE");
+    /* A guest's name (hello16, kernel) is looked up: vmlab_paths.h. */
+    static char image_path[VMLAB_PATH_MAX];
+    char lookup_err[VMLAB_GUEST_ERR_SIZE];
+    options.image_path = vmlab_guest_image(options.image_path, image_path, sizeof image_path,
+                                           lookup_err, sizeof lookup_err);
+    if (!options.image_path) {
+        fprintf(stderr, "mhv: %s\n", lookup_err);
+        return VMLAB_EXIT_CANNOT_RUN;
+    }
     return run_image(&options);
 }
 

@@ -17,10 +17,12 @@
 #   MHV, MHV_GUESTS, KVM_TESTS, SANDBOX   for the hypervisor suite (tests/hv/)
 #   CYCLES         the native workload runner, for the demo's test
 #   LAB_BUILD, LAB_BINDIR, LAB_OPT, LAB_SAN   the build the labs' checkers
-#                  grade and make (labs/lib/grade.sh)
+#                  grade and make (labs/lib/grade.sh); the install suite
+#                  hands them to make install, which must install the
+#                  release build all the same
 #
 # The suites, in order: unit (Check's own output is shown as it comes),
-# golden, e2e, debugger, hypervisor, labs, docs, fuzz.  Each prints its own `NAME: N passed, N failed` line;
+# golden, e2e, debugger, hypervisor, labs, docs, install, fuzz.  Each prints its own `NAME: N passed, N failed` line;
 # a suite that dies without one (a crash, a missing program) counts as one
 # failure.  The last line is the total over all suites:
 #
@@ -260,6 +262,15 @@ export MHV MHV_GUESTS CYCLES LAB_BUILD LAB_BINDIR LAB_OPT LAB_SAN
 run_scripts labs tests/labs/labs.sh tests/labs/demo.sh
 banner "docs: every command they quote"
 run_scripts docs tests/docs/commands.sh
+
+# ---- install: make install and make uninstall ---------------------------------------
+
+# make install into a scratch DESTDIR (always the release build, whichever
+# build is under test), the installed programs run from another folder --
+# mhv and vdb by guest name, on KVM: /dev/kvm or one sandbox boot -- the man
+# pages, and make uninstall (tests/install/install.sh).
+banner "install"
+run_scripts install tests/install/install.sh
 
 # ---- fuzz: damaged bytecode ---------------------------------------------------------
 
