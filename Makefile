@@ -128,40 +128,41 @@ $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
 
 # ---- libvdb and vdb ------------------------------------------------------------
 
-# The debugger's front end sees only debugger/ (-Idebugger): the VMs'
-# headers are on the include path of their adapters alone, so the rule of
-# debugger/target.h -- the front end never includes a VM's own headers --
-# is checked by the compiler.
+# The debugger's front end never includes a VM's own headers: those are on
+# the include path of their adapters alone (debugger/targets/target_*.c),
+# so the rule of debugger/targets/target.h is checked by the compiler.
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
 
-VDB_MAIN := debugger/main.c
-VDB_SRC  := $(filter-out $(VDB_MAIN),$(wildcard debugger/*.c))
+VDB_FRONT_INC := -Idebugger/core -Idebugger/commands -Idebugger/targets -Idebugger/ui -Idebugger/gdb
+
+VDB_MAIN := debugger/vdb.c
+VDB_SRC  := $(wildcard debugger/*/*.c)
 VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
 LIBVDB   := $(BUILD)/libvdb.a
 VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) $(NCURSES_CFLAGS) -Idebugger -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) $(NCURSES_CFLAGS) $(VDB_FRONT_INC) -c -o $@ $<
 
-$(BUILD)/debugger/target_bvm.o: debugger/target_bvm.c
+$(BUILD)/debugger/targets/target_bvm.o: debugger/targets/target_bvm.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idebugger -Ibytecode-vm -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Idebugger/targets -Ibytecode-vm -c -o $@ $<
 
-$(BUILD)/debugger/target_mhv.o: debugger/target_mhv.c
+$(BUILD)/debugger/targets/target_mhv.o: debugger/targets/target_mhv.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger -Imini-hypervisor -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger/targets -Imini-hypervisor -c -o $@ $<
 
 $(LIBVDB): $(VDB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
+$(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/main.o $(VDB_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/vdb.o $(VDB_LIBS)
 
 # Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
 # mode code under .code16, or long-mode code under .code64 that mhv runs
@@ -265,10 +266,13 @@ $(BUILD)/tests/test_mhv_%: tests/unit/test_mhv_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
-# The debugger's suites (tests/unit/test_vdb_*.c) link libvdb and both VMs.
-$(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
+# The debugger's suites (tests/unit/vdb/test_vdb_*.c) link libvdb and both VMs.
+VDB_UNIT_SRC := $(wildcard tests/unit/vdb/test_vdb_*.c)
+UNIT_BIN     += $(VDB_UNIT_SRC:tests/unit/vdb/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/test_vdb_%: tests/unit/vdb/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_FRONT_INC) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
 
 # Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
 # others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
@@ -282,9 +286,9 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 
 # ... and the debugger's hypervisor target alone (with the text helpers it
 # shares), through debugger/target.h.
-$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(BUILD)/debugger/command.o $(LIBMHV) $(LIBCOMMON)
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger/targets -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
 unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 

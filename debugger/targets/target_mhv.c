@@ -41,9 +41,9 @@
  */
 #include "exit_status.h"
 #include "target.h"
-#include "command.h"
 
 #include <capstone.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -337,8 +337,8 @@ static int target_resolve(vdb_target *base, const char *spec, uint64_t *address,
     }
     /* The first character checked here, because strtoull alone would also
      * take blanks and a sign. */
-    int first = vdb_digit_value((unsigned char)digits[0]);
-    if (first >= 0 && first < radix) {
+    unsigned char first = (unsigned char)digits[0];
+    if (radix == 16 ? isxdigit(first) : isdigit(first)) {
         char *end;
         errno = 0;
         unsigned long long value = strtoull(digits, &end, radix);
@@ -347,8 +347,7 @@ static int target_resolve(vdb_target *base, const char *spec, uint64_t *address,
             return 0;
         }
     }
-    int lead = vdb_digit_value((unsigned char)spec[0]);
-    if (spec[0] == '*' || (lead >= 0 && lead < 10))
+    if (spec[0] == '*' || isdigit((unsigned char)spec[0]))
         snprintf(err, err_size, "'%s' is not an address: give one in hex (*0x1000) or decimal (*4096)", spec);
     else
         snprintf(err, err_size, "no symbol '%s': the hypervisor target has no symbols: give an address, e.g. *0x1000",

@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "format.h"
+#include "number_format.h"
 #include "session.h"
 
 #define VDB_MAX_BREAKPOINTS 64

@@ -1,7 +1,7 @@
 /*
- * format.c -- x's memory dumps (format.h).
+ * number_format.c -- x's memory dumps (number_format.h).
  */
-#include "format.h"
+#include "number_format.h"
 
 #include <inttypes.h>
 #include <stdio.h>

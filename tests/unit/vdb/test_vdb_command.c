@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "command.h"
-#include "format.h"
+#include "number_format.h"
 
 static char err[256];
 
