@@ -128,14 +128,43 @@ $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
 
 # ---- libvdb and vdb ------------------------------------------------------------
 
-# The debugger's front end never includes a VM's own headers: those are on
-# the include path of their adapters alone (debugger/targets/target_*.c),
-# so the rule of debugger/targets/target.h is checked by the compiler.
+# The debugger's layers, each a folder of debugger/, and the include rule
+# of each: the folders a file of that layer is compiled with, its own and
+# those below it, so that the compiler refuses an include across layers.
+#
+#   targets/   target.h, the interface to a VM; sees nothing else of vdb
+#   core/      the service layer and the command-line parser: sees targets/
+#   commands/  the commands, commands.def, the dispatcher: sees core/
+#   ui/        the TUI: sees commands/ (the dispatcher) and below
+#   gdb/       the GDB remote protocol server: sees targets/ only
+#   vdb.c      the command: sees every layer
+#
+# Only the adapters (targets/target_bvm.c, target_mhv.c) see a VM's
+# headers, each its own VM's: the rule of target.h -- the front end never
+# includes a VM's own headers -- is checked by the compiler.
+VDB_TARGETS_INC  := -Idebugger/targets
+VDB_CORE_INC     := -Idebugger/core $(VDB_TARGETS_INC)
+VDB_COMMANDS_INC := -Idebugger/commands $(VDB_CORE_INC)
+VDB_UI_INC       := -Idebugger/ui $(VDB_COMMANDS_INC)
+VDB_GDB_INC      := -Idebugger/gdb $(VDB_TARGETS_INC)
+VDB_MAIN_INC     := $(VDB_UI_INC) -Idebugger/gdb
+VDB_BVM_ADAPTER_INC := $(VDB_TARGETS_INC) -Ibytecode-vm
+VDB_MHV_ADAPTER_INC := $(VDB_TARGETS_INC) -Imini-hypervisor
+
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
 
-VDB_FRONT_INC := -Idebugger/core -Idebugger/commands -Idebugger/targets -Idebugger/ui -Idebugger/gdb
+# Each object gets its layer's include rule (and the libraries' flags it
+# needs): VDB_INC, by folder.
+$(BUILD)/debugger/targets/%.o: VDB_INC = $(VDB_TARGETS_INC)
+$(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
+$(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
+$(BUILD)/debugger/core/%.o: VDB_INC = $(VDB_CORE_INC)
+$(BUILD)/debugger/commands/%.o: VDB_INC = $(VDB_COMMANDS_INC)
+$(BUILD)/debugger/ui/%.o: VDB_INC = $(VDB_UI_INC) $(NCURSES_CFLAGS)
+$(BUILD)/debugger/gdb/%.o: VDB_INC = $(VDB_GDB_INC)
+$(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 
 VDB_MAIN := debugger/vdb.c
 VDB_SRC  := $(wildcard debugger/*/*.c)
@@ -145,15 +174,7 @@ VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLI
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) $(NCURSES_CFLAGS) $(VDB_FRONT_INC) -c -o $@ $<
-
-$(BUILD)/debugger/targets/target_bvm.o: debugger/targets/target_bvm.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idebugger/targets -Ibytecode-vm -c -o $@ $<
-
-$(BUILD)/debugger/targets/target_mhv.o: debugger/targets/target_mhv.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger/targets -Imini-hypervisor -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(VDB_INC) -c -o $@ $<
 
 $(LIBVDB): $(VDB_OBJ)
 	@mkdir -p $(@D)
@@ -272,7 +293,7 @@ UNIT_BIN     += $(VDB_UNIT_SRC:tests/unit/vdb/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_vdb_%: tests/unit/vdb/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_FRONT_INC) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_UI_INC) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
 
 # Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
 # others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
@@ -284,11 +305,11 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Imini-hypervisor -Itests/unit -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
-# ... and the debugger's hypervisor target alone (with the text helpers it
-# shares), through debugger/target.h.
+# ... and the debugger's hypervisor target alone, through
+# debugger/targets/target.h.
 $(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger/targets -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_TARGETS_INC) -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
 unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 

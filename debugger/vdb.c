@@ -1,5 +1,5 @@
 /*
- * main.c -- the vdb command: pick a target from the arguments, make a
+ * vdb.c -- the vdb command: pick a target from the arguments, make a
  * session, and run it in the TUI or in batch mode.
  *
  *   vdb [--jit=off|on|always] PROGRAM              a Vela program on bvm
@@ -28,7 +28,7 @@
 #include "exit_status.h"
 #include "vmlab_cli.h"
 
-#include "command.h"
+#include "dispatch.h"
 #include "gdbserver.h"
 #include "session.h"
 #include "target.h"
@@ -214,7 +214,7 @@ static int run_batch(vdb_session *s, const options *o)
         status |= run_commands(s, stdin, true, &quit);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "vdb: cannot write to stdout: %s\n", strerror(errno ? errno : EIO));
-        return 74;
+        return VMLAB_EXIT_OUTPUT;
     }
     return status;
 }

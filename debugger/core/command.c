@@ -1,5 +1,5 @@
 /*
- * command.c -- the command table and the line parser (command.h).
+ * command.c -- the line parser over a table of commands (command.h).
  */
 #include "command.h"
 
@@ -9,25 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const vdb_command vdb_commands[VDB_CMD_COUNT] = {
-#define CMD(id, name, alias, usage, help) { VDB_CMD_##id, name, alias, usage, help },
-#include "commands.def"
-#undef CMD
-};
-
-const vdb_command *vdb_command_find(const char *word, char *err, size_t err_size)
+const vdb_command *vdb_command_find(const vdb_command *commands, size_t ncommands, const char *word, char *err,
+                                    size_t err_size)
 {
     size_t len = strlen(word);
-    for (size_t i = 0; i < VDB_CMD_COUNT; i++)
-        if (strcmp(vdb_commands[i].name, word) == 0 || (vdb_commands[i].alias && strcmp(vdb_commands[i].alias, word) == 0))
-            return &vdb_commands[i];
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, word) == 0 || (commands[i].alias && strcmp(commands[i].alias, word) == 0))
+            return &commands[i];
     const vdb_command *found = NULL;
     char candidates[160] = "";
     size_t count = 0;
-    for (size_t i = 0; i < VDB_CMD_COUNT && len > 0; i++) {
-        if (strncmp(vdb_commands[i].name, word, len) != 0)
+    for (size_t i = 0; i < ncommands && len > 0; i++) {
+        if (strncmp(commands[i].name, word, len) != 0)
             continue;
-        found = &vdb_commands[i];
+        found = &commands[i];
         size_t used = strlen(candidates);
         snprintf(candidates + used, sizeof candidates - used, "%s%s", count ? ", " : "", found->name);
         count++;
@@ -41,6 +36,17 @@ const vdb_command *vdb_command_find(const char *word, char *err, size_t err_size
     return NULL;
 }
 
+void vdb_command_usage(const vdb_command *c, char *out, size_t size)
+{
+    if (c->usage || !c->words) {
+        snprintf(out, size, "%s", c->usage ? c->usage : c->name);
+        return;
+    }
+    size_t used = (size_t)snprintf(out, size, "%s ", c->name);
+    for (size_t i = 0; c->words[i] && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s", i ? "|" : "", c->words[i]);
+}
+
 static const char *skip_spaces(const char *p)
 {
     while (*p == ' ' || *p == '\t')
@@ -48,7 +54,8 @@ static const char *skip_spaces(const char *p)
     return p;
 }
 
-int vdb_parse_line(const char *line, vdb_parsed *out, char *err, size_t err_size)
+int vdb_parse_line(const vdb_command *commands, size_t count, const char *line, vdb_parsed *out, char *err,
+                   size_t err_size)
 {
     const char *p = skip_spaces(line);
     if (*p == '\0' || *p == '\n' || *p == '#')
@@ -70,7 +77,7 @@ int vdb_parse_line(const char *line, vdb_parsed *out, char *err, size_t err_size
         len++;
     }
     word[len] = '\0';
-    out->command = vdb_command_find(word, err, err_size);
+    out->command = vdb_command_find(commands, count, word, err, err_size);
     if (!out->command)
         return -1;
     p += len;
@@ -174,6 +181,15 @@ bool vdb_parse_number(const char *text, uint64_t *value)
         v = v * (uint64_t)base + (uint64_t)digit;
     }
     *value = negative ? (uint64_t)0 - v : v;
+    return true;
+}
+
+bool vdb_parse_count(const char *text, unsigned *count)
+{
+    uint64_t v = 1;
+    if (text[0] && (!vdb_parse_number(text, &v) || v == 0 || v > 1000000000))
+        return false;
+    *count = (unsigned)v;
     return true;
 }
 

@@ -1,5 +1,6 @@
 /*
- * number_format.c -- x's memory dumps (number_format.h).
+ * number_format.c -- numbers in the formats of print and x, and x's memory
+ * dumps (number_format.h).
  */
 #include "number_format.h"
 
@@ -8,32 +9,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One unit in format f, into out. */
-static void format_unit(uint64_t v, unsigned size, char f, char *out, size_t out_size)
+void vdb_format_number(uint64_t v, unsigned size, char f, bool padded, char *out, size_t out_size)
 {
     unsigned bits = size * 8;
     uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
     v &= mask;
     switch (f) {
-    case 'd': {
-        int64_t signed_v = bits == 64 || !(v >> (bits - 1)) ? (int64_t)v : (int64_t)(v | ~mask);
-        snprintf(out, out_size, "%" PRId64, signed_v);
+    case 'x':
+        if (padded)
+            snprintf(out, out_size, "0x%0*" PRIx64, (int)(size * 2), v);
+        else
+            snprintf(out, out_size, "0x%" PRIx64, v);
         break;
-    }
     case 'u': snprintf(out, out_size, "%" PRIu64, v); break;
     case 'o': snprintf(out, out_size, "0%" PRIo64, v); break;
-    case 't':
-        for (unsigned i = 0; i < bits && i + 1 < out_size; i++)
-            out[i] = (char)('0' + (v >> (bits - 1 - i) & 1));
-        out[bits < out_size ? bits : out_size - 1] = '\0';
+    case 't': {
+        size_t n = 0;
+        for (unsigned i = bits; i-- > 0 && n + 1 < out_size;)
+            if (padded || n || (v >> i & 1) || i == 0)
+                out[n++] = (char)('0' + (v >> i & 1));
+        out[n] = '\0';
         break;
+    }
     case 'c':
         if (v >= 32 && v < 127)
             snprintf(out, out_size, "%" PRIu64 " '%c'", v, (int)v);
         else
-            snprintf(out, out_size, "%" PRIu64 " '\\x%02" PRIx64 "'", v, v);
+            snprintf(out, out_size, "%" PRIu64 " '\\x%02x'", v, (unsigned)(v & 0xFF));
         break;
-    default: snprintf(out, out_size, "0x%0*" PRIx64, (int)(size * 2), v); break;
+    default: { /* d, and print's natural form */
+        int64_t signed_v = bits == 64 || !(v >> (bits - 1)) ? (int64_t)v : (int64_t)(v | ~mask);
+        snprintf(out, out_size, "%" PRId64, signed_v);
+        break;
+    }
     }
 }
 
@@ -55,7 +63,7 @@ char *vdb_format_memory(const char *space, uint64_t address, const uint8_t *byte
         for (unsigned b = unit; b-- > 0;)
             v = v << 8 | bytes[i * unit + b];
         char item[80];
-        format_unit(v, unit, fmt->format, item, sizeof item);
+        vdb_format_number(v, unit, fmt->format, true, item, sizeof item);
         fprintf(out, "\t%s", item);
     }
     if (units)

@@ -1,18 +1,23 @@
 /*
- * pane.c -- what each pane shows, as lines of text with flags
- * (session.h: vdb_pane_render).  The TUI draws these lines; the batch
- * mode's `screen` prints them; so a test of one is a test of the other.
+ * pane.c -- what each pane shows, as lines of text with flags (pane.h).
+ * The TUI draws these lines; the batch mode's `screen` prints them; so a
+ * test of one is a test of the other.
  *
  * Every pane fits its content to the height asked for, keeping the line
  * that matters (the current line, the current instruction) inside it.
  */
-#include "session_internal.h"
+#include "pane.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "location.h"
+#include "session_state.h"
+#include "source.h"
+#include "values.h"
 
 static void put(vdb_line *line, unsigned flags, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void put(vdb_line *line, unsigned flags, const char *fmt, ...)
@@ -32,11 +37,6 @@ static size_t window_start(size_t count, size_t max, size_t focus)
         return 0;
     size_t start = focus - max / 3;
     return start + max > count ? count - max : start;
-}
-
-static bool running(const vdb_session *s)
-{
-    return s->started && s->stop.kind != VDB_STOP_EXITED && s->stop.kind != VDB_STOP_ERROR;
 }
 
 /* ---- source ---- */
@@ -90,7 +90,7 @@ static size_t render_source(vdb_session *s, vdb_line *lines, size_t max, char *t
     }
     size_t first = window_start(count, max, focus - 1);
     size_t n = 0;
-    bool is_current_here = here && running(s);
+    bool is_current_here = here && vdb_program_running(s);
     for (size_t i = first; i < count && n < max; i++, n++) {
         uint32_t number = (uint32_t)i + 1;
         unsigned flags = line_breakpoints(s, file, number);
@@ -156,7 +156,7 @@ static size_t render_code(vdb_session *s, vdb_line *lines, size_t max, char *tit
                 flags |= s->breakpoints[b].enabled ? VDB_LINE_BREAKPOINT : VDB_LINE_DISABLED;
         if (flags & VDB_LINE_BREAKPOINT)
             flags &= ~(unsigned)VDB_LINE_DISABLED;
-        if (running(s) && addresses[i] == pc)
+        if (vdb_program_running(s) && addresses[i] == pc)
             flags |= VDB_LINE_CURRENT;
         s->t->ops->format_address(s->t, addresses[i], where, sizeof where);
         char mark = flags & VDB_LINE_BREAKPOINT ? 'B' : flags & VDB_LINE_DISABLED ? 'b' : ' ';
@@ -200,7 +200,7 @@ static size_t render_native(vdb_session *s, vdb_line *lines, size_t max, char *t
     size_t n = 0;
     for (size_t i = window_start(count, max, focus); i < count && n < max; i++) {
         bool current = strncmp(all[i], "=>", 2) == 0;
-        unsigned flags = current && running(s) ? VDB_LINE_CURRENT
+        unsigned flags = current && vdb_program_running(s) ? VDB_LINE_CURRENT
                        : strncmp(all[i], "  pc ", 5) == 0 || current ? VDB_LINE_HEADER : 0;
         put(&lines[n++], flags, "%s", all[i]);
     }
@@ -246,7 +246,7 @@ static size_t render_frames(vdb_session *s, vdb_line *lines, size_t max, char *t
         put(&lines[1], 0, "%s", status);
         return 2;
     }
-    size_t count = running(s) ? s->t->ops->frame_count(s->t) : 0;
+    size_t count = vdb_program_running(s) ? s->t->ops->frame_count(s->t) : 0;
     if (count == 0) {
         put(&lines[0], 0, "(the program is not running)");
         return 1;
@@ -345,20 +345,23 @@ static size_t render_output(vdb_session *s, vdb_line *lines, size_t max, char *t
     return n;
 }
 
+static size_t (*const renderers[VDB_PANE_COUNT])(vdb_session *, vdb_line *, size_t, char *, size_t) = {
+    [VDB_PANE_SOURCE] = render_source,       [VDB_PANE_CODE] = render_code,
+    [VDB_PANE_NATIVE] = render_native,       [VDB_PANE_REGISTERS] = render_registers,
+    [VDB_PANE_FRAMES] = render_frames,       [VDB_PANE_MEMORY] = render_memory,
+    [VDB_PANE_OUTPUT] = render_output,
+};
+
 size_t vdb_pane_render(vdb_session *s, vdb_pane pane, vdb_line *lines, size_t max, char *title, size_t title_size)
 {
+    VDB_ASSERT(vdb_target_stopped(s));
     if (max == 0)
         return 0;
-    switch (pane) {
-    case VDB_PANE_SOURCE: return render_source(s, lines, max, title, title_size);
-    case VDB_PANE_CODE: return render_code(s, lines, max, title, title_size);
-    case VDB_PANE_NATIVE: return render_native(s, lines, max, title, title_size);
-    case VDB_PANE_REGISTERS: return render_registers(s, lines, max, title, title_size);
-    case VDB_PANE_FRAMES: return render_frames(s, lines, max, title, title_size);
-    case VDB_PANE_MEMORY: return render_memory(s, lines, max, title, title_size);
-    case VDB_PANE_OUTPUT: return render_output(s, lines, max, title, title_size);
-    case VDB_PANE_COUNT: break;
+    if ((unsigned)pane >= VDB_PANE_COUNT) {
+        snprintf(title, title_size, "?");
+        return 0;
     }
-    snprintf(title, title_size, "?");
-    return 0;
+    size_t n = renderers[pane](s, lines, max, title, title_size);
+    VDB_ASSERT(n <= max);
+    return n;
 }

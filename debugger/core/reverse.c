@@ -1,6 +1,7 @@
 /*
- * reverse.c -- going back in time: reverse-stepi, reverse-step and
- * reverse-continue, on targets that can (VDB_CAP_REVERSE: the bytecode VM).
+ * reverse.c -- going back in time (reverse.h): what reverse-stepi,
+ * reverse-step and reverse-continue do, on targets that can
+ * (VDB_CAP_REVERSE: the bytecode VM).
  *
  * No history is recorded.  The program is deterministic and the target
  * counts its instructions exactly, so "back to instruction n" is: make the
@@ -20,11 +21,15 @@
  * shown when it first happened, and the output pane keeps it.
  * Watchpoints play no part going back.
  */
-#include "session_internal.h"
+#include "reverse.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "breakpoints.h"
+#include "running.h"
+#include "session_state.h"
 
 /* The program's output during a replay: already shown once. */
 static void drop_output(vdb_target *t)
@@ -125,21 +130,10 @@ static int scout(vdb_session *s, vdb_resume_kind kind, bool with_breakpoints, ui
     return rc;
 }
 
-vdb_exec_result vdb_cmd_reverse(vdb_session *s, const vdb_parsed *p, vdb_resume_kind kind)
+vdb_exec_result vdb_go_back(vdb_session *s, const char *name, vdb_resume_kind kind, unsigned count)
 {
-    const char *name = p->command->name;
+    VDB_ASSERT(vdb_has(s, VDB_CAP_REVERSE) && s->opener && s->started);
     char err[VDB_ERR_SIZE];
-    if (!vdb_has(s, VDB_CAP_REVERSE))
-        return vdb_fail(s, "%s: the %s target cannot go back (it is not deterministic)", name, s->t->ops->name);
-    if (!s->opener)
-        return vdb_fail(s, "%s: this session cannot run the program again", name);
-    if (!s->started)
-        return vdb_fail(s, "%s: the program has not started", name);
-    unsigned count = 1;
-    if (kind != VDB_RESUME_CONTINUE && !vdb_parse_count(p->args, &count))
-        return vdb_fail(s, "%s: '%s' is not a count (1 or more)", name, p->args);
-    if (kind == VDB_RESUME_CONTINUE && p->args[0])
-        return vdb_fail(s, "%s takes no argument", name);
     uint64_t now = s->t->ops->instructions(s->t);
     uint64_t target = 0;
     s->resuming = 1;

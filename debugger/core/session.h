@@ -1,24 +1,31 @@
 /*
- * session.h -- one debugging session: a target (target.h), the user's
- * breakpoints, watchpoints and displays, the selected frame, and the
- * commands that work on them.  The batch mode and the TUI are two faces of
- * one session: both hand it command lines and show what it says; the TUI
- * also draws the panes this module renders (vdb_pane_render), and the
- * batch mode's `screen` command prints the very same lines.
+ * session.h -- one debugging session, as the programs that hold one see
+ * it (vdb.c's batch mode, the TUI, the tests): a target (target.h), the
+ * user's breakpoints, watchpoints and displays, the selected frame.  The
+ * batch mode and the TUI are two faces of one session: both hand its
+ * dispatcher (commands/dispatch.h) command lines and show what it says;
+ * the TUI also draws the panes it renders (pane.h), and the batch mode's
+ * `screen` command prints the very same lines.
  *
  * Text goes out through a sink, by stream: the session's own answers
  * (CONSOLE), errors (ERROR), and the program's output (PROGRAM), which is
  * taken from the target after every resume, before the stop is reported,
  * so a transcript keeps the order in which things happened.
  *
- * Invariants:
- *   - Breakpoints have numbers from 1 that are never reused (watchpoints
- *     share the numbering, as in gdb); the target holds exactly the
- *     enabled breakpoints' addresses (one insertion per address, however
- *     many breakpoints share it).
- *   - Registers are read once per stop; `changed` compares with the
- *     previous stop's values.
- *   - Library code: nothing here exits or touches the terminal.
+ * Layers, bottom up (each sees those below it only; the Makefile's
+ * VDB_*_INC say so to the compiler):
+ *
+ *   targets/   target.h, the interface to a VM, and the adapters
+ *   core/      the service layer: this session, running and stops,
+ *              breakpoints, values, source, going back, the panes; and
+ *              the command-line parser (command.h)
+ *   commands/  a file per command family, commands.def, the dispatcher
+ *   ui/        the TUI
+ *   gdb/       the GDB remote protocol, over targets/ alone
+ *
+ * This header is the service layer's public face; its state and the
+ * services the commands call are in session_state.h and the headers it
+ * lists.  Library code: nothing here exits or touches the terminal.
  */
 #ifndef VDB_SESSION_H
 #define VDB_SESSION_H
@@ -27,7 +34,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "command.h"
 #include "target.h"
 
 typedef enum {
@@ -53,14 +59,12 @@ vdb_session *vdb_session_new(vdb_target *target, vdb_target_opener opener, void 
                              const vdb_sink *sink);
 void vdb_session_free(vdb_session *s);
 
+/* What running a command did (commands/dispatch.h runs them). */
 typedef enum {
     VDB_EXEC_OK,       /* the command ran                                */
     VDB_EXEC_ERROR,    /* it failed; the error went to the sink          */
     VDB_EXEC_QUIT,     /* quit                                           */
 } vdb_exec_result;
-
-/* Runs one command line (blank lines and # comments do nothing). */
-vdb_exec_result vdb_session_execute(vdb_session *s, const char *line);
 
 /* Asks a running target to stop (Ctrl-C); does nothing while no command
  * runs it.  Async-signal-safe. */
@@ -68,53 +72,15 @@ void vdb_session_interrupt(vdb_session *s);
 
 vdb_target *vdb_session_target(vdb_session *s);
 
-/* ---- what the panes show ---- */
-
-typedef enum {
-    VDB_PANE_SOURCE,       /* source around the selected frame's line       */
-    VDB_PANE_CODE,         /* disassembly around the selected address       */
-    VDB_PANE_NATIVE,       /* the function's native code (JIT), if compiled */
-    VDB_PANE_REGISTERS,
-    VDB_PANE_FRAMES,       /* call frames, locals and operand stack         */
-    VDB_PANE_MEMORY,       /* memory at the last x address                  */
-    VDB_PANE_OUTPUT,       /* the program's output, its last lines          */
-    VDB_PANE_COUNT
-} vdb_pane;
-
-enum {
-    VDB_LINE_CURRENT = 1u << 0,    /* where the selected frame is             */
-    VDB_LINE_BREAKPOINT = 1u << 1, /* an enabled breakpoint is here           */
-    VDB_LINE_DISABLED = 1u << 2,   /* only disabled breakpoints are here      */
-    VDB_LINE_CHANGED = 1u << 3,    /* a value that changed since the last stop */
-    VDB_LINE_HEADER = 1u << 4,     /* a heading inside a pane                 */
-};
-
-#define VDB_LINE_MAX 256
-
-typedef struct {
-    char text[VDB_LINE_MAX];
-    unsigned flags;                /* VDB_LINE_* */
-} vdb_line;
-
-/* The pane's title ("source: fib.vela", "registers") into title, and up to
- * max lines of content for a pane `max` lines high, chosen so the current
- * line is visible; returns the number filled. */
-size_t vdb_pane_render(vdb_session *s, vdb_pane pane, vdb_line *lines, size_t max, char *title, size_t title_size);
-
-/* The layout the user chose (layout command): which panes, in order. */
+/* The layouts the user chooses among (the layout command): which panes
+ * the TUI shows, and where (ui/layout.h).  VDB_LAYOUT_NAMES are their
+ * names, in the order of the enum. */
+#define VDB_LAYOUT_NAMES "src", "asm", "split", "regs"
 typedef enum { VDB_LAYOUT_SRC, VDB_LAYOUT_ASM, VDB_LAYOUT_SPLIT, VDB_LAYOUT_REGS, VDB_LAYOUT_COUNT } vdb_layout;
 vdb_layout vdb_session_layout(const vdb_session *s);
 const char *vdb_layout_name(vdb_layout layout);
 
 /* One line for the status bar: target, tier, stop reason, instructions. */
 void vdb_session_status(vdb_session *s, char *out, size_t size);
-
-/* Tab completion: the i-th candidate starting with prefix (state from 0
- * up), or NULL when there are no more.  command is the line's first word,
- * or NULL (or "") when the word being completed is the command itself:
- * then the candidates are command names; after layout, info, jit and set
- * their words; after help command names; else registers ($rax) and
- * symbols. */
-const char *vdb_session_complete(vdb_session *s, const char *command, const char *prefix, size_t state);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * source.c -- source files as lines, read once per session and kept
- * (session_internal.h).  A file that cannot be read is remembered as
- * empty, so a missing file costs one failed open, not one per pane draw.
+ * (source.h).
  */
-#include "session_internal.h"
+#include "source.h"
+
+#include "session_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>

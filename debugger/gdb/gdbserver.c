@@ -30,6 +30,7 @@
 #include "gdbserver.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -41,7 +42,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "command.h"
+#include "vdb_assert.h"
 
 #define PACKET_MAX 16384
 #define SIGTRAP_NUMBER 5
@@ -109,6 +110,13 @@ static bool write_all(int fd, const void *data, size_t size)
 
 static const char hex_digits[] = "0123456789abcdef";
 
+/* The value of a hex digit (either case), or -1. */
+static int hex_value(int c)
+{
+    const char *digit = c > 0 && c <= 0xFF ? strchr(hex_digits, tolower(c)) : NULL;
+    return digit ? (int)(digit - hex_digits) : -1;
+}
+
 static bool send_packet(server *sv, const char *data)
 {
     size_t len = strlen(data);
@@ -159,8 +167,8 @@ static bool receive_packet(server *sv, char *packet, size_t size)
         if (c < 0 || high < 0 || low < 0)
             return false;
         packet[len] = '\0';
-        bool good = !too_long && vdb_digit_value(high) >= 0 && vdb_digit_value(low) >= 0 &&
-                    (uint8_t)(vdb_digit_value(high) << 4 | vdb_digit_value(low)) == sum;
+        bool good = !too_long && hex_value(high) >= 0 && hex_value(low) >= 0 &&
+                    (uint8_t)(hex_value(high) << 4 | hex_value(low)) == sum;
         if (!sv->no_ack && !write_all(sv->out, good ? "+" : "-", 1))
             return false;
         if (good)
@@ -185,7 +193,8 @@ static bool get_le(const char *text, unsigned bytes, uint64_t *value)
 {
     uint64_t v = 0;
     for (unsigned i = 0; i < bytes; i++) {
-        int high = vdb_digit_value(text[2 * i]), low = high < 0 ? -1 : vdb_digit_value(text[2 * i + 1]);
+        int high = hex_value((unsigned char)text[2 * i]);
+        int low = high < 0 ? -1 : hex_value((unsigned char)text[2 * i + 1]);
         if (high < 0 || low < 0)
             return false;
         v |= (uint64_t)(high << 4 | low) << (8 * i);

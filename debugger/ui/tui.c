@@ -3,29 +3,9 @@
  * vdb_pane_render, a console of the commands' answers, a status line, and
  * a GNU readline command line, all on one curses screen.
  *
- * The screen, top to bottom (W columns, H rows):
- *
- *   +- source / code ------------+- frames or registers -+
- *   |                            |                       |
- *   |                            +- output --------------+
- *   +- memory -------------------+                       |
- *   |                            |                       |
- *   +----------------------------+-----------------------+
- *   +- console ------------------------------------------+
- *   |  (vdb) break fib   -- commands and their answers   |
- *   +----------------------------------------------------+
- *    bvm | stopped at a breakpoint | ...     F5 run ...    (status line)
- *   (vdb) the command line
- *
- * The left column shows, by layout: src the source; asm the code; split
- * the source over the code; regs the source (or the code, on a target
- * without source).  asm and split put the native code (JIT) beside the
- * code when the left column has 96 columns.  The right column holds the
- * frames (src, split) or the registers (asm, and any target without
- * frames), over the program's output; regs stacks registers, frames and
- * output.  Narrower than 60 columns the right column and the memory pane
- * go; below 30x10 only a "terminal too small" line, the console's last
- * lines, the status and the command line are left.
+ * Where each pane goes is layout.h's (a pure function, unit-tested);
+ * what a pane shows is core/pane.h's; this file draws them, runs the
+ * console, the status line and readline, and takes the keys.
  *
  * Keys: Enter runs the line -- an empty one runs continue, step, next,
  * stepi or finish again, and list or x on from where they stopped; Tab
@@ -41,7 +21,7 @@
  * that curses keys are pushed into), it draws nothing (rl_redisplay_function
  * draws rl_line_buffer ourselves, rl_outstream is /dev/null), it prepares
  * no terminal modes and catches no signals.  Curses runs in cbreak mode, so
- * ISIG stays on and Ctrl-C reaches main.c's SIGINT handler, which stops a
+ * ISIG stays on and Ctrl-C reaches vdb.c's SIGINT handler, which stops a
  * running target; our own handler, chained in front of it, also tells the
  * idle prompt (through a pipe) to clear the line.
  *
@@ -75,22 +55,21 @@
 #include <readline/readline.h>
 
 #include "command.h"
+#include "dispatch.h"
+#include "layout.h"
+#include "pane.h"
 #include "session.h"
 #include "terminal.h"
 #include "tui.h"
+#include "vdb_assert.h"
 
 #define PROMPT "(vdb) "
 #define HISTORY_KEPT 1000        /* lines of command history saved          */
 #define CONSOLE_KEPT 1000        /* console lines kept for PgUp             */
 #define CONSOLE_LINE_MAX 4096    /* bytes of one console line kept          */
 #define TAB_STOP 8
-#define MIN_COLUMNS 30           /* below this (or MIN_AREA rows): too small */
-#define MIN_AREA 8               /* rows above the status line              */
-#define WIDE_COLUMNS 60          /* from here on: the right column, memory  */
-#define NATIVE_BESIDE_MIN 96     /* left column width for code + native     */
 #define POLL_MS 250              /* wake-up, to notice a SIGWINCH we missed */
 #define DRAW_MAX 1024            /* wide characters drawn in one call       */
-#define MAX_PLACED 8
 
 /* ==== the console: the commands' answers, kept by the sink ========================= */
 
@@ -230,20 +209,6 @@ const vdb_sink *vdb_tui_sink(void)
 }
 
 /* ==== the TUI's state ============================================================== */
-
-typedef struct {
-    int y, x, h, w;
-} rect;
-
-/* Where everything goes at the current size. */
-typedef struct {
-    bool too_small;
-    size_t npanes;
-    vdb_pane pane[MAX_PLACED];
-    rect where[MAX_PLACED];
-    rect console;                /* boxed unless too_small                  */
-    int status_row, command_row;
-} screen_layout;
 
 enum {
     PAIR_BREAKPOINT = 1,
@@ -390,103 +355,6 @@ static size_t bytes_that_fit(const char *text, size_t len, int columns)
     return (size_t)(r.p - text);
 }
 
-/* ==== layout ======================================================================= */
-
-static int clamp(int value, int low, int high)
-{
-    return value < low ? low : value > high ? high : value;
-}
-
-static void place(screen_layout *l, vdb_pane pane, int y, int x, int h, int w)
-{
-    if (l->npanes == MAX_PLACED || h < 3 || w < 8)
-        return;
-    l->pane[l->npanes] = pane;
-    l->where[l->npanes] = (rect){ y, x, h, w };
-    l->npanes++;
-}
-
-/* The code pane, with the native code beside it when the target has a JIT
- * and the space allows. */
-static void place_code(screen_layout *l, bool native, int y, int x, int h, int w)
-{
-    if (native && w >= NATIVE_BESIDE_MIN) {
-        place(l, VDB_PANE_CODE, y, x, h, w / 2);
-        place(l, VDB_PANE_NATIVE, y, x + w / 2, h, w - w / 2);
-    } else {
-        place(l, VDB_PANE_CODE, y, x, h, w);
-    }
-}
-
-static void compute_layout(vdb_session *s, int rows, int columns, screen_layout *l)
-{
-    *l = (screen_layout){ .status_row = rows - 2, .command_row = rows - 1 };
-    int area = rows - 2; /* above the status line */
-    if (columns < MIN_COLUMNS || area < MIN_AREA) {
-        l->too_small = true;
-        l->console = (rect){ 1, 0, area > 1 ? area - 1 : 0, columns };
-        return;
-    }
-    unsigned caps = vdb_session_target(s)->ops->caps;
-    bool source = caps & VDB_CAP_SOURCE, frames = caps & VDB_CAP_FRAMES, jit = caps & VDB_CAP_JIT;
-    vdb_layout layout = vdb_session_layout(s);
-
-    int console_h = clamp(area / 4, 4, 12);
-    int top_h = area - console_h;
-    l->console = (rect){ top_h, 0, console_h, columns };
-
-    bool wide = columns >= WIDE_COLUMNS;
-    int right_w = wide ? clamp(columns * 35 / 100, 32, 56) : 0;
-    int left_w = columns - right_w;
-    int memory_h = wide && top_h >= 18 ? clamp(top_h / 4, 4, 8) : 0;
-    int main_h = top_h - memory_h;
-
-    /* The left column: what the layout shows. */
-    bool native = jit && (layout == VDB_LAYOUT_ASM || layout == VDB_LAYOUT_SPLIT);
-    switch (layout) {
-    case VDB_LAYOUT_ASM:
-        place_code(l, native, 0, 0, main_h, left_w);
-        break;
-    case VDB_LAYOUT_SPLIT:
-        if (source && main_h >= 6) {
-            place(l, VDB_PANE_SOURCE, 0, 0, main_h / 2, left_w);
-            place_code(l, native, main_h / 2, 0, main_h - main_h / 2, left_w);
-        } else {
-            place_code(l, native, 0, 0, main_h, left_w);
-        }
-        break;
-    case VDB_LAYOUT_SRC:
-    case VDB_LAYOUT_REGS:
-    case VDB_LAYOUT_COUNT:
-        if (source)
-            place(l, VDB_PANE_SOURCE, 0, 0, main_h, left_w);
-        else
-            place_code(l, false, 0, 0, main_h, left_w);
-        break;
-    }
-    if (memory_h)
-        place(l, VDB_PANE_MEMORY, main_h, 0, memory_h, left_w);
-    if (!wide)
-        return;
-
-    /* The right column: registers or frames, then the program's output. */
-    vdb_pane side = layout == VDB_LAYOUT_ASM || layout == VDB_LAYOUT_REGS || !frames ? VDB_PANE_REGISTERS
-                                                                                    : VDB_PANE_FRAMES;
-    int x = left_w;
-    if (top_h < 8) {
-        place(l, side, 0, x, top_h, right_w);
-    } else if (layout == VDB_LAYOUT_REGS && frames && top_h >= 14) {
-        int regs_h = top_h * 35 / 100, frames_h = top_h * 40 / 100;
-        place(l, VDB_PANE_REGISTERS, 0, x, regs_h, right_w);
-        place(l, VDB_PANE_FRAMES, regs_h, x, frames_h, right_w);
-        place(l, VDB_PANE_OUTPUT, regs_h + frames_h, x, top_h - regs_h - frames_h, right_w);
-    } else {
-        int side_h = top_h * 6 / 10;
-        place(l, side, 0, x, side_h, right_w);
-        place(l, VDB_PANE_OUTPUT, side_h, x, top_h - side_h, right_w);
-    }
-}
-
 /* ==== drawing ====================================================================== */
 
 static short pair_if(short pair)
@@ -494,7 +362,7 @@ static short pair_if(short pair)
     return ui.colours ? pair : 0;
 }
 
-static void draw_box(rect r, const char *title)
+static void draw_box(vdb_rect r, const char *title)
 {
     if (r.h < 2 || r.w < 2)
         return;
@@ -544,7 +412,7 @@ static attr_t line_look(unsigned flags, short *pair)
     return attr;
 }
 
-static void draw_pane(vdb_pane pane, rect r)
+static void draw_pane(vdb_pane pane, vdb_rect r)
 {
     int inner_h = r.h - 2, inner_w = r.w - 2;
     vdb_line *lines = calloc((size_t)inner_h, sizeof *lines);
@@ -589,7 +457,7 @@ static size_t wrap_line(const console_line *line, int w, size_t starts[MAX_WRAPS
 
 /* The console's rows, newest at the bottom, long lines wrapped, `scroll`
  * rows back from the end (clamped so that the window stays full). */
-static void draw_console(rect r, bool boxed)
+static void draw_console(vdb_rect r, bool boxed)
 {
     int y = r.y, x = r.x, h = r.h, w = r.w;
     if (boxed) {
@@ -601,7 +469,9 @@ static void draw_console(rect r, bool boxed)
         int total = 0;
         for (size_t i = 0; i < console.count; i++)
             total += (int)wrap_line(console_at(i), w, starts, lens);
-        ui.console_scroll = clamp(ui.console_scroll, 0, total > h ? total - h : 0);
+        int most = total > h ? total - h : 0;
+        if (ui.console_scroll > most)
+            ui.console_scroll = most;
     }
     /* Walks back from the newest line: skips the rows scrolled past, then
      * fills the window from the bottom up. */
@@ -739,7 +609,7 @@ static void draw_command_line(int row, int columns)
 static void draw_screen(void)
 {
     int rows = LINES, columns = COLS;
-    screen_layout l;
+    vdb_screen_layout l;
     erase();
     if (rows < 1 || columns < 1) {
         refresh();
@@ -750,11 +620,11 @@ static void draw_screen(void)
         refresh();
         return;
     }
-    compute_layout(ui.session, rows, columns, &l);
+    vdb_layout_screen(rows, columns, vdb_session_layout(ui.session), vdb_session_target(ui.session)->ops->caps, &l);
     if (l.too_small) {
         char message[96];
         snprintf(message, sizeof message, "terminal too small (%dx%d): vdb needs %dx%d", columns, rows,
-                 MIN_COLUMNS, MIN_AREA + 2);
+                 VDB_SCREEN_MIN_COLUMNS, VDB_SCREEN_MIN_ROWS);
         if (l.status_row > 0)
             draw_string(0, 0, message, columns, A_BOLD, 0, false);
         draw_console(l.console, false);
@@ -892,30 +762,10 @@ static void show_matches(char **matches, int count, int longest)
 
 /* ==== commands ===================================================================== */
 
-/* What an empty line runs again after `line`, as gdb: steps and continue
- * the same, list and x from where they stopped, anything else nothing. */
+/* What an empty line runs again after `line` (dispatch.h). */
 static void remember_repeat(const char *line)
 {
-    vdb_parsed parsed;
-    char err[VDB_ERR_SIZE];
-    ui.repeat[0] = '\0';
-    if (vdb_parse_line(line, &parsed, err, sizeof err) != 1)
-        return;
-    switch (parsed.command->id) {
-    case VDB_CMD_CONTINUE:
-    case VDB_CMD_STEP:
-    case VDB_CMD_NEXT:
-    case VDB_CMD_STEPI:
-    case VDB_CMD_FINISH:
-        snprintf(ui.repeat, sizeof ui.repeat, "%s", line);
-        break;
-    case VDB_CMD_LIST:
-    case VDB_CMD_EXAMINE:
-        snprintf(ui.repeat, sizeof ui.repeat, "%s", parsed.command->name);
-        break;
-    default:
-        break;
-    }
+    vdb_repeat_of(line, ui.repeat, sizeof ui.repeat);
 }
 
 static void drain_signal_pipe(char *seen, size_t size)
@@ -1048,7 +898,7 @@ static bool is_function(const struct sigaction *sa)
                                        : sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN;
 }
 
-/* Ctrl-C: to the handler that was there before ours (main.c's, which stops
+/* Ctrl-C: to the handler that was there before ours (vdb.c's, which stops
  * a running target) -- or, with none, stops it here; and to the main loop,
  * which clears the prompt's line if nothing was running.  Hang-up and
  * terminate: stop what runs, and the main loop leaves. */

@@ -1,8 +1,9 @@
 /*
  * test_vdb_print.c -- the expression printer, from inside: a session on
- * the bytecode VM target (debugger/session.h, target.h) stopped in a small
- * program, and what `print`, `display`, `set var` and `x` answer, word
- * for word, with the errors each bad expression gets.
+ * the bytecode VM target (debugger/core/session.h, targets/target.h)
+ * stopped in a small program, its commands run by the dispatcher
+ * (commands/dispatch.h), and what `print`, `display`, `set var` and `x`
+ * answer, word for word, with the errors each bad expression gets.
  *
  *   values     locals, globals, parameters; ints, floats, bools, strings,
  *              null; arrays and records, nested, and a cycle
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispatch.h"
 #include "session.h"
 #include "target.h"
 
