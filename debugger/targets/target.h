@@ -197,6 +197,29 @@ struct vdb_target {
     const vdb_target_ops *ops;
 };
 
+/* The operations every adapter has, whatever its capabilities, which the
+ * front end calls without asking: an adapter names them PREFIX_OPERATION
+ * (target_resume, ...) and its table starts
+ *
+ *     { .name = "bvm", .caps = ..., VDB_TARGET_CORE_OPS(target), .spaces = ...,
+ *       then the operations of its capabilities and options }
+ *
+ * so that a core operation an adapter lacks is a compile error, not a
+ * NULL call.  The others may be NULL where the capability is missing
+ * (instructions, run_to: REVERSE; frame_count ... assign: FRAMES and
+ * VARIABLES; native_code: JIT) or the target has none (set_option, info,
+ * symbol). */
+#define VDB_TARGET_CORE_OPS(prefix)                                                                    \
+    .destroy = prefix##_destroy, .resume = prefix##_resume, .interrupt = prefix##_interrupt,            \
+    .take_output = prefix##_take_output, .pc = prefix##_pc, .format_address = prefix##_format_address, \
+    .status = prefix##_status, .resolve = prefix##_resolve,                                            \
+    .insert_breakpoint = prefix##_insert_breakpoint, .remove_breakpoint = prefix##_remove_breakpoint,   \
+    .register_count = prefix##_register_count, .register_info = prefix##_register_info,                \
+    .read_register = prefix##_read_register, .write_register = prefix##_write_register,                \
+    .read_memory = prefix##_read_memory, .write_memory = prefix##_write_memory,                        \
+    .disassemble = prefix##_disassemble, .source_line = prefix##_source_line,                          \
+    .function_bounds = prefix##_function_bounds
+
 /* The adapters.  Each returns NULL with err set when the program or image
  * cannot be loaded. */
 typedef struct {

@@ -991,37 +991,14 @@ static void target_destroy(vdb_target *t)
 static const vdb_target_ops bvm_ops = {
     .name = "bvm",
     .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE,
-    .destroy = target_destroy,
-    .resume = target_resume,
-    .interrupt = target_interrupt,
-    .take_output = target_take_output,
-    .instructions = target_instructions,
-    .run_to = target_run_to,
-    .pc = target_pc,
-    .format_address = target_format_address,
-    .status = target_status,
-    .resolve = target_resolve,
-    .insert_breakpoint = target_insert_breakpoint,
-    .remove_breakpoint = target_remove_breakpoint,
-    .register_count = target_register_count,
-    .register_info = target_register_info,
-    .read_register = target_read_register,
-    .write_register = target_write_register,
+    VDB_TARGET_CORE_OPS(target),
     .spaces = spaces,
-    .read_memory = target_read_memory,
-    .write_memory = target_write_memory,
-    .disassemble = target_disassemble,
-    .source_line = target_source_line,
-    .function_bounds = target_function_bounds,
-    .frame_count = target_frame_count,
-    .frame = target_frame,
-    .variables = target_variables,
-    .evaluate = target_evaluate,
-    .assign = target_assign,
-    .set_option = target_set_option,
-    .info = target_info,
-    .symbol = target_symbol,
-    .native_code = target_native_code,
+    /* the capabilities' operations, and the options */
+    .instructions = target_instructions, .run_to = target_run_to,                          /* REVERSE   */
+    .frame_count = target_frame_count, .frame = target_frame,                              /* FRAMES    */
+    .variables = target_variables, .evaluate = target_evaluate, .assign = target_assign,   /* VARIABLES */
+    .native_code = target_native_code,                                                     /* JIT       */
+    .set_option = target_set_option, .info = target_info, .symbol = target_symbol,
 };
 
 /* The diagnostics of a failed load, as many lines as fit in err. */

@@ -688,41 +688,11 @@ static int target_info(vdb_target *base, const char *topic, char **text, char *e
 static const vdb_target_ops mhv_target_ops = {
     .name = "mhv",
     .caps = VDB_CAP_EXITS | VDB_CAP_CPU_MODE,
-    .destroy = target_destroy,
-
-    .resume = target_resume,
-    .interrupt = target_interrupt,
-    .take_output = target_take_output,
-
-    .pc = target_pc,
-    .format_address = target_format_address,
-    .status = target_status,
-
-    .resolve = target_resolve,
-    .insert_breakpoint = target_insert_breakpoint,
-    .remove_breakpoint = target_remove_breakpoint,
-
-    .register_count = target_register_count,
-    .register_info = target_register_info,
-    .read_register = target_read_register,
-    .write_register = target_write_register,
-
+    VDB_TARGET_CORE_OPS(target),
     .spaces = memory_spaces,
-    .read_memory = target_read_memory,
-    .write_memory = target_write_memory,
-
-    .disassemble = target_disassemble,
-    .source_line = target_source_line,
-    .function_bounds = target_function_bounds,
-
-    /* No frames or variables (no VDB_CAP_FRAMES, VDB_CAP_VARIABLES), no JIT. */
-    .frame_count = NULL,
-    .frame = NULL,
-    .variables = NULL,
-    .evaluate = NULL,
-    .assign = NULL,
-
     .set_option = target_set_option,
     .info = target_info,
-    .native_code = NULL,
+    /* No frames or variables (no VDB_CAP_FRAMES, VDB_CAP_VARIABLES), no
+     * JIT, no symbols: frame_count ... assign, native_code and symbol are
+     * NULL. */
 };

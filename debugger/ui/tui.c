@@ -970,6 +970,21 @@ static void start_colours(void)
     ui.colours = true;
 }
 
+/* Readline's hooks: ours while the TUI runs (keys from the queue, drawing
+ * and completion here, no terminal modes), readline's own after; one
+ * place for both, so that none is left behind. */
+static void set_readline_hooks(bool ours, FILE *out)
+{
+    rl_outstream = out;
+    rl_prep_term_function = ours ? no_terminal_prep : rl_prep_terminal;
+    rl_deprep_term_function = ours ? no_terminal_deprep : rl_deprep_terminal;
+    rl_getc_function = ours ? queued_key : rl_getc;
+    rl_input_available_hook = ours ? keys_queued : NULL;
+    rl_redisplay_function = ours ? redisplay_command_line : rl_redisplay;
+    rl_attempted_completion_function = ours ? complete : NULL;
+    rl_completion_display_matches_hook = ours ? show_matches : NULL;
+}
+
 static void start_readline(FILE *nowhere)
 {
     rl_readline_name = "vdb";
@@ -977,14 +992,7 @@ static void start_readline(FILE *nowhere)
     rl_catch_signals = 0;
     rl_catch_sigwinch = 0;
     rl_instream = stdin;
-    rl_outstream = nowhere;
-    rl_prep_term_function = no_terminal_prep;
-    rl_deprep_term_function = no_terminal_deprep;
-    rl_getc_function = queued_key;
-    rl_input_available_hook = keys_queued;
-    rl_redisplay_function = redisplay_command_line;
-    rl_attempted_completion_function = complete;
-    rl_completion_display_matches_hook = show_matches;
+    set_readline_hooks(true, nowhere);
     rl_completer_word_break_characters = " \t\n\"'`@><=;|&{(,+-*/[]!";
     rl_callback_handler_install(PROMPT, line_finished);
     rl_set_screen_size(LINES, COLS);
@@ -993,14 +1001,7 @@ static void start_readline(FILE *nowhere)
 static void stop_readline(void)
 {
     rl_callback_handler_remove();
-    rl_getc_function = rl_getc;
-    rl_input_available_hook = NULL;
-    rl_redisplay_function = rl_redisplay;
-    rl_prep_term_function = rl_prep_terminal;
-    rl_deprep_term_function = rl_deprep_terminal;
-    rl_attempted_completion_function = NULL;
-    rl_completion_display_matches_hook = NULL;
-    rl_outstream = NULL;
+    set_readline_hooks(false, NULL);
     free(ui.line);
     ui.line = NULL;
     ui.line_ready = false;
