@@ -28,7 +28,7 @@ static vdb_exec_result info_breakpoints(vdb_session *s, const char *rest)
         const vdb_breakpoint *b = &s->breakpoints[i];
         char where[192];
         if (b->kind == VDB_BP_WATCH)
-            snprintf(where, sizeof where, "%s", b->spec);
+            snprintf(where, sizeof where, "%.*s", (int)sizeof where - 1, b->spec);
         else
             vdb_describe_location(s, b->address, where, sizeof where);
         vdb_say(s, "%-4d %-11s %-5s %-4s %s\n", b->number, b->kind == VDB_BP_WATCH ? "watchpoint" : "breakpoint",

@@ -25,7 +25,10 @@
  *
  * Invariants: one connection, served in order; while the target runs, a
  * watcher thread reads only the interrupt byte; nothing is written to the
- * connection but protocol.
+ * connection but protocol.  Packets stay inside their buffers (PACKET_MAX
+ * bytes, the NUL included): one gdb sends longer is cut and refused (-),
+ * and a reply is made no longer than the buffer it goes in -- asserted
+ * where each is filled.
  */
 #include "gdbserver.h"
 
@@ -90,6 +93,7 @@ static int next_byte(server *sv)
         sv->have = (size_t)n;
         sv->used = 0;
     }
+    VDB_ASSERT(sv->used < sv->have && sv->have <= sizeof sv->buffer);
     return sv->buffer[sv->used++];
 }
 
@@ -166,6 +170,7 @@ static bool receive_packet(server *sv, char *packet, size_t size)
         int high = next_byte(sv), low = next_byte(sv);
         if (c < 0 || high < 0 || low < 0)
             return false;
+        VDB_ASSERT(len < size); /* a longer packet was cut, and is refused */
         packet[len] = '\0';
         bool good = !too_long && hex_value(high) >= 0 && hex_value(low) >= 0 &&
                     (uint8_t)(hex_value(high) << 4 | hex_value(low)) == sum;
@@ -210,6 +215,7 @@ static void read_registers(server *sv, char *reply)
     for (size_t i = 0; i < AMD64_REGISTERS; i++) {
         uint64_t v;
         unsigned bytes = amd64_registers[i].bytes;
+        VDB_ASSERT(at + 2 * bytes < PACKET_MAX);
         if (sv->map[i] >= 0 && sv->t->ops->read_register(sv->t, (size_t)sv->map[i], &v, err, sizeof err) == 0) {
             put_le(reply + at, v, bytes);
         } else {
@@ -294,6 +300,7 @@ static void read_memory(server *sv, const char *args, char *reply, size_t reply_
         snprintf(reply, reply_size, "E14"); /* EFAULT */
         return;
     }
+    VDB_ASSERT(2 * got < reply_size);
     for (size_t i = 0; i < got; i++) {
         reply[2 * i] = hex_digits[bytes[i] >> 4];
         reply[2 * i + 1] = hex_digits[bytes[i] & 15];
@@ -364,6 +371,7 @@ static void target_description(const char *args, char *reply, size_t reply_size)
     size_t n = size - offset < length ? size - offset : (size_t)length;
     if (n > reply_size - 2)
         n = reply_size - 2;
+    VDB_ASSERT(offset + n <= size && n + 2 <= reply_size);
     snprintf(reply, reply_size, "%c%.*s", offset + n >= size ? 'l' : 'm', (int)n, xml + offset);
 }
 
