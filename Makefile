@@ -185,6 +185,13 @@ $(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/vdb.o $(VDB_LIBS)
 
+# The include rule of each layer, one a line: tests/vdb/layers.sh checks
+# with them that an include across layers does not build.
+.PHONY: vdb-include-rules
+vdb-include-rules:
+	@printf '%s %s\n' targets '$(VDB_TARGETS_INC)' core '$(VDB_CORE_INC)' commands '$(VDB_COMMANDS_INC)' \
+	    ui '$(VDB_UI_INC)' gdb '$(VDB_GDB_INC)' bvm-adapter '$(VDB_BVM_ADAPTER_INC)' mhv-adapter '$(VDB_MHV_ADAPTER_INC)'
+
 # Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
 # mode code under .code16, or long-mode code under .code64 that mhv runs
 # with --mode long): assembled, linked at offset 0 and flattened to

@@ -17,6 +17,9 @@
  *                  | pc), rsp the value stack's top, memory the value
  *                  stack; gdb cannot disassemble bytecode, so vdb itself is
  *                  the tool for source-level work
+ *
+ * Layer: gdb, over targets/target.h alone: gdb drives the target itself,
+ * with no session and no commands of vdb's.  Used by vdb.c.
  */
 #ifndef VDB_GDBSERVER_H
 #define VDB_GDBSERVER_H

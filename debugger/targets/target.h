@@ -13,6 +13,10 @@
  * is reached by (space, address), the target naming its spaces (bvm:
  * "stack", the value stack in 8-byte slots; mhv: "virt" and "phys").
  *
+ * Layer: targets, the bottom one: it includes nothing of vdb, and every
+ * layer above sees it (core/session.h lists them).  Only the adapters'
+ * files see a VM's headers (the Makefile's VDB_*_ADAPTER_INC).
+ *
  * Invariants every adapter keeps:
  *   - No operation prints, exits or blocks on the terminal.  Failures
  *     return -1 with one line in err (what and where); err_size is at

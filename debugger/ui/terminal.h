@@ -4,6 +4,8 @@
  * and leaves behind memory that ncurses never frees.  (Its own file:
  * <term.h> defines a macro for every terminfo capability -- lines,
  * columns, tab... -- which must not reach tui.c.)
+ *
+ * Layer: ui; it includes nothing of vdb.  Used by tui.c.
  */
 #ifndef VDB_TERMINAL_H
 #define VDB_TERMINAL_H

@@ -2,6 +2,10 @@
  * tui.h -- vdb's terminal interface: ncurses panes (drawn from
  * vdb_pane_render) above a GNU readline command line (its callback
  * interface, inside the curses screen).  See docs/debugger.md.
+ *
+ * Layer: ui, the top one but for vdb.c: over the dispatcher
+ * (commands/dispatch.h), which runs the lines typed, and the service
+ * layer's public face (core/session.h, core/pane.h).  Used by vdb.c.
  */
 #ifndef VDB_TUI_H
 #define VDB_TUI_H
