@@ -4,8 +4,9 @@
  * a GNU readline command line, all on one curses screen.
  *
  * Where each pane goes is layout.h's (a pure function, unit-tested);
- * what a pane shows is core/pane.h's; this file draws them, runs the
- * console, the status line and readline, and takes the keys.
+ * what a pane shows is core/pane.h's; the console's lines are console.h's
+ * (kept by the session's sink); this file draws them all, the status line
+ * and readline's command line, and takes the keys.
  *
  * Keys: Enter runs the line -- an empty one runs continue, step, next,
  * stepi or finish again, and list or x on from where they stopped; Tab
@@ -33,8 +34,9 @@
  *     hands the line over; the main loop runs it.
  *   - endwin() is called on every way out of vdb_tui_run once the screen
  *     was opened; signal handlers, locale and readline hooks are put back.
- *   - The sink keeps the console's text from the start (before the screen
- *     opens); once the TUI has ended it writes straight to stdout/stderr.
+ *   - The sink (console.c) keeps the console's text from the start
+ *     (before the screen opens); once the TUI has ended it writes
+ *     straight to stdout/stderr.
  */
 #define NCURSES_WIDECHAR 1
 
@@ -55,6 +57,7 @@
 #include <readline/readline.h>
 
 #include "command.h"
+#include "console.h"
 #include "dispatch.h"
 #include "layout.h"
 #include "pane.h"
@@ -65,148 +68,9 @@
 
 #define PROMPT "(vdb) "
 #define HISTORY_KEPT 1000        /* lines of command history saved          */
-#define CONSOLE_KEPT 1000        /* console lines kept for PgUp             */
-#define CONSOLE_LINE_MAX 4096    /* bytes of one console line kept          */
 #define TAB_STOP 8
 #define POLL_MS 250              /* wake-up, to notice a SIGWINCH we missed */
 #define DRAW_MAX 1024            /* wide characters drawn in one call       */
-
-/* ==== the console: the commands' answers, kept by the sink ========================= */
-
-typedef enum { CONSOLE_ANSWER, CONSOLE_ERROR, CONSOLE_COMMAND } console_kind;
-
-typedef struct {
-    char *text;                  /* malloc'd, no newline                    */
-    size_t len;
-    console_kind kind;
-} console_line;
-
-static struct {
-    console_line lines[CONSOLE_KEPT]; /* a ring: first, then count more      */
-    size_t first, count;
-    bool open;                   /* the newest line has no newline yet       */
-    bool closed;                 /* the TUI ended: write through             */
-    unsigned long version;       /* bumped at every change: redraw          */
-} console;
-
-static console_line *console_newest(void)
-{
-    return console.count ? &console.lines[(console.first + console.count - 1) % CONSOLE_KEPT] : NULL;
-}
-
-static console_line *console_at(size_t i)
-{
-    return &console.lines[(console.first + i) % CONSOLE_KEPT];
-}
-
-static void console_new_line(console_kind kind)
-{
-    if (console.count == CONSOLE_KEPT) {
-        free(console.lines[console.first].text);
-        console.first = (console.first + 1) % CONSOLE_KEPT;
-        console.count--;
-    }
-    console_line *line = &console.lines[(console.first + console.count) % CONSOLE_KEPT];
-    *line = (console_line){ .text = NULL, .len = 0, .kind = kind };
-    console.count++;
-    console.open = true;
-}
-
-static void console_append(console_line *line, const char *text, size_t len)
-{
-    if (line->len + len > CONSOLE_LINE_MAX)
-        len = CONSOLE_LINE_MAX - line->len;
-    if (len == 0)
-        return;
-    char *grown = realloc(line->text, line->len + len + 1);
-    if (!grown)
-        return; /* the console is best effort: the session is unaffected */
-    memcpy(grown + line->len, text, len);
-    line->len += len;
-    grown[line->len] = '\0';
-    line->text = grown;
-}
-
-/* Adds text, split at newlines; a line left open goes on with the next
- * text of the same kind. */
-static void console_add(console_kind kind, const char *text, size_t len)
-{
-    while (len > 0) {
-        const char *nl = memchr(text, '\n', len);
-        size_t part = nl ? (size_t)(nl - text) : len;
-        console_line *newest = console_newest();
-        if (!console.open || !newest || newest->kind != kind) {
-            console_new_line(kind);
-            newest = console_newest();
-        }
-        size_t keep = part;
-        if (keep > 0 && text[keep - 1] == '\r')
-            keep--;
-        console_append(newest, text, keep);
-        if (nl) {
-            console.open = false;
-            part++;
-        }
-        text += part;
-        len -= part;
-    }
-    console.version++;
-}
-
-static void console_free(void)
-{
-    for (size_t i = 0; i < console.count; i++)
-        free(console_at(i)->text);
-    console.first = console.count = 0;
-    console.open = false;
-    console.version++;
-}
-
-/* Before the screen opened or after it failed: what was kept, as text. */
-static void console_print_to_stdio(void)
-{
-    for (size_t i = 0; i < console.count; i++) {
-        const console_line *line = console_at(i);
-        FILE *to = line->kind == CONSOLE_ERROR ? stderr : stdout;
-        fprintf(to, "%.*s\n", (int)line->len, line->text ? line->text : "");
-    }
-    fflush(stdout);
-}
-
-static void sink_write(void *context, vdb_stream stream, const char *text, size_t len)
-{
-    (void)context;
-    if (console.closed) {
-        FILE *to = stream == VDB_OUT_ERROR ? stderr : stdout;
-        fwrite(text, 1, len, to);
-        fflush(to);
-        return;
-    }
-    /* The program's output: the session keeps its tail for the output pane. */
-    if (stream == VDB_OUT_PROGRAM)
-        return;
-    console_add(stream == VDB_OUT_ERROR ? CONSOLE_ERROR : CONSOLE_ANSWER, text, len);
-}
-
-/* At exit, text the screen never showed (a -x script that quit before the
- * TUI started, say) goes to stdout/stderr rather than nowhere. */
-static void console_at_exit(void)
-{
-    if (console.closed)
-        return;
-    console_print_to_stdio();
-    console_free();
-    console.closed = true;
-}
-
-const vdb_sink *vdb_tui_sink(void)
-{
-    static const vdb_sink sink = { sink_write, NULL };
-    static bool at_exit_registered;
-    if (!at_exit_registered)
-        at_exit_registered = atexit(console_at_exit) == 0;
-    return &sink;
-}
 
 /* ==== the TUI's state ============================================================== */
 
@@ -225,7 +89,7 @@ static struct {
     bool quit;
     bool colours;                /* has_colors() and pairs made             */
     bool redraw;                 /* the whole screen is out of date         */
-    unsigned long console_drawn; /* console.version last drawn              */
+    unsigned long console_drawn; /* vdb_console_version() last drawn              */
     int console_scroll;          /* console rows scrolled back (PgUp)       */
     int console_rows;            /* the console's visible rows (for PgUp)   */
     const char *running;         /* the command running now, for the status */
@@ -428,21 +292,21 @@ static void draw_pane(vdb_pane pane, vdb_rect r)
     free(lines);
 }
 
-static attr_t console_look(console_kind kind, short *pair)
+static attr_t console_look(vdb_console_kind kind, short *pair)
 {
     *pair = 0;
-    if (kind == CONSOLE_ERROR) {
+    if (kind == VDB_CONSOLE_ERROR) {
         *pair = pair_if(PAIR_ERROR);
         return ui.colours ? A_BOLD : A_BOLD | A_UNDERLINE;
     }
-    return kind == CONSOLE_COMMAND ? A_BOLD : A_NORMAL;
+    return kind == VDB_CONSOLE_COMMAND ? A_BOLD : A_NORMAL;
 }
 
 enum { MAX_WRAPS = 64 }; /* rows one console line may take; the rest is cut */
 
 /* A console line wrapped at w columns: where each row starts and its
  * length in bytes; returns the number of rows (1 for an empty line). */
-static size_t wrap_line(const console_line *line, int w, size_t starts[MAX_WRAPS], size_t lens[MAX_WRAPS])
+static size_t wrap_line(const vdb_console_line *line, int w, size_t starts[MAX_WRAPS], size_t lens[MAX_WRAPS])
 {
     const char *text = line->text ? line->text : "";
     size_t n = 0, at = 0;
@@ -467,8 +331,8 @@ static void draw_console(vdb_rect r, bool boxed)
     size_t starts[MAX_WRAPS], lens[MAX_WRAPS];
     if (h > 0 && w > 0 && ui.console_scroll > 0) {
         int total = 0;
-        for (size_t i = 0; i < console.count; i++)
-            total += (int)wrap_line(console_at(i), w, starts, lens);
+        for (size_t i = 0; i < vdb_console_count(); i++)
+            total += (int)wrap_line(vdb_console_at(i), w, starts, lens);
         int most = total > h ? total - h : 0;
         if (ui.console_scroll > most)
             ui.console_scroll = most;
@@ -476,8 +340,8 @@ static void draw_console(vdb_rect r, bool boxed)
     /* Walks back from the newest line: skips the rows scrolled past, then
      * fills the window from the bottom up. */
     int skip = ui.console_scroll, row = y + h - 1;
-    for (size_t i = console.count; i-- > 0 && row >= y && w > 0;) {
-        const console_line *line = console_at(i);
+    for (size_t i = vdb_console_count(); i-- > 0 && row >= y && w > 0;) {
+        const vdb_console_line *line = vdb_console_at(i);
         size_t rows = wrap_line(line, w, starts, lens);
         short pair;
         attr_t attr = console_look(line->kind, &pair);
@@ -497,7 +361,7 @@ static void draw_console(vdb_rect r, bool boxed)
             snprintf(title, sizeof title, "console");
         draw_box(r, title);
     }
-    ui.console_drawn = console.version;
+    ui.console_drawn = vdb_console_version();
 }
 
 /* The function keys: the command each runs, and its label in the status
@@ -744,7 +608,7 @@ static char **complete(const char *text, int start, int end)
 static void show_matches(char **matches, int count, int longest)
 {
     (void)longest;
-    char list[CONSOLE_LINE_MAX];
+    char list[VDB_CONSOLE_LINE_MAX];
     size_t used = 0;
     for (int i = 1; i <= count && used < sizeof list; i++) {
         int n = snprintf(list + used, sizeof list - used, "%s%s", i > 1 ? "  " : "", matches[i]);
@@ -754,8 +618,8 @@ static void show_matches(char **matches, int count, int longest)
     }
     if (used >= sizeof list)
         used = sizeof list - 1;
-    console_add(CONSOLE_ANSWER, list, used);
-    console_add(CONSOLE_ANSWER, "\n", 1);
+    vdb_console_add(VDB_CONSOLE_ANSWER, list, used);
+    vdb_console_add(VDB_CONSOLE_ANSWER, "\n", 1);
     ui.console_scroll = 0;
     ui.redraw = true;
 }
@@ -786,9 +650,9 @@ static void drain_signal_pipe(char *seen, size_t size)
  * runs (a continue may take long), the screen redrawn after. */
 static void execute(const char *line)
 {
-    console_add(CONSOLE_COMMAND, PROMPT, strlen(PROMPT));
-    console_add(CONSOLE_COMMAND, line, strlen(line));
-    console_add(CONSOLE_COMMAND, "\n", 1);
+    vdb_console_add(VDB_CONSOLE_COMMAND, PROMPT, strlen(PROMPT));
+    vdb_console_add(VDB_CONSOLE_COMMAND, line, strlen(line));
+    vdb_console_add(VDB_CONSOLE_COMMAND, "\n", 1);
     ui.console_scroll = 0;
     ui.running = line;
     draw_screen();
@@ -1012,7 +876,7 @@ static void main_loop(void)
 {
     ui.redraw = true;
     while (!ui.quit) {
-        if (ui.redraw || ui.console_drawn != console.version)
+        if (ui.redraw || ui.console_drawn != vdb_console_version())
             draw_screen();
         struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
                                  { .fd = ui.signal_pipe[0], .events = POLLIN } };
@@ -1109,13 +973,12 @@ int vdb_tui_run(vdb_session *s, const char *history)
         save_history(history);
         ran = true;
     } else {
-        console_print_to_stdio(); /* what the session said is not lost */
+        vdb_console_print(); /* what the session said is not lost */
     }
     restore_signals();
     if (nowhere)
         fclose(nowhere);
-    console_free();
-    console.closed = true;
+    vdb_console_close();
     setlocale(LC_CTYPE, saved_locale ? saved_locale : "C");
     free(saved_locale);
     return ran ? 0 : 1;
