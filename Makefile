@@ -141,7 +141,9 @@ $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
 #
 # Only the adapters (targets/target_bvm.c, target_mhv.c) see a VM's
 # headers, each its own VM's: the rule of target.h -- the front end never
-# includes a VM's own headers -- is checked by the compiler.
+# includes a VM's own headers -- is checked by the compiler.  (Their VM
+# folders are the ones the libraries' users are to get from BVM_API_INC
+# and MHV_API_INC.)
 VDB_TARGETS_INC  := -Idebugger/targets
 VDB_CORE_INC     := -Idebugger/core $(VDB_TARGETS_INC)
 VDB_COMMANDS_INC := -Idebugger/commands $(VDB_CORE_INC)
