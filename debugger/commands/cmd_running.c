@@ -40,11 +40,19 @@ static vdb_exec_result resume_command(vdb_session *s, const vdb_parsed *p, vdb_r
     return vdb_resume(s, kind, count);
 }
 
-vdb_exec_result vdb_cmd_continue(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_CONTINUE); }
+vdb_exec_result vdb_cmd_continue(vdb_session *s, const vdb_parsed *p)
+{
+    return resume_command(s, p, VDB_RESUME_CONTINUE);
+}
+
 vdb_exec_result vdb_cmd_step(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_STEP); }
 vdb_exec_result vdb_cmd_next(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_NEXT); }
 vdb_exec_result vdb_cmd_stepi(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_STEPI); }
-vdb_exec_result vdb_cmd_finish(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_FINISH); }
+
+vdb_exec_result vdb_cmd_finish(vdb_session *s, const vdb_parsed *p)
+{
+    return resume_command(s, p, VDB_RESUME_FINISH);
+}
 
 /* run (start, after its breakpoint): from the start, again if it ran. */
 static vdb_exec_result run_from_start(vdb_session *s)

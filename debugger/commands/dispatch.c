@@ -44,8 +44,8 @@ static const char *nth_match(const char *const *words, const char *prefix, size_
 const char *vdb_session_complete(vdb_session *s, const char *command, const char *prefix, size_t state)
 {
     char err[VDB_ERR_SIZE];
-    const vdb_command *c = command && command[0] ? vdb_command_find(vdb_commands, VDB_CMD_COUNT, command, err, sizeof err)
-                                                 : NULL;
+    const vdb_command *c =
+        command && command[0] ? vdb_command_find(vdb_commands, VDB_CMD_COUNT, command, err, sizeof err) : NULL;
     if (!command || !command[0] || (c && (c->flags & VDB_NAMES_COMMANDS))) {
         size_t len = strlen(prefix), seen = 0;
         for (size_t i = 0; i < VDB_CMD_COUNT; i++)

@@ -21,7 +21,9 @@ static bool table_consistent(const vdb_session *s)
     int before = 0;
     for (size_t i = 0; i < s->nbreakpoints; i++) {
         const vdb_breakpoint *b = &s->breakpoints[i];
-        if (b->number <= before || b->number >= s->next_breakpoint || (b->kind != VDB_BP_CODE && b->kind != VDB_BP_WATCH))
+        if (b->number <= before || b->number >= s->next_breakpoint)
+            return false;
+        if (b->kind != VDB_BP_CODE && b->kind != VDB_BP_WATCH)
             return false;
         before = b->number;
     }
@@ -84,8 +86,10 @@ vdb_breakpoint *vdb_breakpoint_new(vdb_session *s)
 
 void vdb_breakpoint_drop_new(vdb_session *s)
 {
-    VDB_ASSERT(s->nbreakpoints > 0 && s->breakpoints[s->nbreakpoints - 1].number == s->next_breakpoint - 1);
-    VDB_ASSERT(!s->breakpoints[s->nbreakpoints - 1].enabled || s->breakpoints[s->nbreakpoints - 1].kind == VDB_BP_WATCH);
+    VDB_ASSERT(s->nbreakpoints > 0);
+    const vdb_breakpoint *newest = &s->breakpoints[s->nbreakpoints - 1];
+    /* the newest, its number the last given, not armed in the target */
+    VDB_ASSERT(newest->number == s->next_breakpoint - 1 && (!newest->enabled || newest->kind == VDB_BP_WATCH));
     s->nbreakpoints--;
     s->next_breakpoint--;
 }

@@ -156,7 +156,8 @@ START_TEST(minimum_size)
     expect_rect(l.console, 4, 0, 4, 30);
 
     const int too_small[][2] = { { VDB_SCREEN_MIN_ROWS - 1, VDB_SCREEN_MIN_COLUMNS },
-                                 { VDB_SCREEN_MIN_ROWS, VDB_SCREEN_MIN_COLUMNS - 1 }, { 2, 1 }, { 3, 200 }, { 60, 10 } };
+                                 { VDB_SCREEN_MIN_ROWS, VDB_SCREEN_MIN_COLUMNS - 1 },
+                                 { 2, 1 }, { 3, 200 }, { 60, 10 } };
     for (size_t i = 0; i < sizeof too_small / sizeof too_small[0]; i++) {
         int rows = too_small[i][0], columns = too_small[i][1];
         vdb_layout_screen(rows, columns, VDB_LAYOUT_SRC, BVM_CAPS, &l);
