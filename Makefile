@@ -128,44 +128,43 @@ $(BINDIR)/mhv: $(BUILD)/mini-hypervisor/main.o $(LIBMHV) $(LIBCOMMON)
 
 # ---- libvdb and vdb ------------------------------------------------------------
 
-# The debugger's layers, each a folder of debugger/, and the include rule
-# of each: the folders a file of that layer is compiled with, its own and
-# those below it, so that the compiler refuses an include across layers.
+# The debugger's layers, each a folder of debugger/, lowest first.  A file
+# is compiled with the include path of its own layer, which names the
+# folders it may include from, so an include across layers fails to build
+# (tests/vdb/layers.sh checks that it does):
 #
-#   targets/   target.h, the interface to a VM; sees nothing else of vdb
-#   core/      the service layer and the command-line parser: sees targets/
-#   commands/  the commands, commands.def, the dispatcher: sees core/
-#   ui/        the TUI: sees commands/ (the dispatcher) and below
-#   gdb/       the GDB remote protocol server: sees targets/ only
-#   vdb.c      the command: sees every layer
+#   targets    target.h, the interface to a VM; sees nothing else of vdb
+#   core       the service layer and the command-line parser   sees targets
+#   commands   the commands, commands.def, the dispatcher      sees core, targets
+#   ui         the TUI                                         sees commands, core, targets
+#   gdb        the GDB remote protocol server                  sees targets
 #
-# Only the adapters (targets/target_bvm.c, target_mhv.c) see a VM's
-# headers, each its own VM's: the rule of target.h -- the front end never
-# includes a VM's own headers -- is checked by the compiler.  (Their VM
-# folders are the ones the libraries' users are to get from BVM_API_INC
-# and MHV_API_INC.)
-VDB_TARGETS_INC  := -Idebugger/targets
-VDB_CORE_INC     := -Idebugger/core $(VDB_TARGETS_INC)
-VDB_COMMANDS_INC := -Idebugger/commands $(VDB_CORE_INC)
-VDB_UI_INC       := -Idebugger/ui $(VDB_COMMANDS_INC)
-VDB_GDB_INC      := -Idebugger/gdb $(VDB_TARGETS_INC)
-VDB_MAIN_INC     := $(VDB_UI_INC) -Idebugger/gdb
-VDB_BVM_ADAPTER_INC := $(VDB_TARGETS_INC) -Ibytecode-vm
-VDB_MHV_ADAPTER_INC := $(VDB_TARGETS_INC) -Imini-hypervisor
+# vdb.c (the command) sees them all.  Only the adapters (targets/target_bvm.c,
+# target_mhv.c) see a VM's headers, each its own VM's: the rule of target.h
+# -- the front end never includes a VM's own headers -- is checked by the
+# compiler.  (Their VM folders are the ones the libraries' users are to get
+# from BVM_API_INC and MHV_API_INC.)
+VDB_LAYERS         := targets core commands ui gdb
+VDB_SEES_targets   := targets
+VDB_SEES_core      := core targets
+VDB_SEES_commands  := commands core targets
+VDB_SEES_ui        := ui commands core targets
+VDB_SEES_gdb       := gdb targets
+vdb_include_path    = $(addprefix -Idebugger/,$(VDB_SEES_$(1)))
+VDB_MAIN_INC       := $(call vdb_include_path,ui) -Idebugger/gdb
+VDB_BVM_ADAPTER_INC := $(call vdb_include_path,targets) -Ibytecode-vm
+VDB_MHV_ADAPTER_INC := $(call vdb_include_path,targets) -Imini-hypervisor
 
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
 
-# Each object gets its layer's include rule (and the libraries' flags it
-# needs): VDB_INC, by folder.
-$(BUILD)/debugger/targets/%.o: VDB_INC = $(VDB_TARGETS_INC)
+# Each object gets its layer's include rule, and the flags of the libraries
+# it uses (curses in ui/, Capstone in the hypervisor's adapter): VDB_INC.
+$(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
 $(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
 $(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
-$(BUILD)/debugger/core/%.o: VDB_INC = $(VDB_CORE_INC)
-$(BUILD)/debugger/commands/%.o: VDB_INC = $(VDB_COMMANDS_INC)
-$(BUILD)/debugger/ui/%.o: VDB_INC = $(VDB_UI_INC) $(NCURSES_CFLAGS)
-$(BUILD)/debugger/gdb/%.o: VDB_INC = $(VDB_GDB_INC)
+$(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
 $(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 
 VDB_MAIN := debugger/vdb.c
@@ -191,8 +190,8 @@ $(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON
 # with them that an include across layers does not build.
 .PHONY: vdb-include-rules
 vdb-include-rules:
-	@printf '%s %s\n' targets '$(VDB_TARGETS_INC)' core '$(VDB_CORE_INC)' commands '$(VDB_COMMANDS_INC)' \
-	    ui '$(VDB_UI_INC)' gdb '$(VDB_GDB_INC)' bvm-adapter '$(VDB_BVM_ADAPTER_INC)' mhv-adapter '$(VDB_MHV_ADAPTER_INC)'
+	@$(foreach layer,$(VDB_LAYERS),printf '%s %s\n' $(layer) '$(call vdb_include_path,$(layer))';) \
+	    printf '%s %s\n' bvm-adapter '$(VDB_BVM_ADAPTER_INC)' mhv-adapter '$(VDB_MHV_ADAPTER_INC)'
 
 # Guest images.  Each mini-hypervisor/guest/NAME.S is a flat binary (real-
 # mode code under .code16, or long-mode code under .code64 that mhv runs
@@ -302,7 +301,7 @@ UNIT_BIN     += $(VDB_UNIT_SRC:tests/unit/vdb/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_vdb_%: tests/unit/vdb/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_UI_INC) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(call vdb_include_path,ui) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
 
 # Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
 # others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
@@ -318,7 +317,7 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 # debugger/targets/target.h.
 $(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(VDB_TARGETS_INC) -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(call vdb_include_path,targets) -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
 unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 
