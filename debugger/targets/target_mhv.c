@@ -3,7 +3,7 @@
  * over libmhv's public API (vm.h, debug.h, image.h, cpu.h), for one guest
  * image in one VM.
  *
- * Opening follows `mhv run` (the mhv command): the image is read and
+ * Opening follows `mhv run` (mini-hypervisor/main.c): the image is read and
  * planned before KVM is touched, so a bad image gets the same message here
  * as from mhv on any machine; then the VM is created, the image loaded, and
  * the breakpoint route probed (once per process, debug.h), so a KVM that
