@@ -4,9 +4,9 @@
  * a GNU readline command line, all on one curses screen.
  *
  * Where each pane goes is layout.h's (a pure function, unit-tested);
- * what a pane shows is core/pane.h's; the console's lines are console.h's
- * (kept by the session's sink); this file draws them all, the status line
- * and readline's command line, and takes the keys.
+ * what a pane shows is core/pane.h's; the console's lines are
+ * console_lines.h's (kept by the session's sink); this file draws them
+ * all, the status line and readline's command line, and takes the keys.
  *
  * Keys: Enter runs the line -- an empty one runs continue, step, next,
  * stepi or finish again, and list or x on from where they stopped; Tab
@@ -34,7 +34,7 @@
  *     hands the line over; the main loop runs it.
  *   - endwin() is called on every way out of vdb_tui_run once the screen
  *     was opened; signal handlers, locale and readline hooks are put back.
- *   - The sink (console.c) keeps the console's text from the start
+ *   - The sink (console_lines.c) keeps the console's text from the start
  *     (before the screen opens); once the TUI has ended it writes
  *     straight to stdout/stderr.
  */
@@ -57,7 +57,7 @@
 #include <readline/readline.h>
 
 #include "command.h"
-#include "console.h"
+#include "console_lines.h"
 #include "dispatch.h"
 #include "layout.h"
 #include "pane.h"

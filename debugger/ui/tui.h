@@ -21,7 +21,7 @@ int vdb_tui_run(vdb_session *s, const char *history);
 /* The sink a session needs to show its text in the TUI's panes: made
  * before the session (vdb_session_new takes it), usable before
  * vdb_tui_run starts (text is kept and shown when the screen opens;
- * console.c keeps it). */
+ * console_lines.c keeps it). */
 const vdb_sink *vdb_tui_sink(void);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * console.c -- the TUI's console and the sink that fills it (console.h,
- * tui.h's vdb_tui_sink).
+ * console_lines.c -- the TUI's console and the sink that fills it
+ * (console_lines.h, tui.h's vdb_tui_sink).
  */
-#include "console.h"
+#include "console_lines.h"
 
 #include <stdbool.h>
 #include <stdio.h>

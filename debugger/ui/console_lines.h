@@ -1,5 +1,5 @@
 /*
- * console.h -- the TUI's console: the commands typed and the session's
+ * console_lines.h -- the TUI's console: the commands typed and the session's
  * answers and errors, kept as lines, by the sink the session writes to
  * (tui.h's vdb_tui_sink).  It keeps text from the start, before the
  * screen opens (what -x scripts say), so that the TUI shows it; and once
