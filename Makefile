@@ -199,40 +199,70 @@ $(BINDIR)/mhv: $(BUILD)/$(MHV)/mhv.o $(LIBMHV) $(LIBCOMMON)
 
 # ---- libvdb and vdb ------------------------------------------------------------
 
-# The debugger's front end sees only debugger/ (-Idebugger): the VMs'
-# headers are on the include path of their adapters alone, so the rule of
-# debugger/target.h -- the front end never includes a VM's own headers --
-# is checked by the compiler.
+# The debugger's layers, each a folder of debugger/, lowest first.  A file
+# is compiled with the include path of its own layer, which names the
+# folders it may include from, so an include across layers fails to build
+# (tests/e2e/layers.sh checks that it does):
+#
+#   targets    target.h, the interface to a VM; sees nothing else of vdb
+#   core       the service layer and the command-line parser   sees targets
+#   commands   the commands, commands.def, the dispatcher      sees core, targets
+#   ui         the TUI                                         sees commands, core, targets
+#   gdb        the GDB remote protocol server                  sees targets
+#
+# vdb.c (the command) sees them all.  Only the adapters (targets/target_bvm.c,
+# target_mhv.c) see a VM's headers, each its own VM's: the rule of target.h
+# -- the front end never includes a VM's own headers -- is checked by the
+# compiler.  (Their VM folders are the ones the libraries' users are to get
+# from BVM_API_INC and MHV_API_INC.)
+VDB_LAYERS         := targets core commands ui gdb
+VDB_SEES_targets   := targets
+VDB_SEES_core      := core targets
+VDB_SEES_commands  := commands core targets
+VDB_SEES_ui        := ui commands core targets
+VDB_SEES_gdb       := gdb targets
+vdb_include_path    = $(addprefix -Idebugger/,$(VDB_SEES_$(1)))
+VDB_MAIN_INC       := $(call vdb_include_path,ui) -Idebugger/gdb
+VDB_BVM_ADAPTER_INC := $(call vdb_include_path,targets) $(BVM_API_INC)
+VDB_MHV_ADAPTER_INC := $(call vdb_include_path,targets) $(MHV_API_INC)
+
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
 
-VDB_MAIN := debugger/main.c
-VDB_SRC  := $(filter-out $(VDB_MAIN),$(wildcard debugger/*.c))
+# Each object gets its layer's include rule, and the flags of the libraries
+# it uses (curses in ui/, Capstone in the hypervisor's adapter): VDB_INC.
+$(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
+$(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
+$(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
+$(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
+$(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
+
+VDB_MAIN := debugger/vdb.c
+VDB_SRC  := $(wildcard debugger/*/*.c)
 VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
 LIBVDB   := $(BUILD)/libvdb.a
 VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) $(NCURSES_CFLAGS) -Idebugger -c -o $@ $<
-
-$(BUILD)/debugger/target_bvm.o: debugger/target_bvm.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idebugger $(BVM_API_INC) -c -o $@ $<
-
-$(BUILD)/debugger/target_mhv.o: debugger/target_mhv.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CAPSTONE_CFLAGS) -Idebugger $(MHV_API_INC) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(VDB_INC) -c -o $@ $<
 
 $(LIBVDB): $(VDB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BINDIR)/vdb: $(BUILD)/debugger/main.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
+$(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/main.o $(VDB_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/debugger/vdb.o $(VDB_LIBS)
+
+# The include path of a folder of debugger/, or of the command or an
+# adapter (a file), as the rules above give it: for `make layer-flags`.
+vdb_include_path_of = $(if $(filter debugger/targets/target_bvm.c,$(1)),$(VDB_BVM_ADAPTER_INC),$\
+                        $(if $(filter debugger/targets/target_mhv.c,$(1)),$(VDB_MHV_ADAPTER_INC),$\
+                        $(if $(filter debugger/vdb.c,$(1)),$(VDB_MAIN_INC),$\
+                        $(call vdb_include_path,$(patsubst debugger/%,%,$(1))))))
 
 # Guest images.  Each mini-hypervisor/guest/flat/NAME.S is a flat binary
 # (real-mode code under .code16, or long-mode code under .code64 that mhv
@@ -344,10 +374,10 @@ $(BUILD)/tests/test_mhv_%: tests/unit/mhv/test_mhv_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(MHV_API_INC) -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
-# The debugger's suites (tests/unit/test_vdb_*.c) link libvdb and both VMs.
-$(BUILD)/tests/test_vdb_%: tests/unit/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
+# The debugger's suites (tests/unit/vdb/test_vdb_*.c) link libvdb and both VMs.
+$(BUILD)/tests/test_vdb_%: tests/unit/vdb/test_vdb_%.c $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(call vdb_include_path,ui) -Itests/unit -o $@ $(filter %.c,$^) $(VDB_LIBS) $(CHECK_LIBS) $(SAN)
 
 # Check suites that need /dev/kvm (tests/kvm/test_*.c): built here like the
 # others, run on real KVM by tests/hv/mhv.sh -- directly, or inside the
@@ -359,11 +389,11 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(MHV_API_INC) -o $@ $(filter %.c,$^) $(LIBMHV) $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 
-# ... and the debugger's hypervisor target alone (with the text helpers it
-# shares), through debugger/target.h.
-$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/target_mhv.o $(BUILD)/debugger/command.o $(LIBMHV) $(LIBCOMMON)
+# ... and the debugger's hypervisor target alone, through
+# debugger/targets/target.h.
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Idebugger -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(call vdb_include_path,targets) -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 
 unit: $(UNIT_BIN) $(KVM_TEST_BIN)
 
@@ -410,10 +440,13 @@ debug:
 # ---- the include rules, as a test sees them ------------------------------------
 
 # `make -s layer-flags DIR=bytecode-vm/runtime` prints the flags a file in
-# DIR is compiled with -- from the same variables the rules above use -- so
-# that tests/e2e/layers.sh can show an include across a rule fails to build.
+# DIR (a folder, or one of the files with a rule of its own: vdb.c, the
+# debugger's adapters) is compiled with -- from the same variables the rules
+# above use -- so that tests/e2e/layers.sh can show that an include across a
+# rule fails to build.
 layer_include_path = $(if $(filter bytecode-vm/%,$(1)),$(call bvm_include_path,$(patsubst bytecode-vm/%,%,$(1))),$\
-                       $(call mhv_include_path,$(1)))
+                     $(if $(filter debugger/%,$(1)),$(call vdb_include_path_of,$(1)),$\
+                     $(call mhv_include_path,$(1))))
 # The guest kernel is compiled with flags of its own (no common/ either).
 layer_flags = $(if $(filter $(KERNEL_DIR),$(1)),$(filter-out -MMD -MP,$(KERNEL_CFLAGS)),$\
                 $(WARN) -Icommon $(call layer_include_path,$(1)))

@@ -232,8 +232,8 @@ add e2e "$e2e_passed" "$e2e_failed"
 # ---- debugger: vdb in batch mode and in its TUI ---------------------------------------
 
 # Golden batch transcripts on the bytecode VM (tests/vdb/batch/), the vdb
-# command line (cli.sh), and the TUI driven through tmux (tui.sh).  The
-# hypervisor target's transcripts run with the hypervisor suite, on KVM.
+# command line (cli.sh) and the TUI driven through tmux (tui.sh).  The hypervisor
+# target's transcripts run with the hypervisor suite, on KVM.
 banner "debugger tests (vdb)"
 export VDB
 run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh

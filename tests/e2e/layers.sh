@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# layers.sh -- the include rules of the layers (docs/architecture.md) hold:
-# a file in a layer that includes a header of a layer it may not see does
-# not build, and one that includes a header it may see does.
+# layers.sh -- the include rules of the layers of bytecode-vm/,
+# mini-hypervisor/ and debugger/ (docs/architecture.md) hold: a file in a
+# layer that includes a header of a layer it may not see does not build,
+# and one that includes a header it may see does.
 #
 # Each rule compiles a one-line C file (#include "HEADER") with exactly the
 # flags the Makefile gives files of that folder (`make layer-flags DIR=`),
@@ -34,6 +35,31 @@ RULES=(
     "mini-hypervisor/guest/kernel   boot.h             machine.h"
     "mini-hypervisor/guest/kernel   workload.h         bus.h"
     "mini-hypervisor/guest/kernel   memlayout.h        vmlab_cli.h"
+    # libvdb: the front end never sees a VM's headers; each adapter sees its own VM's
+    "debugger/targets                target.h           session.h"
+    "debugger/targets                target.h           vm.h"
+    "debugger/core                   session_state.h    dispatch.h"
+    "debugger/core                   target.h           handlers.h"
+    "debugger/core                   session_state.h    command_table.h"
+    "debugger/core                   target.h           tui.h"
+    "debugger/core                   session_state.h    layout.h"
+    "debugger/core                   target.h           gdbserver.h"
+    "debugger/core                   session_state.h    vm.h"
+    "debugger/core                   target.h           memlayout.h"
+    "debugger/commands               dispatch.h         tui.h"
+    "debugger/commands               session_state.h    layout.h"
+    "debugger/commands               dispatch.h         gdbserver.h"
+    "debugger/commands               session_state.h    vm.h"
+    "debugger/ui                     tui.h              gdbserver.h"
+    "debugger/ui                     dispatch.h         vm.h"
+    "debugger/ui                     tui.h              memlayout.h"
+    "debugger/gdb                    gdbserver.h        session.h"
+    "debugger/gdb                    target.h           dispatch.h"
+    "debugger/targets/target_bvm.c   vm.h               session.h"
+    "debugger/targets/target_bvm.c   target.h           memlayout.h"
+    "debugger/targets/target_mhv.c   memlayout.h        session.h"
+    "debugger/vdb.c                  gdbserver.h        vm.h"
+    "debugger/vdb.c                  tui.h              machine.h"
 )
 
 # Compiles `#include "HEADER"` as a file of FOLDER would be; sets $status and

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # gdb.sh -- the real gdb debugging a KVM guest through vdb's GDB remote
-# protocol server (debugger/gdbserver.c): over a pipe (`target remote |
+# protocol server (debugger/gdb/gdbserver.c): over a pipe (`target remote |
 # vdb --hv --gdbserver - IMAGE`) and over TCP (`vdb --gdbserver PORT`,
 # `target remote :PORT`).  gdb reads registers and memory, disassembles,
 # single-steps, sets a breakpoint, continues, writes a register (which

@@ -1,6 +1,7 @@
 /*
- * test_vdb_mhv.c -- vdb's hypervisor target (debugger/target_mhv.c) on real
- * KVM, driven only through debugger/target.h, as vdb's front end drives it.
+ * test_vdb_mhv.c -- vdb's hypervisor target (debugger/targets/target_mhv.c)
+ * on real KVM, driven only through debugger/targets/target.h, as vdb's
+ * front end drives it.
  *
  * Every test opens one of the guest images of mini-hypervisor/guest/ (built
  * into $(BUILD)/guest) with vdb_mhv_open and checks what the front end

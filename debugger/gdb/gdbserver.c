@@ -1,0 +1,633 @@
+/*
+ * gdbserver.c -- the GDB remote serial protocol over a vdb target
+ * (gdbserver.h).
+ *
+ * The protocol, as much of it as gdb needs to debug a program:
+ *
+ *   $DATA#CS        a packet: DATA, then the modulo-256 sum of its bytes
+ *                   in two hex digits; the receiver answers + (or - to
+ *                   have it sent again), until QStartNoAckMode turns that off
+ *   0x03            outside a packet: stop the running program (Ctrl-C)
+ *
+ *   ?               why it stopped           S05 (SIGTRAP)
+ *   g / G           all registers, in gdb's amd64 order, little-endian hex
+ *   p n / P n=v     one register
+ *   m a,l / M a,l:x memory at a virtual address
+ *   Z0,a,k / z0     insert / remove a software breakpoint
+ *   s / c, vCont    step one instruction / continue: answered when it
+ *                   stops (S05), exits (Wxx: its status) or crashes (X0b)
+ *   k, D            kill / detach: the session ends
+ *
+ * Anything else gets the empty reply, which tells gdb it is not supported.
+ *
+ * Registers are matched by name (gdb's amd64 names), with the bytecode
+ * VM's stand-ins for rip and rsp (target_register_for).
+ *
+ * Invariants: one connection, served in order; while the target runs, a
+ * watcher thread reads only the interrupt byte; nothing is written to the
+ * connection but protocol.  Packets stay inside their buffers (PACKET_MAX
+ * bytes, the NUL included): one gdb sends longer is cut and refused (-),
+ * and a reply is made no longer than the buffer it goes in -- asserted
+ * where each is filled.
+ */
+#include "gdbserver.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vdb_assert.h"
+#include "vmlab_chars.h"
+
+#define PACKET_MAX 16384
+#define SIGTRAP_NUMBER 5
+#define SIGSEGV_NUMBER 11
+#define TARGET_XML "qXfer:features:read:target.xml:"
+
+/* gdb's amd64 'g' packet: these registers, in this order, with these
+ * sizes; the x87 and SSE state that follows is left out (gdb marks it
+ * unavailable).  Target registers are found by name. */
+static const struct {
+    const char *name;
+    unsigned bytes;
+} amd64_registers[] = {
+    { "rax", 8 }, { "rbx", 8 }, { "rcx", 8 }, { "rdx", 8 }, { "rsi", 8 }, { "rdi", 8 },
+    { "rbp", 8 }, { "rsp", 8 }, { "r8", 8 },  { "r9", 8 },  { "r10", 8 }, { "r11", 8 },
+    { "r12", 8 }, { "r13", 8 }, { "r14", 8 }, { "r15", 8 }, { "rip", 8 }, { "rflags", 4 },
+    { "cs", 4 },  { "ss", 4 },  { "ds", 4 },  { "es", 4 },  { "fs", 4 },  { "gs", 4 },
+};
+#define AMD64_REGISTERS (sizeof amd64_registers / sizeof amd64_registers[0])
+
+typedef struct {
+    vdb_target *t;
+    int in, out;
+    FILE *log;
+    bool no_ack;
+    int map[AMD64_REGISTERS];   /* gdb's register i is the target's map[i] */
+    uint8_t buffer[4096];       /* bytes read and not yet used */
+    size_t have, used;
+    bool ended;                 /* the program ended: stays reported so */
+    vdb_stop end;
+} server;
+
+/* ==== bytes in and out ============================================================ */
+
+/* The next byte from gdb, or -1 when the connection ended. */
+static int next_byte(server *sv)
+{
+    if (sv->used == sv->have) {
+        ssize_t n;
+        do
+            n = read(sv->in, sv->buffer, sizeof sv->buffer);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+            return -1;
+        sv->have = (size_t)n;
+        sv->used = 0;
+    }
+    VDB_ASSERT(sv->used < sv->have && sv->have <= sizeof sv->buffer);
+    return sv->buffer[sv->used++];
+}
+
+static bool write_all(int fd, const void *data, size_t size)
+{
+    const uint8_t *p = data;
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        size -= (size_t)n;
+    }
+    return true;
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+
+static bool send_packet(server *sv, const char *data)
+{
+    size_t len = strlen(data);
+    char *packet = malloc(len + 4);
+    if (!packet)
+        return false;
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + (uint8_t)data[i]);
+    packet[0] = '$';
+    memcpy(packet + 1, data, len);
+    packet[len + 1] = '#';
+    packet[len + 2] = hex_digits[sum >> 4];
+    packet[len + 3] = hex_digits[sum & 15];
+    bool ok = write_all(sv->out, packet, len + 4);
+    free(packet);
+    return ok;
+}
+
+/* The next packet's data into packet (NUL-terminated); 0x03 outside a
+ * packet comes back as the one-byte packet "\003".  False when the
+ * connection ended. */
+static bool receive_packet(server *sv, char *packet, size_t size)
+{
+    for (;;) {
+        int c;
+        do
+            c = next_byte(sv);
+        while (c >= 0 && c != '$' && c != 0x03); /* acks (+, -) and noise */
+        if (c < 0)
+            return false;
+        if (c == 0x03) {
+            packet[0] = 0x03;
+            packet[1] = '\0';
+            return true;
+        }
+        size_t len = 0;
+        uint8_t sum = 0;
+        bool too_long = false;
+        while ((c = next_byte(sv)) >= 0 && c != '#') {
+            sum = (uint8_t)(sum + (uint8_t)c);
+            if (len + 1 < size)
+                packet[len++] = (char)c;
+            else
+                too_long = true;
+        }
+        int high = next_byte(sv), low = next_byte(sv);
+        if (c < 0 || high < 0 || low < 0)
+            return false;
+        VDB_ASSERT(len < size); /* a longer packet was cut, and is refused */
+        packet[len] = '\0';
+        bool good = !too_long && vmlab_digit_value(high) >= 0 && vmlab_digit_value(low) >= 0 &&
+                    (uint8_t)(vmlab_digit_value(high) << 4 | vmlab_digit_value(low)) == sum;
+        if (!sv->no_ack && !write_all(sv->out, good ? "+" : "-", 1))
+            return false;
+        if (good)
+            return true;
+    }
+}
+
+/* ==== registers and memory ======================================================== */
+
+static void put_le(char *out, uint64_t value, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++) {
+        uint8_t b = (uint8_t)(value >> (8 * i));
+        out[2 * i] = hex_digits[b >> 4];
+        out[2 * i + 1] = hex_digits[b & 15];
+    }
+    out[2 * bytes] = '\0';
+}
+
+/* A little-endian hex value of `bytes` bytes at text; false when malformed. */
+static bool get_le(const char *text, unsigned bytes, uint64_t *value)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; i++) {
+        int high = vmlab_digit_value((unsigned char)text[2 * i]);
+        int low = high < 0 ? -1 : vmlab_digit_value((unsigned char)text[2 * i + 1]);
+        if (high < 0 || low < 0)
+            return false;
+        v |= (uint64_t)(high << 4 | low) << (8 * i);
+    }
+    *value = v;
+    return true;
+}
+
+static void read_registers(server *sv, char *reply)
+{
+    char err[VDB_ERR_SIZE];
+    size_t at = 0;
+    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
+        uint64_t v;
+        unsigned bytes = amd64_registers[i].bytes;
+        VDB_ASSERT(at + 2 * bytes < PACKET_MAX);
+        if (sv->map[i] >= 0 && sv->t->ops->read_register(sv->t, (size_t)sv->map[i], &v, err, sizeof err) == 0) {
+            put_le(reply + at, v, bytes);
+        } else {
+            memset(reply + at, 'x', 2 * bytes); /* unavailable */
+            reply[at + 2 * bytes] = '\0';
+        }
+        at += 2 * bytes;
+    }
+}
+
+static const char *write_register(server *sv, size_t i, uint64_t v)
+{
+    char err[VDB_ERR_SIZE];
+    if (i >= AMD64_REGISTERS || sv->map[i] < 0)
+        return "E01";
+    if (sv->t->ops->write_register(sv->t, (size_t)sv->map[i], v, err, sizeof err) != 0) {
+        fprintf(sv->log, "vdb: gdb wrote %s: %s\n", amd64_registers[i].name, err);
+        return "E02";
+    }
+    return "OK";
+}
+
+/* G: every register, in the 'g' layout. */
+static const char *write_registers(server *sv, const char *text)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
+        uint64_t v;
+        unsigned bytes = amd64_registers[i].bytes;
+        if (strlen(text + at) < 2 * bytes)
+            break;
+        if (text[at] != 'x' && get_le(text + at, bytes, &v)) {
+            const char *r = write_register(sv, i, v);
+            if (strcmp(r, "OK") != 0 && sv->map[i] >= 0) {
+                uint64_t now;
+                char err[VDB_ERR_SIZE];
+                /* A value the target refuses is fine if it is the one it holds. */
+                if (sv->t->ops->read_register(sv->t, (size_t)sv->map[i], &now, err, sizeof err) != 0 || now != v)
+                    return r;
+            }
+        }
+        at += 2 * bytes;
+    }
+    return "OK";
+}
+
+/* "a,l" into address and length. */
+static bool parse_range(const char *text, uint64_t *address, uint64_t *length, const char **rest)
+{
+    char *end;
+    errno = 0;
+    *address = strtoull(text, &end, 16);
+    if (end == text || *end != ',' || errno)
+        return false;
+    const char *l = end + 1;
+    *length = strtoull(l, &end, 16);
+    if (end == l || errno)
+        return false;
+    *rest = end;
+    return true;
+}
+
+static void read_memory(server *sv, const char *args, char *reply, size_t reply_size)
+{
+    uint64_t address, length;
+    const char *rest;
+    char err[VDB_ERR_SIZE];
+    if (!parse_range(args, &address, &length, &rest) || *rest) {
+        snprintf(reply, reply_size, "E01");
+        return;
+    }
+    if (length > (reply_size - 1) / 2)
+        length = (reply_size - 1) / 2;
+    uint8_t *bytes = malloc(length ? length : 1);
+    /* All of it, else as much as can be read from the start (gdb reads
+     * across the end of RAM when it shows memory). */
+    size_t got = length;
+    while (bytes && got > 0 && sv->t->ops->read_memory(sv->t, 0, address, bytes, got, err, sizeof err) != 0)
+        got /= 2;
+    if (!bytes || (got == 0 && length > 0)) {
+        free(bytes);
+        snprintf(reply, reply_size, "E14"); /* EFAULT */
+        return;
+    }
+    VDB_ASSERT(2 * got < reply_size);
+    for (size_t i = 0; i < got; i++) {
+        reply[2 * i] = hex_digits[bytes[i] >> 4];
+        reply[2 * i + 1] = hex_digits[bytes[i] & 15];
+    }
+    reply[2 * got] = '\0';
+    free(bytes);
+}
+
+static const char *write_memory(server *sv, const char *args)
+{
+    uint64_t address, length;
+    const char *rest;
+    char err[VDB_ERR_SIZE];
+    if (!parse_range(args, &address, &length, &rest) || *rest != ':' || strlen(rest + 1) != 2 * length)
+        return "E01";
+    uint8_t *bytes = malloc(length ? length : 1);
+    if (!bytes)
+        return "E0c";
+    for (uint64_t i = 0; i < length; i++) {
+        uint64_t v;
+        if (!get_le(rest + 1 + 2 * i, 1, &v)) {
+            free(bytes);
+            return "E01";
+        }
+        bytes[i] = (uint8_t)v;
+    }
+    int rc = length ? sv->t->ops->write_memory(sv->t, 0, address, bytes, length, err, sizeof err) : 0;
+    free(bytes);
+    return rc == 0 ? "OK" : "E14";
+}
+
+static const char *breakpoint(server *sv, const char *args, bool insert)
+{
+    uint64_t address, kind;
+    const char *rest;
+    char err[VDB_ERR_SIZE];
+    if (args[0] != '0')
+        return ""; /* only software breakpoints (Z0) */
+    if (args[1] != ',' || !parse_range(args + 2, &address, &kind, &rest))
+        return "E01";
+    int rc = insert ? sv->t->ops->insert_breakpoint(sv->t, address, err, sizeof err)
+                    : sv->t->ops->remove_breakpoint(sv->t, address, err, sizeof err);
+    if (rc != 0) {
+        fprintf(sv->log, "vdb: gdb's breakpoint at 0x%" PRIx64 ": %s\n", address, err);
+        return "E01";
+    }
+    return "OK";
+}
+
+/* qXfer:features:read:target.xml:OFFSET,LENGTH -- the part asked for of
+ * a description that names the architecture, so gdb needs no `set
+ * architecture` (amd64's own registers, in the 'g' layout above). */
+static void target_description(const char *args, char *reply, size_t reply_size)
+{
+    static const char xml[] = "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+                              "<target><architecture>i386:x86-64</architecture></target>\n";
+    uint64_t offset, length;
+    const char *rest;
+    if (!parse_range(args, &offset, &length, &rest) || *rest) {
+        snprintf(reply, reply_size, "E01");
+        return;
+    }
+    size_t size = sizeof xml - 1;
+    if (offset >= size) {
+        snprintf(reply, reply_size, "l");
+        return;
+    }
+    size_t n = size - offset < length ? size - offset : (size_t)length;
+    if (n > reply_size - 2)
+        n = reply_size - 2;
+    VDB_ASSERT(offset + n <= size && n + 2 <= reply_size);
+    snprintf(reply, reply_size, "%c%.*s", offset + n >= size ? 'l' : 'm', (int)n, xml + offset);
+}
+
+/* ==== running ===================================================================== */
+
+typedef struct {
+    server *sv;
+    int wake[2];
+} watcher;
+
+/* While the target runs: Ctrl-C from gdb (0x03) interrupts it. */
+static void *watch_for_interrupt(void *arg)
+{
+    watcher *w = arg;
+    for (;;) {
+        struct pollfd fds[2] = { { w->sv->in, POLLIN, 0 }, { w->wake[0], POLLIN, 0 } };
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        if (fds[1].revents)
+            return NULL;
+        if (fds[0].revents) {
+            uint8_t byte;
+            ssize_t n = read(w->sv->in, &byte, 1);
+            if (n <= 0)
+                return NULL;
+            if (byte == 0x03)
+                w->sv->t->ops->interrupt(w->sv->t);
+        }
+    }
+}
+
+/* Runs the target and answers with the stop. */
+static void resume(server *sv, vdb_resume_kind kind, char *reply, size_t reply_size)
+{
+    char err[VDB_ERR_SIZE];
+    vdb_stop stop;
+    if (sv->ended) {
+        stop = sv->end;
+    } else {
+        watcher w = { sv, { -1, -1 } };
+        pthread_t thread;
+        bool watching = sv->used == sv->have && pipe(w.wake) == 0 &&
+                        pthread_create(&thread, NULL, watch_for_interrupt, &w) == 0;
+        int rc = sv->t->ops->resume(sv->t, kind, &stop, err, sizeof err);
+        if (watching) {
+            (void)!write(w.wake[1], "x", 1);
+            pthread_join(thread, NULL);
+        }
+        if (w.wake[0] >= 0) {
+            close(w.wake[0]);
+            close(w.wake[1]);
+        }
+        if (rc != 0) {
+            fprintf(sv->log, "vdb: %s\n", err);
+            snprintf(reply, reply_size, "E01");
+            return;
+        }
+        char *text = NULL;
+        size_t len = sv->t->ops->take_output(sv->t, &text);
+        if (len)
+            fwrite(text, 1, len, sv->log); /* the guest's console, for the person */
+        free(text);
+    }
+    switch (stop.kind) {
+    case VDB_STOP_EXITED:
+        sv->ended = true;
+        sv->end = stop;
+        snprintf(reply, reply_size, "W%02x", stop.exit_status & 0xFF);
+        break;
+    case VDB_STOP_ERROR:
+        sv->ended = true;
+        sv->end = stop;
+        fprintf(sv->log, "vdb: %s\n", stop.detail);
+        snprintf(reply, reply_size, "X%02x", SIGSEGV_NUMBER);
+        break;
+    default:
+        snprintf(reply, reply_size, "S%02x", SIGTRAP_NUMBER);
+        break;
+    }
+}
+
+/* ==== the conversation ============================================================ */
+
+/* The target's register for gdb's amd64 register `name`: the same name, or
+ * the bytecode VM's stand-in (its pc as rip, the value stack's top as
+ * rsp); -1 when there is none. */
+static int target_register_for(vdb_target *t, const char *name)
+{
+    static const struct {
+        const char *gdb, *vm;
+    } stand_ins[] = { { "rip", "pc" }, { "rsp", "sp" } };
+    for (size_t r = 0; r < t->ops->register_count(t); r++)
+        if (strcmp(t->ops->register_info(t, r)->name, name) == 0)
+            return (int)r;
+    for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++)
+        if (strcmp(stand_ins[i].gdb, name) == 0)
+            for (size_t r = 0; r < t->ops->register_count(t); r++)
+                if (strcmp(t->ops->register_info(t, r)->name, stand_ins[i].vm) == 0)
+                    return (int)r;
+    return -1;
+}
+
+int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, size_t err_size)
+{
+    server *sv = calloc(1, sizeof *sv);
+    char *packet = malloc(PACKET_MAX), *reply = malloc(PACKET_MAX);
+    if (!sv || !packet || !reply) {
+        free(sv);
+        free(packet);
+        free(reply);
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    *sv = (server){ .t = t, .in = in, .out = out, .log = log };
+    for (size_t i = 0; i < AMD64_REGISTERS; i++)
+        sv->map[i] = target_register_for(t, amd64_registers[i].name);
+    bool done = false;
+    while (!done && receive_packet(sv, packet, PACKET_MAX)) {
+        reply[0] = '\0';
+        const char *answer = reply;
+        switch (packet[0]) {
+        case 0x03: /* Ctrl-C while stopped: say where it is */
+        case '?':
+            snprintf(reply, PACKET_MAX, sv->ended ? "W%02x" : "S%02x",
+                     sv->ended ? sv->end.exit_status & 0xFF : SIGTRAP_NUMBER);
+            break;
+        case 'g':
+            read_registers(sv, reply);
+            break;
+        case 'G':
+            answer = write_registers(sv, packet + 1);
+            break;
+        case 'p': {
+            unsigned long i = strtoul(packet + 1, NULL, 16);
+            if (i < AMD64_REGISTERS && sv->map[i] >= 0) {
+                uint64_t v;
+                if (t->ops->read_register(t, (size_t)sv->map[i], &v, err, err_size) == 0)
+                    put_le(reply, v, amd64_registers[i].bytes);
+                else
+                    answer = "E01";
+            } else if (i < 256) {
+                memset(reply, 'x', 16); /* a register we do not have: unavailable */
+                reply[16] = '\0';
+            } else {
+                answer = "E01";
+            }
+            break;
+        }
+        case 'P': {
+            char *eq = strchr(packet, '=');
+            uint64_t v;
+            unsigned long i = strtoul(packet + 1, NULL, 16);
+            answer = eq && i < AMD64_REGISTERS && get_le(eq + 1, amd64_registers[i].bytes, &v)
+                         ? write_register(sv, i, v) : "E01";
+            break;
+        }
+        case 'm':
+            read_memory(sv, packet + 1, reply, PACKET_MAX);
+            break;
+        case 'M':
+            answer = write_memory(sv, packet + 1);
+            break;
+        case 'Z':
+        case 'z':
+            answer = breakpoint(sv, packet + 1, packet[0] == 'Z');
+            break;
+        case 's':
+        case 'c':
+            if (packet[1]) { /* resuming elsewhere: not supported */
+                answer = "E01";
+                break;
+            }
+            resume(sv, packet[0] == 's' ? VDB_RESUME_STEPI : VDB_RESUME_CONTINUE, reply, PACKET_MAX);
+            break;
+        case 'v':
+            if (strcmp(packet, "vCont?") == 0)
+                answer = "vCont;c;s";
+            else if (strncmp(packet, "vCont;c", 7) == 0 || strncmp(packet, "vCont;s", 7) == 0)
+                resume(sv, packet[6] == 's' ? VDB_RESUME_STEPI : VDB_RESUME_CONTINUE, reply, PACKET_MAX);
+            else if (strncmp(packet, "vKill", 5) == 0) {
+                answer = "OK";
+                done = true;
+            }
+            break;
+        case 'H':
+        case 'T':
+            answer = "OK"; /* one thread */
+            break;
+        case 'q':
+            if (strncmp(packet, "qSupported", 10) == 0)
+                snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+;qXfer:features:read+",
+                         PACKET_MAX - 16);
+            else if (strncmp(packet, TARGET_XML, strlen(TARGET_XML)) == 0)
+                target_description(packet + strlen(TARGET_XML), reply, PACKET_MAX);
+            else if (strcmp(packet, "qAttached") == 0)
+                answer = "1";
+            else if (strcmp(packet, "qC") == 0)
+                answer = "QC1";
+            else if (strcmp(packet, "qfThreadInfo") == 0)
+                answer = "m1";
+            else if (strcmp(packet, "qsThreadInfo") == 0)
+                answer = "l";
+            break;
+        case 'Q':
+            if (strcmp(packet, "QStartNoAckMode") == 0) {
+                if (!send_packet(sv, "OK"))
+                    done = true;
+                sv->no_ack = true;
+                continue;
+            }
+            break;
+        case 'k':
+            done = true;
+            continue; /* no reply to kill */
+        case 'D':
+            answer = "OK";
+            done = true;
+            break;
+        default:
+            break; /* the empty reply: not supported */
+        }
+        if (!send_packet(sv, answer))
+            break;
+    }
+    free(packet);
+    free(reply);
+    free(sv);
+    return 0;
+}
+
+int vdb_gdbserver_listen(vdb_target *t, int port, FILE *log, char *err, size_t err_size)
+{
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0) {
+        snprintf(err, err_size, "cannot make a socket: %s", strerror(errno));
+        return -1;
+    }
+    int yes = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 1) != 0) {
+        snprintf(err, err_size, "cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+        close(listener);
+        return -1;
+    }
+    fprintf(log, "vdb: waiting for gdb on 127.0.0.1:%d (target remote :%d)\n", port, port);
+    fflush(log);
+    int connection;
+    do
+        connection = accept(listener, NULL, NULL);
+    while (connection < 0 && errno == EINTR);
+    close(listener);
+    if (connection < 0) {
+        snprintf(err, err_size, "cannot accept gdb's connection: %s", strerror(errno));
+        return -1;
+    }
+    int rc = vdb_gdbserver_serve(t, connection, connection, log, err, err_size);
+    close(connection);
+    return rc;
+}
