@@ -198,6 +198,8 @@ bool bvm_vm_throw(bvm_vm *vm, bvm_string *msg)
         fr->ip = f->code + h->handler;
         vm->sp = fr->base + f->nlocals;
         (vm->sp++)->ref = &msg->obj;
+        /* A handler starts with the message alone on its stack (verify.c). */
+        BVM_ASSERT(h->handler < f->code_len && f->verified->depth[h->handler] == 1);
         return true;
     }
     capture_trace(vm);
@@ -329,6 +331,7 @@ static bvm_result run(bvm_vm *vm)
         case BVM_EXEC_SWITCH:
             continue;
         case BVM_EXEC_STOPPED:
+            BVM_ASSERT(vm->nframes >= 1 && vm->stop_reason != BVM_STOP_NONE);
             vm->skip_stop_once = true;
             return BVM_RESULT_STOPPED;
         case BVM_EXEC_UNCAUGHT:
@@ -345,6 +348,7 @@ static bvm_result run(bvm_vm *vm)
         case BVM_EXEC_ONE_DONE:
             continue;
         case BVM_EXEC_RETURNED:
+            BVM_ASSERT(vm->nframes == 0); /* the phase function itself returned */
             if (vm->phase == BVM_PHASE_INIT) {
                 vm->phase = BVM_PHASE_MAIN;
                 if (!start_phase_function(vm, vm->module->entry))
@@ -456,6 +460,9 @@ bool bvm_vm_set_breakpoint(bvm_vm *vm, uint16_t function, uint32_t pc, bool arme
         rf->breakpoints[pc] = armed;
         rf->nbreakpoints += armed ? 1 : (uint32_t)-1;
         vm->breakpoints_armed += armed ? 1 : (uint32_t)-1;
+        /* The counts are the flags summed: a function's over its pcs, the
+         * VM's over its functions (what the loops test, vm_state.h). */
+        BVM_ASSERT(rf->nbreakpoints <= rf->fn->code_len && vm->breakpoints_armed >= rf->nbreakpoints);
         bvm_jit_refresh_fast_entry(rf); /* compiled callers no longer enter it natively */
     }
     vm->poll = 1;
