@@ -158,7 +158,7 @@ $(BUILD)/%.o: %.c
 #   guest/kernel/  the guest kernel: itself + abi + workloads/ (KERNEL_CFLAGS)
 #
 # MHV_API_INC is what libmhv's users may see: the debugger's adapter
-# (debugger/target_mhv.c) and the KVM test suites (tests/kvm/).
+# (debugger/targets/target_mhv.c) and the KVM test suites (tests/kvm/).
 MHV             := mini-hypervisor
 MHV_ABI_INC     := -I$(MHV)/abi
 MHV_DEVICES_INC := -I$(MHV)/devices $(MHV_ABI_INC)

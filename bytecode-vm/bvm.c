@@ -4,7 +4,7 @@
  * The command line is the only place in the bytecode VM that prints
  * diagnostics and chooses exit statuses; the library reports, this decides.
  *
- * Exit statuses (DESIGN.md):
+ * Exit statuses (bvm(1); common/exit_status.h defines them):
  *   0   ok (or the value main returned)
  *   2   usage error
  *   65  compile, load or verification error (EX_DATAERR)

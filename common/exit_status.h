@@ -1,6 +1,6 @@
 /*
  * exit_status.h -- the exit statuses of bvm, mhv and vdb, defined once.
- * DESIGN.md and the man pages give the contract; the values follow
+ * The man pages (man/bvm.1, mhv.1, vdb.1) give the contract; the values follow
  * sysexits.h where it has one (65 data error, 66 no input, 70 internal
  * software error, 74 I/O error) and timeout(1)'s 124 and 125.
  */

@@ -1,6 +1,7 @@
 /*
  * vmlab_paths.c -- finding a guest image by name (vmlab_paths.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,13 @@ const char *vmlab_guest_lookup(const char *image, const struct vmlab_guest_dirs 
                                    image, image, image, image);
     if (dirs->count == 0 && used < err_size)
         used += (size_t)snprintf(err + used, err_size - used, " any folder (set VMLAB_GUESTS)");
-    for (int d = 0; d < dirs->count && used < err_size; d++)
-        used += (size_t)snprintf(err + used, err_size - used, "\n  %s (%s)", dirs->dir[d], dirs->what[d]);
+    for (int d = 0; d < dirs->count && used < err_size; d++) {
+        /* A folder that is not there (an installed copy has no build tree
+         * beside it) is named as such, not as a place that was searched. */
+        bool there = stat(dirs->dir[d], &st) == 0 && S_ISDIR(st.st_mode);
+        used += (size_t)snprintf(err + used, err_size - used, "\n  %s (%s%s)", dirs->dir[d], dirs->what[d],
+                                 there ? "" : ": no such folder");
+    }
     return NULL;
 }
 

@@ -7,7 +7,7 @@
  * the ELF headers) is checked before /dev/kvm is opened, so those errors
  * read the same on every machine.
  *
- * Exit statuses (DESIGN.md):
+ * Exit statuses (mhv(1); common/exit_status.h defines them):
  *   V    the guest wrote V to port 0xF4
  *   0    the guest halted with nothing left to wake it
  *   123  the guest crashed (triple fault, failed entry, an access to

@@ -38,7 +38,7 @@ group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
 group_demo=(gnuplot-nox)
 
 # The mini-hypervisor's tests run KVM inside a QEMU machine
-# (tests/sandbox/kvm-sandbox.sh; DESIGN.md, "The nested-KVM sandbox"):
+# (tests/sandbox/kvm-sandbox.sh; tests/sandbox/README.md):
 # QEMU with its firmware, the static busybox that gives the sandbox its
 # init and tools, cpio to pack the initramfs, and xz to unpack Debian's
 # compressed kernel (booting it uncompressed halves the boot).  The kernel

@@ -99,6 +99,7 @@ static void add_to_perf_map(const bvm_rt_function *fn)
 
 static void compile(bvm_vm *vm, bvm_rt_function *fn)
 {
+    BVM_ASSERT(fn->jit_state == BVM_JIT_NOT_TRIED); /* compiled or refused once, for good (tier.h) */
     uint64_t started = now_ns();
     const char *why = NULL;
     bvm_jit_listing listing = { NULL };
@@ -148,6 +149,7 @@ bool bvm_jit_try_enter(bvm_vm *vm, bvm_rt_function *fn, bool is_loop, bvm_exec_s
         return false;
     if (fn->jit_state != BVM_JIT_COMPILED)
         return false;
+    BVM_ASSERT(fn->jit_entry != NULL && fn->jit_code.entry != NULL);
     vm->jit_stats.native_entries++;
     if (is_loop)
         vm->jit_stats.osr_entries++;

@@ -2,7 +2,7 @@
  * x64.h -- the JIT's x86-64 encoder: the one place in vmlab that knows how
  * machine instructions are encoded.  Each x64_ function appends one
  * instruction form to a code buffer; nothing else in the JIT spells out
- * bytes.  tests/unit/test_x64.c decodes every form with Capstone.
+ * bytes.  tests/unit/bvm/test_x64.c decodes every form with Capstone.
  *
  * How an instruction is laid out (the part of x86-64 this file uses):
  *

@@ -10,13 +10,14 @@
  * rules (Makefile, BVM_SEES_runtime) keep the interpreter free of the
  * compiler.  docs/jit.md describes the tier.
  *
- * Invariants (per function, bvm_tier_function):
- *   - entry and fast_entry are never NULL: until the function is compiled
- *     they are bvm_jit_interpret_callee / bvm_jit_interpret_callee_fast,
- *     which run its frame in the interpreter.
- *   - state only moves NOT_TRIED -> COMPILED or NOT_TRIED -> REFUSED.
- *   - fast_entry is native_fast_entry exactly when state == COMPILED and the
- *     function has no breakpoint (bvm_jit_refresh_fast_entry keeps this).
+ * Invariants (the jit_* fields of each bvm_rt_function, vm_state.h):
+ *   - jit_entry and jit_fast_entry are never NULL: until the function is
+ *     compiled they are bvm_jit_interpret_callee and
+ *     bvm_jit_interpret_callee_fast, which run its frame in the interpreter.
+ *   - jit_state only moves NOT_TRIED -> COMPILED or NOT_TRIED -> REFUSED.
+ *   - jit_fast_entry is jit_native_fast_entry exactly when jit_state is
+ *     COMPILED and the function has no breakpoint
+ *     (bvm_jit_refresh_fast_entry keeps this).
  */
 #ifndef BVM_TIER_H
 #define BVM_TIER_H

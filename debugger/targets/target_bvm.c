@@ -1,5 +1,5 @@
 /*
- * target_bvm.c -- the bytecode VM as a vdb target: debugger/target.h's
+ * target_bvm.c -- the bytecode VM as a vdb target: debugger/targets/target.h's
  * operations over the hook and inspection API of bytecode-vm/runtime/vm.h.
  *
  * Addresses.  A code address is (function index << 32 | pc), shown and

@@ -1,5 +1,5 @@
 /*
- * target_mhv.c -- vdb's hypervisor target: debugger/target.h's operations
+ * target_mhv.c -- vdb's hypervisor target: debugger/targets/target.h's operations
  * over libmhv's public API (machine.h, debug.h, image.h, cpu.h), for one guest
  * image in one VM.
  *

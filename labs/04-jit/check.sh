@@ -137,7 +137,7 @@ lab_check "the golden tests pass with --jit=always (and --gc-stress)" 3 "golden 
     --mode "--jit=always" --mode "--jit=always --gc-stress" "$LAB_ROOT/tests/golden"
 
 # The encoder's own test: Capstone decodes every form x64.c emits.
-lab_check "the x86-64 encoder's unit test (tests/unit/test_x64.c)" 1 "test_x64 failed" -- \
+lab_check "the x86-64 encoder's unit test (tests/unit/bvm/test_x64.c)" 1 "test_x64 failed" -- \
     "$LAB_ROOT/$BUILD/tests/test_x64"
 
 # ---- the questions ---------------------------------------------------------------

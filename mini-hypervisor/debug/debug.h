@@ -51,7 +51,7 @@
  *                        other hlt keeps its meaning.  Used where int3
  *                        does not trap: the nested-KVM sandbox, whose
  *                        emulated SVM delivers int3 to the guest's own
- *                        interrupt table (DESIGN.md).
+ *                        interrupt table (docs/no-kvm.md).
  *
  * Either way a hit stops the guest before the instruction executes
  * (MHV_STOP_DEBUG, stop.debug_event MHV_DEBUG_BREAKPOINT, stop.breakpoint

@@ -20,7 +20,8 @@
  * loopback mode, FIFO trigger levels.
  *
  * Invariants: rx_count <= MHV_UART_RX_FIFO; the IRQ line's level always
- * equals uart_irq_pending() after any call into this module.
+ * says whether an interrupt is pending (interrupt_id() in dev_uart.c is
+ * not IIR_NONE and OUT2 is set) after any call into this module.
  */
 #ifndef MHV_DEV_UART_H
 #define MHV_DEV_UART_H

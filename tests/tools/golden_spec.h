@@ -14,7 +14,7 @@
  * compares a finished run (stdout, stderr, how it ended) with it and writes a
  * readable account of every difference.  Neither runs anything: golden.c
  * does the processes, so this half can be unit-tested on strings
- * (tests/unit/test_golden_spec.c).
+ * (tests/unit/tools/test_golden_spec.c).
  *
  * Invariants of a parsed golden_spec:
  *   - problems.count > 0 means the test itself is malformed (an unknown or

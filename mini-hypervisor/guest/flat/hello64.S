@@ -1,7 +1,7 @@
 /*
  * hello64.S -- a flat long-mode guest: run with `mhv run --mode long`.
  * mhv enters it in 64-bit mode with its own GDT and identity page tables
- * (mini-hypervisor/boot.h), so the first instruction can already use
+ * (mini-hypervisor/abi/boot.h), so the first instruction can already use
  * 64-bit registers and any address below 4 GiB.  It reads the ID of the
  * MMIO info device (an exit to mhv through KVM_EXIT_MMIO), prints a line
  * through port 0xE9, and ends with status 0 -- or 1 if the ID is wrong.

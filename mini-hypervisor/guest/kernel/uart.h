@@ -7,7 +7,7 @@
  * Invariants:
  *   - The ring has one producer, uart_on_interrupt (IRQ 4, interrupts off),
  *     and one consumer, uart_read_byte (kernel code): the producer only
- *     advances rx_head, the consumer only rx_tail, so neither needs a lock.
+ *     advances rx.head, the consumer only rx.tail, so neither needs a lock.
  *   - A byte that arrives while the ring is full is dropped and counted.
  *   - uart_read_byte must be called with interrupts enabled or it would
  *     sleep forever; it returns with them enabled.

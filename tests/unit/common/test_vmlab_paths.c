@@ -109,6 +109,13 @@ START_TEST(test_an_unknown_name_lists_where_it_looked)
     snprintf(want, sizeof want, "\n  %s/first (first)\n  %s/second (second)", scratch, scratch);
     ck_assert_msg(strstr(err, want) != NULL, "%s", err);
 
+    /* A folder that is not there says so. */
+    struct vmlab_guest_dirs gone = { .count = 1, .what = { "build tree" } };
+    snprintf(gone.dir[0], sizeof gone.dir[0], "%s/not-made", scratch);
+    ck_assert_ptr_null(vmlab_guest_lookup("hello16", &gone, path, sizeof path, err, sizeof err));
+    snprintf(want, sizeof want, "\n  %s/not-made (build tree: no such folder)", scratch);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+
     struct vmlab_guest_dirs none = { .count = 0 };
     ck_assert_ptr_null(vmlab_guest_lookup("hello16", &none, path, sizeof path, err, sizeof err));
     ck_assert_msg(strstr(err, "set VMLAB_GUESTS") != NULL, "%s", err);
