@@ -199,7 +199,8 @@ void mhv_vm_request_stop(struct mhv_vm *vm);
 int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
 
 /* One single step, for a caller that has armed KVM_GUESTDBG_SINGLESTEP
- * (debug.h): runs as mhv_vm_run, except that no interrupt is injected (one
+ * (debug.h; over a hlt it need not: the hlt's exit ends the step): runs as
+ * mhv_vm_run, except that no interrupt is injected (one
  * that comes due stays pending in the PIC for the next run), an instruction
  * that did port or MMIO I/O ends the step once finished (whether or not KVM
  * reports the trap: its emulator does not after an `out`), and a hlt with
