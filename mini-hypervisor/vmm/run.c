@@ -29,9 +29,18 @@
  * Above the loop.  The loop knows nothing of the debugger (debug/), which
  * uses it in two ways.  It steps with mhv_vm_run_step: while that single
  * step is under way (vm->stepping) no interrupt is injected, so a step
- * never lands in a handler.  And it installs two hooks (machine.h): a hlt
- * may be a breakpoint it planted (its hlt route), and it explains
+ * never lands in a handler, and a step whose instruction did I/O ends once
+ * that instruction is finished (step_did_io: KVM's instruction emulator
+ * raises no trap after an `out`).  And it installs two hooks (machine.h):
+ * a hlt may be a breakpoint it planted (its hlt route), and it explains
  * KVM_EXIT_DEBUG (a step done, or an int3 breakpoint).
+ *
+ * Finishing.  KVM completes an instruction that exited to mhv only at the
+ * next KVM_RUN; where the run ends there (the exit port, a timeout, a stop
+ * request, a step over I/O) one KVM_RUN with immediate_exit completes it
+ * without running the guest, so the registers read next are consistent,
+ * and the same whether the CPU or KVM's emulator ran it.  A
+ * KVM_EXIT_INTERNAL_ERROR is explained by crash.c.
  */
 #include <errno.h>
 #include <linux/kvm.h>
