@@ -193,9 +193,12 @@ $(LIBMHV): $(MHV_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# mhv names the instruction a crash stopped at with Capstone (vmm/crash.h).
+$(BUILD)/$(MHV)/mhv.o: ALL_CFLAGS += $(CAPSTONE_CFLAGS)
+
 $(BINDIR)/mhv: $(BUILD)/$(MHV)/mhv.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPSTONE_LIBS)
 
 # ---- libvdb and vdb ------------------------------------------------------------
 

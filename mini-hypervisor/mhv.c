@@ -25,6 +25,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include <capstone.h>
+
 #include "exit_status.h"
 #include "vmlab_cli.h"
 #include "vmlab_paths.h"
@@ -150,6 +152,27 @@ static void print_stats(const struct mhv_vm *vm, uint64_t run_ns)
             max_rss / 1024, guest / 1024, (max_rss > guest ? max_rss - guest : 0) / 1024);
 }
 
+/* The instruction a KVM internal error stopped at, by name (Capstone), when
+ * its bytes are known: "mhv: the instruction: movsd xmm0, qword ptr [...]". */
+static void print_crash_instruction(const struct mhv_stop *stop)
+{
+    if (stop->reason != MHV_STOP_CRASHED || stop->code_size == 0)
+        return;
+    cs_mode mode = stop->code_bits == 64 ? CS_MODE_64 : stop->code_bits == 32 ? CS_MODE_32 : CS_MODE_16;
+    csh handle;
+    if (cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK)
+        return;
+    cs_insn *insn;
+    if (cs_disasm(handle, stop->code, stop->code_size, stop->code_address, 1, &insn) == 1) {
+        fprintf(stderr, "mhv: the instruction: %s%s%s\n", insn[0].mnemonic, insn[0].op_str[0] ? " " : "",
+                insn[0].op_str);
+        cs_free(insn, 1);
+    } else {
+        fprintf(stderr, "mhv: the instruction: (not a valid x86 instruction)\n");
+    }
+    cs_close(&handle);
+}
+
 static int run_image(const struct run_options *options)
 {
     char err[512];
@@ -201,8 +224,12 @@ static int run_image(const struct run_options *options)
     } else {
         fflush(stdout);
         mhv_cpu_format_registers(&vm, registers, sizeof registers);
-        fprintf(stderr, "mhv: guest crashed: %s\n%s",
-                stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger", registers);
+        fprintf(stderr, "mhv: guest crashed: %s\n",
+                stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger");
+        print_crash_instruction(&stop);
+        if (stop.reason == MHV_STOP_CRASHED && stop.cause[0])
+            fprintf(stderr, "mhv: likely cause: %s\n", stop.cause);
+        fputs(registers, stderr);
         status = VMLAB_EXIT_GUEST_CRASHED;
     }
     if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {

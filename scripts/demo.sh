@@ -226,7 +226,9 @@ if [[ " $ENGINES " == *" kvm "* ]]; then
         [[ -e $f ]] || { KVM_NA="n/a (no ${f#"$ROOT"/}: run make)"; break; }
     done
     if [[ -z $KVM_NA ]]; then
-        if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+        # kvm_pvm (no VMX/SVM) emulates the guest kernel and cannot run its
+        # SSE workloads: the sandbox's KVM can (docs/no-kvm.md, "Which KVM").
+        if [[ -r /dev/kvm && -w /dev/kvm && ! -e /sys/module/kvm_pvm ]]; then
             KVM_WHERE=direct
         elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
             KVM_WHERE=sandbox
@@ -261,7 +263,12 @@ EOF
 case $KVM_WHERE in
     direct)  echo; echo "KVM: this machine has /dev/kvm: the guest runs on it, timed like the others." ;;
     sandbox) echo
-             echo "KVM: this machine has no /dev/kvm, so the guest runs in the nested-KVM sandbox"
+             if [[ -e /sys/module/kvm_pvm ]]; then
+                 echo "KVM: this machine's /dev/kvm is kvm_pvm (no VMX or SVM: it emulates the guest kernel),"
+                 echo "so the guest runs in the nested-KVM sandbox"
+             else
+                 echo "KVM: this machine has no /dev/kvm, so the guest runs in the nested-KVM sandbox"
+             fi
              echo "(tests/sandbox/kvm-sandbox.sh: QEMU emulating a CPU with SVM, one boot for all"
              echo "workloads), and its column shows an estimate: see the note under the table." ;;
     "")      [[ -n $KVM_NA ]] && { echo; echo "KVM: not run here: $KVM_NA."; } ;;
@@ -541,7 +548,7 @@ for w in $WORKLOADS; do [[ -n ${SIZE[$w]:-} ]] && sized+=("$w=${SIZE[$w]}"); don
 ((${#sized[@]})) && echo "Sizes: ${sized[*]} (the others at their own size)."
 if [[ $KVM_WHERE == sandbox && ${#EST[@]} -gt 0 ]]; then
     cat <<EOF
-~ The KVM column is an estimate.  With no /dev/kvm here, the guest ran in the
+~ The KVM column is an estimate.  With no hardware KVM here, the guest ran in the
   nested-KVM sandbox, where the "host" is a CPU emulated by QEMU, so its wall
   time says nothing about real hardware.  What does carry over is the cost of
   hardware-assisted virtualization: the ratio of the guest's TSC cycles to

@@ -61,7 +61,7 @@ done
 EOF_INSIDE
 chmod +x "$scratch/inside.sh"
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ]; then  # kvm_pvm: docs/no-kvm.md
     where="on /dev/kvm, $(uname -m)"
     "$scratch/inside.sh" "$MHV" "$MHV_GUESTS" "$CYCLES" "$RUNS" "$SIZES" >"$scratch/transcript" ||
         { echo "hv-bench: the runs failed" >&2; exit 1; }

@@ -480,6 +480,18 @@ static long plant_after_sti(struct mhv_vm *vm, uint64_t *landing)
     return (long)debug->count++;
 }
 
+/* Is the instruction under the PC the guest's own hlt?  (Reads hide the
+ * patches, and a lifted breakpoint's byte is the guest's again.) */
+static int pc_on_hlt(struct mhv_vm *vm)
+{
+    uint64_t pc;
+    uint8_t opcode;
+    char ignored[160];
+    return mhv_debug_pc(vm, &pc, ignored, sizeof ignored) == 0 &&
+           mhv_debug_read(vm, MHV_VIRTUAL, pc, &opcode, 1, ignored, sizeof ignored) == 0 &&
+           opcode == MHV_OPCODE_HLT;
+}
+
 static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size)
 {
     struct mhv_debug *debug = debug_of(vm);
@@ -493,7 +505,15 @@ static int step_once(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t
     uint64_t landing;
     long temporary = plant_after_sti(vm, &landing);
 
-    uint32_t control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | resting_control(debug);
+    /* A step over the guest's hlt runs without the trap flag: hlt always
+     * exits to mhv (no in-kernel irqchip), and the run loop ends the step
+     * there -- halted for good, or once an interrupt is due.  With the trap
+     * flag, the CPU reports the hlt (VMX, SVM), but KVM's instruction
+     * emulator (kvm_pvm's ring 0, real mode on VMX without unrestricted
+     * guest) reports the step first and drops the halt: the step would land
+     * after a hlt that never halted. */
+    uint32_t control = pc_on_hlt(vm) ? resting_control(debug)
+                                     : KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | resting_control(debug);
     int status = set_guest_debug(vm, control, err, err_size);
     if (status == 0) {
         status = mhv_vm_run_step(vm, stop, err, err_size);

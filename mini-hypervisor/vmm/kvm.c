@@ -81,6 +81,54 @@ int mhv_kvm_open(struct mhv_kvm *kvm, char *err, size_t err_size)
     return 0;
 }
 
+/* ==== Which KVM ============================================================= */
+
+static int module_present(const char *module_dir, const char *module)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", module_dir, module);
+    return access(path, F_OK) == 0;
+}
+
+/* A Y/N module parameter: 1, 0, or -1 when it cannot be read. */
+static int module_flag(const char *module_dir, const char *module, const char *parameter)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s/parameters/%s", module_dir, module, parameter);
+    FILE *file = fopen(path, "re");
+    if (!file)
+        return -1;
+    int c = fgetc(file);
+    fclose(file);
+    return c == 'Y' || c == 'y' || c == '1' ? 1 : c == 'N' || c == 'n' || c == '0' ? 0 : -1;
+}
+
+void mhv_kvm_platform(const char *module_dir, struct mhv_kvm_platform *platform)
+{
+    if (!module_dir)
+        module_dir = "/sys/module";
+    *platform = (struct mhv_kvm_platform){ .backend = MHV_KVM_BACKEND_UNKNOWN, .unrestricted_guest = -1 };
+    if (module_present(module_dir, "kvm_pvm")) {
+        platform->backend = MHV_KVM_PVM;
+    } else if (module_present(module_dir, "kvm_intel")) {
+        platform->backend = MHV_KVM_VMX;
+        platform->unrestricted_guest = module_flag(module_dir, "kvm_intel", "unrestricted_guest");
+    } else if (module_present(module_dir, "kvm_amd")) {
+        platform->backend = MHV_KVM_SVM;
+    }
+}
+
+const char *mhv_kvm_backend_name(enum mhv_kvm_backend backend)
+{
+    switch (backend) {
+    case MHV_KVM_VMX: return "kvm_intel (VMX)";
+    case MHV_KVM_SVM: return "kvm_amd (SVM)";
+    case MHV_KVM_PVM: return "kvm_pvm (no VMX/SVM)";
+    case MHV_KVM_BACKEND_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
 void mhv_kvm_close(struct mhv_kvm *kvm)
 {
     if (kvm->fd >= 0)

@@ -148,6 +148,15 @@ struct mhv_stop {
     char description[200];  /* MHV_STOP_CRASHED: what happened, in words */
     enum mhv_debug_event debug_event;  /* MHV_STOP_DEBUG only */
     uint64_t breakpoint;    /* MHV_DEBUG_BREAKPOINT: its guest physical address */
+    /* MHV_STOP_CRASHED by KVM_EXIT_INTERNAL_ERROR (crash.h): the bytes at
+     * the guest's RIP (what KVM's emulator fetched, else what RAM holds
+     * there; code_size 0: none could be read), for a disassembler to name,
+     * and the likely cause in words ("" when mhv cannot tell). */
+    uint8_t code[15];
+    uint8_t code_size;
+    int code_bits;          /* 16, 32 or 64: how the CPU decodes them */
+    uint64_t code_address;  /* the linear address of code[0] */
+    char cause[480];
 };
 
 /* The run loop's hooks for the layer above it (debug/debug.c installs
@@ -184,13 +193,17 @@ void mhv_vm_request_stop(struct mhv_vm *vm);
 /* Runs the vCPU until the guest stops; returns 0 with *stop filled in, or
  * -1 when KVM itself failed (err says which ioctl).  On return the
  * registers are consistent: an instruction that exited to mhv is finished
- * (RIP past it), unless the guest ended on it -- the `out` of
- * MHV_STOP_EXIT_PORT, the bad access of MHV_STOP_CRASHED: RIP stays on it. */
+ * (RIP past it) -- the `out` of MHV_STOP_EXIT_PORT too (a string `outs`
+ * stays on its instruction) --, unless the guest crashed on it (the bad
+ * access of MHV_STOP_CRASHED: RIP stays on it). */
 int mhv_vm_run(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);
 
 /* One single step, for a caller that has armed KVM_GUESTDBG_SINGLESTEP
- * (debug.h): runs as mhv_vm_run, except that no interrupt is injected (one
- * that comes due stays pending in the PIC for the next run), and a hlt with
+ * (debug.h; over a hlt it need not: the hlt's exit ends the step): runs as
+ * mhv_vm_run, except that no interrupt is injected (one
+ * that comes due stays pending in the PIC for the next run), an instruction
+ * that did port or MMIO I/O ends the step once finished (whether or not KVM
+ * reports the trap: its emulator does not after an `out`), and a hlt with
  * interrupts on ends the step, after the hlt, once an interrupt is due --
  * KVM reports the hlt instead of the step. */
 int mhv_vm_run_step(struct mhv_vm *vm, struct mhv_stop *stop, char *err, size_t err_size);

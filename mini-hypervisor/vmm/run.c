@@ -29,9 +29,18 @@
  * Above the loop.  The loop knows nothing of the debugger (debug/), which
  * uses it in two ways.  It steps with mhv_vm_run_step: while that single
  * step is under way (vm->stepping) no interrupt is injected, so a step
- * never lands in a handler.  And it installs two hooks (machine.h): a hlt
- * may be a breakpoint it planted (its hlt route), and it explains
+ * never lands in a handler, and a step whose instruction did I/O ends once
+ * that instruction is finished (step_did_io: KVM's instruction emulator
+ * raises no trap after an `out`).  And it installs two hooks (machine.h):
+ * a hlt may be a breakpoint it planted (its hlt route), and it explains
  * KVM_EXIT_DEBUG (a step done, or an int3 breakpoint).
+ *
+ * Finishing.  KVM completes an instruction that exited to mhv only at the
+ * next KVM_RUN; where the run ends there (the exit port, a timeout, a stop
+ * request, a step over I/O) one KVM_RUN with immediate_exit completes it
+ * without running the guest, so the registers read next are consistent,
+ * and the same whether the CPU or KVM's emulator ran it.  A
+ * KVM_EXIT_INTERNAL_ERROR is explained by crash.c.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -44,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "machine.h"
 #include "mhv_assert.h"
 
@@ -329,7 +339,7 @@ static enum exit_outcome handle_exit(struct mhv_vm *vm, struct mhv_stop *stop)
                 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         return GUEST_STOPPED;
     case KVM_EXIT_INTERNAL_ERROR:
-        crashed(stop, "KVM internal error (suberror %u)", run->internal.suberror);
+        mhv_crash_internal_error(vm, NULL, stop);  /* which instruction, and why KVM was emulating it */
         return GUEST_STOPPED;
     default:
         crashed(stop, "unhandled KVM exit %u (%s)", run->exit_reason, mhv_exit_reason_name(run->exit_reason));
@@ -340,6 +350,14 @@ static enum exit_outcome handle_exit(struct mhv_vm *vm, struct mhv_stop *stop)
 static unsigned reason_slot(uint32_t exit_reason)
 {
     return exit_reason < MHV_EXIT_REASON_SLOTS ? exit_reason : MHV_EXIT_REASON_SLOTS - 1;
+}
+
+/* An exit of a KVM_RUN made to finish an instruction, counted as the loop
+ * counts its own (--stats, vdb's info exits). */
+static void count_exit(struct mhv_vm *vm, uint32_t exit_reason)
+{
+    vm->stats.exits++;
+    vm->stats.by_reason[reason_slot(exit_reason)]++;
 }
 
 /* The run ends between two KVM_RUNs (a stop request, the timeout).  KVM
@@ -358,6 +376,7 @@ static void finish_instruction(struct mhv_vm *vm, struct mhv_stop *stop)
         run->immediate_exit = 1;
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0)
             break;  /* EINTR: nothing (more) was pending */
+        count_exit(vm, run->exit_reason);
         struct mhv_stop other = { .exit_reason = run->exit_reason };
         if (handle_exit(vm, &other) == GUEST_STOPPED) {
             *stop = other;
@@ -365,6 +384,50 @@ static void finish_instruction(struct mhv_vm *vm, struct mhv_stop *stop)
         }
     }
     run->immediate_exit = 0;
+}
+
+/* The guest wrote to the exit port: the run is over, but the `out` is
+ * finished only at the next KVM_RUN where the CPU ran it (VMX, SVM: RIP
+ * still on it), while KVM's instruction emulator finishes it before the
+ * exit (RIP past it).  One KVM_RUN with immediate_exit finishes it without
+ * running anything else, so RIP is past the `out` on every platform.  What
+ * that run reports is not handled: a single-step trap the finished `out`
+ * raises, or the next chunk of a string `outs` (which then stays on its
+ * instruction) -- the guest has ended. */
+static void finish_exit_port_out(struct mhv_vm *vm)
+{
+    vm->run->immediate_exit = 1;
+    if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0)
+        count_exit(vm, vm->run->exit_reason);
+    vm->run->immediate_exit = 0;
+}
+
+/* A step's instruction did port or MMIO I/O, and mhv has done its part:
+ * that instruction is the step, whatever KVM says next.  Where the CPU ran
+ * it (VMX, SVM), KVM finishes it at the next KVM_RUN and then reports the
+ * single-step trap.  Where KVM's instruction emulator ran it (kvm_pvm's
+ * ring 0, real mode on VMX without unrestricted guest), an `out` is
+ * finished before the exit and no trap follows (x86.c: "FIXME: return
+ * into emulator if single-stepping"), so the next KVM_RUN would run one
+ * instruction more before the trap: a step that takes two.  So the step
+ * ends here on both: finish_instruction completes it without running
+ * anything else (it takes a trap or a further chunk of a string I/O
+ * instruction as it comes), and RIP is past the instruction.  Returns 1
+ * when the step is over. */
+static int step_did_io(struct mhv_vm *vm, uint64_t step_from, struct mhv_stop *stop)
+{
+    *stop = (struct mhv_stop){
+        .reason = MHV_STOP_DEBUG, .debug_event = MHV_DEBUG_STEP, .exit_reason = stop->exit_reason,
+    };
+    finish_instruction(vm, stop);
+    /* A string instruction (rep outsb) that the emulator left half done --
+     * RIP still on it, RCX counting what is left -- is not a step yet: the
+     * step goes on, and the emulator does the next part. */
+    struct kvm_regs regs;
+    if (stop->reason == MHV_STOP_DEBUG && stop->debug_event == MHV_DEBUG_STEP &&
+        ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 && regs.rip == step_from)
+        return 0;
+    return 1;
 }
 
 /* mhv_vm_run, or with stepping one mhv_vm_run_step. */
@@ -379,6 +442,10 @@ static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err
 
     int status = 0;
     struct kvm_run *run = vm->run;
+    uint64_t step_from = UINT64_MAX;  /* the RIP a step starts from */
+    struct kvm_regs regs;
+    if (stepping && ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+        step_from = regs.rip;
     for (;;) {
         run->immediate_exit = 0;  /* a kick from here on makes KVM_RUN return at once */
         uint64_t now = mhv_now_ns();
@@ -419,7 +486,13 @@ static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err
         stop->exit_reason = run->exit_reason;
         enum exit_outcome outcome = handle_exit(vm, stop);
         vm->stats.handling_ns[slot] += mhv_now_ns() - exited;
-        if (outcome == GUEST_STOPPED)
+        if (outcome == GUEST_STOPPED) {
+            if (stop->reason == MHV_STOP_EXIT_PORT)
+                finish_exit_port_out(vm);
+            break;
+        }
+        if (stepping && (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO) &&
+            step_did_io(vm, step_from, stop))
             break;
     }
     vm->stepping = 0;

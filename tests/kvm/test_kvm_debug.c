@@ -11,8 +11,11 @@
  *   step         each step lands on the next instruction (over mov, out to
  *                0xE9 with its output, inc, jmp); a step over `out` to 0xF4
  *                ends the guest; a step over hlt with nothing to wake the
- *                guest ends it; interrupts are held during a step (it never
- *                lands in the handler) and delivered at the next continue.
+ *                guest ends it (real and long mode); a step over in, out and
+ *                a 5000-byte rep outsb is one instruction; the exit port
+ *                leaves RIP past its `out`; interrupts are held during a
+ *                step (it never lands in the handler) and delivered at the
+ *                next continue.
  *   breakpoints  (each run with the probed route and with the hlt route)
  *                a hit stops before the instruction; continuing runs it and
  *                reaches the next one; removal lets the guest finish; a
@@ -243,6 +246,109 @@ START_TEST(step_over_final_hlt)
     struct guest *guest = boot(MHV_MODE_REAL, code, sizeof code);
     struct mhv_stop stop = step(guest);
     ck_assert_msg(stop.reason == MHV_STOP_HALTED, "got %s", reason_name(stop.reason));
+    shut_down(guest);
+}
+END_TEST
+
+/* The same in long mode, and a step over hlt with interrupts on and no
+ * device to wake the guest: halted for good too.  KVM's instruction
+ * emulator (all of ring 0 on kvm_pvm) reports the trap of such a step and
+ * drops the halt, so mhv steps a hlt without the trap (debug.c). */
+START_TEST(step_over_final_hlt_long_mode)
+{
+    static const uint8_t code[] = {
+        /* 0x1000 */ 0xFB,  /* sti                                      */
+        /* 0x1001 */ 0x90,  /* nop (shielded by sti)                    */
+        /* 0x1002 */ 0xF4,  /* hlt: IF set, but nothing can interrupt   */
+        /* 0x1003 */ 0xF4,  /* hlt                                      */
+    };
+    struct guest *guest = boot(MHV_MODE_LONG, code, sizeof code);
+    step_to(guest, 0x1001);
+    step_to(guest, 0x1002);
+    struct mhv_stop stop = step(guest);
+    ck_assert_msg(stop.reason == MHV_STOP_HALTED, "got %s", reason_name(stop.reason));
+    ck_assert_uint_eq(regs_of(guest).rip, 0x1003);  /* after the hlt, as KVM leaves it */
+    shut_down(guest);
+}
+END_TEST
+
+/* A step over an I/O instruction is that one instruction, in and out,
+ * however KVM runs it: on the CPU (the trap comes after mhv's part) or in
+ * its emulator (which finishes an `out` before the exit and reports no
+ * trap after it).  A string `rep outsb` of more than a page takes KVM
+ * several exits and is still one step. */
+START_TEST(step_over_io_is_one_instruction)
+{
+    static const uint8_t code[] = {
+        /* 0x1000 */ 0xE6, 0xE9,                          /* out %al, $0xE9 ('\0')   */
+        /* 0x1002 */ 0xE4, 0xF0,                          /* in $0xF0, %al (0xFF)    */
+        /* 0x1004 */ 0xE6, 0xE9,                          /* out %al, $0xE9 (0xFF)   */
+        /* 0x1006 */ 0x66, 0xBA, 0xE9, 0x00,              /* mov $0xE9, %dx          */
+        /* 0x100A */ 0xB9, 0x88, 0x13, 0x00, 0x00,        /* mov $5000, %ecx         */
+        /* 0x100F */ 0x31, 0xF6,                          /* xor %esi, %esi          */
+        /* 0x1011 */ 0xF3, 0x6E,                          /* rep outsb (5000 bytes)  */
+        /* 0x1013 */ 0x48, 0xFF, 0xC3,                    /* inc %rbx                */
+        /* 0x1016 */ 0xB0, 0x05,                          /* mov $5, %al             */
+        /* 0x1018 */ 0xE6, 0xF4,                          /* out %al, $0xF4: exit 5  */
+    };
+    struct guest *guest = boot(MHV_MODE_LONG, code, sizeof code);
+    step_to(guest, 0x1002);
+    ck_assert_uint_eq(guest->output_count, 1);
+    step_to(guest, 0x1004);
+    ck_assert_uint_eq(regs_of(guest).rax & 0xFF, 0xFF);  /* no device at 0xF0: the bus floats high */
+    step_to(guest, 0x1006);
+    ck_assert_uint_eq(guest->output_count, 2);
+    ck_assert_int_eq((uint8_t)guest->output[1], 0xFF);
+    step_to(guest, 0x100A);
+    step_to(guest, 0x100F);
+    step_to(guest, 0x1011);
+    step_to(guest, 0x1013);                              /* the whole rep outsb */
+    ck_assert_uint_eq(guest->output_count, 2 + 5000);
+    ck_assert_uint_eq(regs_of(guest).rcx, 0);
+    ck_assert_uint_eq(regs_of(guest).rbx, 0);            /* inc %rbx has not run */
+    step_to(guest, 0x1016);
+    step_to(guest, 0x1018);
+    expect_exit(step(guest), 5);
+    shut_down(guest);
+}
+END_TEST
+
+/* Where a guest that ended at the exit port stands: past its `out` (the
+ * instruction is finished, as after any exit), on every platform -- where
+ * the CPU runs the `out`, KVM finishes it only at the next KVM_RUN, which
+ * mhv makes without running anything else. */
+START_TEST(exit_port_leaves_rip_past_the_out)
+{
+    static const uint8_t real_code[] = {
+        /* 0x00 */ 0xB0, 0x07,  /* mov $7, %al                 */
+        /* 0x02 */ 0xE6, 0xF4,  /* out %al, $0xF4: exit 7      */
+        /* 0x04 */ 0xF4,        /* hlt                         */
+    };
+    struct guest *guest = boot(MHV_MODE_REAL, real_code, sizeof real_code);
+    struct mhv_stop stop;
+    char err[ERR_SIZE];
+    ck_assert_msg(mhv_vm_run(&guest->vm, &stop, err, sizeof err) == 0, "%s", err);
+    expect_exit(stop, 7);
+    ck_assert_uint_eq(regs_of(guest).rip, 0x04);
+    shut_down(guest);
+
+    static const uint8_t long_code[] = {
+        /* 0x1000 */ 0xB0, 0x09,        /* mov $9, %al                 */
+        /* 0x1002 */ 0x66, 0xBA, 0xF4, 0x00,  /* mov $0xF4, %dx        */
+        /* 0x1006 */ 0xEE,              /* out %al, %dx: exit 9        */
+        /* 0x1007 */ 0xF4,              /* hlt                         */
+    };
+    guest = boot(MHV_MODE_LONG, long_code, sizeof long_code);
+    ck_assert_msg(mhv_vm_run(&guest->vm, &stop, err, sizeof err) == 0, "%s", err);
+    expect_exit(stop, 9);
+    ck_assert_uint_eq(regs_of(guest).rip, 0x1007);
+    shut_down(guest);
+
+    guest = boot(MHV_MODE_LONG, long_code, sizeof long_code);  /* and when a step ends it */
+    step_to(guest, 0x1002);
+    step_to(guest, 0x1006);
+    expect_exit(step(guest), 9);
+    ck_assert_uint_eq(regs_of(guest).rip, 0x1007);
     shut_down(guest);
 }
 END_TEST
@@ -757,6 +863,9 @@ static Suite *debug_suite(void)
     tcase_add_test(steps, step_real_mode);
     tcase_add_test(steps, step_long_mode);
     tcase_add_test(steps, step_over_final_hlt);
+    tcase_add_test(steps, step_over_final_hlt_long_mode);
+    tcase_add_test(steps, step_over_io_is_one_instruction);
+    tcase_add_test(steps, exit_port_leaves_rip_past_the_out);
     tcase_add_test(steps, step_holds_interrupts);
     tcase_add_test(steps, step_over_sti);
     suite_add_tcase(suite, steps);
