@@ -35,7 +35,6 @@ static int map_get(const bvm_map *m, const char *key)
 
 static void map_put(bvm_map *m, const char *key, int value) { bvm_map_set(m, 0, key, strlen(key), (uint32_t)value); }
 
-static void map_free(bvm_map *m) { bvm_map_free(m); }
 
 /* ---- checker state -------------------------------------------------------- */
 
@@ -1214,7 +1213,7 @@ static void declare_members(checker *c)
                 r->fields[r->nfields++] = (bvm_field){.name = bvm_xstrdup(field->name),
                                                       .type = t == TYPE_ERROR ? BVM_TYPE_INT : t};
             }
-            map_free(&seen);
+            bvm_map_free(&seen);
             break;
         }
         case BVM_DECL_GLOBAL: {
@@ -1269,7 +1268,7 @@ static void check_function(checker *c, bvm_decl *d)
               type_name(c, f->ret_type));
     d->as.func.nlocals = (uint16_t)c->nslots;
     d->as.func.local_types = bvm_arena_copy(c->arena, c->local_types, c->nslots * sizeof *c->local_types);
-    map_free(&c->local_map);
+    bvm_map_free(&c->local_map);
     c->func = NULL;
 }
 
@@ -1310,8 +1309,8 @@ bvm_module *bvm_check(bvm_program *prog, const char *file, bvm_arena *arena, bvm
         c.m->entry = main_decl->as.func.index;
     }
 
-    map_free(&c.top);
-    map_free(&c.local_map);
+    bvm_map_free(&c.top);
+    bvm_map_free(&c.local_map);
     free(c.record_type);
     free(c.locals);
     free(c.local_types);
