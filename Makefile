@@ -542,8 +542,9 @@ $(BUILD)/common/vmlab_paths.where: FORCE
 	    echo "$(VMLAB_BUILD_GUESTS) $(VMLAB_INSTALLED_GUESTS)" >$@
 FORCE:
 
-# The lookup's unit test (tests/unit/common/).
-$(BUILD)/tests/test_vmlab_paths: tests/unit/common/test_vmlab_paths.c $(LIBCOMMON)
+# common/'s unit tests (tests/unit/common/test_vmlab_*.c): the guest lookup,
+# the command-line helpers.
+$(BUILD)/tests/test_vmlab_%: tests/unit/common/test_vmlab_%.c $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) $(SAN)
 

@@ -1,6 +1,7 @@
 /*
  * vmlab_cli.c -- the shared command-line helpers (vmlab_cli.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ int vmlab_usage_error(const char *program, const char *fmt, ...)
 
 bool vmlab_parse_u64(const char *text, int base, uint64_t *out)
 {
-    if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
+    /* strtoull would skip leading blanks and take a sign: neither is a number here. */
+    if (!text || !*text || *text == '-' || *text == '+' || isspace((unsigned char)*text))
         return false;
     char *end;
     errno = 0;
