@@ -5,8 +5,11 @@
 # program that writes to a port and halts); the command's stdout and stderr
 # come out apart, complete, and free of kernel, BIOS or QEMU noise; its exit
 # status comes back; added files and programs (with their shared libraries)
-# are there and runnable; a missing command, a missing QEMU, a bad command
-# line and a timeout each end with their status and a clear message.
+# are there and runnable; a port forwarded with --forward carries every
+# byte value both ways between a program here and a server inside; a
+# missing command, a missing QEMU, a bad command line, a bad --forward, a
+# forwarded port already in use and a timeout each end with their status
+# and a clear message.
 #
 # Every boot costs seconds of emulated CPU, so one boot checks as much as it
 # can: a script added with --add runs all the checks that need a sandbox,
@@ -117,10 +120,30 @@ if ! ${CC:-gcc} -O2 -o "$probe" "$E2E_TMP/kvm-probe.c" 2>"$E2E_TMP/cc.err"; then
     probe=/bin/false
 fi
 
+# A port nothing listens on here, for --forward.
+free_port() {
+    local port
+    for port in $(shuf -i 20000-60000 -n 50); do
+        (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo 34567
+}
+FORWARD_PORT=$(free_port)
+GUEST_PORT=4444
+
 # The script the sandbox runs (an added script as the command).  Its stdout
 # is compared line by line below; stderr must be its err lines and nothing else.
+# Its forwarded-port server takes 256 bytes and sends them back.
 cat >"$E2E_TMP/suite/inside.sh" <<EOF
 #!/bin/sh
+nc -l -p $GUEST_PORT -e sh -c 'head -c 256 >/tmp/got; cat /tmp/got' &
+server=\$!
+echo "forward: listening on $GUEST_PORT"
+if timeout 60 sh -c "while kill -0 \$server 2>/dev/null; do sleep 0.1; done"; then
+    echo "forward: received \$(od -An -tx1 -v /tmp/got | tr -d ' \\n' | md5sum | cut -c1-32)"
+else
+    echo "forward: nothing came through in 60 s"
+fi
 if test -c /dev/kvm; then echo "kvm: /dev/kvm is a character device"; else echo "kvm: no /dev/kvm"; fi
 kvm-probe
 echo "cwd: \$(pwd)"
@@ -139,7 +162,12 @@ exit 3
 EOF
 chmod +x "$E2E_TMP/suite/inside.sh"
 
+# Every byte value, in an order that puts gdb's Ctrl-C (0x03), XON/XOFF,
+# CR and LF among others.
+for ((i = 0; i < 256; i++)); do printf "\\x$(printf %02x $(((i * 7 + 3) % 256)))"; done >"$E2E_TMP/bytes"
 {
+    echo "forward: listening on $GUEST_PORT"
+    echo "forward: received $(od -An -tx1 -v "$E2E_TMP/bytes" | tr -d ' \n' | md5sum | cut -c1-32)"
     echo "kvm: /dev/kvm is a character device"
     printf 'api 12\nout 0xe9 K\nhlt\n'
     echo "cwd: /work"
@@ -159,10 +187,41 @@ for ((i = 0; i < LINES; i++)); do echo "err $i"; done >"$E2E_TMP/expected.err"
 # dpkg), and needs shared libraries that the sandbox's base lacks.  It goes
 # in under another name: in a busybox sh script, busybox's own dpkg-deb
 # applet would run ahead of PATH (tests/sandbox/README.md).
-sandbox --add "$E2E_TMP/suite:suite" --add "$E2E_TMP/hello.sh:bin/hello" \
-    --add "$(command -v dpkg-deb):bin/deb-tool" --add "$probe:bin/kvm-probe" \
-    -- suite/inside.sh "two words" "it's" '$HOME' ""
-boot1=$elapsed
+# The boot runs in the background while this side uses the forwarded port:
+# once the server inside listens (its first line), the 256 bytes go in and
+# must come back unchanged.
+(
+    sandbox --forward "$FORWARD_PORT:$GUEST_PORT" --add "$E2E_TMP/suite:suite" --add "$E2E_TMP/hello.sh:bin/hello" \
+        --add "$(command -v dpkg-deb):bin/deb-tool" --add "$probe:bin/kvm-probe" \
+        -- suite/inside.sh "two words" "it's" '$HOME' ""
+    exit "$status"
+) &
+boot_pid=$!
+boot_start=$EPOCHREALTIME
+listening() { grep -q '^forward: listening' "$OUT" 2>/dev/null; }
+for ((i = 0; i < 600; i++)); do
+    listening && break
+    kill -0 "$boot_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if listening && exec 7<>/dev/tcp/127.0.0.1/"$FORWARD_PORT"; then
+    cat "$E2E_TMP/bytes" >&7
+    timeout 30 head -c 256 <&7 >"$E2E_TMP/bytes.back"
+    exec 7<&-
+    if cmp -s "$E2E_TMP/bytes" "$E2E_TMP/bytes.back"; then
+        ok "--forward: 256 bytes of every value there and back through 127.0.0.1:$FORWARD_PORT"
+    else
+        not_ok "--forward: 256 bytes of every value there and back through 127.0.0.1:$FORWARD_PORT" \
+            "came back: $(od -An -tx1 "$E2E_TMP/bytes.back" | head -n 4)"
+    fi
+else
+    not_ok "--forward: the server inside listens and 127.0.0.1:$FORWARD_PORT connects" "$(head -n 5 "$OUT")" \
+        "$(head -n 5 "$ERR")"
+fi
+wait "$boot_pid"
+status=$?
+LAST_COMMAND="$SANDBOX --forward $FORWARD_PORT:$GUEST_PORT ... -- suite/inside.sh ..."
+boot1=$(awk -v a="$boot_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 expect_status "exit status 3 of the command comes back" 3
 expect_out_is "stdout: /dev/kvm runs a guest; cwd, arguments, added files and programs, stdin empty, $LINES lines" \
     "$E2E_TMP/expected.out"
@@ -207,6 +266,29 @@ expect_err_has "bad --mem: names the option" "--mem"
 sandbox --add "$E2E_TMP/not-there" true
 expect_status "--add of a missing file: status 125" 125
 expect_err_has "--add of a missing file: names it" "$E2E_TMP/not-there does not exist"
+
+sandbox --forward 1234 true
+expect_status "--forward without the inside port: status 125" 125
+expect_err_has "--forward without the inside port: says what it expects" "expected HOSTPORT:GUESTPORT"
+
+sandbox --forward 70000:1234 true
+expect_status "--forward of port 70000: status 125" 125
+expect_err_has "--forward of port 70000: says what a port is" "from 1 to 65535"
+
+# A port already taken here: QEMU cannot listen on it, and says so.
+taken=$(free_port)
+busybox nc -l -p "$taken" </dev/null >/dev/null 2>&1 &
+listener=$!
+# (Connecting to see it listen would end it: it takes one connection.)
+hex_port=$(printf ':%04X' "$taken")
+for ((i = 0; i < 50; i++)); do
+    awk -v p="$hex_port" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp && break
+    sleep 0.1
+done
+sandbox --forward "$taken:1234" true
+kill "$listener" 2>/dev/null
+expect_status "--forward to a port in use: status 125" 125
+expect_err_has "--forward to a port in use: says the port is taken" "Address already in use"
 
 suite_time=$(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 echo "sandbox: the main boot took $boot1 s; the whole suite $suite_time s"

@@ -4,7 +4,8 @@
 # /dev/kvm, inside a QEMU machine that emulates AMD SVM in software.
 #
 #   tests/sandbox/kvm-sandbox.sh [--cache DIR] [--mem MIB] [--timeout SEC]
-#                                [--add PATH[:DEST]]... [--times] [--] COMMAND [ARGS...]
+#                                [--add PATH[:DEST]]... [--forward HOSTPORT:GUESTPORT]...
+#                                [--times] [--] COMMAND [ARGS...]
 #
 # The design, in the order things happen (tests/sandbox/README.md has more):
 #
@@ -29,6 +30,16 @@
 #    console (the boot log), ttyS3 the status channel.  QEMU writes each into
 #    a FIFO that a reader here copies to our stdout, our stderr, a log file,
 #    or the status file, so output arrives while the command runs.
+#
+# 4. Forwarded ports (--forward HOSTPORT:GUESTPORT), only when asked.  QEMU
+#    listens on 127.0.0.1:HOSTPORT here (a socket chardev) and joins a
+#    connection to one more serial port, a PCI 16550 (ttyS4, ttyS5, ...):
+#    its driver is built into Debian's kernel, so no network driver, module
+#    or address is needed.  Inside, init brings up the loopback device and
+#    relays that port, in raw mode, to 127.0.0.1:GUESTPORT (busybox nc,
+#    retried until the command listens there).  One connection at a time,
+#    as a serial line carries one stream; a byte stream in both directions,
+#    every byte value passing unchanged (0x03 included: gdb's Ctrl-C).
 #
 # Exit status, as timeout(1) does it:
 #   the command's own status       it ran
@@ -77,6 +88,11 @@ become ours.
                      relative DEST is under /work); default: a relative PATH
                      goes to /work/PATH, an absolute one to the same path.
                      Programs among them bring their shared libraries along.
+  --forward HOSTPORT:GUESTPORT
+                     a connection to 127.0.0.1:HOSTPORT here reaches
+                     127.0.0.1:GUESTPORT inside (repeatable; one connection
+                     at a time each; QEMU listens from its start, and bytes
+                     sent before the command listens wait for it)
   --cache DIR        kernel and initramfs cache (default build/sandbox)
   --mem MIB          memory of the sandbox machine (default 512)
   --timeout SEC      stop the whole sandbox after SEC seconds: status 124
@@ -111,6 +127,9 @@ timeout=600
 show_times=0
 add_src=()      # --add: what to copy (a path here) ...
 add_dest=()     # ... and where it goes in the sandbox (an absolute path)
+forward_host=() # --forward: the port QEMU listens on here ...
+forward_guest=() # ... and the one it reaches inside
+MAX_FORWARDS=4
 
 # Check one --add PATH[:DEST] and remember it.  A relative DEST is under
 # /work; without DEST, a relative PATH keeps its place under /work and an
@@ -127,10 +146,30 @@ add_spec() {
     add_dest+=("${dest%/}")
 }
 
+# Check one --forward HOSTPORT:GUESTPORT and remember it.
+forward_spec() {
+    local spec=$1 host guest
+    [[ $spec =~ ^([0-9]+):([0-9]+)$ ]] ||
+        die "--forward '$spec': expected HOSTPORT:GUESTPORT, two port numbers (e.g. --forward 2345:1234)"
+    host=$((10#${BASH_REMATCH[1]}))
+    guest=$((10#${BASH_REMATCH[2]}))
+    [ "$host" -ge 1 ] && [ "$host" -le 65535 ] && [ "$guest" -ge 1 ] && [ "$guest" -le 65535 ] ||
+        die "--forward '$spec': a port is a number from 1 to 65535"
+    [ ${#forward_host[@]} -lt $MAX_FORWARDS ] || die "--forward '$spec': at most $MAX_FORWARDS ports"
+    local p
+    for p in "${forward_host[@]}"; do
+        [ "$p" != "$host" ] || die "--forward '$spec': port $host here is forwarded twice"
+    done
+    forward_host+=("$host")
+    forward_guest+=("$guest")
+}
+
 while [ $# -gt 0 ]; do
     case "$1" in
         --add)       [ $# -ge 2 ] || die "--add needs PATH[:DEST]"; add_spec "$2"; shift 2 ;;
         --add=*)     add_spec "${1#--add=}"; shift ;;
+        --forward)   [ $# -ge 2 ] || die "--forward needs HOSTPORT:GUESTPORT"; forward_spec "$2"; shift 2 ;;
+        --forward=*) forward_spec "${1#--forward=}"; shift ;;
         --cache)     [ $# -ge 2 ] || die "--cache needs a folder"; cache=$2; shift 2 ;;
         --cache=*)   cache=${1#--cache=}; shift ;;
         --mem)       [ $# -ge 2 ] || die "--mem needs a size in MiB"; mem=$2; shift 2 ;;
@@ -366,6 +405,11 @@ build_run_part() {
 
     cp "$BASE_LIBS" "$known"
     local added=() i
+    # The forwarded ports: the serial port of each (ttyS4 on) and the
+    # port inside it reaches, for init.
+    for i in "${!forward_guest[@]}"; do
+        printf 'ttyS%d %d\n' $((4 + i)) "${forward_guest[i]}"
+    done >"$stage/sandbox/forwards"
     for i in "${!add_src[@]}"; do
         src=${add_src[i]}
         dest=${add_dest[i]}
@@ -436,16 +480,31 @@ while IFS= read -r line; do
 done <"$RUN/status.fifo" >"$RUN/status" &
 READERS+=($!)
 
+# Each forwarded port: QEMU listens on it here and joins a connection to a
+# PCI serial port (wait=off: the machine starts at once; nodelay: a packet
+# of a few bytes goes at once).  The kernel makes four serial ports unless
+# told more (8250.nr_uarts), and the four of the streams come first.
+forward_args=()
+cmdline=$KERNEL_CMDLINE
+if [ ${#forward_host[@]} -gt 0 ]; then
+    for i in "${!forward_host[@]}"; do
+        forward_args+=(-chardev "socket,id=forward$i,host=127.0.0.1,port=${forward_host[i]},server=on,wait=off,nodelay=on"
+                       -device "pci-serial,chardev=forward$i")
+    done
+    cmdline+=" 8250.nr_uarts=$((4 + ${#forward_host[@]}))"
+fi
+
 t_qemu=$EPOCHREALTIME
 timeout --kill-after=5 "$timeout" "$QEMU" \
     -accel tcg -cpu EPYC,+svm -smp 1 -m "$mem" \
     -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$KERNEL_IMAGE" -initrd "$RUN/initrd" \
-    -append "$KERNEL_CMDLINE" \
+    -append "$cmdline" \
     -chardev file,id=stdout,path="$(qpath "$RUN/stdout.fifo")" -serial chardev:stdout \
     -chardev file,id=stderr,path="$(qpath "$RUN/stderr.fifo")" -serial chardev:stderr \
     -chardev file,id=console,path="$(qpath "$RUN/console.fifo")" -serial chardev:console \
     -chardev file,id=status,path="$(qpath "$RUN/status.fifo")" -serial chardev:status \
+    "${forward_args[@]}" \
     </dev/null >"$RUN/qemu.log" 2>&1 &
 QEMU_PID=$!
 wait "$QEMU_PID"
