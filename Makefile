@@ -214,7 +214,8 @@ $(BINDIR)/mhv: $(BUILD)/$(MHV)/mhv.o $(LIBMHV) $(LIBCOMMON)
 #   gdb        the GDB remote protocol server                  sees targets
 #
 # vdb.c (the command) sees them all.  Only the adapters (targets/target_bvm.c,
-# target_mhv.c) see a VM's headers, each its own VM's: the rule of target.h
+# target_mhv.c) see a VM's headers, each its own VM's (targets/target_remote.c,
+# gdb's protocol over a socket, sees none): the rule of target.h
 # -- the front end never includes a VM's own headers -- is checked by the
 # compiler.  (Their VM folders are the ones the libraries' users are to get
 # from BVM_API_INC and MHV_API_INC.)
@@ -234,10 +235,12 @@ NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurs
 READLINE_LIBS  := -lreadline
 
 # Each object gets its layer's include rule, and the flags of the libraries
-# it uses (curses in ui/, Capstone in the hypervisor's adapter): VDB_INC.
+# it uses (curses in ui/, Capstone in the hypervisor's adapter and in
+# targets/x86_disasm.c, the x86 disassembly that target_remote.c uses too): VDB_INC.
 $(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
 $(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
 $(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
+$(BUILD)/debugger/targets/x86_disasm.o: VDB_INC = $(call vdb_include_path,targets) $(CAPSTONE_CFLAGS)
 $(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
 $(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 

@@ -9,6 +9,9 @@
  *   vdb [--hv] --gdbserver PORT|- FILE   serve the real gdb instead
  *                                (gdbserver.h; - is stdin/stdout, for
  *                                gdb's `target remote | vdb ...`)
+ *   vdb --remote HOST:PORT [IMAGE]   debug a machine that a server of gdb's
+ *                                protocol runs (vdb --gdbserver, QEMU's
+ *                                gdbstub): target_remote.c
  *
  * Batch mode writes one transcript on stdout, in order: each command after
  * "(vdb) ", its answer, the program's output, errors ("error: ...").
@@ -16,7 +19,8 @@
  * Exit status: 0 the commands ran (or quit); 1 a command failed in batch
  * mode (the others still ran); 2 usage error; 65 the program could not be
  * loaded (as bvm); 66 a script could not be read; 125 the hypervisor could
- * not run the image (as mhv).
+ * not run the image (as mhv), or the remote could not be reached or does
+ * not speak gdb's protocol.
  */
 #include <errno.h>
 #include <signal.h>
@@ -41,6 +45,8 @@ static const char usage_text[] =
     "usage: vdb [options] PROGRAM           debug a Vela program (source, .vasm or bytecode) on bvm\n"
     "       vdb --hv [options] IMAGE        debug a guest image (ELF or flat) on mhv\n"
     "                                       (a file, or a guest's name as for `mhv run`: hello16)\n"
+    "       vdb --remote HOST:PORT [IMAGE]  debug a machine that a gdb server runs: vdb --gdbserver\n"
+    "                                       (scripts/on-kvm runs one in the sandbox), QEMU's -s\n"
     "\n"
     "options:\n"
     "  --batch             no TUI: run the commands of the -x scripts (or of stdin), print as text\n"
@@ -50,14 +56,19 @@ static const char usage_text[] =
     "                      the hypervisor's, as for `mhv run`\n"
     "  --gdbserver PORT|-  serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout for\n"
     "                      gdb's `target remote | vdb [--hv] --gdbserver - FILE`\n"
+    "  --remote HOST:PORT  be the client instead: the machine runs in the server (:PORT is\n"
+    "                      127.0.0.1:PORT); IMAGE, the ELF it runs, is for its symbols\n"
     "  --help              this text\n"
     "\n"
     "exit status: 0 ok, 1 a command failed in batch mode, 2 usage error, 65 the program could not be\n"
-    "             loaded, 66 a script could not be read, 125 the hypervisor could not run the image\n";
+    "             loaded, 66 a script could not be read, 125 the hypervisor could not run the image\n"
+    "             (--remote: the remote could not be reached, or does not speak gdb's protocol)\n";
 
 typedef struct {
     bool hv, batch;
     const char *gdbserver;   /* a port, or "-" for stdin/stdout */
+    const char *remote;      /* HOST:PORT of a gdb server to be the client of */
+    bool remote_opened;      /* its one connection is made: no second (run again) */
     const char *scripts[MAX_SCRIPTS];
     int nscripts;
     vdb_bvm_config bvm;
@@ -91,6 +102,12 @@ static int parse_options(int argc, char **argv, options *o)
             if (strcmp(v, "-") != 0 && (!vmlab_parse_u64(v, 0, &n) || n == 0 || n > 65535))
                 return usage_error("--gdbserver takes a port (1-65535) or -, not '%s'", v);
             o->gdbserver = v;
+        } else if (vmlab_flag_value(argc, argv, &i, "--remote", &v)) {
+            if (!v || !*v)
+                return usage_error("%s needs HOST:PORT (e.g. localhost:1234, or :1234)", a);
+            if (!strchr(v, ':'))
+                return usage_error("--remote takes HOST:PORT (e.g. localhost:1234, or :1234), not '%s'", v);
+            o->remote = v;
         } else if (vmlab_flag_value(argc, argv, &i, "--jit", &v)) {
             if (!v)
                 return usage_error("%s needs a value", a);
@@ -127,6 +144,17 @@ static int parse_options(int argc, char **argv, options *o)
             o->file = a;
         }
     }
+    if (o->remote) {
+        /* The machine is the server's: its flags go to the server. */
+        if (o->gdbserver)
+            return usage_error("%s", "--remote and --gdbserver: vdb is the client or the server, not both");
+        if (o->bvm.jit || o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline)
+            return usage_error("%s", "--jit, --mode, --load, --entry, --mem and --cmdline are the server's with "
+                                     "--remote: give them to the vdb --gdbserver that runs the machine");
+        o->hv = true;  /* a machine, with images named as for --hv */
+        o->mhv.image = o->file;
+        return 0;
+    }
     if (!o->file)
         return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE)" : "which program? (vdb PROGRAM)");
     if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline))
@@ -140,9 +168,27 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
+/* The remote target, over its one connection.  (When the DWARF layer is
+ * there, an IMAGE given with --remote is what it reads the symbols of:
+ * issue 13's merge wraps the target here.) */
+static vdb_target *open_remote(options *o, char *err, size_t err_size)
+{
+    if (o->remote_opened) {
+        snprintf(err, err_size, "the remote target cannot start the program again (the server ran it once); "
+                 "quit, and start the server and vdb again");
+        return NULL;
+    }
+    vdb_remote_config config = { .address = o->remote };
+    vdb_target *t = vdb_remote_open(&config, err, err_size);
+    o->remote_opened = t != NULL;
+    return t;
+}
+
 static vdb_target *open_target(void *context, char *err, size_t err_size)
 {
-    const options *o = context;
+    options *o = context;
+    if (o->remote)
+        return open_remote(o, err, err_size);
     return o->hv ? vdb_mhv_open(&o->mhv, err, err_size) : vdb_bvm_open(&o->bvm, err, err_size);
 }
 
@@ -240,7 +286,8 @@ int main(int argc, char **argv)
     /* A guest's name (hello16, kernel) is looked up, as by mhv: vmlab_paths.h. */
     static char image_path[VMLAB_PATH_MAX];
     char lookup_err[VMLAB_GUEST_ERR_SIZE];
-    if (o.hv && !(o.mhv.image = vmlab_guest_image(o.file, image_path, sizeof image_path, lookup_err, sizeof lookup_err))) {
+    if (o.hv && o.file &&
+        !(o.mhv.image = vmlab_guest_image(o.file, image_path, sizeof image_path, lookup_err, sizeof lookup_err))) {
         fprintf(stderr, "vdb: %s\n", lookup_err);
         return VMLAB_EXIT_CANNOT_RUN;
     }

@@ -9,13 +9,19 @@
  *                   have it sent again), until QStartNoAckMode turns that off
  *   0x03            outside a packet: stop the running program (Ctrl-C)
  *
- *   ?               why it stopped           S05 (SIGTRAP)
+ *   ?               why it stopped           S05 (SIGTRAP), S02 (SIGINT) after Ctrl-C
  *   g / G           all registers, in gdb's amd64 order, little-endian hex
  *   p n / P n=v     one register
  *   m a,l / M a,l:x memory at a virtual address
  *   Z0,a,k / z0     insert / remove a software breakpoint
  *   s / c, vCont    step one instruction / continue: answered when it
- *                   stops (S05), exits (Wxx: its status) or crashes (X0b)
+ *                   stops (S05; S02 when Ctrl-C stopped it), exits (Wxx:
+ *                   its status) or crashes (X0b), after the program's
+ *                   console output of the while in O packets (gdb prints
+ *                   them; vdb --remote shows them in its output pane)
+ *   qRcmd,HEX       a monitor command (gdb's `monitor ...`): `info TOPIC`
+ *                   and `set NAME VALUE` of the target (info mode, info
+ *                   exits, set breakpoint-route hlt), its text in O packets
  *   k, D            kill / detach: the session ends
  *
  * Anything else gets the empty reply, which tells gdb it is not supported.
@@ -49,6 +55,7 @@
 #include "vmlab_chars.h"
 
 #define PACKET_MAX 16384
+#define SIGINT_NUMBER 2
 #define SIGTRAP_NUMBER 5
 #define SIGSEGV_NUMBER 11
 #define TARGET_XML "qXfer:features:read:target.xml:"
@@ -77,6 +84,7 @@ typedef struct {
     size_t have, used;
     bool ended;                 /* the program ended: stays reported so */
     vdb_stop end;
+    bool error_text;            /* the client takes E.TEXT (error-message+) */
 } server;
 
 /* ==== bytes in and out ============================================================ */
@@ -173,6 +181,43 @@ static bool receive_packet(server *sv, char *packet, size_t size)
             return false;
         if (good)
             return true;
+    }
+}
+
+/* Text for the person at the other end, in O packets (each at most a
+ * PACKET_MAX's worth of hex). */
+static bool send_output(server *sv, const char *text, size_t length)
+{
+    char *packet = malloc(PACKET_MAX);
+    if (!packet)
+        return false;
+    bool ok = true;
+    for (size_t done = 0; done < length && ok;) {
+        size_t n = length - done < (PACKET_MAX - 2) / 2 ? length - done : (PACKET_MAX - 2) / 2;
+        packet[0] = 'O';
+        for (size_t i = 0; i < n; i++) {
+            packet[1 + 2 * i] = hex_digits[(uint8_t)text[done + i] >> 4];
+            packet[2 + 2 * i] = hex_digits[(uint8_t)text[done + i] & 15];
+        }
+        packet[1 + 2 * n] = '\0';
+        ok = send_packet(sv, packet);
+        done += n;
+    }
+    free(packet);
+    return ok;
+}
+
+/* An error reply: E.TEXT where the client takes it, else Enn. */
+static void error_reply(server *sv, char *reply, size_t size, const char *code, const char *text)
+{
+    if (sv->error_text && text[0]) {
+        snprintf(reply, size, "E.%s", text);
+        /* $, #, } and * would need escapes in a reply: none in a message. */
+        for (char *c = reply + 2; *c; c++)
+            if (*c == '$' || *c == '#' || *c == '}' || *c == '*')
+                *c = '?';
+    } else {
+        snprintf(reply, size, "%s", code);
     }
 }
 
@@ -422,16 +467,23 @@ static void resume(server *sv, vdb_resume_kind kind, char *reply, size_t reply_s
             close(w.wake[0]);
             close(w.wake[1]);
         }
-        if (rc != 0) {
-            fprintf(sv->log, "vdb: %s\n", err);
-            snprintf(reply, reply_size, "E01");
-            return;
-        }
+        /* The guest's console, for the person at the other end: gdb
+         * prints O packets as they come. */
         char *text = NULL;
         size_t len = sv->t->ops->take_output(sv->t, &text);
         if (len)
-            fwrite(text, 1, len, sv->log); /* the guest's console, for the person */
+            send_output(sv, text, len);
         free(text);
+        if (rc != 0) {
+            fprintf(sv->log, "vdb: %s\n", err);
+            error_reply(sv, reply, reply_size, "E01", err);
+            return;
+        }
+        if (stop.kind == VDB_STOP_ERROR) {
+            char line[sizeof stop.detail + 8];
+            int n = snprintf(line, sizeof line, "vdb: %s\n", stop.detail);
+            send_output(sv, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        }
     }
     switch (stop.kind) {
     case VDB_STOP_EXITED:
@@ -445,9 +497,64 @@ static void resume(server *sv, vdb_resume_kind kind, char *reply, size_t reply_s
         fprintf(sv->log, "vdb: %s\n", stop.detail);
         snprintf(reply, reply_size, "X%02x", SIGSEGV_NUMBER);
         break;
+    case VDB_STOP_INTERRUPT:
+        snprintf(reply, reply_size, "S%02x", SIGINT_NUMBER);
+        break;
     default:
         snprintf(reply, reply_size, "S%02x", SIGTRAP_NUMBER);
         break;
+    }
+}
+
+/* qRcmd: `info TOPIC` or `set NAME VALUE`, the target's own; the text in
+ * O packets, then OK (or an error). */
+static void monitor_command(server *sv, const char *hex, char *reply, size_t reply_size)
+{
+    char command[256], err[VDB_ERR_SIZE];
+    size_t n = strlen(hex) / 2;
+    uint64_t byte;
+    if (strlen(hex) % 2 || n >= sizeof command) {
+        error_reply(sv, reply, reply_size, "E01", "a monitor command is hex, of at most 255 bytes");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!get_le(hex + 2 * i, 1, &byte)) {
+            error_reply(sv, reply, reply_size, "E01", "a monitor command is hex");
+            return;
+        }
+        command[i] = (char)byte;
+    }
+    command[n] = '\0';
+    char *word = command + strspn(command, " "), *rest = word + strcspn(word, " ");
+    if (*rest)
+        *rest++ = '\0';
+    rest += strspn(rest, " ");
+    if (strcmp(word, "info") == 0 && *rest && sv->t->ops->info) {
+        char *text = NULL;
+        if (sv->t->ops->info(sv->t, rest, &text, err, sizeof err) == 0) {
+            send_output(sv, text, strlen(text));
+            snprintf(reply, reply_size, "OK");
+        } else {
+            error_reply(sv, reply, reply_size, "E01", err);
+        }
+        free(text);
+    } else if (strcmp(word, "set") == 0 && *rest && sv->t->ops->set_option) {
+        char *value = rest + strcspn(rest, " ");
+        if (*value)
+            *value++ = '\0';
+        value += strspn(value, " ");
+        if (sv->t->ops->set_option(sv->t, rest, value, err, sizeof err) == 0)
+            snprintf(reply, reply_size, "OK");
+        else
+            error_reply(sv, reply, reply_size, "E01", err);
+    } else {
+        static const char help[] = "vdb's monitor commands: info TOPIC (the target's: info mode, info exits), "
+                                   "set NAME VALUE (set breakpoint-route hlt)\n";
+        send_output(sv, help, sizeof help - 1);
+        if (strcmp(word, "help") == 0)
+            snprintf(reply, reply_size, "OK");
+        else
+            error_reply(sv, reply, reply_size, "E01", "unknown monitor command (monitor help lists them)");
     }
 }
 
@@ -491,7 +598,10 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
         reply[0] = '\0';
         const char *answer = reply;
         switch (packet[0]) {
-        case 0x03: /* Ctrl-C while stopped: say where it is */
+        case 0x03:
+            /* Ctrl-C while stopped: it came too late (the stop it asked
+             * for was already on its way), and has no reply. */
+            continue;
         case '?':
             snprintf(reply, PACKET_MAX, sv->ended ? "W%02x" : "S%02x",
                      sv->ended ? sv->end.exit_status & 0xFF : SIGTRAP_NUMBER);
@@ -559,9 +669,12 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             answer = "OK"; /* one thread */
             break;
         case 'q':
-            if (strncmp(packet, "qSupported", 10) == 0)
-                snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+;qXfer:features:read+",
-                         PACKET_MAX - 16);
+            if (strncmp(packet, "qSupported", 10) == 0) {
+                sv->error_text = strstr(packet, "error-message+") != NULL;
+                snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+;qXfer:features:read+%s",
+                         PACKET_MAX - 16, sv->error_text ? ";error-message+" : "");
+            } else if (strncmp(packet, "qRcmd,", 6) == 0)
+                monitor_command(sv, packet + 6, reply, PACKET_MAX);
             else if (strncmp(packet, TARGET_XML, strlen(TARGET_XML)) == 0)
                 target_description(packet + strlen(TARGET_XML), reply, PACKET_MAX);
             else if (strcmp(packet, "qAttached") == 0)

@@ -4,8 +4,10 @@
  * and never a VM's own: everything it shows or changes goes through a
  * vdb_target's operations.  An adapter per VM fills them in:
  *
- *   target_bvm.c   the bytecode VM (bytecode-vm/runtime/vm.h's hook API)
- *   target_mhv.c   the mini-hypervisor (mini-hypervisor/debug/debug.h)
+ *   target_bvm.c     the bytecode VM (bytecode-vm/runtime/vm.h's hook API)
+ *   target_mhv.c     the mini-hypervisor (mini-hypervisor/debug/debug.h)
+ *   target_remote.c  a machine another program runs, through gdb's remote
+ *                    serial protocol (vdb --gdbserver, QEMU's gdbstub)
  *
  * Addresses are 64-bit numbers whose meaning the target defines and
  * formats (format_address): for the bytecode VM a code address is
@@ -240,5 +242,22 @@ typedef struct {
     const char *cmdline;   /* the guest kernel's command line, or NULL      */
 } vdb_mhv_config;
 vdb_target *vdb_mhv_open(const vdb_mhv_config *config, char *err, size_t err_size);
+
+/* A remote x86 machine: a server of gdb's remote serial protocol runs it
+ * (vdb --gdbserver, in the sandbox or elsewhere; QEMU's gdbstub; gdbserver)
+ * and this target is its client.  Its registers carry gdb's amd64 names
+ * (rax .. r15, rip, rflags, cs .., and cr0 .. efer where the server has
+ * them), so that a layer over it can find them by name. */
+typedef struct {
+    const char *address;          /* "HOST:PORT", or ":PORT" for 127.0.0.1     */
+    bool use_fd;                  /* talk on fd instead (a connected socket, */
+    int fd;                       /* which the target then owns): tests      */
+    unsigned timeout_ms;          /* a reply's limit; 0: VDB_REMOTE_TIMEOUT_MS */
+    unsigned connect_timeout_ms;  /* a refused connection is tried again for
+                                     so long; 0: VDB_REMOTE_CONNECT_MS        */
+} vdb_remote_config;
+#define VDB_REMOTE_TIMEOUT_MS 10000
+#define VDB_REMOTE_CONNECT_MS 5000
+vdb_target *vdb_remote_open(const vdb_remote_config *config, char *err, size_t err_size);
 
 #endif
