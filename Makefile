@@ -235,12 +235,12 @@ NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurs
 READLINE_LIBS  := -lreadline
 
 # Each object gets its layer's include rule, and the flags of the libraries
-# it uses (curses in ui/, Capstone in the hypervisor's adapter and in
-# targets/x86_disasm.c, the x86 disassembly that target_remote.c uses too): VDB_INC.
+# it uses (curses in ui/, Capstone in targets/x86_target.c, the x86
+# disassembly of the hypervisor's adapter and of the remote target): VDB_INC.
 $(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
 $(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
-$(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
-$(BUILD)/debugger/targets/x86_disasm.o: VDB_INC = $(call vdb_include_path,targets) $(CAPSTONE_CFLAGS)
+$(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC)
+$(BUILD)/debugger/targets/x86_target.o: VDB_INC = $(call vdb_include_path,targets) $(CAPSTONE_CFLAGS)
 $(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
 $(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 
@@ -397,7 +397,8 @@ $(BUILD)/tests/kvm/test_%: tests/kvm/test_%.c $(LIBMHV) $(LIBCOMMON)
 
 # ... and the debugger's hypervisor target alone, through
 # debugger/targets/target.h.
-$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o $(LIBMHV) $(LIBCOMMON)
+$(BUILD)/tests/kvm/test_vdb_mhv: tests/kvm/test_vdb_mhv.c $(BUILD)/debugger/targets/target_mhv.o \
+                                 $(BUILD)/debugger/targets/x86_target.o $(LIBMHV) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(call vdb_include_path,targets) -Itests/unit -o $@ $(filter-out %.h,$^) $(CAPSTONE_LIBS) $(CHECK_LIBS) $(SAN)
 

@@ -51,8 +51,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "rsp.h"
 #include "vdb_assert.h"
-#include "vmlab_chars.h"
 
 #define PACKET_MAX 16384
 #define SIGINT_NUMBER 2
@@ -106,39 +106,14 @@ static int next_byte(server *sv)
     return sv->buffer[sv->used++];
 }
 
-static bool write_all(int fd, const void *data, size_t size)
-{
-    const uint8_t *p = data;
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        size -= (size_t)n;
-    }
-    return true;
-}
-
 static const char hex_digits[] = "0123456789abcdef";
 
 
 static bool send_packet(server *sv, const char *data)
 {
-    size_t len = strlen(data);
-    char *packet = malloc(len + 4);
-    if (!packet)
-        return false;
-    uint8_t sum = 0;
-    for (size_t i = 0; i < len; i++)
-        sum = (uint8_t)(sum + (uint8_t)data[i]);
-    packet[0] = '$';
-    memcpy(packet + 1, data, len);
-    packet[len + 1] = '#';
-    packet[len + 2] = hex_digits[sum >> 4];
-    packet[len + 3] = hex_digits[sum & 15];
-    bool ok = write_all(sv->out, packet, len + 4);
+    size_t length;
+    char *packet = vdb_rsp_frame(data, &length);
+    bool ok = packet && vdb_rsp_write(sv->out, packet, length);
     free(packet);
     return ok;
 }
@@ -175,9 +150,8 @@ static bool receive_packet(server *sv, char *packet, size_t size)
             return false;
         VDB_ASSERT(len < size); /* a longer packet was cut, and is refused */
         packet[len] = '\0';
-        bool good = !too_long && vmlab_digit_value(high) >= 0 && vmlab_digit_value(low) >= 0 &&
-                    (uint8_t)(vmlab_digit_value(high) << 4 | vmlab_digit_value(low)) == sum;
-        if (!sv->no_ack && !write_all(sv->out, good ? "+" : "-", 1))
+        bool good = !too_long && vdb_rsp_checksum_is(high, low, sum);
+        if (!sv->no_ack && !vdb_rsp_write(sv->out, good ? "+" : "-", 1))
             return false;
         if (good)
             return true;
@@ -223,31 +197,6 @@ static void error_reply(server *sv, char *reply, size_t size, const char *code, 
 
 /* ==== registers and memory ======================================================== */
 
-static void put_le(char *out, uint64_t value, unsigned bytes)
-{
-    for (unsigned i = 0; i < bytes; i++) {
-        uint8_t b = (uint8_t)(value >> (8 * i));
-        out[2 * i] = hex_digits[b >> 4];
-        out[2 * i + 1] = hex_digits[b & 15];
-    }
-    out[2 * bytes] = '\0';
-}
-
-/* A little-endian hex value of `bytes` bytes at text; false when malformed. */
-static bool get_le(const char *text, unsigned bytes, uint64_t *value)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; i++) {
-        int high = vmlab_digit_value((unsigned char)text[2 * i]);
-        int low = high < 0 ? -1 : vmlab_digit_value((unsigned char)text[2 * i + 1]);
-        if (high < 0 || low < 0)
-            return false;
-        v |= (uint64_t)(high << 4 | low) << (8 * i);
-    }
-    *value = v;
-    return true;
-}
-
 static void read_registers(server *sv, char *reply)
 {
     char err[VDB_ERR_SIZE];
@@ -257,7 +206,7 @@ static void read_registers(server *sv, char *reply)
         unsigned bytes = amd64_registers[i].bytes;
         VDB_ASSERT(at + 2 * bytes < PACKET_MAX);
         if (sv->map[i] >= 0 && sv->t->ops->read_register(sv->t, (size_t)sv->map[i], &v, err, sizeof err) == 0) {
-            put_le(reply + at, v, bytes);
+            vdb_rsp_put_le(reply + at, v, bytes);
         } else {
             memset(reply + at, 'x', 2 * bytes); /* unavailable */
             reply[at + 2 * bytes] = '\0';
@@ -287,7 +236,7 @@ static const char *write_registers(server *sv, const char *text)
         unsigned bytes = amd64_registers[i].bytes;
         if (strlen(text + at) < 2 * bytes)
             break;
-        if (text[at] != 'x' && get_le(text + at, bytes, &v)) {
+        if (text[at] != 'x' && vdb_rsp_get_le(text + at, bytes, &v)) {
             const char *r = write_register(sv, i, v);
             if (strcmp(r, "OK") != 0 && sv->map[i] >= 0) {
                 uint64_t now;
@@ -361,7 +310,7 @@ static const char *write_memory(server *sv, const char *args)
         return "E0c";
     for (uint64_t i = 0; i < length; i++) {
         uint64_t v;
-        if (!get_le(rest + 1 + 2 * i, 1, &v)) {
+        if (!vdb_rsp_get_le(rest + 1 + 2 * i, 1, &v)) {
             free(bytes);
             return "E01";
         }
@@ -518,7 +467,7 @@ static void monitor_command(server *sv, const char *hex, char *reply, size_t rep
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!get_le(hex + 2 * i, 1, &byte)) {
+        if (!vdb_rsp_get_le(hex + 2 * i, 1, &byte)) {
             error_reply(sv, reply, reply_size, "E01", "a monitor command is hex");
             return;
         }
@@ -617,7 +566,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             if (i < AMD64_REGISTERS && sv->map[i] >= 0) {
                 uint64_t v;
                 if (t->ops->read_register(t, (size_t)sv->map[i], &v, err, err_size) == 0)
-                    put_le(reply, v, amd64_registers[i].bytes);
+                    vdb_rsp_put_le(reply, v, amd64_registers[i].bytes);
                 else
                     answer = "E01";
             } else if (i < 256) {
@@ -632,7 +581,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             char *eq = strchr(packet, '=');
             uint64_t v;
             unsigned long i = strtoul(packet + 1, NULL, 16);
-            answer = eq && i < AMD64_REGISTERS && get_le(eq + 1, amd64_registers[i].bytes, &v)
+            answer = eq && i < AMD64_REGISTERS && vdb_rsp_get_le(eq + 1, amd64_registers[i].bytes, &v)
                          ? write_register(sv, i, v) : "E01";
             break;
         }

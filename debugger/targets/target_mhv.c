@@ -22,9 +22,10 @@
  *   registers    the general registers, the segment selectors and the
  *                control registers, read and written with KVM_GET/SET_REGS
  *                and KVM_GET/SET_SREGS at each call (no cache to go stale).
- *   disassembly  Capstone, in the CPU's code size of the moment (16, 32 or
- *                64 bits), over bytes read through mhv_debug_read, which
- *                shows the guest's bytes and never a breakpoint's patch.
+ *   disassembly  Capstone (x86_target.c), in the CPU's code size of the
+ *                moment (16, 32 or 64 bits), over bytes read through
+ *                mhv_debug_read, which shows the guest's bytes and never a
+ *                breakpoint's patch.
  *
  * Invariants:
  *   - Once the guest ended (exit port, halted for good, crashed), `ended`
@@ -42,7 +43,6 @@
 #include "exit_status.h"
 #include "target.h"
 
-#include <capstone.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -56,10 +56,9 @@
 #include "image.h"
 #include "memlayout.h"
 #include "machine.h"
+#include "x86_target.h"
 
-#define MAX_INSTRUCTION_BYTES 15     /* the longest x86 instruction */
 #define EFER_LMA (1ull << 10)        /* long mode active */
-#define CODE_SIZES 3                 /* 16, 32 and 64-bit code */
 
 struct mhv_target {
     vdb_target base;                 /* first: a vdb_target * is a struct mhv_target * */
@@ -71,8 +70,7 @@ struct mhv_target {
     char *output;                    /* the guest's console since the last take_output */
     size_t output_length, output_capacity;
 
-    csh capstone[CODE_SIZES];        /* opened at the first disassembly in that code size */
-    bool capstone_open[CODE_SIZES];
+    vdb_x86_disassembler disassembler;  /* Capstone, opened at the first disassembly in each code size */
 };
 
 static struct mhv_target *target_of(vdb_target *base)
@@ -183,9 +181,7 @@ static void target_destroy(vdb_target *base)
     struct mhv_target *target = target_of(base);
     if (!target)
         return;
-    for (int i = 0; i < CODE_SIZES; i++)
-        if (target->capstone_open[i])
-            cs_close(&target->capstone[i]);
+    vdb_x86_close(&target->disassembler);
     mhv_vm_destroy(&target->vm);
     free(target->output);
     free(target);
@@ -329,30 +325,7 @@ static void target_status(vdb_target *base, char *out, size_t size)
 /* "*ADDR" or "ADDR", hex with 0x or decimal: the hypervisor has no symbols. */
 static int target_resolve(vdb_target *base, const char *spec, uint64_t *address, char *err, size_t err_size)
 {
-    const char *digits = spec[0] == '*' ? spec + 1 : spec;
-    int radix = 10;
-    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-        radix = 16;
-        digits += 2;
-    }
-    /* The first character checked here, because strtoull alone would also
-     * take blanks and a sign. */
-    unsigned char first = (unsigned char)digits[0];
-    if (radix == 16 ? isxdigit(first) : isdigit(first)) {
-        char *end;
-        errno = 0;
-        unsigned long long value = strtoull(digits, &end, radix);
-        if (*end == '\0' && errno == 0) {
-            *address = value;
-            return 0;
-        }
-    }
-    if (spec[0] == '*' || isdigit((unsigned char)spec[0]))
-        snprintf(err, err_size, "'%s' is not an address: give one in hex (*0x1000) or decimal (*4096)", spec);
-    else
-        snprintf(err, err_size, "no symbol '%s': the hypervisor target has no symbols: give an address, e.g. *0x1000",
-                 spec);
-    return -1;
+    return vdb_x86_resolve("hypervisor", spec, address, err, err_size);
 }
 
 static int target_insert_breakpoint(vdb_target *base, uint64_t address, char *err, size_t err_size)
@@ -533,32 +506,24 @@ static int target_write_memory(vdb_target *base, int space, uint64_t address, co
 
 /* ==== Code =================================================================== */
 
-/* The code size the CPU decodes in now, as the CPU decides it: CS.L in
- * long mode (a 64-bit guest may run 32-bit compatibility code), else CS.D. */
-static int code_size_of(struct mhv_vm *vm, int *index, cs_mode *mode, char *err, size_t err_size)
+/* The code size the CPU decodes in now, in bits, as the CPU decides it:
+ * CS.L in long mode (a 64-bit guest may run 32-bit compatibility code),
+ * else CS.D. */
+static int code_size_of(struct mhv_vm *vm, unsigned *bits, char *err, size_t err_size)
 {
     struct kvm_sregs sregs;
     if (mhv_debug_get_sregs(vm, &sregs, err, err_size) < 0)
         return -1;
-    if ((sregs.efer & EFER_LMA) && sregs.cs.l) {
-        *index = 2;
-        *mode = CS_MODE_64;
-    } else if (sregs.cs.db) {
-        *index = 1;
-        *mode = CS_MODE_32;
-    } else {
-        *index = 0;
-        *mode = CS_MODE_16;
-    }
+    *bits = (sregs.efer & EFER_LMA) && sregs.cs.l ? 64 : sregs.cs.db ? 32 : 16;
     return 0;
 }
 
-/* Up to MAX_INSTRUCTION_BYTES at address: fewer where the end of RAM or an
+/* Up to VDB_X86_MAX_INSTRUCTION bytes at address: fewer where the end of RAM or an
  * unmapped page comes sooner; -1 (err from mhv) when not even one byte
  * can be read. */
 static int read_code(struct mhv_vm *vm, uint64_t address, uint8_t *bytes, size_t *count, char *err, size_t err_size)
 {
-    for (size_t size = MAX_INSTRUCTION_BYTES; size > 0; size--) {
+    for (size_t size = VDB_X86_MAX_INSTRUCTION; size > 0; size--) {
         if (mhv_debug_read(vm, MHV_VIRTUAL, address, bytes, size, err, err_size) == 0) {
             *count = size;
             return 0;
@@ -571,31 +536,13 @@ static int target_disassemble(vdb_target *base, uint64_t address, char *text, si
                               char *err, size_t err_size)
 {
     struct mhv_target *target = target_of(base);
-    int index;
-    cs_mode mode;
-    uint8_t bytes[MAX_INSTRUCTION_BYTES];
+    unsigned bits;
+    uint8_t bytes[VDB_X86_MAX_INSTRUCTION];
     size_t count;
-    if (code_size_of(&target->vm, &index, &mode, err, err_size) < 0 ||
+    if (code_size_of(&target->vm, &bits, err, err_size) < 0 ||
         read_code(&target->vm, address, bytes, &count, err, err_size) < 0)
         return -1;
-    if (!target->capstone_open[index]) {
-        cs_err status = cs_open(CS_ARCH_X86, mode, &target->capstone[index]);
-        if (status != CS_ERR_OK) {
-            snprintf(err, err_size, "Capstone cannot disassemble x86: %s", cs_strerror(status));
-            return -1;
-        }
-        target->capstone_open[index] = true;
-    }
-    cs_insn *instruction;
-    if (cs_disasm(target->capstone[index], bytes, count, address, 1, &instruction) == 0) {
-        snprintf(text, size, "(bad)");  /* not an instruction: show it and move on by one byte */
-        *next = address + 1;
-        return 0;
-    }
-    snprintf(text, size, "%s%s%s", instruction->mnemonic, instruction->op_str[0] ? " " : "", instruction->op_str);
-    *next = address + instruction->size;
-    cs_free(instruction, 1);
-    return 0;
+    return vdb_x86_disassemble(&target->disassembler, bits, bytes, count, address, text, size, next, err, err_size);
 }
 
 static bool target_source_line(vdb_target *base, uint64_t address, const char **file, uint32_t *line)

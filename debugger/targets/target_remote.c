@@ -80,9 +80,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rsp.h"
 #include "vdb_assert.h"
 #include "vmlab_chars.h"
-#include "x86_disasm.h"
+#include "x86_target.h"
 
 #define PACKET_MAX (64 * 1024)       /* the longest packet taken (target.xml's parts, g) */
 #define DESCRIPTION_MAX (256 * 1024) /* a target description, includes and all */
@@ -222,17 +223,7 @@ static int check_connection(struct remote_target *r, char *err, size_t err_size)
 
 static bool write_bytes(struct remote_target *r, const void *data, size_t size)
 {
-    const uint8_t *p = data;
-    while (size > 0) {
-        ssize_t n = r->is_socket ? send(r->fd, p, size, MSG_NOSIGNAL) : write(r->fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        size -= (size_t)n;
-    }
-    return true;
+    return vdb_rsp_write(r->fd, data, size);
 }
 
 enum { GOT_BROKEN = -1, GOT_TIMEOUT = -2 };
@@ -278,26 +269,15 @@ static int next_byte(struct remote_target *r, char *err, size_t err_size)
 /* Sends $data#CS and, unless acks are off, waits for the +. */
 static int send_packet(struct remote_target *r, const char *data, char *err, size_t err_size)
 {
-    size_t length = strlen(data);
-    char *frame = malloc(length + 4);
+    size_t length;
+    char *frame = vdb_rsp_frame(data, &length);
     if (!frame) {
         snprintf(err, err_size, "out of memory for a packet to the remote");
         return -1;
     }
-    uint8_t sum = 0;
-    for (size_t i = 0; i < length; i++) {
-        /* What we send is commands, hex and decimal: nothing to escape. */
-        VDB_ASSERT(data[i] != '$' && data[i] != '#' && data[i] != '}' && data[i] != '*');
-        sum = (uint8_t)(sum + (uint8_t)data[i]);
-    }
-    frame[0] = '$';
-    memcpy(frame + 1, data, length);
-    frame[length + 1] = '#';
-    frame[length + 2] = hex_digits[sum >> 4];
-    frame[length + 3] = hex_digits[sum & 15];
     int status = 0;
     for (int tries = 0;; tries++) {
-        if (!write_bytes(r, frame, length + 4)) {
+        if (!write_bytes(r, frame, length)) {
             status = broke(r, err, err_size, "cannot be written to: %s", strerror(errno ? errno : EPIPE));
             break;
         }
@@ -305,9 +285,14 @@ static int send_packet(struct remote_target *r, const char *data, char *err, siz
             break;
         r->deadline = now_ms() + r->timeout_ms;
         int c;
+        size_t garbage = 0;
         do
             c = next_byte(r, err, err_size);
-        while (c >= 0 && c != '+' && c != '-' && c != '$');
+        while (c >= 0 && c != '+' && c != '-' && c != '$' && ++garbage <= GARBAGE_MAX);
+        if (c >= 0 && garbage > GARBAGE_MAX) {
+            status = broke(r, err, err_size, "sends bytes that are no packets (%d KiB of them)", GARBAGE_MAX / 1024);
+            break;
+        }
         if (c == '$') {          /* a reply with no + before it: take it as the ack */
             r->in_used--;
             break;
@@ -388,8 +373,7 @@ static long receive_packet(struct remote_target *r, char *out, size_t size, char
             return low;
         VDB_ASSERT(length < size);
         out[length] = '\0';
-        bool good = vmlab_digit_value(high) >= 0 && vmlab_digit_value(low) >= 0 &&
-                    (uint8_t)(vmlab_digit_value(high) << 4 | vmlab_digit_value(low)) == sum;
+        bool good = vdb_rsp_checksum_is(high, low, sum);
         if (!r->no_ack && !write_bytes(r, good ? "+" : "-", 1))
             return broke(r, err, err_size, "cannot be written to: %s", strerror(errno ? errno : EPIPE));
         if (!good) {
@@ -731,33 +715,6 @@ static void forget_state(struct remote_target *r)
     r->mode[0] = '\0';
 }
 
-/* A little-endian value of bytes bytes from hex; false where it has x
- * (unavailable) or is not hex.  Only the low 8 bytes are kept. */
-static bool value_of_hex(const char *hex, unsigned bytes, uint64_t *value)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; i++) {
-        int high = vmlab_digit_value((unsigned char)hex[2 * i]);
-        int low = high < 0 ? -1 : vmlab_digit_value((unsigned char)hex[2 * i + 1]);
-        if (high < 0 || low < 0)
-            return false;
-        if (i < 8)
-            v |= (uint64_t)(high << 4 | low) << (8 * i);
-    }
-    *value = v;
-    return true;
-}
-
-static void hex_of_value(char *out, uint64_t value, unsigned bytes)
-{
-    for (unsigned i = 0; i < bytes; i++) {
-        uint8_t b = i < 8 ? (uint8_t)(value >> (8 * i)) : 0;
-        out[2 * i] = hex_digits[b >> 4];
-        out[2 * i + 1] = hex_digits[b & 15];
-    }
-    out[2 * bytes] = '\0';
-}
-
 /* g: every register it holds, into the cache. */
 static int read_all_registers(struct remote_target *r, char *err, size_t err_size)
 {
@@ -787,7 +744,7 @@ static int read_all_registers(struct remote_target *r, char *err, size_t err_siz
             r->state[i] = REG_UNKNOWN;   /* not in g: p asks for it */
             continue;
         }
-        r->state[i] = value_of_hex(r->g + 2 * reg->offset, reg->bytes, &r->value[i]) ? REG_HAVE : REG_UNAVAILABLE;
+        r->state[i] = vdb_rsp_get_le(r->g + 2 * reg->offset, reg->bytes, &r->value[i]) ? REG_HAVE : REG_UNAVAILABLE;
     }
     return 0;
 }
@@ -804,7 +761,7 @@ static int register_value(struct remote_target *r, size_t i, uint64_t *value, ch
         long n = request(r, packet, reply, sizeof reply, err, err_size);
         if (n < 0)
             return -1;
-        r->state[i] = n >= 2 * (long)r->regs[i].bytes && value_of_hex(reply, r->regs[i].bytes, &r->value[i])
+        r->state[i] = n >= 2 * (long)r->regs[i].bytes && vdb_rsp_get_le(reply, r->regs[i].bytes, &r->value[i])
                           ? REG_HAVE : REG_UNAVAILABLE;
     }
     if (r->state[i] != REG_HAVE) {
@@ -851,7 +808,7 @@ static int remote_write_register(vdb_target *base, size_t i, uint64_t value, cha
         return -1;
     }
     char hex[2 * 128 + 1], packet[2 * 128 + 32], reply[64];
-    hex_of_value(hex, value, reg->bytes);
+    vdb_rsp_put_le(hex, value, reg->bytes);
     snprintf(packet, sizeof packet, "P%x=%s", reg->number, hex);
     long n = request(r, packet, reply, sizeof reply, err, err_size);
     if (n < 0)
@@ -954,15 +911,21 @@ static struct memory_block *block_at(struct remote_target *r, uint64_t base, cha
     return b;
 }
 
-static int remote_read_memory(vdb_target *base, int space, uint64_t address, void *buffer, size_t size, char *err,
-                              size_t err_size)
+/* The one space, and a connection to read it through. */
+static int check_memory_call(struct remote_target *r, int space, char *err, size_t err_size)
 {
-    struct remote_target *r = remote_of(base);
     if (space != 0) {
         snprintf(err, err_size, "no memory space %d: the remote target has virt (0)", space);
         return -1;
     }
-    if (check_connection(r, err, err_size) < 0)
+    return check_connection(r, err, err_size);
+}
+
+static int remote_read_memory(vdb_target *base, int space, uint64_t address, void *buffer, size_t size, char *err,
+                              size_t err_size)
+{
+    struct remote_target *r = remote_of(base);
+    if (check_memory_call(r, space, err, err_size) < 0)
         return -1;
     uint8_t *out = buffer;
     size_t done = 0;
@@ -995,11 +958,7 @@ static int remote_write_memory(vdb_target *base, int space, uint64_t address, co
                                char *err, size_t err_size)
 {
     struct remote_target *r = remote_of(base);
-    if (space != 0) {
-        snprintf(err, err_size, "no memory space %d: the remote target has virt (0)", space);
-        return -1;
-    }
-    if (check_connection(r, err, err_size) < 0)
+    if (check_memory_call(r, space, err, err_size) < 0)
         return -1;
     const uint8_t *bytes = buffer;
     size_t chunk = (r->packet_size - 48) / 2;
@@ -1522,31 +1481,11 @@ static void remote_status(vdb_target *base, char *out, size_t size)
         snprintf(out, size, "%u-bit code | %s", r->code_bits ? r->code_bits : 64, r->where);
 }
 
-/* "*ADDR" or "ADDR", hex with 0x or decimal: the protocol has no symbols. */
+/* "*ADDR" or "ADDR": the protocol has no symbols (a layer over this
+ * target adds them). */
 static int remote_resolve(vdb_target *base, const char *spec, uint64_t *address, char *err, size_t err_size)
 {
-    const char *digits = spec[0] == '*' ? spec + 1 : spec;
-    int radix = 10;
-    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-        radix = 16;
-        digits += 2;
-    }
-    unsigned char first = (unsigned char)digits[0];
-    if (radix == 16 ? isxdigit(first) : isdigit(first)) {
-        char *end;
-        errno = 0;
-        unsigned long long value = strtoull(digits, &end, radix);
-        if (*end == '\0' && errno == 0) {
-            *address = value;
-            return 0;
-        }
-    }
-    if (spec[0] == '*' || isdigit((unsigned char)spec[0]))
-        snprintf(err, err_size, "'%s' is not an address: give one in hex (*0x1000) or decimal (*4096)", spec);
-    else
-        snprintf(err, err_size, "no symbol '%s': the remote target has no symbols: give an address, e.g. *0x1000",
-                 spec);
-    return -1;
+    return vdb_x86_resolve("remote", spec, address, err, err_size);
 }
 
 /* ==== Opening and closing =========================================================== */

@@ -38,6 +38,10 @@ usage() {
 }
 usage "no program"            "which program?"                --batch
 usage "no image"              "which image?"                  --hv --batch
+usage "--remote without HOST:PORT" "--remote needs HOST:PORT"   --remote
+usage "--remote without a port" "--remote takes HOST:PORT"     --remote localhost --batch
+usage "--remote and --gdbserver" "the client or the server"    --remote :1 --gdbserver 2
+usage "--remote and the machine's flags" "are the server's"    --remote :1 --mode long --batch
 usage "two programs"          "one too many"                  --batch "$program" "$program"
 usage "unknown option"        "unknown option '--frobnicate'" --batch --frobnicate "$program"
 usage "-x without a script"   "-x needs a script file"        --batch "$program" -x
@@ -146,7 +150,7 @@ check_gdb_session() {
     expect_out_has "gdb over $way: a breakpoint at fib+0" "Breakpoint 1, 0x0000000000000000"
     expect_out_has "gdb over $way: the value stack holds n = 36" "0x0000000000000024"
     expect_out_has "gdb over $way: stepi goes one bytecode instruction on" "rip            0x3"
-    [ "$way" = "a pipe" ] && expect_out_has "gdb over $way: the program's output (vdb's stderr)" "fib(36) = 14930352"
+    expect_out_has "gdb over $way: the program's output, sent to gdb (O packets)" "fib(36) = 14930352"
     expect_out_has "gdb over $way: the end" "[Inferior 1 (Remote target) exited normally]"
 }
 if command -v gdb >/dev/null; then
@@ -166,11 +170,22 @@ if command -v gdb >/dev/null; then
     wait "$server"
     status=$?
     expect_status "the TCP server ends when gdb is done" 0
-    if grep -qF "fib(36) = 14930352" "$E2E_TMP/server.err"; then ok "TCP: the program's output on vdb's stderr"; else
-        not_ok "TCP: the program's output on vdb's stderr" "$(cat "$E2E_TMP/server.err")"; fi
+    if grep -qF "fib(36) = 14930352" "$E2E_TMP/server.err"; then
+        not_ok "TCP: the program's output goes to gdb, not to vdb's stderr" "$(cat "$E2E_TMP/server.err")"
+    else ok "TCP: the program's output goes to gdb, not to vdb's stderr"; fi
 else
     not_ok "gdb against vdb --gdbserver" "NOT RUN: no gdb on this machine (scripts/deps.sh hypervisor installs it)"
 fi
+
+# ---- vdb --remote, with no server --------------------------------------------------------
+
+# (The remote target against vdb --gdbserver on the guests: tests/hv/remote.sh;
+# against broken servers: tests/unit/vdb/test_vdb_remote.c.)
+port=$((20000 + ($$ + 7) % 20000))
+printf 'info registers\n' >"$script"
+vdb --remote "127.0.0.1:$port" --batch -x "$script"
+expect_status "--remote with nothing listening: status 125" 125
+expect_err_has "--remote with nothing listening: says so" "cannot connect to 127.0.0.1:$port: Connection refused"
 
 # ---- the manual lists every command ---------------------------------------------------
 

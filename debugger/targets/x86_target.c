@@ -1,9 +1,13 @@
 /*
- * x86_disasm.c -- one x86 instruction as text, with Capstone (x86_disasm.h).
+ * x86_target.c -- what the targets of x86 machines share: disassembly with
+ * Capstone, addresses typed by number (x86_target.h).
  */
-#include "x86_disasm.h"
+#include "x86_target.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <capstone.h>
 
@@ -49,4 +53,32 @@ void vdb_x86_close(vdb_x86_disassembler *d)
             d->open[i] = false;
         }
     }
+}
+
+int vdb_x86_resolve(const char *target, const char *spec, uint64_t *address, char *err, size_t err_size)
+{
+    const char *digits = spec[0] == '*' ? spec + 1 : spec;
+    int radix = 10;
+    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+        radix = 16;
+        digits += 2;
+    }
+    /* The first character checked here, because strtoull alone would also
+     * take blanks and a sign. */
+    unsigned char first = (unsigned char)digits[0];
+    if (radix == 16 ? isxdigit(first) : isdigit(first)) {
+        char *end;
+        errno = 0;
+        unsigned long long value = strtoull(digits, &end, radix);
+        if (*end == '\0' && errno == 0) {
+            *address = value;
+            return 0;
+        }
+    }
+    if (spec[0] == '*' || isdigit((unsigned char)spec[0]))
+        snprintf(err, err_size, "'%s' is not an address: give one in hex (*0x1000) or decimal (*4096)", spec);
+    else
+        snprintf(err, err_size, "no symbol '%s': the %s target has no symbols: give an address, e.g. *0x1000",
+                 spec, target);
+    return -1;
 }

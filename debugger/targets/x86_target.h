@@ -1,17 +1,18 @@
 /*
- * x86_disasm.h -- one x86 instruction as text, with Capstone, for the
- * targets that run x86 code (target_mhv.c, target_remote.c): the same
- * text ("mov eax, 1"), the same "(bad)" for bytes that are no
- * instruction, whoever reads the bytes.
+ * x86_target.h -- what the targets of x86 machines share (target_mhv.c,
+ * the hypervisor; target_remote.c, a machine behind gdb's protocol): one
+ * instruction as text with Capstone, the same text ("mov eax, 1") and the
+ * same "(bad)" for bytes that are no instruction, whoever reads the bytes;
+ * and the addresses a user types where a machine has no symbols.
  *
  * A disassembler holds one Capstone handle per code size (16, 32, 64
  * bits), opened at first use and closed by vdb_x86_close.  Capstone's
- * header stays in x86_disasm.c: the handles are kept as its csh, a size_t.
+ * header stays in x86_target.c: the handles are kept as its csh, a size_t.
  *
- * Layer: targets (Capstone's flags for x86_disasm.c alone).
+ * Layer: targets (Capstone's flags for x86_target.c alone).
  */
-#ifndef VDB_X86_DISASM_H
-#define VDB_X86_DISASM_H
+#ifndef VDB_X86_TARGET_H
+#define VDB_X86_TARGET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,5 +35,11 @@ int vdb_x86_disassemble(vdb_x86_disassembler *d, unsigned bits, const uint8_t *b
                         uint64_t address, char *text, size_t size, uint64_t *next, char *err, size_t err_size);
 
 void vdb_x86_close(vdb_x86_disassembler *d);
+
+/* What the user typed after `break` (or as an address), for a target with
+ * no symbols: "*ADDR" or "ADDR", hex with 0x or decimal.  -1 with err
+ * otherwise, which names the target ("the hypervisor target has no
+ * symbols", with target "hypervisor"). */
+int vdb_x86_resolve(const char *target, const char *spec, uint64_t *address, char *err, size_t err_size);
 
 #endif
