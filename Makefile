@@ -594,14 +594,17 @@ grade:
 # The hypervisor suite alone (make check runs it too): tests/hv/sandbox.sh
 # tests the sandbox runner in three short boots, then tests/hv/mhv.sh runs
 # every guest and KVM Check suite on KVM -- /dev/kvm if there is one, else
-# the sandbox in one more boot.  At first use the sandbox also downloads
-# its kernel into build/sandbox/.
+# the sandbox in one more boot; tests/hv/gdb.sh has the real gdb debug
+# guests through vdb's server, and tests/hv/remote.sh vdb's TUI and batch
+# mode through its remote target, the guest in the sandbox (three boots).
+# At first use the sandbox also downloads its kernel into build/sandbox/.
 sandbox-check:
 	@bash scripts/deps.sh build hypervisor
 	@$(SUBMAKE) all $(KVM_TEST_BIN)
 	@$(TEST_ENV) bash tests/hv/sandbox.sh
 	@$(TEST_ENV) bash tests/hv/mhv.sh
 	@$(TEST_ENV) bash tests/hv/gdb.sh
+	@$(TEST_ENV) bash tests/hv/remote.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -244,10 +244,12 @@ run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh
 # (QEMU TCG with SVM), booted once by mhv.sh for every guest and every KVM
 # Check suite.  sandbox.sh first tests the sandbox runner itself (three
 # short boots); gdb.sh has the real gdb debug a guest through vdb's GDB
-# server (one more boot).  They run one after the other: each keeps a CPU
-# busy.
+# server (one more boot, and one for gdb here against the server in the
+# sandbox); remote.sh drives vdb's TUI here on a guest in the sandbox
+# through the remote target (three boots).  They run one after the other:
+# each keeps a CPU busy.
 banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
-run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh
+run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh tests/hv/remote.sh
 
 # ---- labs and docs: what a student and a reader meet ---------------------------------
 

@@ -12,7 +12,8 @@
  *   ?               why it stopped           S05 (SIGTRAP), S02 (SIGINT) after Ctrl-C
  *   g / G           all registers, in gdb's amd64 order, little-endian hex
  *   p n / P n=v     one register
- *   m a,l / M a,l:x memory at a virtual address
+ *   m a,l / M a,l:x memory at a virtual address (a physical one after
+ *                   QEMU's Qqemu.PhyMemMode:1, on the hypervisor)
  *   Z0,a,k / z0     insert / remove a software breakpoint
  *   s / c, vCont    step one instruction / continue: answered when it
  *                   stops (S05; S02 when Ctrl-C stopped it), exits (Wxx:
@@ -60,18 +61,43 @@
 #define SIGSEGV_NUMBER 11
 #define TARGET_XML "qXfer:features:read:target.xml:"
 
-/* gdb's amd64 'g' packet: these registers, in this order, with these
- * sizes; the x87 and SSE state that follows is left out (gdb marks it
- * unavailable).  Target registers are found by name. */
+/* The registers gdb is told of (target.xml), numbered in this order,
+ * which is the order of 'g': gdb's amd64 core registers and the control
+ * registers (described as QEMU's gdbstub describes them, which gdb
+ * takes), with values from the target's register of that name; then the
+ * x87 and SSE state that gdb's amd64 wants described and vdb's targets do
+ * not have (unavailable, and left out of 'g'). */
+#define GENERAL(name, type) { #name, #name, 64, type, NULL }
+#define SEGMENT(name) { #name, #name, 32, "int32", NULL }
+#define CONTROL(name) { #name, #name, 64, "int64", "system" }
+#define ABSENT(name, bits, type, group) { name, NULL, bits, type, group }
 static const struct {
-    const char *name;
-    unsigned bytes;
+    const char *name;      /* gdb's */
+    const char *target;    /* the target's register of it; NULL: none */
+    unsigned bits;
+    const char *type, *group;
 } amd64_registers[] = {
-    { "rax", 8 }, { "rbx", 8 }, { "rcx", 8 }, { "rdx", 8 }, { "rsi", 8 }, { "rdi", 8 },
-    { "rbp", 8 }, { "rsp", 8 }, { "r8", 8 },  { "r9", 8 },  { "r10", 8 }, { "r11", 8 },
-    { "r12", 8 }, { "r13", 8 }, { "r14", 8 }, { "r15", 8 }, { "rip", 8 }, { "rflags", 4 },
-    { "cs", 4 },  { "ss", 4 },  { "ds", 4 },  { "es", 4 },  { "fs", 4 },  { "gs", 4 },
+    GENERAL(rax, "int64"), GENERAL(rbx, "int64"), GENERAL(rcx, "int64"), GENERAL(rdx, "int64"),
+    GENERAL(rsi, "int64"), GENERAL(rdi, "int64"), GENERAL(rbp, "data_ptr"), GENERAL(rsp, "data_ptr"),
+    GENERAL(r8, "int64"), GENERAL(r9, "int64"), GENERAL(r10, "int64"), GENERAL(r11, "int64"),
+    GENERAL(r12, "int64"), GENERAL(r13, "int64"), GENERAL(r14, "int64"), GENERAL(r15, "int64"),
+    GENERAL(rip, "code_ptr"), { "eflags", "rflags", 32, "int32", NULL },
+    SEGMENT(cs), SEGMENT(ss), SEGMENT(ds), SEGMENT(es), SEGMENT(fs), SEGMENT(gs),
+    CONTROL(cr0), CONTROL(cr2), CONTROL(cr3), CONTROL(cr4), CONTROL(cr8), CONTROL(efer),
+    ABSENT("st0", 80, "i387_ext", NULL), ABSENT("st1", 80, "i387_ext", NULL), ABSENT("st2", 80, "i387_ext", NULL),
+    ABSENT("st3", 80, "i387_ext", NULL), ABSENT("st4", 80, "i387_ext", NULL), ABSENT("st5", 80, "i387_ext", NULL),
+    ABSENT("st6", 80, "i387_ext", NULL), ABSENT("st7", 80, "i387_ext", NULL),
+    ABSENT("fctrl", 32, "int", "float"), ABSENT("fstat", 32, "int", "float"), ABSENT("ftag", 32, "int", "float"),
+    ABSENT("fiseg", 32, "int", "float"), ABSENT("fioff", 32, "int", "float"), ABSENT("foseg", 32, "int", "float"),
+    ABSENT("fooff", 32, "int", "float"), ABSENT("fop", 32, "int", "float"),
+    ABSENT("xmm0", 128, "vec128", NULL), ABSENT("xmm1", 128, "vec128", NULL), ABSENT("xmm2", 128, "vec128", NULL),
+    ABSENT("xmm3", 128, "vec128", NULL), ABSENT("xmm4", 128, "vec128", NULL), ABSENT("xmm5", 128, "vec128", NULL),
+    ABSENT("xmm6", 128, "vec128", NULL), ABSENT("xmm7", 128, "vec128", NULL), ABSENT("xmm8", 128, "vec128", NULL),
+    ABSENT("xmm9", 128, "vec128", NULL), ABSENT("xmm10", 128, "vec128", NULL), ABSENT("xmm11", 128, "vec128", NULL),
+    ABSENT("xmm12", 128, "vec128", NULL), ABSENT("xmm13", 128, "vec128", NULL), ABSENT("xmm14", 128, "vec128", NULL),
+    ABSENT("xmm15", 128, "vec128", NULL), ABSENT("mxcsr", 32, "int", "vector"),
 };
+#define AMD64_IN_G 30    /* the registers 'g' carries: those up to efer */
 #define AMD64_REGISTERS (sizeof amd64_registers / sizeof amd64_registers[0])
 
 typedef struct {
@@ -85,6 +111,7 @@ typedef struct {
     bool ended;                 /* the program ended: stays reported so */
     vdb_stop end;
     bool error_text;            /* the client takes E.TEXT (error-message+) */
+    int space;                  /* m and M: the target's space 0 (virtual), or 1 (Qqemu.PhyMemMode:1) */
 } server;
 
 /* ==== bytes in and out ============================================================ */
@@ -201,9 +228,9 @@ static void read_registers(server *sv, char *reply)
 {
     char err[VDB_ERR_SIZE];
     size_t at = 0;
-    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
+    for (size_t i = 0; i < AMD64_IN_G; i++) {
         uint64_t v;
-        unsigned bytes = amd64_registers[i].bytes;
+        unsigned bytes = amd64_registers[i].bits / 8;
         VDB_ASSERT(at + 2 * bytes < PACKET_MAX);
         if (sv->map[i] >= 0 && sv->t->ops->read_register(sv->t, (size_t)sv->map[i], &v, err, sizeof err) == 0) {
             vdb_rsp_put_le(reply + at, v, bytes);
@@ -218,7 +245,7 @@ static void read_registers(server *sv, char *reply)
 static const char *write_register(server *sv, size_t i, uint64_t v)
 {
     char err[VDB_ERR_SIZE];
-    if (i >= AMD64_REGISTERS || sv->map[i] < 0)
+    if (i >= AMD64_IN_G || sv->map[i] < 0)
         return "E01";
     if (sv->t->ops->write_register(sv->t, (size_t)sv->map[i], v, err, sizeof err) != 0) {
         fprintf(sv->log, "vdb: gdb wrote %s: %s\n", amd64_registers[i].name, err);
@@ -231,9 +258,9 @@ static const char *write_register(server *sv, size_t i, uint64_t v)
 static const char *write_registers(server *sv, const char *text)
 {
     size_t at = 0;
-    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
+    for (size_t i = 0; i < AMD64_IN_G; i++) {
         uint64_t v;
-        unsigned bytes = amd64_registers[i].bytes;
+        unsigned bytes = amd64_registers[i].bits / 8;
         if (strlen(text + at) < 2 * bytes)
             break;
         if (text[at] != 'x' && vdb_rsp_get_le(text + at, bytes, &v)) {
@@ -282,7 +309,7 @@ static void read_memory(server *sv, const char *args, char *reply, size_t reply_
     /* All of it, else as much as can be read from the start (gdb reads
      * across the end of RAM when it shows memory). */
     size_t got = length;
-    while (bytes && got > 0 && sv->t->ops->read_memory(sv->t, 0, address, bytes, got, err, sizeof err) != 0)
+    while (bytes && got > 0 && sv->t->ops->read_memory(sv->t, sv->space, address, bytes, got, err, sizeof err) != 0)
         got /= 2;
     if (!bytes || (got == 0 && length > 0)) {
         free(bytes);
@@ -316,7 +343,7 @@ static const char *write_memory(server *sv, const char *args)
         }
         bytes[i] = (uint8_t)v;
     }
-    int rc = length ? sv->t->ops->write_memory(sv->t, 0, address, bytes, length, err, sizeof err) : 0;
+    int rc = length ? sv->t->ops->write_memory(sv->t, sv->space, address, bytes, length, err, sizeof err) : 0;
     free(bytes);
     return rc == 0 ? "OK" : "E14";
 }
@@ -339,20 +366,50 @@ static const char *breakpoint(server *sv, const char *args, bool insert)
     return "OK";
 }
 
+/* The description: the architecture, and every register of the table in
+ * one feature, org.gnu.gdb.i386.core, with the vector type of xmm (as
+ * QEMU's gdbstub gives it).  Made once, into a static buffer. */
+static const char *description(void)
+{
+    static char xml[8192];
+    if (xml[0])
+        return xml;
+    size_t at = (size_t)snprintf(xml, sizeof xml,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+        "<target><architecture>i386:x86-64</architecture>\n<feature name=\"org.gnu.gdb.i386.core\">\n"
+        "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/><vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+        "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/><vector id=\"v8i16\" type=\"int16\" count=\"8\"/>\n"
+        "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/><vector id=\"v2i64\" type=\"int64\" count=\"2\"/>\n"
+        "<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/><field name=\"v2_double\" type=\"v2d\"/>"
+        "<field name=\"v16_int8\" type=\"v16i8\"/><field name=\"v8_int16\" type=\"v8i16\"/>"
+        "<field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>"
+        "<field name=\"uint128\" type=\"uint128\"/></union>\n");
+    for (size_t i = 0; i < AMD64_REGISTERS; i++) {
+        at += (size_t)snprintf(xml + at, sizeof xml - at, "<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s%s%s/>\n",
+                               amd64_registers[i].name, amd64_registers[i].bits, amd64_registers[i].type,
+                               amd64_registers[i].group ? " group=\"" : "",
+                               amd64_registers[i].group ? amd64_registers[i].group : "",
+                               amd64_registers[i].group ? "\"" : "");
+        VDB_ASSERT(at < sizeof xml);
+    }
+    at += (size_t)snprintf(xml + at, sizeof xml - at, "</feature></target>\n");
+    VDB_ASSERT(at < sizeof xml);
+    return xml;
+}
+
 /* qXfer:features:read:target.xml:OFFSET,LENGTH -- the part asked for of
- * a description that names the architecture, so gdb needs no `set
- * architecture` (amd64's own registers, in the 'g' layout above). */
+ * the description, so gdb needs no `set architecture` and knows cr0 ..
+ * efer. */
 static void target_description(const char *args, char *reply, size_t reply_size)
 {
-    static const char xml[] = "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-                              "<target><architecture>i386:x86-64</architecture></target>\n";
+    const char *xml = description();
     uint64_t offset, length;
     const char *rest;
     if (!parse_range(args, &offset, &length, &rest) || *rest) {
         snprintf(reply, reply_size, "E01");
         return;
     }
-    size_t size = sizeof xml - 1;
+    size_t size = strlen(xml);
     if (offset >= size) {
         snprintf(reply, reply_size, "l");
         return;
@@ -541,7 +598,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
     }
     *sv = (server){ .t = t, .in = in, .out = out, .log = log };
     for (size_t i = 0; i < AMD64_REGISTERS; i++)
-        sv->map[i] = target_register_for(t, amd64_registers[i].name);
+        sv->map[i] = amd64_registers[i].target ? target_register_for(t, amd64_registers[i].target) : -1;
     bool done = false;
     while (!done && receive_packet(sv, packet, PACKET_MAX)) {
         reply[0] = '\0';
@@ -563,15 +620,14 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             break;
         case 'p': {
             unsigned long i = strtoul(packet + 1, NULL, 16);
-            if (i < AMD64_REGISTERS && sv->map[i] >= 0) {
-                uint64_t v;
-                if (t->ops->read_register(t, (size_t)sv->map[i], &v, err, err_size) == 0)
-                    vdb_rsp_put_le(reply, v, amd64_registers[i].bytes);
-                else
-                    answer = "E01";
+            unsigned bytes = i < AMD64_REGISTERS ? amd64_registers[i].bits / 8 : 8;
+            uint64_t v;
+            if (i < AMD64_REGISTERS && sv->map[i] >= 0 &&
+                t->ops->read_register(t, (size_t)sv->map[i], &v, err, err_size) == 0) {
+                vdb_rsp_put_le(reply, v, bytes);
             } else if (i < 256) {
-                memset(reply, 'x', 16); /* a register we do not have: unavailable */
-                reply[16] = '\0';
+                memset(reply, 'x', 2 * bytes); /* a register it does not have: unavailable */
+                reply[2 * bytes] = '\0';
             } else {
                 answer = "E01";
             }
@@ -581,7 +637,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             char *eq = strchr(packet, '=');
             uint64_t v;
             unsigned long i = strtoul(packet + 1, NULL, 16);
-            answer = eq && i < AMD64_REGISTERS && vdb_rsp_get_le(eq + 1, amd64_registers[i].bytes, &v)
+            answer = eq && i < AMD64_IN_G && vdb_rsp_get_le(eq + 1, amd64_registers[i].bits / 8, &v)
                          ? write_register(sv, i, v) : "E01";
             break;
         }
@@ -641,6 +697,17 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
                     done = true;
                 sv->no_ack = true;
                 continue;
+            }
+            if (strncmp(packet, "Qqemu.PhyMemMode:", 17) == 0) {
+                /* QEMU's way to m and M by physical address: the target's
+                 * second space ("phys"), where it has one. */
+                bool physical = strcmp(packet + 17, "1") == 0;
+                if (physical && (!t->ops->spaces[0] || !t->ops->spaces[1] || strcmp(t->ops->spaces[1], "phys") != 0)) {
+                    answer = "E01";
+                } else {
+                    sv->space = physical ? 1 : 0;
+                    answer = "OK";
+                }
             }
             break;
         case 'k':

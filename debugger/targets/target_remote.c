@@ -605,6 +605,13 @@ static int parse_description(struct remote_target *r, const char *xml, unsigned 
                              size_t err_size)
 {
     for (const char *p = xml; (p = strchr(p, '<')) != NULL; p++) {
+        if (strncmp(p, "<!--", 4) == 0) {   /* a comment: QEMU's hides registers in one */
+            const char *close = strstr(p + 4, "-->");
+            if (!close)
+                break;
+            p = close + 2;
+            continue;
+        }
         const char *end = strchr(p, '>');
         if (!end)
             break;
@@ -847,7 +854,9 @@ static int remote_write_register(vdb_target *base, size_t i, uint64_t value, cha
 
 /* ==== Memory ======================================================================== */
 
-static const char *const memory_spaces[] = { "virt", NULL };
+/* Physical memory through QEMU's Qqemu.PhyMemMode:1, which vdb --gdbserver
+ * knows too (its hypervisor target's phys). */
+static const char *const memory_spaces[] = { "virt", "phys", NULL };
 
 /* m: up to size bytes at address into bytes; how many came (fewer where
  * reading stopped), or -1: err says why, *refused when the server answered
@@ -911,15 +920,33 @@ static struct memory_block *block_at(struct remote_target *r, uint64_t base, cha
     return b;
 }
 
-/* The one space, and a connection to read it through. */
+/* A space there is, and a connection to reach it through. */
 static int check_memory_call(struct remote_target *r, int space, char *err, size_t err_size)
 {
-    if (space != 0) {
-        snprintf(err, err_size, "no memory space %d: the remote target has virt (0)", space);
+    if (space != 0 && space != 1) {
+        snprintf(err, err_size, "no memory space %d: the remote target has virt (0) and phys (1)", space);
         return -1;
     }
     return check_connection(r, err, err_size);
 }
+
+/* Qqemu.PhyMemMode:1 or :0 -- m and M by physical address, or back. */
+static int physical_mode(struct remote_target *r, bool on, char *err, size_t err_size)
+{
+    char reply[64];
+    long n = request(r, on ? "Qqemu.PhyMemMode:1" : "Qqemu.PhyMemMode:0", reply, sizeof reply, err, err_size);
+    if (n < 0)
+        return -1;
+    if (strcmp(reply, "OK") != 0) {
+        snprintf(err, err_size, "the remote at %s reads no physical memory (no Qqemu.PhyMemMode)", r->where);
+        return -1;
+    }
+    return 0;
+}
+
+/* Physical memory: uncached, between the two mode switches. */
+static int physical_access(struct remote_target *r, uint64_t address, void *buffer, size_t size, bool write,
+                           char *err, size_t err_size);
 
 static int remote_read_memory(vdb_target *base, int space, uint64_t address, void *buffer, size_t size, char *err,
                               size_t err_size)
@@ -927,6 +954,8 @@ static int remote_read_memory(vdb_target *base, int space, uint64_t address, voi
     struct remote_target *r = remote_of(base);
     if (check_memory_call(r, space, err, err_size) < 0)
         return -1;
+    if (space == 1)
+        return physical_access(r, address, buffer, size, false, err, err_size);
     uint8_t *out = buffer;
     size_t done = 0;
     while (done < size) {
@@ -960,6 +989,8 @@ static int remote_write_memory(vdb_target *base, int space, uint64_t address, co
     struct remote_target *r = remote_of(base);
     if (check_memory_call(r, space, err, err_size) < 0)
         return -1;
+    if (space == 1)
+        return physical_access(r, address, (void *)buffer, size, true, err, err_size);
     const uint8_t *bytes = buffer;
     size_t chunk = (r->packet_size - 48) / 2;
     char *packet = malloc(2 * chunk + 48);
@@ -990,6 +1021,29 @@ static int remote_write_memory(vdb_target *base, int space, uint64_t address, co
         done += n;
     }
     free(packet);
+    forget_state(r);
+    return status;
+}
+
+static int physical_access(struct remote_target *r, uint64_t address, void *buffer, size_t size, bool write,
+                           char *err, size_t err_size)
+{
+    if (physical_mode(r, true, err, err_size) < 0)
+        return -1;
+    int status;
+    if (write) {
+        status = remote_write_memory(&r->base, 0, address, buffer, size, err, err_size);
+    } else {
+        bool refused;
+        long n = read_raw(r, address, buffer, size, &refused, err, err_size);
+        status = n == (long)size ? 0 : -1;
+        if (n >= 0 && n < (long)size)
+            snprintf(err, err_size, "cannot read physical memory at 0x%" PRIx64 " (the remote reads only 0x%lx bytes)",
+                     address, (unsigned long)n);
+    }
+    char ignored[VDB_ERR_SIZE];
+    if (physical_mode(r, false, status == 0 ? err : ignored, status == 0 ? err_size : sizeof ignored) < 0)
+        return -1;  /* left in physical mode: the next virtual read would be wrong */
     forget_state(r);
     return status;
 }

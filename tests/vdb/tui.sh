@@ -26,117 +26,8 @@ BVM=${VDB:-bin/vdb} # lib.sh checks $BVM
 . tests/e2e/lib.sh
 VDB=$BVM
 
-unset TMUX # inside a tmux of its own, too
-SOCKET=vdbtest-$$
-TMUX_CMD=(tmux -L "$SOCKET" -f /dev/null)
-trap '"${TMUX_CMD[@]}" kill-server >/dev/null 2>&1; rm -rf "$E2E_TMP"' EXIT
-
 fib=workloads/fib.vela
-home=$E2E_TMP/home
-mkdir -p "$home"
-
-if ! command -v tmux >/dev/null 2>&1; then
-    not_ok "tmux is needed to drive the TUI (apt-get install tmux); no TUI test ran"
-    finish
-fi
-
-# ---- helpers ----------------------------------------------------------------------
-
-# start NAME COLUMNS ROWS [env VAR=VALUE...] -- VDB_ARGS...
-# Runs vdb in tmux session NAME; its exit status goes to $E2E_TMP/NAME.status.
-start() {
-    local name=$1 columns=$2 rows=$3
-    shift 3
-    local envs=() runner=$E2E_TMP/$name.run
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-        envs+=("$1")
-        shift
-    done
-    shift
-    rm -f "$E2E_TMP/$name.status"
-    {
-        echo "cd $(printf '%q' "$PWD") || exit 1"
-        printf 'env HOME=%q LANG=C.UTF-8' "$home"
-        [ ${#envs[@]} -gt 0 ] && printf ' %q' "${envs[@]}"
-        printf ' %q' "$VDB" "$@"
-        printf ' 2>%q' "$E2E_TMP/$name.err"
-        printf '\necho $? >%q\n' "$E2E_TMP/$name.status"
-    } >"$runner"
-    "${TMUX_CMD[@]}" new-session -d -s "$name" -x "$columns" -y "$rows" "bash $(printf '%q' "$runner")"
-}
-
-screen() {
-    "${TMUX_CMD[@]}" capture-pane -p -t "$1" 2>/dev/null
-}
-
-screen_with_attributes() {
-    "${TMUX_CMD[@]}" capture-pane -p -e -t "$1" 2>/dev/null
-}
-
-type_line() {
-    "${TMUX_CMD[@]}" send-keys -t "$1" -l "$2"
-    "${TMUX_CMD[@]}" send-keys -t "$1" Enter
-}
-
-type_text() {
-    "${TMUX_CMD[@]}" send-keys -t "$1" -l "$2"
-}
-
-press() {
-    local name=$1
-    shift
-    "${TMUX_CMD[@]}" send-keys -t "$name" "$@"
-}
-
-# wait_until SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
-wait_until() {
-    local tries=$(($1 * 10))
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        tries=$((tries - 1))
-    done
-    "$@"
-}
-
-shows() { screen "$1" | grep -qF -- "$2"; }
-shows_count() { [ "$(screen "$1" | grep -cF -- "$2")" -ge "$3" ]; }
-last_row_is() { [ "$(screen "$1" | tail -n 1 | sed 's/ *$//')" = "$2" ]; }
-# A line holding TEXT drawn with SGR attribute number ATTR (7 reverse, 1 bold, 31 red).
-has_attribute() {
-    screen_with_attributes "$1" | grep -F -- "$2" | grep -qE $'\e\\[([0-9]+;)*'"$3"'(;[0-9]+)*m'
-}
-ended() { [ -s "$E2E_TMP/$1.status" ] && ! "${TMUX_CMD[@]}" has-session -t "$1" 2>/dev/null; }
-
-# What the screen shows, for a failure message.
-dump() {
-    screen "$1" | sed -e 's/ *$//' -e '/^$/d' -e 's/^/    | /' | head -n 45
-}
-
-# expect_screen WHAT NAME TEXT [SECONDS]: the screen comes to show TEXT.
-expect_screen() {
-    if wait_until "${4:-5}" shows "$2" "$3"; then ok "$1"; else
-        not_ok "$1" "the screen never showed: $3" "$(dump "$2")"; fi
-}
-
-expect_attribute() {
-    if wait_until "${5:-5}" has_attribute "$2" "$3" "$4"; then ok "$1"; else
-        not_ok "$1" "no line holding '$3' drawn with SGR $4" "$(screen_with_attributes "$2" | grep -F -- "$3" | cat -v)" \
-            "$(dump "$2")"; fi
-}
-
-expect_end() {
-    local what=$1 name=$2 want=$3
-    if wait_until 5 ended "$name"; then
-        local got
-        got=$(cat "$E2E_TMP/$name.status")
-        if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what" "exit status $got, expected $want"; fi
-    else
-        not_ok "$what" "vdb is still running (or its tmux pane is)" "$(dump "$name")"
-        "${TMUX_CMD[@]}" kill-session -t "$name" >/dev/null 2>&1
-    fi
-}
+. tests/vdb/tmux.sh
 
 # A session that stays, so that the tmux server lives on between vdb runs.
 "${TMUX_CMD[@]}" new-session -d -s keeper -x 20 -y 5 "sleep 3600"
@@ -278,18 +169,7 @@ resized() {
 }
 if wait_until 5 resized; then ok "resize to 80x24: status and prompt on the last two rows"; else
     not_ok "resize to 80x24: status and prompt on the last two rows" "$(dump main)"; fi
-# Every row above the status line starts and ends on a box's edge, at
-# column 1 and column 80: nothing left over from the larger screen.
-framed_rows() {
-    local LC_ALL=C.UTF-8 line n=0
-    while IFS= read -r line; do
-        n=$((n + 1))
-        if [ "${#line}" -ne 80 ] || [[ ${line:0:1} != [┌│└] ]] || [[ ${line: -1} != [┐│┘] ]]; then
-            echo "row $n: $line"
-        fi
-    done < <(screen main | head -n 22)
-}
-garbled=$(framed_rows)
+garbled=$(framed_rows main 80 22)
 if [ -z "$garbled" ]; then ok "resize to 80x24: every row framed at the new width"; else
     not_ok "resize to 80x24: every row framed at the new width" "$garbled" "$(dump main)"; fi
 expect_screen "resize to 80x24: the source still shown" main "int fib(int n) {"

@@ -9,8 +9,9 @@
  *               checksum is NAKed and sent again; run-length encoding and
  *               escapes in replies; O packets as the program's output
  *   registers   gdb's amd64 layout (no <reg> in target.xml); a description
- *               with xi:include, regnum, x87/SSE registers left out, p for
- *               those past 'g'; P, and G where P is missing
+ *               with xi:include, regnum, a comment around registers (as
+ *               QEMU's has), x87/SSE registers left out, p for those past
+ *               'g'; P, and G where P is missing
  *   memory      m in blocks, a read past the end of memory, M
  *   running     Z0/z0, continue to a breakpoint, stepping off one (z0, s,
  *               Z0), S/T/W/X stop replies, the end reported again,
@@ -503,7 +504,8 @@ static const char description[] =
     "<reg name=\"r15\" bitsize=\"64\"/><reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
     "<reg name=\"eflags\" bitsize=\"32\"/><reg name=\"cs\" bitsize=\"32\"/><reg name='ss' bitsize='32'/>"
     "<reg name=\"ds\" bitsize=\"32\"/><reg name=\"es\" bitsize=\"32\"/><reg name=\"fs\" bitsize=\"32\"/>"
-    "<reg name=\"gs\" bitsize=\"32\"/></feature>"
+    "<reg name=\"gs\" bitsize=\"32\"/><!--reg name=\"cs_base\" bitsize=\"64\"/>"
+    "<reg name=\"ss_base\" bitsize=\"64\"/--></feature>"
     "<xi:include href=\"more.xml\"/></target>";
 static const char more[] =
     "<feature name=\"org.gnu.gdb.i386.sse\"><reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\" regnum=\"24\"/>"
