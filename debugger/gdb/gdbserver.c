@@ -23,7 +23,10 @@
  *   qRcmd,HEX       a monitor command (gdb's `monitor ...`): `info TOPIC`
  *                   and `set NAME VALUE` of the target (info mode, info
  *                   exits, set breakpoint-route hlt), its text in O packets
- *   k, D            kill / detach: the session ends
+ *   k, D            kill / detach: the session ends; so does the end of
+ *                   the program (W, X), as with gdbserver, unless the
+ *                   client's qSupported asked vdb-stay-after-exit+ (vdb
+ *                   --remote, which shows the state after the end)
  *
  * Anything else gets the empty reply, which tells gdb it is not supported.
  *
@@ -60,6 +63,7 @@
 #define SIGTRAP_NUMBER 5
 #define SIGSEGV_NUMBER 11
 #define TARGET_XML "qXfer:features:read:target.xml:"
+#define STAY_AFTER_EXIT "vdb-stay-after-exit+"  /* a client's qSupported feature: vdb's own (target_remote.c) */
 
 /* The registers gdb is told of (target.xml), numbered in this order,
  * which is the order of 'g': gdb's amd64 core registers and the control
@@ -112,6 +116,7 @@ typedef struct {
     vdb_stop end;
     bool error_text;            /* the client takes E.TEXT (error-message+) */
     int space;                  /* m and M: the target's space 0 (virtual), or 1 (Qqemu.PhyMemMode:1) */
+    bool stay_after_exit;       /* the client reads the state after the end (vdb --remote) */
 } server;
 
 /* ==== bytes in and out ============================================================ */
@@ -603,6 +608,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
     while (!done && receive_packet(sv, packet, PACKET_MAX)) {
         reply[0] = '\0';
         const char *answer = reply;
+        bool had_ended = sv->ended;
         switch (packet[0]) {
         case 0x03:
             /* Ctrl-C while stopped: it came too late (the stop it asked
@@ -676,6 +682,7 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
         case 'q':
             if (strncmp(packet, "qSupported", 10) == 0) {
                 sv->error_text = strstr(packet, "error-message+") != NULL;
+                sv->stay_after_exit = strstr(packet, STAY_AFTER_EXIT) != NULL;
                 snprintf(reply, PACKET_MAX, "PacketSize=%x;QStartNoAckMode+;vContSupported+;qXfer:features:read+%s",
                          PACKET_MAX - 16, sv->error_text ? ";error-message+" : "");
             } else if (strncmp(packet, "qRcmd,", 6) == 0)
@@ -721,6 +728,12 @@ int vdb_gdbserver_serve(vdb_target *t, int in, int out, FILE *log, char *err, si
             break; /* the empty reply: not supported */
         }
         if (!send_packet(sv, answer))
+            break;
+        /* The program ended (W, X): as gdbserver does, the session ends
+         * with it -- gdb leaves without a word then, and a connection
+         * through the sandbox's forwarded port would never say it closed.
+         * vdb --remote, which shows the state after the end, asks to stay. */
+        if (sv->ended && !had_ended && !sv->stay_after_exit)
             break;
     }
     free(packet);

@@ -1660,8 +1660,11 @@ static int handshake(struct remote_target *r, char *err, size_t err_size)
         return -1;
     }
     int status = -1;
-    long n = request(r, "qSupported:swbreak+;hwbreak+;xmlRegisters=i386;vContSupported+;error-message+", reply,
-                     PACKET_MAX, err, err_size);
+    /* vdb-stay-after-exit+: vdb --gdbserver keeps the session after the
+     * program ended, so that its registers and memory can still be read
+     * (other servers ignore what they do not know). */
+    long n = request(r, "qSupported:swbreak+;hwbreak+;xmlRegisters=i386;vContSupported+;error-message+;"
+                     "vdb-stay-after-exit+", reply, PACKET_MAX, err, err_size);
     if (n < 0)
         goto done;
     bool description = false, no_ack = false;

@@ -12,6 +12,13 @@
 # Python at launch).  Without gdb, KVM and the sandbox, it fails and says
 # why: never a silent skip.
 #
+# Then the route a student without /dev/kvm takes, from outside the
+# sandbox: `scripts/on-kvm --gdb IMAGE` runs the server in the sandbox
+# (ON_KVM=sandbox: there on every machine) and this machine's gdb against
+# it through the forwarded port, on the guest kernel with its C source:
+# break at a function, bt with file:line, info args and print of an
+# argument, finish, continue to the end; the sandbox ends with gdb.
+#
 #   VDB         the vdb program      (default bin/vdb)
 #   MHV_GUESTS  the guest images     (default build/release/guest)
 #   SANDBOX     the sandbox runner, used when there is no /dev/kvm
@@ -140,4 +147,36 @@ status=$(awk '$1 == "==" && $2 == "server-status" { print $3 }' "$transcript")
 status=${status:-999}
 LAST_COMMAND="vdb --hv --gdbserver 23456 hello64.bin"
 expect_status "the TCP server ends when gdb is done" 0
+
+# ---- gdb here, the guest in the sandbox: scripts/on-kvm --gdb ----------------------------
+
+# The guest kernel, built with -g.  (Issue 13's debug variant,
+# kernel-debug.elf, -Og, goes here at the merge: fewer <optimized out>.)
+GDB_KERNEL=${GDB_KERNEL:-$MHV_GUESTS/kernel.elf}
+printf '%s\n' "break fib" "continue" "bt" "info args" "print n" "print n * 2" "finish" "delete" "continue" \
+    >"$E2E_TMP/kernel.gdb"
+LAST_COMMAND="scripts/on-kvm --gdb --cmdline fib=10 $GDB_KERNEL -batch -x kernel.gdb"
+t0=$EPOCHREALTIME
+env BINDIR="$(dirname "$BVM")" BUILD="$(dirname "$MHV_GUESTS")" ON_KVM=sandbox GDB="$GDB" \
+    scripts/on-kvm --gdb --cmdline fib=10 "$GDB_KERNEL" -nx -batch -x "$E2E_TMP/kernel.gdb" \
+    >"$OUT" 2>"$ERR" </dev/null
+status=$?
+echo "  ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s: gdb here, the guest in the sandbox)"
+cat "$ERR" >>"$OUT"
+expect_status "on-kvm --gdb: gdb's status" 0
+expect_out_matches "on-kvm --gdb: break at a function" "^Breakpoint 1 at 0x[0-9a-f]+: fib\."
+expect_out_matches "on-kvm --gdb: continue stops there, with the source line" \
+    "^Breakpoint 1(\.[0-9]+)?, .*fib \(n=10\) at workloads/fib\.c:[0-9]+"
+frames=$(grep -cE '^#[0-9]+ .* at [^ ]+\.[cS]:[0-9]+$' "$OUT")
+if [ "$frames" -ge 5 ]; then ok "on-kvm --gdb: bt, $frames frames with file:line"; else
+    not_ok "on-kvm --gdb: bt, five frames or more with file:line" "$frames of them" "$(head -n 40 "$OUT")"; fi
+expect_out_matches "on-kvm --gdb: bt reaches kernel_main in kmain.c" "kernel_main \(boot=0x[0-9a-f]+\) at mini-hypervisor/guest/kernel/kmain\.c:[0-9]+"
+expect_out_has "on-kvm --gdb: info args" "n = 10"
+expect_out_has "on-kvm --gdb: print an argument" "\$1 = 10"
+expect_out_has "on-kvm --gdb: print an expression of it" "\$2 = 20"
+expect_out_matches "on-kvm --gdb: finish returns to the caller, at its line" "^(Run till exit.*|0x[0-9a-f]+ in )?workload_fib \(n=10\) at workloads/fib\.c:[0-9]+"
+expect_out_has "on-kvm --gdb: the guest's console reaches gdb" "fib(10) = 55"
+expect_out_has "on-kvm --gdb: continue to the end" "[Inferior 1 (Remote target) exited normally]"
+if grep -q "stopped it" "$OUT"; then not_ok "on-kvm --gdb: the sandbox ends with gdb" "$(tail -n 5 "$OUT")"; else
+    ok "on-kvm --gdb: the sandbox ends with gdb"; fi
 finish
