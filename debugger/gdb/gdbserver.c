@@ -47,6 +47,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -129,6 +130,8 @@ static int next_byte(server *sv)
         do
             n = read(sv->in, sv->buffer, sizeof sv->buffer);
         while (n < 0 && errno == EINTR);
+        int on = 1;  /* ack what came at once (no-op where in is no TCP socket) */
+        setsockopt(sv->in, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
         if (n <= 0)
             return -1;
         sv->have = (size_t)n;
@@ -769,6 +772,12 @@ int vdb_gdbserver_listen(vdb_target *t, int port, FILE *log, char *err, size_t e
         snprintf(err, err_size, "cannot accept gdb's connection: %s", strerror(errno));
         return -1;
     }
+    /* Packets are small and each waits for the one before: none may wait
+     * for Nagle's algorithm (the O packets before a stop reply would) or
+     * for a delayed ack (a client that writes a packet in pieces, as the
+     * sandbox's relay does, would wait 40 ms for each). */
+    int on = 1;
+    setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     int rc = vdb_gdbserver_serve(t, connection, connection, log, err, err_size);
     close(connection);
     return rc;
