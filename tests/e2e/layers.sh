@@ -38,6 +38,8 @@ RULES=(
     # libvdb: the front end never sees a VM's headers; each adapter sees its own VM's
     "debugger/targets                target.h           session.h"
     "debugger/targets                target.h           vm.h"
+    "debugger/targets                rsp.h              session.h"
+    "debugger/targets                x86_target.h       debug.h"
     "debugger/core                   session_state.h    dispatch.h"
     "debugger/core                   target.h           handlers.h"
     "debugger/core                   session_state.h    command_table.h"
@@ -55,6 +57,7 @@ RULES=(
     "debugger/ui                     tui.h              memlayout.h"
     "debugger/gdb                    gdbserver.h        session.h"
     "debugger/gdb                    target.h           dispatch.h"
+    "debugger/gdb                    rsp.h              machine.h"
     "debugger/targets/target_bvm.c   vm.h               session.h"
     "debugger/targets/target_bvm.c   target.h           memlayout.h"
     "debugger/targets/target_mhv.c   memlayout.h        session.h"
