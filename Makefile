@@ -304,9 +304,10 @@ KERNEL_WORKLOADS := fib loop sieve matmul trees
 KERNEL_OBJ       := $(BUILD)/guest/kernel/entry.o \
                     $(patsubst $(KERNEL_DIR)/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard $(KERNEL_DIR)/*.c)) \
                     $(KERNEL_WORKLOADS:%=$(BUILD)/guest/workloads/%.o)
-KERNEL_CFLAGS    := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-                    -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -O2 -g -Wall -Wextra \
+KERNEL_BASE_CFLAGS := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                    -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -g -Wall -Wextra \
                     $(MHV_KERNEL_INC) -MMD -MP
+KERNEL_CFLAGS    := $(KERNEL_BASE_CFLAGS) -O2
 
 $(BUILD)/guest/kernel/%.o: $(KERNEL_DIR)/%.c
 	@mkdir -p $(@D)
@@ -324,6 +325,33 @@ $(BUILD)/guest/kernel.elf: $(KERNEL_OBJ) $(KERNEL_DIR)/kernel.ld
 	$(CC) -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld -Wl,--build-id=none -o $@ $(KERNEL_OBJ)
 
 GUEST_BIN += $(BUILD)/guest/kernel.elf
+
+# The same kernel for debugging at source level (vdb --hv kernel-debug,
+# the labs): the same files at -O0 with frame pointers, so that every line
+# has its own code, every variable lives in its frame, and the frame chain
+# is there when the call-frame information is not; -g as above (and
+# without unwind tables, gcc puts the call-frame information in
+# .debug_frame, which kernel.ld keeps).  kernel.elf stays -O2: it is the
+# one that is measured.  Objects in $(BUILD)/guest/kernel-debug/.
+KERNEL_DEBUG_CFLAGS := $(KERNEL_BASE_CFLAGS) -O0 -fno-omit-frame-pointer
+KERNEL_DEBUG_OBJ := $(patsubst $(BUILD)/guest/%,$(BUILD)/guest/kernel-debug/%,$(KERNEL_OBJ))
+
+$(BUILD)/guest/kernel-debug/kernel/%.o: $(KERNEL_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -mgeneral-regs-only -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug/kernel/entry.o: $(KERNEL_DIR)/entry.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug/workloads/%.o: workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -DWORKLOAD_NO_MAIN -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug.elf: $(KERNEL_DEBUG_OBJ) $(KERNEL_DIR)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld -Wl,--build-id=none -o $@ $(KERNEL_DEBUG_OBJ)
+
+GUEST_BIN += $(BUILD)/guest/kernel-debug.elf
 
 # The same workloads natively, printing the guest kernel's lines with
 # native cycle counts (workloads/cycles.c): what a guest's count is
@@ -475,7 +503,8 @@ bench: deps-bench
 #
 #   $(bindir)                bvm, mhv, vdb
 #   $(pkgdatadir)/guests     the guest images: $(BUILD)/guest/*.bin, hello32.elf,
-#                            kernel.elf (mhv run NAME and vdb --hv NAME find them)
+#                            kernel.elf, kernel-debug.elf (mhv run NAME and vdb --hv
+#                            NAME find them)
 #   $(pkgdatadir)/workloads  workloads/: the Vela, C, Lua and Java programs, their
 #                            .expected output, the headers the C needs, README.md
 #   $(pkgdatadir)/labs       labs/, less anything built in it

@@ -31,7 +31,7 @@ expect_out_empty() {
 }
 
 for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin crash64.bin mmio_sse.bin uart.bin spin.bin \
-             ioloop.bin hello32.elf kernel.elf; do
+             ioloop.bin hello32.elf kernel.elf kernel-debug.elf; do
     if [ ! -f "$MHV_GUESTS/$guest" ]; then
         not_ok "guest image $guest" "$MHV_GUESTS/$guest is missing (build it with make)"
     fi
@@ -166,6 +166,10 @@ KERNEL_INTEGER="fib=20 loop=100000 sieve=20000"
 KERNEL_SIZES="$KERNEL_INTEGER matmul=16 trees=8"
 scenario kernel-workloads "" "--cmdline '$KERNEL_SIZES' \$G/kernel.elf"
 scenario kernel-trees "" "--cmdline trees=8 \$G/kernel.elf"
+# The debug build of the same kernel (-O0, frame pointers: vdb's), on the
+# integer workloads at sizes small enough for kvm_pvm's emulator.
+KERNEL_DEBUG_SIZES="fib=12 loop=1000 sieve=500"
+scenario kernel-debug "" "--cmdline '$KERNEL_DEBUG_SIZES' \$G/kernel-debug.elf"
 scenario kernel-info "" "--stats --cmdline info \$G/kernel.elf"
 scenario kernel-ticks "" "--cmdline ticks=20 \$G/kernel.elf"
 scenario kernel-fast-ticks "" "--cmdline 'hz=1000 ticks=200' \$G/kernel.elf"
@@ -419,6 +423,10 @@ if [ -n "$where" ]; then
         expect_status "kernel trees=8: status 0" 0
         expect_native_results "kernel trees=8: the result equals native C's" trees=8
     fi
+
+    guest kernel-debug
+    expect_status "kernel-debug.elf (-O0): the integer workloads run, status 0" 0
+    expect_native_results "kernel-debug.elf: the results equal native C's" $KERNEL_DEBUG_SIZES
 
     guest kernel-info
     expect_status "kernel info: status 0" 0
