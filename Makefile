@@ -229,6 +229,13 @@ VDB_MAIN_INC       := $(call vdb_include_path,ui) -Idebugger/gdb
 VDB_BVM_ADAPTER_INC := $(call vdb_include_path,targets) $(BVM_API_INC)
 VDB_MHV_ADAPTER_INC := $(call vdb_include_path,targets) $(MHV_API_INC)
 
+# The DWARF layer (targets/guest_dwarf.c, guest_values.c, target_dwarf.c)
+# reads the guest's ELF with elfutils' libdw and libdwfl: those files alone
+# get its flags.
+LIBDW_CFLAGS := $(shell pkg-config --cflags libdw 2>/dev/null)
+LIBDW_LIBS   := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
+VDB_DWARF_FILES := guest_dwarf guest_values target_dwarf
+
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
@@ -238,6 +245,7 @@ READLINE_LIBS  := -lreadline
 $(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
 $(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
 $(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC) $(CAPSTONE_CFLAGS)
+$(VDB_DWARF_FILES:%=$(BUILD)/debugger/targets/%.o): VDB_INC += $(LIBDW_CFLAGS) $(CAPSTONE_CFLAGS)
 $(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
 $(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 
@@ -245,7 +253,7 @@ VDB_MAIN := debugger/vdb.c
 VDB_SRC  := $(wildcard debugger/*/*.c)
 VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
 LIBVDB   := $(BUILD)/libvdb.a
-VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
+VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(LIBDW_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
