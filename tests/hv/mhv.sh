@@ -254,7 +254,11 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 elif [ -n "${SANDBOX:-}" ]; then
     adds=(--add "$BVM:bin/mhv" --add "$MHV_GUESTS:guests" --add "$E2E_TMP/scenarios:scenarios"
           --add "$E2E_TMP/run-guests.sh:bin/run-guests.sh" --add "$E2E_TMP/vdb-scenarios:vdb-scenarios"
-          --add "$VDB_HV_DIR:vdb-scripts")
+          --add "$VDB_HV_DIR:vdb-scripts"
+          --add workloads:workloads --add mini-hypervisor/guest/kernel:mini-hypervisor/guest/kernel)
+    # (the guest kernel's sources at their paths in the tree: the
+    # source-level transcripts show its lines, found from /work as the
+    # DWARF names them)
     [ -x "$VDB" ] && adds+=(--add "$VDB:bin/vdb")
     inside=()
     for check in "${checks[@]}"; do
