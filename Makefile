@@ -272,8 +272,10 @@ $(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON
 # adapter (a file), as the rules above give it: for `make layer-flags`.
 vdb_include_path_of = $(if $(filter debugger/targets/target_bvm.c,$(1)),$(VDB_BVM_ADAPTER_INC),$\
                         $(if $(filter debugger/targets/target_mhv.c,$(1)),$(VDB_MHV_ADAPTER_INC),$\
+                        $(if $(filter $(VDB_DWARF_FILES:%=debugger/targets/%.c),$(1)),$\
+                             $(call vdb_include_path,targets) $(LIBDW_CFLAGS),$\
                         $(if $(filter debugger/vdb.c,$(1)),$(VDB_MAIN_INC),$\
-                        $(call vdb_include_path,$(patsubst debugger/%,%,$(1))))))
+                        $(call vdb_include_path,$(patsubst debugger/%,%,$(1)))))))
 
 # Guest images.  Each mini-hypervisor/guest/flat/NAME.S is a flat binary
 # (real-mode code under .code16, or long-mode code under .code64 that mhv

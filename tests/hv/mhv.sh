@@ -114,6 +114,12 @@ if grep -q "usage: mhv run" "$OUT"; then ok "--help: usage on stdout"; else not_
 if [ ! -e /dev/kvm ]; then
     cannot_run "no /dev/kvm" "no /dev/kvm" -- run "$hello"
     expect_err_has "no /dev/kvm: points at the sandbox" "scripts/mhv-sandbox run [flags] IMAGE"
+    # vdb names its own route, not mhv's
+    LAST_COMMAND="${VDB:-bin/vdb} --hv --batch $hello"
+    "${VDB:-bin/vdb}" --hv --batch "$hello" </dev/null >"$OUT" 2>"$ERR"
+    status=$?
+    expect_status "vdb without /dev/kvm: status 125" 125
+    expect_err_has "vdb without /dev/kvm: names vdb's route into the sandbox" "scripts/on-kvm bin/vdb --hv [flags] IMAGE"
 fi
 
 # scripts/mhv-sandbox: the same mhv command line, run in the sandbox, with
