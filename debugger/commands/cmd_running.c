@@ -55,9 +55,8 @@ vdb_exec_result vdb_cmd_stepi(vdb_session *s, const vdb_parsed *p) { return resu
  * until LOCATION: to it in this frame, or until this frame returns. */
 vdb_exec_result vdb_cmd_until(vdb_session *s, const vdb_parsed *p)
 {
-    unsigned count;
-    if (!p->args[0] || vdb_parse_count(p->args, &count))
-        return resume_command(s, p, VDB_RESUME_UNTIL);
+    if (!p->args[0])
+        return resume_command(s, p, VDB_RESUME_UNTIL);  /* until takes a place, never a count (gdb's) */
     if (!s->t->ops->resume_to)
         return vdb_fail(s, "until: the %s target has no until", s->t->ops->name);
     uint64_t address;

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,40 @@ static bool grow(void **array, size_t *capacity, size_t count, size_t item)
     *array = p;
     *capacity = bigger;
     return true;
+}
+
+/* How many of a sorted array's n items (each `size` bytes, with a 64-bit
+ * key at `offset`) have a key at or below address: the index after the
+ * last of them. */
+static size_t count_at_or_below(const void *items, size_t n, size_t size, size_t offset, uint64_t address)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t key;
+        memcpy(&key, (const char *)items + mid * size + offset, sizeof key);
+        if (key <= address)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwarf_Die *die, Dwarf_Addr bias),
+                          void *context)
+{
+    Dwarf_Die *cu = NULL;
+    Dwarf_Addr bias;
+    while ((cu = dwfl_module_nextcu(g->module, cu, &bias)) != NULL) {
+        Dwarf_Die die;
+        if (dwarf_child(cu, &die) != 0)
+            continue;
+        do {
+            if (!visit(context, &die, bias))
+                return;
+        } while (dwarf_siblingof(&die, &die) == 0);
+    }
 }
 
 /* ==== symbols ================================================================ */
@@ -92,14 +127,8 @@ static bool read_symbols(guest_dwarf *g)
 /* The last symbol at or before address (functions preferred at a tie). */
 static const struct guest_symbol *symbol_before(const guest_dwarf *g, uint64_t address)
 {
-    size_t lo = 0, hi = g->nsymbols;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->symbols[mid].address <= address)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = count_at_or_below(g->symbols, g->nsymbols, sizeof *g->symbols,
+                                  offsetof(struct guest_symbol, address), address);
     if (lo == 0)
         return NULL;
     const struct guest_symbol *s = &g->symbols[lo - 1];
@@ -204,14 +233,7 @@ static bool read_lines(guest_dwarf *g)
  * that holds code). */
 static const struct guest_row *row_at(const guest_dwarf *g, uint64_t address)
 {
-    size_t lo = 0, hi = g->nrows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->rows[mid].start <= address)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = count_at_or_below(g->rows, g->nrows, sizeof *g->rows, offsetof(struct guest_row, start), address);
     for (size_t i = lo; i-- > 0;) {
         const struct guest_row *r = &g->rows[i];
         if (address >= r->start && address < r->end)
@@ -258,25 +280,31 @@ static bool add_function(guest_dwarf *g, size_t *capacity, const char *name, uin
     return true;
 }
 
+typedef struct {
+    guest_dwarf *g;
+    size_t capacity;
+    bool ok;
+} function_reader;
+
+static bool read_subprogram(void *context, Dwarf_Die *die, Dwarf_Addr bias)
+{
+    function_reader *r = context;
+    Dwarf_Addr low, high;
+    const char *name = dwarf_diename(die);
+    if (dwarf_tag(die) != DW_TAG_subprogram || !name || dwarf_lowpc(die, &low) != 0 ||
+        dwarf_highpc(die, &high) != 0 || high <= low)
+        return true;
+    r->ok = add_function(r->g, &r->capacity, name, low + bias, high + bias, dwarf_dieoffset(die));
+    return r->ok;
+}
+
 static bool read_functions(guest_dwarf *g)
 {
-    size_t capacity = 0;
-    Dwarf_Die *cu = NULL;
-    Dwarf_Addr bias;
-    while ((cu = dwfl_module_nextcu(g->module, cu, &bias)) != NULL) {
-        Dwarf_Die die;
-        if (dwarf_child(cu, &die) != 0)
-            continue;
-        do {
-            Dwarf_Addr low, high;
-            const char *name = dwarf_diename(&die);
-            if (dwarf_tag(&die) != DW_TAG_subprogram || !name || dwarf_lowpc(&die, &low) != 0 ||
-                dwarf_highpc(&die, &high) != 0 || high <= low)
-                continue;
-            if (!add_function(g, &capacity, name, low + bias, high + bias, dwarf_dieoffset(&die)))
-                return false;
-        } while (dwarf_siblingof(&die, &die) == 0);
-    }
+    function_reader reader = { g, 0, true };
+    guest_dwarf_top_dies(g, read_subprogram, &reader);
+    if (!reader.ok)
+        return false;
+    size_t capacity = reader.capacity;
     /* Functions the DWARF does not describe (assembly): from the symbol
      * table, a FUNC symbol's size, or up to the next symbol. */
     for (size_t i = 0; i < g->nsymbols; i++) {
@@ -308,14 +336,8 @@ static bool read_functions(guest_dwarf *g)
 
 const struct guest_function_entry *guest_dwarf_function_entry(const guest_dwarf *g, uint64_t address)
 {
-    size_t lo = 0, hi = g->nfunctions;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->functions[mid].f.low <= address)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = count_at_or_below(g->functions, g->nfunctions, sizeof *g->functions,
+                                  offsetof(struct guest_function_entry, f.low), address);
     /* The innermost (the latest-starting) range that holds it. */
     for (size_t i = lo; i-- > 0;)
         if (address >= g->functions[i].f.low && address < g->functions[i].f.high)

@@ -69,6 +69,11 @@ struct guest_dwarf {
     size_t unwind_count, unwind_max;
 };
 
+/* Calls visit for each DIE at the top of every compilation unit, with the
+ * unit's bias, until it returns false (guest_dwarf.c). */
+void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwarf_Die *die, Dwarf_Addr bias),
+                          void *context);
+
 /* The function entry holding address, or NULL (guest_dwarf.c). */
 const struct guest_function_entry *guest_dwarf_function_entry(const guest_dwarf *g, uint64_t address);
 

@@ -144,6 +144,22 @@ static uint64_t type_size(Dwarf_Die *type)
 
 static void type_name(Dwarf_Die *type, text *out, int depth);
 
+/* The elements of one dimension of an array (DW_TAG_subrange_type). */
+static bool subrange_count(Dwarf_Die *sub, uint64_t *count)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word n;
+    if (dwarf_attr(sub, DW_AT_count, &attr) && dwarf_formudata(&attr, &n) == 0) {
+        *count = n;
+        return true;
+    }
+    if (dwarf_attr(sub, DW_AT_upper_bound, &attr) && dwarf_formudata(&attr, &n) == 0) {
+        *count = n + 1;
+        return true;
+    }
+    return false;
+}
+
 static void type_name_of(Dwarf_Die *die, bool has, text *out)
 {
     if (!has)
@@ -167,14 +183,13 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
         put(out, "%s", name ? name : "?");
         return;
     case DW_TAG_structure_type:
-        put(out, "struct %s", name ? name : "{...}");
-        return;
     case DW_TAG_union_type:
-        put(out, "union %s", name ? name : "{...}");
+    case DW_TAG_enumeration_type: {
+        int tag = dwarf_tag(type);
+        put(out, "%s %s", tag == DW_TAG_structure_type ? "struct" : tag == DW_TAG_union_type ? "union" : "enum",
+            name ? name : "{...}");
         return;
-    case DW_TAG_enumeration_type:
-        put(out, "enum %s", name ? name : "{...}");
-        return;
+    }
     case DW_TAG_const_type:
     case DW_TAG_volatile_type: {
         const char *q = dwarf_tag(type) == DW_TAG_const_type ? "const" : "volatile";
@@ -206,14 +221,11 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
         Dwarf_Die sub;
         if (dwarf_child(type, &sub) == 0) {
             do {
+                uint64_t n;
                 if (dwarf_tag(&sub) != DW_TAG_subrange_type)
                     continue;
-                Dwarf_Attribute attr;
-                Dwarf_Word n;
-                if (dwarf_attr(&sub, DW_AT_count, &attr) && dwarf_formudata(&attr, &n) == 0)
-                    put(out, " [%" PRIu64 "]", (uint64_t)n);
-                else if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) && dwarf_formudata(&attr, &n) == 0)
-                    put(out, " [%" PRIu64 "]", (uint64_t)n + 1);
+                if (subrange_count(&sub, &n))
+                    put(out, " [%" PRIu64 "]", n);
                 else
                     put(out, " []");
             } while (dwarf_siblingof(&sub, &sub) == 0);
@@ -237,16 +249,12 @@ static uint64_t array_count(Dwarf_Die *array)
     if (dwarf_child(array, &sub) != 0)
         return 0;
     do {
+        uint64_t n;
         if (dwarf_tag(&sub) != DW_TAG_subrange_type)
             continue;
-        Dwarf_Attribute attr;
-        Dwarf_Word n;
-        if (dwarf_attr(&sub, DW_AT_count, &attr) && dwarf_formudata(&attr, &n) == 0)
-            total *= n;
-        else if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) && dwarf_formudata(&attr, &n) == 0)
-            total *= n + 1;
-        else
+        if (!subrange_count(&sub, &n))
             return 0;
+        total *= n;
         any = true;
     } while (dwarf_siblingof(&sub, &sub) == 0);
     return any ? total : 0;
@@ -621,33 +629,35 @@ static bool has_place(Dwarf_Die *var)
     return dwarf_attr_integrate(var, DW_AT_location, &attr) || dwarf_attr_integrate(var, DW_AT_const_value, &attr);
 }
 
+typedef struct {
+    const char *name;
+    Dwarf_Die *out;
+    bool found;
+} global_search;
+
+static bool match_global(void *search_context, Dwarf_Die *die, Dwarf_Addr bias)
+{
+    global_search *search = search_context;
+    const char *n = dwarf_diename(die);
+    if (dwarf_tag(die) != DW_TAG_variable || !n || strcmp(n, search->name) != 0)
+        return true;
+    if (has_place(die)) {
+        *search->out = *die;
+        search->found = true;
+        return false;  /* a definition: done */
+    }
+    if (!search->found)
+        *search->out = *die;
+    search->found = true;
+    return true;
+}
+
 /* A global of any unit: a definition before a declaration. */
 static bool find_global(const guest_dwarf *g, const char *name, Dwarf_Die *out)
 {
-    bool found = false;
-    Dwarf_Die *cu = NULL;
-    Dwarf_Addr bias;
-    while ((cu = dwfl_module_nextcu(g->module, cu, &bias)) != NULL) {
-        Dwarf_Die die;
-        if (dwarf_child(cu, &die) != 0)
-            continue;
-        do {
-            if (dwarf_tag(&die) != DW_TAG_variable)
-                continue;
-            const char *n = dwarf_diename(&die);
-            if (!n || strcmp(n, name) != 0)
-                continue;
-            if (has_place(&die)) {
-                *out = die;
-                return true;
-            }
-            if (!found) {
-                *out = die;
-                found = true;
-            }
-        } while (dwarf_siblingof(&die, &die) == 0);
-    }
-    return found;
+    global_search search = { name, out, false };
+    guest_dwarf_top_dies(g, match_global, &search);
+    return search.found;
 }
 
 static bool find_variable(context *c, const char *name, Dwarf_Die *out)
@@ -1282,6 +1292,13 @@ static void list_children(listing *l, Dwarf_Die *scope, int tag)
     } while (dwarf_siblingof(&die, &die) == 0);
 }
 
+static bool list_global(void *listing_context, Dwarf_Die *die, Dwarf_Addr bias)
+{
+    if (dwarf_tag(die) == DW_TAG_variable && has_place(die))
+        list_one(listing_context, die);
+    return true;
+}
+
 size_t guest_dwarf_variables(const guest_dwarf *g, const guest_frame *frame, const guest_access *access,
                              guest_var_set set, guest_var_callback callback, void *callback_context)
 {
@@ -1289,17 +1306,8 @@ size_t guest_dwarf_variables(const guest_dwarf *g, const guest_frame *frame, con
     context c = { g, frame, access, why, sizeof why };
     listing l = { &c, callback, callback_context, 0 };
     if (set == GUEST_VARS_GLOBALS) {
-        Dwarf_Die *cu = NULL;
-        Dwarf_Addr bias;
-        while (g->dwarf && (cu = dwfl_module_nextcu(g->module, cu, &bias)) != NULL) {
-            Dwarf_Die die;
-            if (dwarf_child(cu, &die) != 0)
-                continue;
-            do {
-                if (dwarf_tag(&die) == DW_TAG_variable && has_place(&die))
-                    list_one(&l, &die);
-            } while (dwarf_siblingof(&die, &die) == 0);
-        }
+        if (g->dwarf)
+            guest_dwarf_top_dies(g, list_global, &l);
         return l.count;
     }
     Dwarf_Die *scopes;
