@@ -59,6 +59,8 @@ enum {
     VDB_CAP_REVERSE = 1u << 6,    /* exact instruction counts and run_to: the
                                      program is deterministic, so the front
                                      end goes back by running it again      */
+    VDB_CAP_OPERAND_STACK = 1u << 7, /* a frame has an operand stack
+                                     (variables' VDB_VARS_STACK)            */
 };
 
 typedef enum {

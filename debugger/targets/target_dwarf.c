@@ -1048,7 +1048,8 @@ vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, s
     d->idtr_limit = register_named(inner, "idtr_limit");
 
     const vdb_target_ops *in = inner->ops;
-    unsigned caps = in->caps & ~(VDB_CAP_REVERSE | VDB_CAP_JIT | VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES);
+    unsigned caps = in->caps & ~(VDB_CAP_REVERSE | VDB_CAP_JIT | VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES |
+                                 VDB_CAP_OPERAND_STACK);
     bool frames = d->has_registers && guest_dwarf_is_x86_64(dw);
     if (guest_dwarf_has_lines(dw))
         caps |= VDB_CAP_SOURCE;
