@@ -230,17 +230,26 @@ VDB_MAIN_INC       := $(call vdb_include_path,ui) -Idebugger/gdb
 VDB_BVM_ADAPTER_INC := $(call vdb_include_path,targets) $(BVM_API_INC)
 VDB_MHV_ADAPTER_INC := $(call vdb_include_path,targets) $(MHV_API_INC)
 
+# The DWARF layer (targets/guest_dwarf.c, guest_values.c, target_dwarf.c)
+# reads the guest's ELF with elfutils' libdw and libdwfl: those files alone
+# get its flags.
+LIBDW_CFLAGS := $(shell pkg-config --cflags libdw 2>/dev/null)
+LIBDW_LIBS   := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
+VDB_DWARF_FILES := guest_dwarf guest_values target_dwarf
+
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 READLINE_LIBS  := -lreadline
 
 # Each object gets its layer's include rule, and the flags of the libraries
 # it uses (curses in ui/, Capstone in targets/x86_target.c, the x86
-# disassembly of the hypervisor's adapter and of the remote target): VDB_INC.
+# disassembly of the hypervisor's adapter and of the remote target, libdw in
+# the DWARF layer's files): VDB_INC.
 $(foreach layer,$(VDB_LAYERS),$(eval $$(BUILD)/debugger/$(layer)/%.o: VDB_INC = $$(call vdb_include_path,$(layer))))
 $(BUILD)/debugger/targets/target_bvm.o: VDB_INC = $(VDB_BVM_ADAPTER_INC)
 $(BUILD)/debugger/targets/target_mhv.o: VDB_INC = $(VDB_MHV_ADAPTER_INC)
 $(BUILD)/debugger/targets/x86_target.o: VDB_INC = $(call vdb_include_path,targets) $(CAPSTONE_CFLAGS)
+$(VDB_DWARF_FILES:%=$(BUILD)/debugger/targets/%.o): VDB_INC += $(LIBDW_CFLAGS)
 $(BUILD)/debugger/ui/%.o: VDB_INC += $(NCURSES_CFLAGS)
 $(BUILD)/debugger/vdb.o: VDB_INC = $(VDB_MAIN_INC)
 
@@ -248,7 +257,7 @@ VDB_MAIN := debugger/vdb.c
 VDB_SRC  := $(wildcard debugger/*/*.c)
 VDB_OBJ  := $(VDB_SRC:%.c=$(BUILD)/%.o)
 LIBVDB   := $(BUILD)/libvdb.a
-VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
+VDB_LIBS := $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON) $(CAPSTONE_LIBS) $(LIBDW_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) -lm
 
 $(BUILD)/debugger/%.o: debugger/%.c
 	@mkdir -p $(@D)
@@ -267,8 +276,10 @@ $(BINDIR)/vdb: $(BUILD)/debugger/vdb.o $(LIBVDB) $(LIBBVM) $(LIBMHV) $(LIBCOMMON
 # adapter (a file), as the rules above give it: for `make layer-flags`.
 vdb_include_path_of = $(if $(filter debugger/targets/target_bvm.c,$(1)),$(VDB_BVM_ADAPTER_INC),$\
                         $(if $(filter debugger/targets/target_mhv.c,$(1)),$(VDB_MHV_ADAPTER_INC),$\
+                        $(if $(filter $(VDB_DWARF_FILES:%=debugger/targets/%.c),$(1)),$\
+                             $(call vdb_include_path,targets) $(LIBDW_CFLAGS),$\
                         $(if $(filter debugger/vdb.c,$(1)),$(VDB_MAIN_INC),$\
-                        $(call vdb_include_path,$(patsubst debugger/%,%,$(1))))))
+                        $(call vdb_include_path,$(patsubst debugger/%,%,$(1)))))))
 
 # Guest images.  Each mini-hypervisor/guest/flat/NAME.S is a flat binary
 # (real-mode code under .code16, or long-mode code under .code64 that mhv
@@ -307,9 +318,10 @@ KERNEL_WORKLOADS := fib loop sieve matmul trees
 KERNEL_OBJ       := $(BUILD)/guest/kernel/entry.o \
                     $(patsubst $(KERNEL_DIR)/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard $(KERNEL_DIR)/*.c)) \
                     $(KERNEL_WORKLOADS:%=$(BUILD)/guest/workloads/%.o)
-KERNEL_CFLAGS    := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-                    -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -O2 -g -Wall -Wextra \
+KERNEL_BASE_CFLAGS := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                    -fno-asynchronous-unwind-tables -mno-red-zone -mcmodel=small -g -Wall -Wextra \
                     $(MHV_KERNEL_INC) -MMD -MP
+KERNEL_CFLAGS    := $(KERNEL_BASE_CFLAGS) -O2
 
 $(BUILD)/guest/kernel/%.o: $(KERNEL_DIR)/%.c
 	@mkdir -p $(@D)
@@ -327,6 +339,33 @@ $(BUILD)/guest/kernel.elf: $(KERNEL_OBJ) $(KERNEL_DIR)/kernel.ld
 	$(CC) -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld -Wl,--build-id=none -o $@ $(KERNEL_OBJ)
 
 GUEST_BIN += $(BUILD)/guest/kernel.elf
+
+# The same kernel for debugging at source level (vdb --hv kernel-debug,
+# the labs): the same files at -O0 with frame pointers, so that every line
+# has its own code, every variable lives in its frame, and the frame chain
+# is there when the call-frame information is not; -g as above (and
+# without unwind tables, gcc puts the call-frame information in
+# .debug_frame, which kernel.ld keeps).  kernel.elf stays -O2: it is the
+# one that is measured.  Objects in $(BUILD)/guest/kernel-debug/.
+KERNEL_DEBUG_CFLAGS := $(KERNEL_BASE_CFLAGS) -O0 -fno-omit-frame-pointer
+KERNEL_DEBUG_OBJ := $(patsubst $(BUILD)/guest/%,$(BUILD)/guest/kernel-debug/%,$(KERNEL_OBJ))
+
+$(BUILD)/guest/kernel-debug/kernel/%.o: $(KERNEL_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -mgeneral-regs-only -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug/kernel/entry.o: $(KERNEL_DIR)/entry.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug/workloads/%.o: workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_DEBUG_CFLAGS) -DWORKLOAD_NO_MAIN -c -o $@ $<
+
+$(BUILD)/guest/kernel-debug.elf: $(KERNEL_DEBUG_OBJ) $(KERNEL_DIR)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,$(KERNEL_DIR)/kernel.ld -Wl,--build-id=none -o $@ $(KERNEL_DEBUG_OBJ)
+
+GUEST_BIN += $(BUILD)/guest/kernel-debug.elf
 
 # The same workloads natively, printing the guest kernel's lines with
 # native cycle counts (workloads/cycles.c): what a guest's count is
@@ -479,7 +518,8 @@ bench: deps-bench
 #
 #   $(bindir)                bvm, mhv, vdb
 #   $(pkgdatadir)/guests     the guest images: $(BUILD)/guest/*.bin, hello32.elf,
-#                            kernel.elf (mhv run NAME and vdb --hv NAME find them)
+#                            kernel.elf, kernel-debug.elf (mhv run NAME and vdb --hv
+#                            NAME find them)
 #   $(pkgdatadir)/workloads  workloads/: the Vela, C, Lua and Java programs, their
 #                            .expected output, the headers the C needs, README.md
 #   $(pkgdatadir)/labs       labs/, less anything built in it

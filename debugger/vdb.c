@@ -3,7 +3,12 @@
  * session, and run it in the TUI or in batch mode.
  *
  *   vdb [--jit=off|on|always] PROGRAM              a Vela program on bvm
- *   vdb --hv [--mode M] [--load A] [--entry A] [--mem MIB] [--cmdline T] IMAGE
+ *   vdb --hv [--mode M] [--load A] [--entry A] [--mem MIB] [--cmdline T] [--symbols ELF] IMAGE
+ *                                an ELF image (or the --symbols ELF of a
+ *                                flat one) gives the session the DWARF
+ *                                layer: symbols, and with DWARF source
+ *                                lines, frames, variables (target.h's
+ *                                vdb_dwarf_wrap)
  *   ... --batch [-x SCRIPT]...   no TUI: run the scripts' commands (or
  *                                stdin's), print everything as text
  *   vdb [--hv] --gdbserver PORT|- FILE   serve the real gdb instead
@@ -54,6 +59,8 @@ static const char usage_text[] =
     "  --jit=off|on|always the bytecode VM's JIT at the start (default off; `jit on|off` changes it)\n"
     "  --mode real|protected|long, --load ADDR, --entry ADDR, --mem MIB, --cmdline TEXT\n"
     "                      the hypervisor's, as for `mhv run`\n"
+    "  --symbols ELF       the hypervisor: the symbols (and DWARF) of a flat IMAGE, from the ELF it\n"
+    "                      was made of (an ELF IMAGE brings its own)\n"
     "  --gdbserver PORT|-  serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout for\n"
     "                      gdb's `target remote | vdb [--hv] --gdbserver - FILE`\n"
     "  --remote HOST:PORT  be the client instead: the machine runs in the server (:PORT is\n"
@@ -74,6 +81,7 @@ typedef struct {
     vdb_bvm_config bvm;
     vdb_mhv_config mhv;
     const char *file;
+    const char *symbols;     /* --symbols ELF, or NULL */
 } options;
 
 #define usage_error(...) vmlab_usage_error("vdb", __VA_ARGS__)
@@ -132,6 +140,10 @@ static int parse_options(int argc, char **argv, options *o)
             if (!vmlab_parse_u64(v, 0, &n) || n == 0 || n > 3072)
                 return usage_error("--mem takes MiB from 1 to 3072, not '%s'", v);
             o->mhv.mem_mib = (unsigned)n;
+        } else if (vmlab_flag_value(argc, argv, &i, "--symbols", &v)) {
+            if (!v)
+                return usage_error("%s needs a value", a);
+            o->symbols = v;
         } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &v)) {
             if (!v)
                 return usage_error("%s needs a value", a);
@@ -157,8 +169,8 @@ static int parse_options(int argc, char **argv, options *o)
     }
     if (!o->file)
         return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE)" : "which program? (vdb PROGRAM)");
-    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline))
-        return usage_error("%s", "--mode, --load, --entry, --mem and --cmdline are for the hypervisor (--hv)");
+    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline || o->symbols))
+        return usage_error("%s", "--mode, --load, --entry, --mem, --cmdline and --symbols are for the hypervisor (--hv)");
     if (o->hv && o->bvm.jit)
         return usage_error("%s", "--jit is for the bytecode VM, not the hypervisor (--hv)");
     if (o->gdbserver && (o->batch || o->nscripts))
@@ -168,9 +180,7 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
-/* The remote target, over its one connection.  (When the DWARF layer is
- * there, an IMAGE given with --remote is what it reads the symbols of:
- * issue 13's merge wraps the target here.) */
+/* The remote target, over its one connection. */
 static vdb_target *open_remote(options *o, char *err, size_t err_size)
 {
     if (o->remote_opened) {
@@ -184,12 +194,49 @@ static vdb_target *open_remote(options *o, char *err, size_t err_size)
     return t;
 }
 
-static vdb_target *open_target(void *context, char *err, size_t err_size)
+static bool is_elf(const char *path)
 {
-    options *o = context;
+    unsigned char magic[4] = { 0 };
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    bool elf = f && fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "\177ELF", 4) == 0;
+    if (f)
+        fclose(f);
+    return elf;
+}
+
+/* The machine-level target alone: what the gdb server serves. */
+static vdb_target *open_machine(options *o, char *err, size_t err_size)
+{
     if (o->remote)
         return open_remote(o, err, err_size);
     return o->hv ? vdb_mhv_open(&o->mhv, err, err_size) : vdb_bvm_open(&o->bvm, err, err_size);
+}
+
+/* A session's target: on the hypervisor or a remote machine, with the
+ * DWARF layer over it when the image is an ELF or --symbols names one.  An
+ * ELF image whose symbols cannot be read still runs, without them (a
+ * warning says why); an unreadable --symbols file is an error. */
+static vdb_target *open_target(void *context, char *err, size_t err_size)
+{
+    options *o = context;
+    vdb_target *t = open_machine(o, err, err_size);
+    const char *elf = o->symbols ? o->symbols : o->hv && is_elf(o->mhv.image) ? o->mhv.image : NULL;
+    if (!t || !o->hv || !elf)
+        return t;
+    char why[VDB_ERR_SIZE];
+    vdb_target *wrapped = vdb_dwarf_wrap(t, elf, why, sizeof why);
+    if (wrapped)
+        return wrapped;
+    if (o->symbols) {
+        t->ops->destroy(t);
+        snprintf(err, err_size, "--symbols %s: %s", o->symbols, why);
+        return NULL;
+    }
+    static bool warned;  /* once, not again at each `run` */
+    if (!warned)
+        fprintf(stderr, "vdb: warning: no symbols: %s\n", why);
+    warned = true;
+    return t;
 }
 
 /* ---- batch mode ---- */
@@ -292,7 +339,7 @@ int main(int argc, char **argv)
         return VMLAB_EXIT_CANNOT_RUN;
     }
     char err[VDB_ERR_SIZE];
-    vdb_target *t = open_target(&o, err, sizeof err);
+    vdb_target *t = o.gdbserver ? open_machine(&o, err, sizeof err) : open_target(&o, err, sizeof err);
     if (!t) {
         fprintf(stderr, "%s%s\n", o.hv ? "vdb: " : "", err);
         return o.hv ? VMLAB_EXIT_CANNOT_RUN : VMLAB_EXIT_DATA;

@@ -25,9 +25,11 @@ set -euo pipefail
 # in its tests).  libc6-dev is named because gcc only recommends it and we
 # install without recommends.
 # python3 reads the demo's CSV and JSON back in its test (tests/labs/demo.sh).
+# libdw-dev: elfutils' libdw and libdwfl, with which vdb reads a guest's DWARF
+# (debugger/targets/guest_dwarf.c).
 # man-db and groff-base: the install test renders the man pages (man -l,
 # groff -man -ww) and checks that man finds them.
-group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev tmux python3
+group_build=(gcc libc6-dev make pkg-config check libncurses-dev libreadline-dev libcapstone-dev libdw-dev tmux python3
              man-db groff-base)
 
 # `make bench`: the interpreters and JITs vmlab is compared against.

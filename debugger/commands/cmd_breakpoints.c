@@ -3,8 +3,10 @@
  * disable, enable and watch (handlers.h).  The table and the target's
  * insertions are the service layer's (core/breakpoints.h).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "breakpoints.h"
 #include "handlers.h"
@@ -42,6 +44,39 @@ vdb_exec_result vdb_cmd_watch(vdb_session *s, const vdb_parsed *p)
     }
     vdb_say(s, "Watchpoint %d: %s (now %s)\n", b->number, expression, b->value);
     return VDB_EXEC_OK;
+}
+
+/* catch exception [VECTOR]: x86's exceptions, by number or mnemonic. */
+vdb_exec_result vdb_cmd_catch(vdb_session *s, const vdb_parsed *p)
+{
+    static const char *const names[32] = {
+        "de", "db", "nmi", "bp", "of", "br", "ud", "nm", "df", "cso", "ts", "np", "ss", "gp", "pf", NULL,
+        "mf", "ac", "mc", "xm", "ve", "cp", NULL, NULL, NULL, NULL, NULL, NULL, "hv", "vc", "sx", NULL,
+    };
+    char word[32] = "", what[32] = "";
+    int n = sscanf(p->args, "%31s %31s", word, what);
+    if (n < 1 || strcmp(word, "exception") != 0)
+        return vdb_fail(s, "catch: catch exception [VECTOR] (0 to 31, or a name: pf, gp, ud ...)");
+    if (n < 2)
+        return vdb_set_catchpoint(s, -1, "exceptions 0-31");
+    const char *name = what[0] == '#' ? what + 1 : what;
+    int vector = -1;
+    uint64_t number;
+    if (vdb_parse_number(name, &number) && number < 32)
+        vector = (int)number;
+    for (int v = 0; v < 32 && vector < 0; v++)
+        if (names[v] && strcasecmp(names[v], name) == 0)
+            vector = v;
+    if (vector < 0)
+        return vdb_fail(s, "catch exception: '%s' is not an exception (0 to 31, or a name: pf, gp, ud ...)", what);
+    char spec[64], upper[8] = "";
+    for (int i = 0; names[vector] && names[vector][i] && i < 7; i++)
+        upper[i] = (char)toupper((unsigned char)names[vector][i]);
+    if (upper[0])
+        snprintf(spec, sizeof spec, "exception #%s (vector %d)", upper, vector);
+    else
+        snprintf(spec, sizeof spec, "exception vector %d", vector);
+    return vdb_set_catchpoint(s, vector, spec);
 }
 
 typedef enum { DELETE, DISABLE, ENABLE } each_action;

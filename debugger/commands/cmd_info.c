@@ -5,6 +5,7 @@
  * end's own topics are shown here, a target's are passed to target.h's
  * info.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +28,21 @@ static vdb_exec_result info_breakpoints(vdb_session *s, const char *rest)
     for (size_t i = 0; i < s->nbreakpoints; i++) {
         const vdb_breakpoint *b = &s->breakpoints[i];
         char where[192];
-        if (b->kind == VDB_BP_WATCH)
+        static const char *const types[] = {
+            [VDB_BP_CODE] = "breakpoint", [VDB_BP_WATCH] = "watchpoint", [VDB_BP_CATCH] = "catchpoint",
+        };
+        static const char *const hit[] = {
+            [VDB_BP_CODE] = "breakpoint already hit", [VDB_BP_WATCH] = "value changed",
+            [VDB_BP_CATCH] = "catchpoint already hit",
+        };
+        if (b->kind != VDB_BP_CODE)
             snprintf(where, sizeof where, "%.*s", (int)sizeof where - 1, b->spec);
         else
             vdb_describe_location(s, b->address, where, sizeof where);
-        vdb_say(s, "%-4d %-11s %-5s %-4s %s\n", b->number, b->kind == VDB_BP_WATCH ? "watchpoint" : "breakpoint",
+        vdb_say(s, "%-4d %-11s %-5s %-4s %s\n", b->number, types[b->kind],
             b->temporary ? "del" : "keep", b->enabled ? "y" : "n", where);
         if (b->hits)
-            vdb_say(s, "     %s %u time%s\n", b->kind == VDB_BP_WATCH ? "value changed" : "breakpoint already hit", b->hits,
-                b->hits == 1 ? "" : "s");
+            vdb_say(s, "     %s %u time%s\n", hit[b->kind], b->hits, b->hits == 1 ? "" : "s");
     }
     return VDB_EXEC_OK;
 }
@@ -121,6 +128,93 @@ static vdb_exec_result info_variables(vdb_session *s, vdb_var_set set, const cha
 static vdb_exec_result info_locals(vdb_session *s, const char *rest)
 {
     return info_variables(s, VDB_VARS_LOCALS, "locals");
+}
+
+static vdb_exec_result info_args(vdb_session *s, const char *rest)
+{
+    return info_variables(s, VDB_VARS_ARGS, "arguments");
+}
+
+/* "fib.c:16" or "16": the line asked for (0: none). */
+static uint32_t line_asked(const char *spec)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *digits = colon ? colon + 1 : spec;
+    if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+        return 0;
+    return (uint32_t)strtoul(digits, NULL, 10);
+}
+
+/* info line [LOCATION]: where a line's code is (default: the selected
+ * frame's), the next line with code for a line that has none. */
+static vdb_exec_result info_line(vdb_session *s, const char *rest)
+{
+    char err[VDB_ERR_SIZE], where[128], end_where[128];
+    if (!vdb_has(s, VDB_CAP_SOURCE))
+        return vdb_fail(s, "info line: the %s target has no source lines", s->t->ops->name);
+    uint64_t address = vdb_selected_address(s);
+    if (rest[0] && s->t->ops->resolve(s->t, rest, &address, err, sizeof err) != 0)
+        return vdb_fail(s, "info line: %s", err);
+    const char *file;
+    uint32_t line;
+    s->t->ops->format_address(s->t, address, where, sizeof where);
+    if (!s->t->ops->source_line(s->t, address, &file, &line)) {
+        vdb_say(s, "No line number information available for address %s\n", where);
+        return VDB_EXEC_OK;
+    }
+    /* Where the line's code ends: the first instruction of another line. */
+    uint64_t start = address, end = address, fstart, fend = 0;
+    bool bounded = s->t->ops->function_bounds(s->t, address, &fstart, &fend);
+    for (int i = 0; i < 4096; i++) {
+        char text[160];
+        const char *f2;
+        uint32_t l2;
+        uint64_t next;
+        if (s->t->ops->disassemble(s->t, end, text, sizeof text, &next, err, sizeof err) != 0 || next <= end)
+            break;
+        end = next;
+        if ((bounded && end >= fend) || !s->t->ops->source_line(s->t, end, &f2, &l2) || l2 != line ||
+            strcmp(f2, file) != 0)
+            break;
+    }
+    s->t->ops->format_address(s->t, end, end_where, sizeof end_where);
+    const char *slash = strrchr(file, '/');
+    const char *name = slash ? slash + 1 : file;
+    uint32_t asked = rest[0] ? line_asked(rest) : 0;
+    if (asked && asked != line)
+        vdb_say(s, "Line %u of \"%s\" has no code; the next line with code, %u, starts at 0x%" PRIx64
+            " <%s> and ends at 0x%" PRIx64 " <%s>.\n", asked, name, line, start, where, end, end_where);
+    else
+        vdb_say(s, "Line %u of \"%s\" starts at address 0x%" PRIx64 " <%s> and ends at 0x%" PRIx64 " <%s>.\n",
+            line, name, start, where, end, end_where);
+    return VDB_EXEC_OK;
+}
+
+/* info symbol ADDRESS: the symbol an address is in, and its line. */
+static vdb_exec_result info_symbol(vdb_session *s, const char *rest)
+{
+    char err[VDB_ERR_SIZE], where[192];
+    uint64_t address;
+    int space;
+    if (!rest[0])
+        return vdb_fail(s, "info symbol: which address? (info symbol ADDRESS)");
+    if (vdb_parse_address(s, rest, &space, &address, err, sizeof err) != 0 &&
+        s->t->ops->resolve(s->t, rest, &address, err, sizeof err) != 0)
+        return vdb_fail(s, "info symbol: %s", err);
+    char name[128];
+    s->t->ops->format_address(s->t, address, name, sizeof name);
+    if (!s->t->ops->symbol || strncmp(name, "0x", 2) == 0) {
+        vdb_say(s, "No symbol matches %s.\n", rest);
+        return VDB_EXEC_OK;
+    }
+    vdb_describe_location(s, address, where, sizeof where);
+    const char *at = strstr(where, " at ");
+    char *plus = strchr(name, '+');
+    if (plus)
+        vdb_say(s, "%.*s + %s%s\n", (int)(plus - name), name, plus + 1, at ? at : "");
+    else
+        vdb_say(s, "%s%s\n", name, at ? at : "");
+    return VDB_EXEC_OK;
 }
 
 static vdb_exec_result info_globals(vdb_session *s, const char *rest)

@@ -18,7 +18,9 @@ static vdb_exec_result resume_command(vdb_session *s, const vdb_parsed *p, vdb_r
     unsigned count;
     if (!vdb_parse_count(p->args, &count))
         return vdb_fail(s, "%s: '%s' is not a count (1 or more)", p->command->name, p->args);
-    if ((kind == VDB_RESUME_STEP || kind == VDB_RESUME_NEXT) && !vdb_has(s, VDB_CAP_SOURCE))
+    if (kind == VDB_RESUME_UNTIL && !s->t->ops->resume_to)
+        return vdb_fail(s, "until: the %s target has no until (next steps over calls)", s->t->ops->name);
+    if ((kind == VDB_RESUME_STEP || kind == VDB_RESUME_NEXT || kind == VDB_RESUME_UNTIL) && !vdb_has(s, VDB_CAP_SOURCE))
         return vdb_fail(s, "%s: the %s target has no source lines; use stepi", p->command->name, s->t->ops->name);
     if (kind == VDB_RESUME_FINISH && !vdb_has(s, VDB_CAP_FRAMES))
         return vdb_fail(s, "finish: the %s target has no call frames", s->t->ops->name);
@@ -48,6 +50,21 @@ vdb_exec_result vdb_cmd_continue(vdb_session *s, const vdb_parsed *p)
 vdb_exec_result vdb_cmd_step(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_STEP); }
 vdb_exec_result vdb_cmd_next(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_NEXT); }
 vdb_exec_result vdb_cmd_stepi(vdb_session *s, const vdb_parsed *p) { return resume_command(s, p, VDB_RESUME_STEPI); }
+
+/* until: next that does not go back (a loop's jump back runs on);
+ * until LOCATION: to it in this frame, or until this frame returns. */
+vdb_exec_result vdb_cmd_until(vdb_session *s, const vdb_parsed *p)
+{
+    if (!p->args[0])
+        return resume_command(s, p, VDB_RESUME_UNTIL);  /* until takes a place, never a count (gdb's) */
+    if (!s->t->ops->resume_to)
+        return vdb_fail(s, "until: the %s target has no until", s->t->ops->name);
+    uint64_t address;
+    char err[VDB_ERR_SIZE];
+    if (s->t->ops->resolve(s->t, p->args, &address, err, sizeof err) != 0)
+        return vdb_fail(s, "until: %s", err);
+    return vdb_resume_to(s, address);
+}
 
 vdb_exec_result vdb_cmd_finish(vdb_session *s, const vdb_parsed *p)
 {

@@ -23,7 +23,7 @@ static bool table_consistent(const vdb_session *s)
         const vdb_breakpoint *b = &s->breakpoints[i];
         if (b->number <= before || b->number >= s->next_breakpoint)
             return false;
-        if (b->kind != VDB_BP_CODE && b->kind != VDB_BP_WATCH)
+        if (b->kind != VDB_BP_CODE && b->kind != VDB_BP_WATCH && b->kind != VDB_BP_CATCH)
             return false;
         before = b->number;
     }
@@ -63,6 +63,15 @@ static bool address_still_used(const vdb_session *s, uint64_t address, const vdb
 int vdb_arm(vdb_session *s, vdb_breakpoint *b, bool enabled, char *err, size_t err_size)
 {
     VDB_ASSERT(b >= s->breakpoints && b < s->breakpoints + s->nbreakpoints);
+    if (b->kind == VDB_BP_CATCH) {
+        bool was = b->enabled;
+        b->enabled = enabled;
+        if (vdb_sync_catchpoints(s, s->t, err, err_size) != 0) {
+            b->enabled = was;
+            return -1;
+        }
+        return 0;
+    }
     if (b->kind == VDB_BP_CODE && enabled != b->enabled && !address_still_used(s, b->address, b)) {
         int rc = enabled ? s->t->ops->insert_breakpoint(s->t, b->address, err, err_size)
                          : s->t->ops->remove_breakpoint(s->t, b->address, err, err_size);
@@ -89,7 +98,7 @@ void vdb_breakpoint_drop_new(vdb_session *s)
     VDB_ASSERT(s->nbreakpoints > 0);
     const vdb_breakpoint *newest = &s->breakpoints[s->nbreakpoints - 1];
     /* the newest, its number the last given, not armed in the target */
-    VDB_ASSERT(newest->number == s->next_breakpoint - 1 && (!newest->enabled || newest->kind == VDB_BP_WATCH));
+    VDB_ASSERT(newest->number == s->next_breakpoint - 1 && (!newest->enabled || newest->kind != VDB_BP_CODE));
     s->nbreakpoints--;
     s->next_breakpoint--;
 }
@@ -186,5 +195,50 @@ int vdb_insert_breakpoints(vdb_session *s, vdb_target *t, char *err, size_t err_
         if (!inserted_before && t->ops->insert_breakpoint(t, b->address, err, err_size) != 0)
             return -1;
     }
+    return vdb_sync_catchpoints(s, t, err, err_size);
+}
+
+/* ==== catchpoints ================================================================== */
+
+#define EXCEPTION_VECTORS 32
+
+int vdb_sync_catchpoints(vdb_session *s, vdb_target *t, char *err, size_t err_size)
+{
+    bool any = false, want[EXCEPTION_VECTORS] = { false };
+    for (size_t i = 0; i < s->nbreakpoints; i++) {
+        const vdb_breakpoint *b = &s->breakpoints[i];
+        if (b->kind != VDB_BP_CATCH)
+            continue;
+        any = true;
+        for (int v = 0; v < EXCEPTION_VECTORS; v++)
+            want[v] |= b->enabled && (b->vector == -1 || b->vector == v);
+    }
+    if (!t->ops->catch_exception)
+        return 0;  /* nothing to tell (the command refuses such a target) */
+    for (int v = 0; any && v < EXCEPTION_VECTORS; v++)
+        if (t->ops->catch_exception(t, v, want[v], err, err_size) != 0)
+            return -1;
+    if (!any)
+        return t->ops->catch_exception(t, -1, false, err, err_size);
     return 0;
+}
+
+vdb_exec_result vdb_set_catchpoint(vdb_session *s, int vector, const char *spec)
+{
+    char err[VDB_ERR_SIZE];
+    if (!s->t->ops->catch_exception)
+        return vdb_fail(s, "catch exception: the %s target cannot catch exceptions", s->t->ops->name);
+    vdb_breakpoint *b = vdb_breakpoint_new(s);
+    if (!b)
+        return vdb_fail(s, "catch: too many breakpoints (at most %d)", VDB_MAX_BREAKPOINTS);
+    b->kind = VDB_BP_CATCH;
+    b->vector = vector;
+    snprintf(b->spec, sizeof b->spec, "%.255s", spec);
+    if (vdb_arm(s, b, true, err, sizeof err) != 0) {
+        b->enabled = false;
+        vdb_breakpoint_drop_new(s);
+        return vdb_fail(s, "catch: %s", err);
+    }
+    vdb_say(s, "Catchpoint %d (%s)\n", b->number, b->spec);
+    return VDB_EXEC_OK;
 }

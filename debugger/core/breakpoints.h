@@ -47,7 +47,12 @@ bool vdb_any_watchpoint(const vdb_session *s);
 vdb_breakpoint *vdb_changed_watchpoint(vdb_session *s);
 
 /* Inserts the enabled breakpoints' addresses, each once, into t (a target
- * made again: run, the reverse commands). */
+ * made again: run, the reverse commands), and tells it the catchpoints. */
 int vdb_insert_breakpoints(vdb_session *s, vdb_target *t, char *err, size_t err_size);
+
+/* catch exception [VECTOR] (-1: all): made, armed, reported. */
+vdb_exec_result vdb_set_catchpoint(vdb_session *s, int vector, const char *spec);
+/* Tells t which vectors the enabled catchpoints want. */
+int vdb_sync_catchpoints(vdb_session *s, vdb_target *t, char *err, size_t err_size);
 
 #endif

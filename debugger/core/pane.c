@@ -268,7 +268,8 @@ static size_t render_frames(vdb_session *s, vdb_line *lines, size_t max, char *t
     if (shown < count && n < max)
         put(&lines[n++], 0, "  ... %zu more", count - shown);
     n = add_variables(s, VDB_VARS_LOCALS, "locals", lines, n, max);
-    n = add_variables(s, VDB_VARS_STACK, "operand stack", lines, n, max);
+    if (vdb_has(s, VDB_CAP_OPERAND_STACK))
+        n = add_variables(s, VDB_VARS_STACK, "operand stack", lines, n, max);
     return n;
 }
 

@@ -75,6 +75,28 @@ static void report_stop(vdb_session *s, vdb_resume_kind kind, bool watch_hit)
             vdb_say(s, "\nStopped at %s\n", where);
         break;
     }
+    case VDB_STOP_EXCEPTION: {
+        /* At the handler: where the guest was is the faulting instruction. */
+        int reported = 0;
+        for (size_t i = 0; i < s->nbreakpoints; i++) {
+            vdb_breakpoint *b = &s->breakpoints[i];
+            if (b->kind == VDB_BP_CATCH && b->enabled && (b->vector == -1 || b->vector == st->vector)) {
+                b->hits++;
+                if (!reported)
+                    reported = b->number;
+            }
+        }
+        vdb_describe_location(s, st->address, where, sizeof where);
+        if (reported)
+            vdb_say(s, "\nCatchpoint %d, exception %s\n", reported, st->detail);
+        else
+            vdb_say(s, "\nException %s\n", st->detail);
+        vdb_say(s, "%s\n", where);
+        memcpy(s->last_function, function, sizeof s->last_function);
+        vdb_show_code_line(s, st->address);
+        vdb_show_displays(s);
+        return;
+    }
     case VDB_STOP_INTERRUPT:
         vdb_describe_location(s, pc, where, sizeof where);
         vdb_say(s, "\nProgram stopped%s%s at %s\n", st->detail[0] ? ": " : " (interrupted)", st->detail, where);
@@ -134,6 +156,28 @@ static int resume_target(vdb_session *s, vdb_resume_kind kind, char *err, size_t
     s->target_running = false;
     VDB_ASSERT(rc != 0 || stop_has_reason(&s->stop));
     return rc;
+}
+
+vdb_exec_result vdb_resume_to(vdb_session *s, uint64_t address)
+{
+    char err[VDB_ERR_SIZE];
+    if (vdb_program_ended(s))
+        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+    s->resuming = 1;
+    s->target_running = true;
+    int rc = s->t->ops->resume_to(s->t, address, &s->stop, err, sizeof err);
+    s->target_running = false;
+    s->resuming = 0;
+    VDB_ASSERT(rc != 0 || stop_has_reason(&s->stop));
+    s->started = true;
+    vdb_take_program_output(s);
+    if (rc != 0)
+        return vdb_fail(s, "%s", err);
+    if (s->interrupted && s->stop.kind == VDB_STOP_STEP)
+        s->stop.kind = VDB_STOP_INTERRUPT;
+    s->interrupted = 0;
+    vdb_after_stop(s, VDB_RESUME_UNTIL, false);
+    return VDB_EXEC_OK;
 }
 
 vdb_exec_result vdb_resume(vdb_session *s, vdb_resume_kind kind, unsigned count)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "session.h"
 
@@ -26,6 +27,9 @@ vdb_exec_result vdb_resume(vdb_session *s, vdb_resume_kind kind, unsigned count)
 /* Makes the program again (run after it ran): a new target from the
  * session's opener, the enabled breakpoints inserted. */
 int vdb_restart(vdb_session *s, char *err, size_t err_size);
+
+/* until LOCATION: the target's resume_to, reported as a step. */
+vdb_exec_result vdb_resume_to(vdb_session *s, uint64_t address);
 
 /* After the target stopped (s->stop set): frame 0, the registers read,
  * the stop reported as the resume `kind` would. */

@@ -169,7 +169,7 @@ void vdb_session_status(vdb_session *s, char *out, size_t size)
     static const char *const reasons[] = {
         [VDB_STOP_NOT_STARTED] = "not started", [VDB_STOP_STEP] = "step",
         [VDB_STOP_BREAKPOINT] = "breakpoint", [VDB_STOP_INTERRUPT] = "interrupted",
-        [VDB_STOP_EXITED] = "exited", [VDB_STOP_ERROR] = "error",
+        [VDB_STOP_EXITED] = "exited", [VDB_STOP_ERROR] = "error", [VDB_STOP_EXCEPTION] = "exception",
     };
     char target[160];
     s->t->ops->status(s->t, target, sizeof target);

@@ -50,7 +50,7 @@
 #define VDB_MAX_REGISTERS 64
 #define VDB_OUTPUT_KEPT 8192  /* bytes of program output the output pane keeps */
 
-typedef enum { VDB_BP_CODE, VDB_BP_WATCH } vdb_breakpoint_kind;
+typedef enum { VDB_BP_CODE, VDB_BP_WATCH, VDB_BP_CATCH } vdb_breakpoint_kind;
 
 typedef struct {
     int number;
@@ -58,6 +58,7 @@ typedef struct {
     bool enabled;
     bool temporary;          /* tbreak: deleted when hit                       */
     uint64_t address;        /* CODE                                           */
+    int vector;              /* CATCH: the exception's vector, -1 for all      */
     char spec[256];          /* as typed: the location, or the watched expression */
     char value[VDB_LINE_MAX]; /* WATCH: the value last seen                    */
     unsigned hits;

@@ -4,6 +4,7 @@
  */
 #include "values.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,12 @@ int vdb_evaluate(vdb_session *s, const char *expression, char format, char *out,
         snprintf(err, err_size, "'$' names no register (print $NAME, e.g. $pc)");
         return -1;
     }
-    if (vdb_is_integer_expression(expression)) {
+    /* *NAME, *(...), *&...: a pointer the target dereferences by its type;
+     * *NUMBER and *$REGISTER stay the front end's 64-bit words. */
+    const char *after = expression + strspn(expression, "*");
+    bool target_pointer = expression[0] == '*' && vdb_has(s, VDB_CAP_VARIABLES) &&
+                          (isalpha((unsigned char)*after) || *after == '_' || *after == '(' || *after == '&');
+    if (vdb_is_integer_expression(expression) && !target_pointer) {
         uint64_t v;
         if (vdb_integer_expression(s, expression, &v, err, err_size) != 0)
             return -1;

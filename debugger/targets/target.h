@@ -9,6 +9,11 @@
  *   target_remote.c  a machine another program runs, through gdb's remote
  *                    serial protocol (vdb --gdbserver, QEMU's gdbstub)
  *
+ * and one that wraps another: target_dwarf.c (vdb_dwarf_wrap) gives a
+ * machine-level x86-64 target -- the hypervisor's, or any with the core
+ * operations and gdb's amd64 register names -- the symbols, source lines,
+ * line stepping, frames and variables of the guest's ELF image.
+ *
  * Addresses are 64-bit numbers whose meaning the target defines and
  * formats (format_address): for the bytecode VM a code address is
  * (function index << 32 | pc), for the hypervisor a guest address.  Memory
@@ -56,6 +61,8 @@ enum {
     VDB_CAP_REVERSE = 1u << 6,    /* exact instruction counts and run_to: the
                                      program is deterministic, so the front
                                      end goes back by running it again      */
+    VDB_CAP_OPERAND_STACK = 1u << 7, /* a frame has an operand stack
+                                     (variables' VDB_VARS_STACK)            */
 };
 
 typedef enum {
@@ -64,6 +71,8 @@ typedef enum {
     VDB_RESUME_STEP,       /* to another source line, into calls (SOURCE)     */
     VDB_RESUME_NEXT,       /* to another source line, over calls (FRAMES)     */
     VDB_RESUME_FINISH,     /* until the current function returns (FRAMES)     */
+    VDB_RESUME_UNTIL,      /* next, but never back to a line before (targets
+                              with resume_to)                                */
 } vdb_resume_kind;
 
 typedef enum {
@@ -73,15 +82,22 @@ typedef enum {
     VDB_STOP_INTERRUPT,    /* interrupt() (Ctrl-C), or a timeout               */
     VDB_STOP_EXITED,       /* the program ended normally; exit_status is set   */
     VDB_STOP_ERROR,        /* it ended abnormally: uncaught exception, crash   */
+    VDB_STOP_EXCEPTION,    /* a caught guest exception (catch_exception): at
+                              the gate's handler; vector and detail say which,
+                              address is where it happened                   */
 } vdb_stop_kind;
 
 typedef struct {
     vdb_stop_kind kind;
     int exit_status;       /* EXITED and ERROR: the status the VM's own
                               program (bvm, mhv) would have exited with      */
-    uint64_t address;      /* BREAKPOINT: the breakpoint's address            */
+    uint64_t address;      /* BREAKPOINT: the breakpoint's address; EXCEPTION:
+                              the faulting instruction's                     */
+    int vector;            /* EXCEPTION: the vector (0 .. 31)                 */
     char detail[256];      /* ERROR: the message ("division by zero",
-                              "triple fault"); otherwise empty                */
+                              "triple fault"); EXCEPTION: what the CPU said
+                              ("#PF, error code 0x0, cr2 0x100000000000");
+                              otherwise empty                                 */
     char returned[256];    /* after FINISH: the value the function returned,
                               as evaluate shows values; empty when none      */
 } vdb_stop;
@@ -110,6 +126,7 @@ typedef struct {
 
 typedef enum {
     VDB_VARS_LOCALS,       /* the frame's locals, parameters first            */
+    VDB_VARS_ARGS,         /* the frame's parameters alone                    */
     VDB_VARS_GLOBALS,
     VDB_VARS_STACK,        /* the frame's operand stack, bottom first         */
 } vdb_var_set;
@@ -132,6 +149,15 @@ typedef struct {
      * first, as resume would). */
     uint64_t (*instructions)(vdb_target *t);
     int (*run_to)(vdb_target *t, uint64_t count, vdb_stop *stop, char *err, size_t err_size);
+    /* `until LOCATION`: runs until address is reached in the current frame
+     * (or one outside it), or the current frame returns -- a STEP stop
+     * either way.  A target that has it takes VDB_RESUME_UNTIL too; NULL
+     * for the others. */
+    int (*resume_to)(vdb_target *t, uint64_t address, vdb_stop *stop, char *err, size_t err_size);
+    /* `catch exception [VECTOR]`: stop when the guest takes exception
+     * `vector` (0 .. 31; -1: each of them) -- on (caught) or off.  NULL
+     * where the target cannot tell. */
+    int (*catch_exception)(vdb_target *t, int vector, bool caught, char *err, size_t err_size);
 
     /* ---- where it is ---- */
     uint64_t (*pc)(vdb_target *t);
@@ -259,5 +285,16 @@ typedef struct {
 #define VDB_REMOTE_TIMEOUT_MS 10000
 #define VDB_REMOTE_CONNECT_MS 5000
 vdb_target *vdb_remote_open(const vdb_remote_config *config, char *err, size_t err_size);
+
+/* The DWARF layer (target_dwarf.c): a target over `inner` that adds what
+ * the ELF image at elf_path tells -- symbols (break NAME, NAME+OFF
+ * addresses, symbolic disassembly) from its symbol table; with DWARF also
+ * source lines, stepping by line, frames and variables.  inner must have
+ * the core operations and, for frames and variables, x86-64 registers
+ * named as gdb's amd64 names (rax .. r15, rip).  The machine-level
+ * operations are inner's.  On success the new target owns inner (its
+ * destroy destroys inner); NULL with err set when the file is no ELF or
+ * libdw cannot read it, and then inner is the caller's still. */
+vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, size_t err_size);
 
 #endif

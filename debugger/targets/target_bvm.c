@@ -140,6 +140,9 @@ static int target_resume(vdb_target *t, vdb_resume_kind kind, vdb_stop *stop, ch
         finishing_with_value = bvm_vm_frame(b->vm, 0, &top) &&
                                b->module->funcs[top.function].ret_type != BVM_TYPE_VOID;
         break;
+    case VDB_RESUME_UNTIL:  /* no resume_to: the front end does not ask */
+        snprintf(err, err_size, "the bytecode VM target has no until");
+        return -1;
     }
     bvm_result r = bvm_vm_run(b->vm);
     fflush(b->output);
@@ -584,7 +587,8 @@ static size_t target_variables(vdb_target *t, size_t depth, vdb_var_set set, vdb
         }
         return n;
     }
-    for (uint16_t slot = 0; slot < f->nlocals; slot++) {
+    uint16_t locals = set == VDB_VARS_ARGS ? f->nparams : f->nlocals;  /* the parameters are the first */
+    for (uint16_t slot = 0; slot < locals; slot++) {
         const char *name = local_name(f, slot, info.pc);
         if (!name)
             continue;
@@ -990,7 +994,8 @@ static void target_destroy(vdb_target *t)
 
 static const vdb_target_ops bvm_ops = {
     .name = "bvm",
-    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE,
+    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE |
+            VDB_CAP_OPERAND_STACK,
     VDB_TARGET_CORE_OPS(target),
     .spaces = spaces,
     /* the capabilities' operations, and the options */

@@ -167,6 +167,11 @@ vdb_target *vdb_mhv_open(const vdb_mhv_config *config, char *err, size_t err_siz
     if (mhv_vm_create(&target->vm, &vm_config, err, err_size) < 0 ||
         mhv_image_load(&target->vm, image, image_size, &plan, options.cmdline, err, err_size) < 0 ||
         mhv_debug_route(&target->vm, &route, err, err_size) < 0) {
+        /* mhv's advice names mhv's own route into the sandbox; vdb has its
+         * own (docs/no-kvm.md). */
+        if (strncmp(err, "no /dev/kvm:", 12) == 0)
+            snprintf(err, err_size, "no /dev/kvm: this machine cannot run KVM guests directly; run vdb with the "
+                     "guest in the nested-KVM sandbox: scripts/on-kvm bin/vdb --hv [flags] IMAGE");
         mhv_vm_destroy(&target->vm);  /* safe at any point after create returned */
         free(target);
         free(image);
@@ -344,6 +349,7 @@ enum register_source {
     FROM_REGS,       /* a 64-bit field of struct kvm_regs */
     FROM_SEGMENT,    /* the selector of a struct kvm_segment in struct kvm_sregs */
     FROM_SREGS,      /* a 64-bit field of struct kvm_sregs (control registers, EFER) */
+    FROM_IDT,        /* the IDT register: its base (64 bits) or its limit (16) */
 };
 
 struct register_entry {
@@ -355,6 +361,7 @@ struct register_entry {
 #define GENERAL(name) { { #name, 64, "general" }, FROM_REGS, offsetof(struct kvm_regs, name) }
 #define SEGMENT(name) { { #name, 16, "segment" }, FROM_SEGMENT, offsetof(struct kvm_sregs, name) }
 #define CONTROL(name) { { #name, 64, "control" }, FROM_SREGS, offsetof(struct kvm_sregs, name) }
+#define IDTR(name, bits, field) { { name, bits, "control" }, FROM_IDT, offsetof(struct kvm_dtable, field) }
 
 static const struct register_entry registers[] = {
     GENERAL(rax), GENERAL(rbx), GENERAL(rcx), GENERAL(rdx), GENERAL(rsi), GENERAL(rdi), GENERAL(rbp), GENERAL(rsp),
@@ -362,6 +369,9 @@ static const struct register_entry registers[] = {
     GENERAL(rip), GENERAL(rflags),
     SEGMENT(cs), SEGMENT(ds), SEGMENT(es), SEGMENT(fs), SEGMENT(gs), SEGMENT(ss),
     CONTROL(cr0), CONTROL(cr2), CONTROL(cr3), CONTROL(cr4), CONTROL(cr8), CONTROL(efer),
+    /* Where the guest's interrupt gates are: the DWARF layer's catch
+     * exception reads the handlers there. */
+    IDTR("idtr", 64, base), IDTR("idtr_limit", 16, limit),
 };
 
 #define REGISTER_COUNT (sizeof registers / sizeof registers[0])
@@ -419,8 +429,11 @@ static int target_read_register(vdb_target *base, size_t i, uint64_t *value, cha
     struct kvm_sregs sregs;
     if (mhv_debug_get_sregs(vm, &sregs, err, err_size) < 0)
         return -1;
-    *value = entry->source == FROM_SEGMENT ? segment_at(&sregs, entry->offset)->selector
-                                           : field_at(&sregs, entry->offset);
+    if (entry->source == FROM_IDT)
+        *value = entry->offset == offsetof(struct kvm_dtable, base) ? sregs.idt.base : sregs.idt.limit;
+    else
+        *value = entry->source == FROM_SEGMENT ? segment_at(&sregs, entry->offset)->selector
+                                               : field_at(&sregs, entry->offset);
     return 0;
 }
 
@@ -460,6 +473,15 @@ static int target_write_register(vdb_target *base, size_t i, uint64_t value, cha
         struct kvm_segment *segment = segment_at(&sregs, entry->offset);
         segment->selector = (uint16_t)value;
         segment->base = value << 4;
+    } else if (entry->source == FROM_IDT) {
+        if (entry->offset == offsetof(struct kvm_dtable, limit) && value > 0xFFFF) {
+            snprintf(err, err_size, "idtr_limit: a limit has 16 bits, 0x%" PRIx64 " does not fit", value);
+            return -1;
+        }
+        if (entry->offset == offsetof(struct kvm_dtable, base))
+            sregs.idt.base = value;
+        else
+            sregs.idt.limit = (uint16_t)value;
     } else {
         set_field_at(&sregs, entry->offset, value);
     }
@@ -588,15 +610,25 @@ static void info_exits(struct mhv_target *target, FILE *out)
     fprintf(out, "  %-20s %12" PRIu64 "\n", "interrupts injected", stats->interrupts_injected);
 }
 
+/* The mode, and in long mode the sub-mode the code segment picks: with
+ * EFER.LMA set, CS.L = 1 is 64-bit mode, CS.L = 0 compatibility mode
+ * (32-bit code if CS.D, else 16-bit), as at lab 6's paging_on, before the
+ * far jump to a 64-bit code segment. */
 static int info_mode(struct mhv_target *target, FILE *out, char *err, size_t err_size)
 {
     enum mhv_mode mode;
-    if (mhv_debug_mode(&target->vm, &mode, err, err_size) < 0)
+    struct kvm_sregs sregs;
+    if (mhv_debug_mode(&target->vm, &mode, err, err_size) < 0 ||
+        mhv_debug_get_sregs(&target->vm, &sregs, err, err_size) < 0)
         return -1;
     static const char *const bits[] = {
         [MHV_MODE_REAL] = "16-bit", [MHV_MODE_PROTECTED] = "32-bit", [MHV_MODE_LONG] = "64-bit",
     };
-    fprintf(out, "%s mode (%s)\n", mhv_mode_name(mode), bits[mode]);
+    if (mode == MHV_MODE_LONG && !sregs.cs.l)
+        fprintf(out, "compatibility mode (%s code under long mode: EFER.LMA=1, CS.L=0)\n",
+                sregs.cs.db ? "32-bit" : "16-bit");
+    else
+        fprintf(out, "%s mode (%s)\n", mhv_mode_name(mode), bits[mode]);
     return 0;
 }
 

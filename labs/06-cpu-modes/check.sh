@@ -6,9 +6,10 @@
 # inside the tree, so that scripts/on-kvm carries it into the sandbox), then
 # in ONE KVM boot runs
 #   - the guest under mhv: its three lines and its exit status;
-#   - vdb with a script of its own, made from the labels' addresses (nm):
-#     the mode, CS and the control registers at protected_mode, paging_on
-#     and long_mode, and how x/i decodes long_mode's first instruction;
+#   - vdb with a script of its own, with breakpoints at the labels (vdb
+#     reads them from modes.elf, --symbols): the mode, CS and the control
+#     registers at protected_mode, paging_on and long_mode, and how x/i
+#     decodes long_mode's first instruction;
 #   - vdb with the student's steps.vdb: its transcript must show real,
 #     protected and long mode, in that order;
 # and checks answers.md.
@@ -52,9 +53,9 @@ if [ "$built" = 1 ]; then
         lab_pass "the labels protected_mode, paging_on and long_mode exist" 1
         cat >"$LAB_ROOT/$OUT/check.vdb" <<EOF
 set breakpoint-route hlt
-break *0x$protected
-break *0x$paging
-break *0x$long
+break protected_mode
+break paging_on
+break long_mode
 info mode
 continue
 info mode
@@ -79,9 +80,9 @@ echo "=== mhv"
 "$bin/mhv" run --timeout 5 "$out/modes.bin" 2>&1
 echo "=== mhv status $?"
 echo "=== check.vdb"
-timeout 30 "$bin/vdb" --hv --batch -x "$out/check.vdb" "$out/modes.bin" 2>&1
+timeout 30 "$bin/vdb" --hv --batch -x "$out/check.vdb" --symbols "$out/modes.elf" "$out/modes.bin" 2>&1
 echo "=== steps.vdb"
-timeout 30 "$bin/vdb" --hv --batch -x "$out/steps.vdb" "$out/modes.bin" 2>&1
+timeout 30 "$bin/vdb" --hv --batch -x "$out/steps.vdb" --symbols "$out/modes.elf" "$out/modes.bin" 2>&1
 echo "=== end"
 EOF
         lab_kvm sh "$OUT/kvm.sh" "$BINDIR" "$OUT" >"$KVM_OUT" 2>&1
@@ -158,16 +159,16 @@ if [ "$ran" = 1 ]; then
     fi
 
     if ! answer 8 | grep -q '^Breakpoint 2,'; then
-        lab_fail_file "vdb: at paging_on, long mode is active and CS is still 32-bit" 1 \
+        lab_fail_file "vdb: at paging_on, compatibility mode: long mode active, CS still 32-bit" 1 \
             "the guest never reached paging_on (0x$paging):" < <(answer 8 | head -n 3)
         lab_fail "vdb: at paging_on, CR0 = 0xe0000011, CR4 = 0x20, EFER = 0x500" 2 \
             "the guest never reached paging_on"
     else
-        if answer 9 | grep -q '^long mode (64-bit)' && [ "$(reg 10 cs)" = 0x0018 ]; then
-            lab_pass "vdb: at paging_on, long mode is active and CS is still 32-bit" 1
+        if answer 9 | grep -q '^compatibility mode (32-bit code' && [ "$(reg 10 cs)" = 0x0018 ]; then
+            lab_pass "vdb: at paging_on, compatibility mode: long mode active, CS still 32-bit" 1
         else
-            lab_fail "vdb: at paging_on, long mode is active and CS is still 32-bit" 1 \
-                "info mode said '$(answer 9 | head -n 1)' and CS is $(reg 10 cs) (want 'long mode (64-bit)' and 0x0018)"
+            lab_fail "vdb: at paging_on, compatibility mode: long mode active, CS still 32-bit" 1 \
+                "info mode said '$(answer 9 | head -n 1)' and CS is $(reg 10 cs) (want 'compatibility mode (32-bit code ...' and 0x0018)"
         fi
         cr0=$(reg 10 cr0) cr4=$(reg 10 cr4) efer=$(reg 10 efer)
         if [ "$cr0" = 0x00000000e0000011 ] && [ "$cr4" = 0x0000000000000020 ] &&
@@ -189,7 +190,7 @@ if [ "$ran" = 1 ]; then
     fi
 else
     lab_fail "vdb: real mode at _start, protected mode at protected_mode" 1 "the guest did not run"
-    lab_fail "vdb: at paging_on, long mode is active and CS is still 32-bit" 1 "the guest did not run"
+    lab_fail "vdb: at paging_on, compatibility mode: long mode active, CS still 32-bit" 1 "the guest did not run"
     lab_fail "vdb: at paging_on, CR0 = 0xe0000011, CR4 = 0x20, EFER = 0x500" 2 "the guest did not run"
     lab_fail "vdb: at long_mode, 64-bit code through CS 0x08" 2 "the guest did not run"
 fi

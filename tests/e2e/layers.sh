@@ -61,6 +61,11 @@ RULES=(
     "debugger/targets/target_bvm.c   vm.h               session.h"
     "debugger/targets/target_bvm.c   target.h           memlayout.h"
     "debugger/targets/target_mhv.c   memlayout.h        session.h"
+    # the DWARF layer sees target.h and libdw, nothing of a VM or the front end
+    "debugger/targets/target_dwarf.c guest_dwarf.h      debug.h"
+    "debugger/targets/target_dwarf.c target.h           session.h"
+    "debugger/targets/guest_dwarf.c  guest_dwarf_internal.h machine.h"
+    "debugger/targets/guest_values.c guest_dwarf_internal.h vm.h"
     "debugger/vdb.c                  gdbserver.h        vm.h"
     "debugger/vdb.c                  tui.h              machine.h"
 )

@@ -31,7 +31,7 @@ expect_out_empty() {
 }
 
 for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin crash64.bin mmio_sse.bin uart.bin spin.bin \
-             ioloop.bin hello32.elf kernel.elf; do
+             ioloop.bin hello32.elf kernel.elf kernel-debug.elf; do
     if [ ! -f "$MHV_GUESTS/$guest" ]; then
         not_ok "guest image $guest" "$MHV_GUESTS/$guest is missing (build it with make)"
     fi
@@ -114,6 +114,12 @@ if grep -q "usage: mhv run" "$OUT"; then ok "--help: usage on stdout"; else not_
 if [ ! -e /dev/kvm ]; then
     cannot_run "no /dev/kvm" "no /dev/kvm" -- run "$hello"
     expect_err_has "no /dev/kvm: points at the sandbox" "scripts/mhv-sandbox run [flags] IMAGE"
+    # vdb names its own route, not mhv's
+    LAST_COMMAND="${VDB:-bin/vdb} --hv --batch $hello"
+    "${VDB:-bin/vdb}" --hv --batch "$hello" </dev/null >"$OUT" 2>"$ERR"
+    status=$?
+    expect_status "vdb without /dev/kvm: status 125" 125
+    expect_err_has "vdb without /dev/kvm: names vdb's route into the sandbox" "scripts/on-kvm bin/vdb --hv [flags] IMAGE"
 fi
 
 # scripts/mhv-sandbox: the same mhv command line, run in the sandbox, with
@@ -166,6 +172,10 @@ KERNEL_INTEGER="fib=20 loop=100000 sieve=20000"
 KERNEL_SIZES="$KERNEL_INTEGER matmul=16 trees=8"
 scenario kernel-workloads "" "--cmdline '$KERNEL_SIZES' \$G/kernel.elf"
 scenario kernel-trees "" "--cmdline trees=8 \$G/kernel.elf"
+# The debug build of the same kernel (-O0, frame pointers: vdb's), on the
+# integer workloads at sizes small enough for kvm_pvm's emulator.
+KERNEL_DEBUG_SIZES="fib=12 loop=1000 sieve=500"
+scenario kernel-debug "" "--cmdline '$KERNEL_DEBUG_SIZES' \$G/kernel-debug.elf"
 scenario kernel-info "" "--stats --cmdline info \$G/kernel.elf"
 scenario kernel-ticks "" "--cmdline ticks=20 \$G/kernel.elf"
 scenario kernel-fast-ticks "" "--cmdline 'hz=1000 ticks=200' \$G/kernel.elf"
@@ -250,7 +260,11 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 elif [ -n "${SANDBOX:-}" ]; then
     adds=(--add "$BVM:bin/mhv" --add "$MHV_GUESTS:guests" --add "$E2E_TMP/scenarios:scenarios"
           --add "$E2E_TMP/run-guests.sh:bin/run-guests.sh" --add "$E2E_TMP/vdb-scenarios:vdb-scenarios"
-          --add "$VDB_HV_DIR:vdb-scripts")
+          --add "$VDB_HV_DIR:vdb-scripts"
+          --add workloads:workloads --add mini-hypervisor/guest/kernel:mini-hypervisor/guest/kernel)
+    # (the guest kernel's sources at their paths in the tree: the
+    # source-level transcripts show its lines, found from /work as the
+    # DWARF names them)
     [ -x "$VDB" ] && adds+=(--add "$VDB:bin/vdb")
     inside=()
     for check in "${checks[@]}"; do
@@ -419,6 +433,10 @@ if [ -n "$where" ]; then
         expect_status "kernel trees=8: status 0" 0
         expect_native_results "kernel trees=8: the result equals native C's" trees=8
     fi
+
+    guest kernel-debug
+    expect_status "kernel-debug.elf (-O0): the integer workloads run, status 0" 0
+    expect_native_results "kernel-debug.elf: the results equal native C's" $KERNEL_DEBUG_SIZES
 
     guest kernel-info
     expect_status "kernel info: status 0" 0

@@ -73,6 +73,7 @@ fi
     for f in build/release/guest/*.bin; do echo "share/vmlab/guests/$(basename "$f")"; done
     echo share/vmlab/guests/hello32.elf
     echo share/vmlab/guests/kernel.elf
+    echo share/vmlab/guests/kernel-debug.elf
     for f in workloads/README.md workloads/*.vela workloads/*.c workloads/*.h workloads/*.lua \
              workloads/*.java workloads/*.expected; do
         echo "share/vmlab/$f"

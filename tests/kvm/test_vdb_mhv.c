@@ -822,7 +822,11 @@ START_TEST(register_table)
     static const char *const segment[] = { "cs", "ds", "es", "fs", "gs", "ss" };
     static const char *const control[] = { "cr0", "cr2", "cr3", "cr4", "cr8", "efer" };
     size_t count = target->ops->register_count(target);
-    ck_assert_uint_eq(count, 18 + 6 + 6);
+    ck_assert_uint_eq(count, 18 + 6 + 6 + 2);
+    /* the IDT register, base and limit (the DWARF layer's catch exception reads it) */
+    ck_assert_uint_eq(target->ops->register_info(target, register_index(target, "idtr"))->bits, 64);
+    ck_assert_uint_eq(target->ops->register_info(target, register_index(target, "idtr_limit"))->bits, 16);
+    ck_assert_str_eq(target->ops->register_info(target, register_index(target, "idtr"))->group, "control");
     for (size_t i = 0; i < 18; i++) {
         const vdb_register *info = target->ops->register_info(target, register_index(target, general[i]));
         ck_assert_uint_eq(info->bits, 64);
@@ -842,8 +846,13 @@ START_TEST(register_table)
     ck_assert_ptr_null(target->ops->register_info(target, count));
     uint64_t value;
     char err[VDB_ERR_SIZE] = "";
-    expect_error(target->ops->read_register(target, count, &value, err, sizeof err), err, "no register 30");
-    expect_error(target->ops->write_register(target, count, 0, err, sizeof err), err, "no register 30");
+    expect_error(target->ops->read_register(target, count, &value, err, sizeof err), err, "no register 32");
+    expect_error(target->ops->write_register(target, count, 0, err, sizeof err), err, "no register 32");
+    /* idtr is written and read back; a limit has 16 bits */
+    ck_assert_int_eq(target->ops->write_register(target, register_index(target, "idtr"), 0x5000, err, sizeof err), 0);
+    ck_assert_uint_eq(read_register(target, "idtr"), 0x5000);
+    expect_error(target->ops->write_register(target, register_index(target, "idtr_limit"), 0x10000, err, sizeof err),
+                 err, "idtr_limit: a limit has 16 bits");
 
     ck_assert_uint_ne(read_register(target, "rflags") & 2, 0);  /* bit 1 is always set */
     close_guest(target);

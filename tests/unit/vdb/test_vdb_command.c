@@ -103,7 +103,7 @@ START_TEST(argument_words_come_from_the_table)
     /* info: every topic, its own, their other words, the targets' */
     vdb_command_usage(find("info"), usage, sizeof usage);
     ck_assert_str_eq(usage, "info breakpoints|watchpoints|registers|frame|locals|globals|stack|display|"
-                            "exits|mode|jit|gc");
+                            "args|line|symbol|exits|mode|jit|gc");
     ck_assert_str_eq(find("set")->words[0], "var");
     ck_assert_ptr_null(find("break")->words);
 }

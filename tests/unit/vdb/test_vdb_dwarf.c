@@ -1,0 +1,550 @@
+/*
+ * test_vdb_dwarf.c -- the DWARF layer's reading of a guest image
+ * (debugger/targets/guest_dwarf.h) over the built debug kernel,
+ * build/release/guest/kernel-debug.elf (MHV_GUESTS names the folder).  No
+ * KVM: the guest's memory is the ELF's own loaded segments, read from the
+ * file, plus a stack the tests lay out.  What is expected comes from the
+ * binutils that read the same file -- nm for symbols and sizes, addr2line
+ * for lines -- so a test checks libdw's reading against another reader's.
+ *
+ *   symbols    name to address (nm), address to name+offset, completion
+ *   lines      address to file:line (addr2line), FILE:LINE to an address,
+ *              a line without code to the next line with code, the paths
+ *   functions  bounds (nm -S), where `break NAME` stops (after the
+ *              prologue, on the first line of the body)
+ *   frames     the CFI unwinder and the rbp chain over a stack laid out here
+ *   values     globals, struct fields, pointers, arrays, chars and strings,
+ *              *p, p->f, a[i], &x; a parameter in a frame; set var; the
+ *              returned value by its type; errors
+ *   images     an ELF without DWARF (symbols only), a truncated ELF, a file
+ *              that is no ELF
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest_dwarf.h"
+
+static char kernel[4096], hello32[4096];
+static guest_dwarf *g;
+
+/* ---- what binutils say ---- */
+
+/* nm's address (and size) of a symbol; 0 when nm does not list it. */
+static uint64_t nm_address(const char *name, uint64_t *size)
+{
+    char command[8192], line[512];
+    snprintf(command, sizeof command, "nm -S '%s'", kernel);
+    FILE *p = popen(command, "r");
+    ck_assert_ptr_nonnull(p);
+    uint64_t address = 0;
+    while (fgets(line, sizeof line, p)) {
+        char sym[256], type[8];
+        unsigned long long a, s = 0;
+        bool sized = sscanf(line, "%llx %llx %7s %255s", &a, &s, type, sym) == 4;
+        if ((sized || sscanf(line, "%llx %7s %255s", &a, type, sym) == 3) && strcmp(sym, name) == 0) {
+            address = a;
+            if (size)
+                *size = sized ? s : 0;
+        }
+    }
+    pclose(p);
+    return address;
+}
+
+/* addr2line's "FILE:LINE" for an address. */
+static void addr2line(uint64_t address, char *out, size_t size)
+{
+    char command[8192];
+    snprintf(command, sizeof command, "addr2line -e '%s' 0x%" PRIx64, kernel, address);
+    FILE *p = popen(command, "r");
+    ck_assert_ptr_nonnull(p);
+    out[0] = '\0';
+    if (fgets(out, (int)size, p))
+        out[strcspn(out, " \n")] = '\0';
+    pclose(p);
+}
+
+/* ---- the guest's memory: the ELF's segments, and a stack ---- */
+
+#define STACK_BASE 0x700000u
+#define STACK_SIZE 0x1000u
+
+typedef struct {
+    uint8_t *image;           /* the file */
+    size_t image_size;
+    GElf_Phdr loads[8];
+    int nloads;
+    uint8_t stack[STACK_SIZE];
+} memory;
+
+static memory mem;
+
+static int read_memory(void *context, uint64_t address, void *buffer, size_t size, char *err, size_t err_size)
+{
+    memory *m = context;
+    if (address >= STACK_BASE && address + size <= STACK_BASE + STACK_SIZE) {
+        memcpy(buffer, m->stack + (address - STACK_BASE), size);
+        return 0;
+    }
+    for (int i = 0; i < m->nloads; i++) {
+        const GElf_Phdr *ph = &m->loads[i];
+        if (address < ph->p_vaddr || address + size > ph->p_vaddr + ph->p_memsz)
+            continue;
+        for (size_t k = 0; k < size; k++) {
+            uint64_t off = address + k - ph->p_vaddr;
+            ((uint8_t *)buffer)[k] = off < ph->p_filesz ? m->image[ph->p_offset + off] : 0;
+        }
+        return 0;
+    }
+    snprintf(err, err_size, "cannot read memory at 0x%" PRIx64, address);
+    return -1;
+}
+
+static int write_memory(void *context, uint64_t address, const void *buffer, size_t size, char *err, size_t err_size)
+{
+    memory *m = context;
+    if (address >= STACK_BASE && address + size <= STACK_BASE + STACK_SIZE) {
+        memcpy(m->stack + (address - STACK_BASE), buffer, size);
+        return 0;
+    }
+    snprintf(err, err_size, "read-only at 0x%" PRIx64, address);
+    return -1;
+}
+
+static const guest_access access_ops = { &mem, read_memory, write_memory, NULL };
+
+static void load_image(void)
+{
+    FILE *f = fopen(kernel, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    mem.image_size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    mem.image = malloc(mem.image_size);
+    ck_assert_uint_eq(fread(mem.image, 1, mem.image_size, f), mem.image_size);
+    fclose(f);
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_memory((char *)mem.image, mem.image_size);
+    size_t n;
+    ck_assert_int_eq(elf_getphdrnum(elf, &n), 0);
+    for (size_t i = 0; i < n && mem.nloads < 8; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+            mem.loads[mem.nloads++] = ph;
+    }
+    elf_end(elf);
+}
+
+static void setup(void)
+{
+    const char *guests = getenv("MHV_GUESTS");
+    snprintf(kernel, sizeof kernel, "%s/kernel-debug.elf", guests && guests[0] ? guests : "build/release/guest");
+    snprintf(hello32, sizeof hello32, "%s/hello32.elf", guests && guests[0] ? guests : "build/release/guest");
+    char err[256];
+    g = guest_dwarf_open(kernel, err, sizeof err);
+    ck_assert_msg(g != NULL, "%s", err);
+    if (!mem.image)
+        load_image();
+    memset(mem.stack, 0, sizeof mem.stack);
+}
+
+static void teardown(void)
+{
+    guest_dwarf_close(g);
+    g = NULL;
+}
+
+/* ==== symbols ================================================================ */
+
+START_TEST(symbols_by_name_as_nm_says)
+{
+    const char *names[] = { "fib", "workload_fib", "kernel_main", "wl_fib", "exception_names", "_start",
+                            "interrupt_common" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint64_t address = 0, expected = nm_address(names[i], NULL);
+        ck_assert_msg(expected != 0, "nm lists %s", names[i]);
+        ck_assert_msg(guest_dwarf_symbol_address(g, names[i], &address), "%s is found", names[i]);
+        ck_assert_uint_eq(address, expected);
+    }
+    uint64_t address;
+    ck_assert(!guest_dwarf_symbol_address(g, "no_such_symbol", &address));
+}
+END_TEST
+
+START_TEST(addresses_as_name_plus_offset)
+{
+    char out[128];
+    uint64_t fib = nm_address("fib", NULL), kmain = nm_address("kernel_main", NULL);
+    ck_assert(guest_dwarf_symbolize(g, fib, out, sizeof out));
+    ck_assert_str_eq(out, "fib");
+    ck_assert(guest_dwarf_symbolize(g, kmain + 23, out, sizeof out));
+    ck_assert_str_eq(out, "kernel_main+23");
+    /* an assembly label inside the stubs: its own name */
+    uint64_t stub = nm_address("interrupt_stub_14", NULL);
+    ck_assert(guest_dwarf_symbolize(g, stub + 2, out, sizeof out));
+    ck_assert_str_eq(out, "interrupt_stub_14+2");
+    ck_assert(!guest_dwarf_symbolize(g, 0x10, out, sizeof out));
+    ck_assert_str_eq(out, "0x10");
+}
+END_TEST
+
+START_TEST(completion_is_sorted_and_has_functions_and_globals)
+{
+    bool fib = false, wl_fib = false;
+    const char *before = NULL, *name;
+    for (size_t i = 0; (name = guest_dwarf_completion(g, i)) != NULL; i++) {
+        if (before)
+            ck_assert_msg(strcmp(before, name) < 0, "%s before %s", before, name);
+        fib |= strcmp(name, "fib") == 0;
+        wl_fib |= strcmp(name, "wl_fib") == 0;
+        before = name;
+    }
+    ck_assert(fib && wl_fib);
+}
+END_TEST
+
+/* ==== lines ================================================================== */
+
+START_TEST(lines_as_addr2line_says)
+{
+    guest_function f;
+    ck_assert(guest_dwarf_function_named(g, "kernel_main", &f));
+    int checked = 0;
+    for (uint64_t a = f.low; a < f.high; a += 7) {
+        guest_line line;
+        char expected[4096], got[4200];
+        addr2line(a, expected, sizeof expected);
+        ck_assert(guest_dwarf_line(g, a, &line));
+        ck_assert(line.start <= a && a < line.end);
+        snprintf(got, sizeof got, "%s:%u", line.path, line.line);
+        ck_assert_str_eq(got, expected);
+        checked++;
+    }
+    ck_assert_int_gt(checked, 10);
+}
+END_TEST
+
+START_TEST(file_names_and_paths)
+{
+    guest_line line;
+    ck_assert(guest_dwarf_line(g, nm_address("fib", NULL), &line));
+    ck_assert_str_eq(line.name, "workloads/fib.c");
+    ck_assert_msg(access(line.path, R_OK) == 0, "%s can be read", line.path);
+    const char *slash = strrchr(line.path, '/');
+    ck_assert_str_eq(slash ? slash + 1 : line.path, "fib.c");
+}
+END_TEST
+
+START_TEST(file_and_line_to_an_address)
+{
+    uint64_t address;
+    uint32_t found;
+    char err[256], where[4096];
+    /* fib.c line 16: "return fib(n - 1) + fib(n - 2);" */
+    ck_assert_int_eq(guest_dwarf_find_line(g, "fib.c", 16, &address, &found, err, sizeof err), 0);
+    ck_assert_uint_eq(found, 16);
+    addr2line(address, where, sizeof where);
+    ck_assert_msg(strstr(where, "workloads/fib.c:16") != NULL, "%s", where);
+    ck_assert(guest_dwarf_line_starts(g, address));
+    /* a longer suffix of the path works too */
+    uint64_t again;
+    ck_assert_int_eq(guest_dwarf_find_line(g, "workloads/fib.c", 16, &again, &found, err, sizeof err), 0);
+    ck_assert_uint_eq(again, address);
+    /* line 9 is blank, 10 and 11 a #define and a blank: the next with code is 13 ("{") */
+    ck_assert_int_eq(guest_dwarf_find_line(g, "fib.c", 9, &address, &found, err, sizeof err), 0);
+    ck_assert_uint_eq(found, 13);
+    ck_assert_uint_eq(address, nm_address("fib", NULL));
+    /* errors */
+    ck_assert_int_eq(guest_dwarf_find_line(g, "nosuch.c", 1, &address, &found, err, sizeof err), -1);
+    ck_assert_str_eq(err, "no source file named nosuch.c");
+    ck_assert_int_eq(guest_dwarf_find_line(g, "fib.c", 9999, &address, &found, err, sizeof err), -1);
+    ck_assert_str_eq(err, "fib.c has no code at line 9999 or after it");
+}
+END_TEST
+
+/* ==== functions ============================================================== */
+
+START_TEST(function_bounds_as_nm_says)
+{
+    const char *names[] = { "fib", "workload_fib", "kernel_main", "commands_run" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint64_t size = 0, low = nm_address(names[i], &size);
+        guest_function f;
+        ck_assert(guest_dwarf_function(g, low + size / 2, &f));
+        ck_assert_str_eq(f.name, names[i]);
+        ck_assert_uint_eq(f.low, low);
+        ck_assert_uint_eq(f.high, low + size);
+        ck_assert(f.has_lines);
+        /* the body: after the prologue, on a later line than the opening one */
+        guest_line open, body;
+        ck_assert(guest_dwarf_line(g, f.low, &open));
+        ck_assert(guest_dwarf_line(g, f.body, &body));
+        ck_assert_uint_gt(f.body, f.low);
+        ck_assert_uint_gt(body.line, open.line);
+    }
+    guest_function f;
+    ck_assert(guest_dwarf_function_named(g, "fib", &f));
+    guest_line line;
+    ck_assert(guest_dwarf_line(g, f.body, &line));
+    ck_assert_uint_eq(line.line, 14);  /* if (n < 2) */
+    /* assembly: from the symbol table, no lines of its own kind */
+    ck_assert(guest_dwarf_function_named(g, "_start", &f));
+    ck_assert_uint_eq(f.low, nm_address("_start", NULL));
+}
+END_TEST
+
+/* ==== frames ================================================================= */
+
+/* A stack as fib called from workload_fib called from workload_run would
+ * leave it, at fib's first line: frame records [rbp] = the caller's rbp,
+ * [rbp + 8] = the return address. */
+static guest_frame lay_out_stack(uint64_t *ret1, uint64_t *ret2)
+{
+    guest_function fib, wf, wr;
+    ck_assert(guest_dwarf_function_named(g, "fib", &fib));
+    ck_assert(guest_dwarf_function_named(g, "workload_fib", &wf));
+    ck_assert(guest_dwarf_function_named(g, "workload_run", &wr));
+    *ret1 = wf.body + 8;   /* inside workload_fib's body */
+    *ret2 = wr.body + 8;
+    uint64_t rbp0 = STACK_BASE + 0x100, rbp1 = STACK_BASE + 0x200, rbp2 = STACK_BASE + 0x300;
+    uint64_t words[][2] = { { rbp1, *ret1 }, { rbp2, *ret2 }, { 0, 0 } };
+    memcpy(mem.stack + (rbp0 - STACK_BASE), words[0], 16);
+    memcpy(mem.stack + (rbp1 - STACK_BASE), words[1], 16);
+    memcpy(mem.stack + (rbp2 - STACK_BASE), words[2], 16);
+    /* fib's locals and its spilled n, somewhere in the 48 bytes below rbp: all 7 */
+    for (uint64_t a = rbp0 - 48; a < rbp0; a += 8) {
+        uint64_t seven = 7;
+        memcpy(mem.stack + (a - STACK_BASE), &seven, 8);
+    }
+    guest_frame f = { .pc = fib.body, .known = (1u << GUEST_REGS) - 1 };
+    f.regs[GUEST_REG_RIP] = fib.body;
+    f.regs[GUEST_REG_RBP] = rbp0;
+    f.regs[GUEST_REG_RSP] = rbp0 - 48;
+    return f;
+}
+
+START_TEST(unwinds_through_the_cfi)
+{
+    uint64_t ret1, ret2;
+    guest_frame top = lay_out_stack(&ret1, &ret2), frames[16];
+    size_t n = guest_dwarf_unwind(g, &top, &access_ops, NULL, NULL, frames, 16);
+    ck_assert_uint_ge(n, 3);
+    guest_function f;
+    ck_assert(guest_dwarf_function(g, frames[0].pc, &f));
+    ck_assert_str_eq(f.name, "fib");
+    ck_assert_uint_eq(frames[1].return_address, ret1);
+    ck_assert_uint_eq(frames[1].pc, ret1 - 1);
+    ck_assert(guest_dwarf_function(g, frames[1].pc, &f));
+    ck_assert_str_eq(f.name, "workload_fib");
+    ck_assert_uint_eq(frames[2].return_address, ret2);
+    ck_assert(guest_dwarf_function(g, frames[2].pc, &f));
+    ck_assert_str_eq(f.name, "workload_run");
+    /* the caller's rbp and rsp, restored by the CFI */
+    ck_assert(frames[1].known & (1u << GUEST_REG_RBP));
+    ck_assert_uint_eq(frames[1].regs[GUEST_REG_RBP], STACK_BASE + 0x200);
+    uint64_t cfa;
+    ck_assert(guest_dwarf_cfa(g, &frames[0], &cfa));
+    ck_assert_uint_eq(cfa, STACK_BASE + 0x110);
+}
+END_TEST
+
+static uint64_t call_before(void *context, uint64_t start, uint64_t return_address)
+{
+    return return_address - 5;  /* a call rel32 */
+}
+
+START_TEST(the_call_in_progress_and_the_rbp_chain)
+{
+    uint64_t ret1, ret2;
+    guest_frame top = lay_out_stack(&ret1, &ret2), frames[16];
+    size_t n = guest_dwarf_unwind(g, &top, &access_ops, call_before, NULL, frames, 16);
+    ck_assert_uint_ge(n, 2);
+    ck_assert_uint_eq(frames[1].pc, ret1 - 5);
+    /* From code without CFI (an assembly stub): the rbp chain. */
+    top.pc = top.regs[GUEST_REG_RIP] = nm_address("interrupt_stub_14", NULL);
+    n = guest_dwarf_unwind(g, &top, &access_ops, NULL, NULL, frames, 16);
+    ck_assert_uint_ge(n, 2);
+    ck_assert_uint_eq(frames[1].return_address, ret1);
+}
+END_TEST
+
+/* ==== values ================================================================= */
+
+static void print_ok(const guest_frame *frame, const char *expression, const char *expected)
+{
+    char out[1024], err[256] = "";
+    int rc = guest_dwarf_evaluate(g, frame, &access_ops, expression, out, sizeof out, err, sizeof err);
+    ck_assert_msg(rc == 0, "print %s: %s", expression, err);
+    ck_assert_msg(strcmp(out, expected) == 0, "print %s: '%s', not '%s'", expression, out, expected);
+}
+
+static void print_fails(const guest_frame *frame, const char *expression, const char *expected)
+{
+    char out[1024], err[256] = "";
+    int rc = guest_dwarf_evaluate(g, frame, &access_ops, expression, out, sizeof out, err, sizeof err);
+    ck_assert_msg(rc != 0, "print %s should fail, gave '%s'", expression, out);
+    ck_assert_msg(strcmp(err, expected) == 0, "print %s: '%s', not '%s'", expression, err, expected);
+}
+
+START_TEST(globals_fields_pointers_arrays)
+{
+    guest_frame top = { .pc = nm_address("kernel_main", NULL) };
+    char fib[64], expected[256];
+    snprintf(fib, sizeof fib, "0x%" PRIx64 " <workload_fib>", nm_address("workload_fib", NULL));
+    print_ok(&top, "wl_fib.size", "36");
+    print_ok(&top, "*wl_fib.name", "102 'f'");
+    print_ok(&top, "wl_fib.name[2]", "98 'b'");
+    print_ok(&top, "wl_fib.run", fib);
+    /* a struct, and a pointer to it */
+    uint64_t name_address;
+    ck_assert_int_eq(read_memory(&mem, nm_address("wl_fib", NULL), &name_address, 8, expected, sizeof expected), 0);
+    snprintf(expected, sizeof expected, "{name = 0x%" PRIx64 " \"fib\", size = 36, run = %s}", name_address, fib);
+    print_ok(&top, "wl_fib", expected);
+    snprintf(expected, sizeof expected, "(const wl_workload *) 0x%" PRIx64 " <wl_fib>", nm_address("wl_fib", NULL));
+    print_ok(&top, "&wl_fib", expected);
+    print_ok(&top, "(&wl_fib)->size", "36");
+    print_ok(&top, "*&wl_fib.size", "36");
+    /* an array of strings, indexed, through a pointer: idt.c's names */
+    char pf[128];
+    uint64_t pf_address;
+    ck_assert_int_eq(read_memory(&mem, nm_address("exception_names", NULL) + 14 * 8, &pf_address, 8, pf, sizeof pf), 0);
+    snprintf(pf, sizeof pf, "0x%" PRIx64 " \"PF\"", pf_address);
+    print_ok(&top, "exception_names[14]", pf);
+    print_ok(&top, "exception_names[14][1]", "70 'F'");
+    print_ok(&top, "exception_names[15]", "0x0");
+    print_fails(&top, "exception_names[32]", "index 32 is outside the array (0 to 31)");
+    print_fails(&top, "nosuch", "no symbol 'nosuch' in the current context");
+    print_fails(&top, "wl_fib.nosuch", "const wl_workload has no member named nosuch");
+    print_fails(&top, "wl_fib.size.x", "'.x': not a struct or union");
+    print_fails(&top, "*wl_fib.size", "*: not a pointer or an array");
+    print_fails(&top, "wl_fib[", "expected a name at ''");
+}
+END_TEST
+
+START_TEST(a_parameter_in_its_frame)
+{
+    uint64_t ret1, ret2;
+    guest_frame top = lay_out_stack(&ret1, &ret2);
+    print_ok(&top, "n", "7");
+}
+END_TEST
+
+static char listed[1024];
+static void collect(void *context, const char *name, const char *type, const char *value)
+{
+    size_t used = strlen(listed);
+    snprintf(listed + used, sizeof listed - used, "%s%s %s = %s", used ? "; " : "", type, name, value);
+}
+
+START_TEST(args_locals_and_set_var)
+{
+    uint64_t ret1, ret2;
+    guest_frame top = lay_out_stack(&ret1, &ret2);
+    listed[0] = '\0';
+    ck_assert_uint_eq(guest_dwarf_variables(g, &top, &access_ops, GUEST_VARS_ARGS, collect, NULL), 1);
+    ck_assert_str_eq(listed, "long long int n = 7");
+    listed[0] = '\0';
+    ck_assert_uint_eq(guest_dwarf_variables(g, &top, &access_ops, GUEST_VARS_LOCALS, collect, NULL), 0);
+    char err[256];
+    ck_assert_int_eq(guest_dwarf_assign(g, &top, &access_ops, "n", "-12", err, sizeof err), 0);
+    print_ok(&top, "n", "-12");
+    ck_assert_int_eq(guest_dwarf_assign(g, &top, &access_ops, "n", "0x20", err, sizeof err), 0);
+    print_ok(&top, "n", "32");
+    ck_assert_int_eq(guest_dwarf_assign(g, &top, &access_ops, "wl_fib.size", "3", err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "read-only") != NULL, "%s", err);
+    ck_assert_int_eq(guest_dwarf_assign(g, &top, &access_ops, "wl_fib", "3", err, sizeof err), -1);
+    ck_assert_str_eq(err, "wl_fib: vdb sets numbers, characters and pointers, not a value of this type");
+}
+END_TEST
+
+START_TEST(returned_values_by_type)
+{
+    char out[256];
+    ck_assert(guest_dwarf_return_value(g, "fib", 55, false, 0, out, sizeof out));
+    ck_assert_str_eq(out, "55");
+    ck_assert(guest_dwarf_return_value(g, "fib", (uint64_t)-3, false, 0, out, sizeof out));
+    ck_assert_str_eq(out, "-3");
+    ck_assert(!guest_dwarf_return_value(g, "kernel_main", 1, false, 0, out, sizeof out));  /* void */
+}
+END_TEST
+
+/* ==== other images ============================================================ */
+
+START_TEST(an_elf_with_symbols_only)
+{
+    char err[256];
+    guest_dwarf *h = guest_dwarf_open(hello32, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    ck_assert(!guest_dwarf_has_lines(h));
+    ck_assert(!guest_dwarf_has_info(h));
+    ck_assert(!guest_dwarf_is_x86_64(h));
+    uint64_t address;
+    ck_assert(guest_dwarf_symbol_address(h, "_start", &address));
+    ck_assert_uint_eq(address, 0x100000);
+    guest_function f;
+    ck_assert(guest_dwarf_function(h, address, &f));
+    ck_assert_str_eq(f.name, "_start");
+    ck_assert_uint_eq(f.body, f.low);
+    guest_dwarf_close(h);
+}
+END_TEST
+
+START_TEST(bad_images_get_messages)
+{
+    char err[256], path[] = "/tmp/vdb-dwarf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "#!/bin/sh\n", 10), 10);
+    close(fd);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    ck_assert_msg(strstr(err, "is no ELF file") != NULL, "%s", err);
+    /* the first 100 bytes of the kernel: an ELF header, and nothing it points at */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_eq(write(fd, mem.image, 100), 100);
+    close(fd);
+    guest_dwarf *h = guest_dwarf_open(path, err, sizeof err);
+    if (h) {
+        ck_assert(!guest_dwarf_has_lines(h));
+        guest_dwarf_close(h);
+    } else {
+        ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+    }
+    unlink(path);
+    ck_assert_ptr_null(guest_dwarf_open("/nonexistent/kernel.elf", err, sizeof err));
+    ck_assert_str_eq(err, "/nonexistent/kernel.elf: No such file or directory");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("vdb DWARF layer");
+    struct { const char *name; const TTest *tests[8]; } cases[] = {
+        { "symbols", { symbols_by_name_as_nm_says, addresses_as_name_plus_offset,
+                       completion_is_sorted_and_has_functions_and_globals } },
+        { "lines", { lines_as_addr2line_says, file_names_and_paths, file_and_line_to_an_address } },
+        { "functions", { function_bounds_as_nm_says } },
+        { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
+        { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
+                      returned_values_by_type } },
+        { "images", { an_elf_with_symbols_only, bad_images_get_messages } },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        for (size_t k = 0; k < 8 && cases[i].tests[k]; k++)
+            tcase_add_test(tc, cases[i].tests[k]);
+        suite_add_tcase(s, tc);
+    }
+    SRunner *runner = srunner_create(s);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    free(mem.image);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
