@@ -71,7 +71,9 @@
  * registers (described as QEMU's gdbstub describes them, which gdb
  * takes), with values from the target's register of that name; then the
  * x87 and SSE state that gdb's amd64 wants described and vdb's targets do
- * not have (unavailable, and left out of 'g'). */
+ * not have (unavailable, and left out of 'g'); last the IDT register, for
+ * `p` alone, which a client's `catch exception` reads the gates through
+ * (vdb --remote's DWARF layer; gdb lists it under `info registers system`). */
 #define GENERAL(name, type) { #name, #name, 64, type, NULL }
 #define SEGMENT(name) { #name, #name, 32, "int32", NULL }
 #define CONTROL(name) { #name, #name, 64, "int64", "system" }
@@ -101,6 +103,7 @@ static const struct {
     ABSENT("xmm9", 128, "vec128", NULL), ABSENT("xmm10", 128, "vec128", NULL), ABSENT("xmm11", 128, "vec128", NULL),
     ABSENT("xmm12", 128, "vec128", NULL), ABSENT("xmm13", 128, "vec128", NULL), ABSENT("xmm14", 128, "vec128", NULL),
     ABSENT("xmm15", 128, "vec128", NULL), ABSENT("mxcsr", 32, "int", "vector"),
+    CONTROL(idtr), { "idtr_limit", "idtr_limit", 16, "int16", "system" },
 };
 #define AMD64_IN_G 30    /* the registers 'g' carries: those up to efer */
 #define AMD64_REGISTERS (sizeof amd64_registers / sizeof amd64_registers[0])

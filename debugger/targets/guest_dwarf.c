@@ -252,11 +252,34 @@ static int by_low(const void *a, const void *b)
     return x->f.low < y->f.low ? -1 : x->f.low > y->f.low;
 }
 
-/* Where a function's body starts: the first statement row after its
- * first address (gcc's prologue ends where the line of the first
- * statement begins), or the first address when there is none. */
-static uint64_t body_of(const guest_dwarf *g, uint64_t low, uint64_t high)
+/* Whether the unit of a DIE was compiled with optimization: gcc records
+ * its flags in DW_AT_producer ("GNU C11 12.2.0 ... -g -O2 ..."), the last
+ * -O winning and none meaning -O0.  -O, -O1 .. -O3, -Os, -Og, -Ofast. */
+static bool compiled_optimized(const guest_dwarf *g, Dwarf_Off die_offset)
 {
+    Dwarf_Die die, unit;
+    Dwarf_Attribute attribute;
+    if (!dwarf_offdie(g->dwarf, die_offset, &die) || !dwarf_diecu(&die, &unit, NULL, NULL))
+        return false;
+    const char *producer = dwarf_formstring(dwarf_attr(&unit, DW_AT_producer, &attribute));
+    bool optimized = false;
+    for (const char *p = producer ? strstr(producer, " -O") : NULL; p; p = strstr(p + 1, " -O"))
+        optimized = p[3] != '0';
+    return optimized;
+}
+
+/* Where a function's body starts, where `break NAME` stops.  Unoptimized
+ * code: the first statement row after its first address (gcc's prologue
+ * ends where the line of the first statement begins), or the first
+ * address when there is none.  Optimized code: the first address itself,
+ * as gdb does where the variables have location lists -- the prologue is
+ * mixed with the body there, and the row after the first may well be a
+ * branch not taken (kernel_main's first such row is its failure path). */
+static uint64_t body_of(const guest_dwarf *g, const struct guest_function_entry *e)
+{
+    uint64_t low = e->f.low, high = e->f.high;
+    if (!e->die || compiled_optimized(g, e->die))
+        return low;
     const struct guest_row *first = row_at(g, low);
     for (size_t i = 0; i < g->nrows; i++) {
         const struct guest_row *r = &g->rows[i];
@@ -327,7 +350,7 @@ static bool read_functions(guest_dwarf *g)
         qsort(g->functions, g->nfunctions, sizeof *g->functions, by_low);
     for (size_t i = 0; i < g->nfunctions; i++) {
         guest_function *f = &g->functions[i].f;
-        f->body = g->functions[i].die ? body_of(g, f->low, f->high) : f->low;
+        f->body = body_of(g, &g->functions[i]);
         const struct guest_row *r = row_at(g, f->low);
         f->has_lines = r != NULL && r->line != 0;
     }

@@ -113,7 +113,7 @@ int guest_dwarf_find_line(const guest_dwarf *g, const char *file, uint32_t line,
 typedef struct {
     const char *name;
     uint64_t low, high;   /* [low, high) */
-    uint64_t body;        /* after the prologue: where `break NAME` stops */
+    uint64_t body;        /* where `break NAME` stops: after the prologue (-O0), the entry (optimized) */
     bool has_lines;
 } guest_function;
 

@@ -110,6 +110,16 @@ golden_args() {
     echo "$flags"
 }
 
+# A TCP port of 127.0.0.1 that nothing listens on (34599 if fifty tries
+# found none: the test that uses it then fails, saying so).
+free_port() {
+    local port
+    for port in $(shuf -i 20000-60000 -n 50); do
+        (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo 34599
+}
+
 finish() {
     echo "$E2E_NAME: $E2E_PASSED passed, $E2E_FAILED failed"
     [ "$E2E_FAILED" -eq 0 ]

@@ -7,17 +7,16 @@
 # checks are the same on every machine.
 #
 #   TUI, kernel.elf   the TUI on this side's terminal (tmux), the guest in
-#                     the sandbox: the code and registers panes show the
-#                     guest, stepi moves the marker and marks a changed
-#                     register, a breakpoint by address stops it, info mode comes
+#                     the sandbox: the source, code and registers panes show
+#                     the guest, stepi moves the marker and marks a changed
+#                     register, breakpoints by address and by name stop it,
+#                     print reads through a pointer, info mode comes
 #                     from the server, the guest's console fills the output
 #                     pane, Tab and history work, a resize redraws at the
 #                     new size, quit ends vdb and the sandbox
-#   source pane       the guest's C source through the remote route: needs
-#                     the DWARF layer over the remote target (issue 13's
-#                     merge sets EXPECT_REMOTE_SOURCE=1); until then the
-#                     checks run if the pane shows kmain.c, and a line says
-#                     they waited
+#   source pane       the guest's C source through the remote route (the
+#                     DWARF layer over the remote target): kmain.c with
+#                     the current line marked, the marker moving after next
 #   TUI, spin.bin     Ctrl-C stops a guest that spins, in real mode
 #   batch             tests/vdb/hv/long_mode.vdb through `vdb --remote`
 #                     against `scripts/on-kvm --serve`: the transcript is
@@ -42,11 +41,6 @@ MHV_GUESTS=${MHV_GUESTS:-build/release/guest}
 . tests/e2e/lib.sh
 VDB=$BVM
 
-# The merge of issue 13 sets this to 1: then the source pane must show the
-# guest's C source through the remote route (the DWARF layer over the
-# remote target).
-EXPECT_REMOTE_SOURCE=0
-
 if ! command -v tmux >/dev/null 2>&1; then
     not_ok "tmux is needed to drive the TUI (apt-get install tmux); no remote TUI test ran"
     finish
@@ -64,14 +58,6 @@ for image in "$kernel" "$spin" "$MHV_GUESTS/hello64.bin"; do
     [ -f "$image" ] || not_ok "guest image $image" "missing (build it with make)"
 done
 
-free_port() {
-    local port
-    for port in $(shuf -i 20000-60000 -n 50); do
-        (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo 34599
-}
-
 # The sandbox of a port is gone: no QEMU listens on it any more.
 sandbox_gone() { ! (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
@@ -83,39 +69,41 @@ BOOT=90   # seconds a screen may take to come: a sandbox boot, on a busy machine
 port=$(free_port)
 kernel_main=0x$(nm "$kernel" | awk '$3 == "kernel_main" { sub(/^0+/, "", $1); print $1 }')
 start kernel 120 40 "${on_kvm_env[@]}" ON_KVM_PORT="$port" -- "$BINDIR/vdb" --hv --cmdline fib=10 "$kernel"
-expect_screen "remote TUI: the code pane shows the guest's entry" kernel "code: 0x100000" "$BOOT"
-expect_screen "remote TUI: the registers pane shows the guest's registers" kernel "rsp      0x0000000001000000"
+expect_screen "remote TUI: the source pane shows the guest's entry, entry.S" kernel "source: entry.S" "$BOOT"
 expect_screen "remote TUI: the memory pane shows the guest's memory" kernel "00100000  fc 49 89 fc"
 expect_screen "remote TUI: the status line names the remote, the mode and the port" kernel \
     "remote | not started | long mode | 127.0.0.1:$port"
 type_line kernel "stepi"
-expect_screen "remote TUI: stepi moves the marker" kernel "> 0x100001"
+expect_screen "remote TUI, source: stepi marks entry.S's line 40" kernel ">  40      mov     %rdi, %r12"
+expect_screen "remote TUI, source: the frames pane shows _start" kernel "#0  _start, line 40"
+type_line kernel "layout asm"
+expect_screen "remote TUI: layout asm: the code pane at the guest's entry, by symbol" kernel "> _start+1       mov r12, rdi"
+expect_screen "remote TUI: the registers pane shows the guest's registers" kernel "rsp      0x0000000001000000"
 type_line kernel "stepi"
-expect_screen "remote TUI: stepi over mov r12, rdi" kernel "> 0x100004"
+expect_screen "remote TUI: stepi over mov r12, rdi" kernel "> _start+4       mov rdi, 0x"
 expect_attribute "remote TUI: the changed r12 highlighted (bold)" kernel "r12      0x0000000000ff1000" 1
 type_line kernel "break *$kernel_main"
-expect_screen "remote TUI: a breakpoint by address" kernel "Breakpoint 1 at $kernel_main"
+expect_screen "remote TUI: a breakpoint by address, its function and line named" kernel \
+    "Breakpoint 1 at kernel_main: file kmain.c, line 43."
+type_line kernel "delete 1"
+type_line kernel "break kernel_main"
+expect_screen "remote TUI: a breakpoint by function name" kernel "Breakpoint 2 at kernel_main: file kmain.c, line 43."
 type_line kernel "continue"
-expect_screen "remote TUI: continue stops at it" kernel "Breakpoint 1, $kernel_main" 30
-expect_screen "remote TUI: the code pane at kernel_main" kernel "> $kernel_main"
-[ -n "${TUI_SCREEN:-}" ] && screen kernel >"$TUI_SCREEN"
+expect_screen "remote TUI: continue stops at it" kernel "Breakpoint 2, kernel_main at kmain.c:43" 30
+expect_screen "remote TUI: the code pane at kernel_main" kernel "> kernel_main    push rbp"
 
 # The source pane: the DWARF layer over the remote target.
 type_line kernel "layout src"
-if [ "$EXPECT_REMOTE_SOURCE" = 1 ] || wait_until 3 shows kernel "source: kmain.c"; then
-    expect_screen "remote TUI, source: the pane shows kmain.c" kernel "source: kmain.c"
-    if wait_until 5 bash -c "tmux -L $SOCKET capture-pane -p -t kernel | grep -qE '[B ]>  *[0-9]+  '"; then
-        ok "remote TUI, source: the current line marked"
-    else not_ok "remote TUI, source: the current line marked" "$(dump kernel)"; fi
-    before=$(screen kernel | grep -oE '[B ]>  *[0-9]+' | head -n 1)
-    type_line kernel "next"
-    if wait_until 10 bash -c "[ \"\$(tmux -L $SOCKET capture-pane -p -t kernel | grep -oE '[B ]>  *[0-9]+' | head -n 1)\" != '$before' ]"; then
-        ok "remote TUI, source: next moves the marker"
-    else not_ok "remote TUI, source: next moves the marker" "$(dump kernel)"; fi
-else
-    echo "remote: the source pane through the remote route waits for the DWARF layer over the remote target" \
-         "(issue 13's merge sets EXPECT_REMOTE_SOURCE=1 in tests/hv/remote.sh)"
-fi
+expect_screen "remote TUI, source: the pane shows kmain.c" kernel "source: kmain.c"
+expect_screen "remote TUI, source: line 43 marked" kernel ">  43  {"
+expect_screen "remote TUI, source: the frames pane, kernel_main called by _start" kernel "#1  _start, line 51"
+type_line kernel "next"
+if wait_until 10 bash -c "tmux -L $SOCKET capture-pane -p -t kernel | grep -qE '[B ]>  *(4[4-9]|5[0-9])  '"; then
+    ok "remote TUI, source: next moves the marker down kmain.c"
+else not_ok "remote TUI, source: next moves the marker down kmain.c" "$(dump kernel)"; fi
+type_line kernel "print boot->ram_size"
+expect_screen "remote TUI: print through the boot info pointer (16 MiB)" kernel "= 16777216"
+[ -n "${TUI_SCREEN:-}" ] && screen kernel >"$TUI_SCREEN"
 type_line kernel "layout regs"
 expect_screen "remote TUI: layout regs" kernel "registers"
 
@@ -137,18 +125,7 @@ if wait_until 5 last_row_is kernel "(vdb) continue"; then ok "remote TUI: Up rec
     not_ok "remote TUI: Up recalls the last command" "last row: $(screen kernel | tail -n 1)"; fi
 press kernel C-u
 
-"${TMUX_CMD[@]}" resize-window -t kernel -x 80 -y 24
-resized() {
-    local s
-    s=$(screen kernel)
-    [ "$(printf '%s\n' "$s" | wc -l)" -eq 24 ] && [[ $(printf '%s\n' "$s" | sed -n 23p) == " remote |"* ]] &&
-        [[ $(printf '%s\n' "$s" | sed -n 24p) == "(vdb)"* ]]
-}
-if wait_until 5 resized; then ok "remote TUI: resize to 80x24: status and prompt on the last two rows"; else
-    not_ok "remote TUI: resize to 80x24: status and prompt on the last two rows" "$(dump kernel)"; fi
-garbled=$(framed_rows kernel 80 22)
-if [ -z "$garbled" ]; then ok "remote TUI: resize to 80x24: every row framed at the new width"; else
-    not_ok "remote TUI: resize to 80x24: every row framed at the new width" "$garbled" "$(dump kernel)"; fi
+expect_resized "remote TUI: resize to 80x24" kernel " remote |"
 "${TMUX_CMD[@]}" resize-window -t kernel -x 120 -y 40
 
 type_line kernel "quit"
@@ -189,6 +166,7 @@ script=tests/vdb/hv/long_mode.vdb
 expected=$E2E_TMP/long_mode.out   # mhv.sh's transcript, less the status line its runner adds
 grep -v '^\[vdb exit status' tests/vdb/hv/long_mode.out >"$expected"
 port=$(free_port)
+: >"$E2E_TMP/serve.err"   # there before the loop below reads it
 env "${on_kvm_env[@]}" scripts/on-kvm --serve "$port" --mode long "$MHV_GUESTS/hello64.bin" \
     >"$E2E_TMP/serve.out" 2>"$E2E_TMP/serve.err" </dev/null &
 server=$!

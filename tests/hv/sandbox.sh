@@ -120,15 +120,7 @@ if ! ${CC:-gcc} -O2 -o "$probe" "$E2E_TMP/kvm-probe.c" 2>"$E2E_TMP/cc.err"; then
     probe=/bin/false
 fi
 
-# A port nothing listens on here, for --forward.
-free_port() {
-    local port
-    for port in $(shuf -i 20000-60000 -n 50); do
-        (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo 34567
-}
-FORWARD_PORT=$(free_port)
+FORWARD_PORT=$(free_port)   # for --forward
 GUEST_PORT=4444
 
 # The script the sandbox runs (an added script as the command).  Its stdout

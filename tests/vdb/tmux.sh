@@ -122,7 +122,6 @@ expect_end() {
     fi
 }
 
-
 # framed_rows NAME COLUMNS ROWS: every one of the first ROWS rows (those
 # above the status line) starts and ends on a box's edge, at column 1 and
 # column COLUMNS -- nothing left over from a larger screen; prints the
@@ -135,4 +134,25 @@ framed_rows() {
             echo "row $n: $line"
         fi
     done < <(screen "$1" | head -n "$3")
+}
+
+# expect_resized WHAT NAME STATUS: the window of NAME made 80x24 redraws at
+# that size -- the status line (starting with STATUS, e.g. " bvm |") and
+# the prompt on the last two rows, every row above them framed at 80
+# columns.  The window stays 80x24.
+expect_resized() {
+    local what=$1 name=$2 status=$3
+    "${TMUX_CMD[@]}" resize-window -t "$name" -x 80 -y 24
+    resized() {
+        local s
+        s=$(screen "$name")
+        [ "$(printf '%s\n' "$s" | wc -l)" -eq 24 ] && [[ $(printf '%s\n' "$s" | sed -n 23p) == "$status"* ]] &&
+            [[ $(printf '%s\n' "$s" | sed -n 24p) == "(vdb)"* ]]
+    }
+    if wait_until 5 resized; then ok "$what: status and prompt on the last two rows"; else
+        not_ok "$what: status and prompt on the last two rows" "$(dump "$name")"; fi
+    local garbled
+    garbled=$(framed_rows "$name" 80 22)
+    if [ -z "$garbled" ]; then ok "$what: every row framed at the new width"; else
+        not_ok "$what: every row framed at the new width" "$garbled" "$(dump "$name")"; fi
 }

@@ -160,18 +160,7 @@ expect_screen "after Ctrl-C: commands still run" main "= 42"
 
 # ---- resize -------------------------------------------------------------------------------
 
-"${TMUX_CMD[@]}" resize-window -t main -x 80 -y 24
-resized() {
-    local s
-    s=$(screen main)
-    [ "$(printf '%s\n' "$s" | wc -l)" -eq 24 ] && [[ $(printf '%s\n' "$s" | sed -n 23p) == " bvm |"* ]] &&
-        [[ $(printf '%s\n' "$s" | sed -n 24p) == "(vdb)"* ]]
-}
-if wait_until 5 resized; then ok "resize to 80x24: status and prompt on the last two rows"; else
-    not_ok "resize to 80x24: status and prompt on the last two rows" "$(dump main)"; fi
-garbled=$(framed_rows main 80 22)
-if [ -z "$garbled" ]; then ok "resize to 80x24: every row framed at the new width"; else
-    not_ok "resize to 80x24: every row framed at the new width" "$garbled" "$(dump main)"; fi
+expect_resized "resize to 80x24" main " bvm |"
 expect_screen "resize to 80x24: the source still shown" main "int fib(int n) {"
 "${TMUX_CMD[@]}" resize-window -t main -x 20 -y 6
 expect_screen "resize to 20x6: says the terminal is too small" main "terminal too smal"

@@ -476,6 +476,29 @@ END_TEST
 
 /* ==== other images ============================================================ */
 
+/* kernel.elf is -O2: a function's breakpoint is its first address, as
+ * gdb's, because the row after it is often a branch not taken there
+ * (kernel_main's is its failure path, on the line of kernel_exit). */
+START_TEST(optimized_code_breaks_at_the_entry)
+{
+    char err[256], optimized[4096];
+    const char *guests = getenv("MHV_GUESTS");
+    snprintf(optimized, sizeof optimized, "%s/kernel.elf", guests && guests[0] ? guests : "build/release/guest");
+    guest_dwarf *o = guest_dwarf_open(optimized, err, sizeof err);
+    ck_assert_msg(o != NULL, "%s", err);
+    guest_function f;
+    ck_assert(guest_dwarf_function_named(o, "kernel_main", &f));
+    ck_assert_uint_eq(f.body, f.low);
+    guest_line line;
+    ck_assert(guest_dwarf_line(o, f.body, &line));
+    ck_assert_str_eq(line.name, "mini-hypervisor/guest/kernel/kmain.c");
+    guest_dwarf_close(o);
+    /* and the -O0 kernel's is past its prologue (function_bounds_as_nm_says) */
+    ck_assert(guest_dwarf_function_named(g, "kernel_main", &f));
+    ck_assert_uint_gt(f.body, f.low);
+}
+END_TEST
+
 START_TEST(an_elf_with_symbols_only)
 {
     char err[256];
@@ -528,7 +551,7 @@ int main(void)
         { "symbols", { symbols_by_name_as_nm_says, addresses_as_name_plus_offset,
                        completion_is_sorted_and_has_functions_and_globals } },
         { "lines", { lines_as_addr2line_says, file_names_and_paths, file_and_line_to_an_address } },
-        { "functions", { function_bounds_as_nm_says } },
+        { "functions", { function_bounds_as_nm_says, optimized_code_breaks_at_the_entry } },
         { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
         { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
                       returned_values_by_type } },
