@@ -194,7 +194,11 @@ scenario kernel-out-of-memory "" "--mem 2 --cmdline sieve=10000000 \$G/kernel.el
 # The debugger on the hypervisor target: each tests/vdb/hv/NAME.vdb runs
 # as `vdb --batch -x NAME.vdb ARGS` (ARGS from its "# vdb:" line) and its
 # transcript is compared with NAME.out, as tests/vdb/batch.sh does for the
-# bytecode VM.  Lines: NAME|SCRIPT (as a path inside)|ARGS.
+# bytecode VM.  The source-level ones (VDB_HV_REMOTE) run a second time
+# through the remote target, `vdb --remote` against `vdb --gdbserver` on
+# the loopback device, each the other's process, with the DWARF layer on
+# the client's side: the transcript must be the same.  Lines:
+# NAME|SCRIPT (as a path inside)|ARGS|remote or nothing.
 VDB=${VDB:-bin/vdb}
 VDB_HV_DIR=tests/vdb/hv
 : >"$E2E_TMP/vdb-scenarios"
@@ -206,6 +210,10 @@ for script in "$VDB_HV_DIR"/*.vdb; do
     header=$(head -n 1 "$script")
     args=${header#"# vdb: "}
     echo "$(basename "$script" .vdb)|$(basename "$script")|${args//\$MHV_GUESTS/\$G}" >>"$E2E_TMP/vdb-scenarios"
+done
+VDB_HV_REMOTE="source_fib source_fault"
+for name in $VDB_HV_REMOTE; do
+    grep "^$name|" "$E2E_TMP/vdb-scenarios" | sed "s/^$name|\(.*\)/$name-remote|\1|remote/" >>"$E2E_TMP/vdb-scenarios"
 done
 
 # The script that runs them inside (or here), then each KVM Check suite:
@@ -231,10 +239,24 @@ while IFS='|' read -r name input args; do
     sed 's/^/o|/' "$scratch/o"
     sed 's/^/e|/' "$scratch/e"
 done <"$scenarios"
-while IFS='|' read -r name script args; do
+port=23500
+while IFS='|' read -r name script args how; do
     eval "set -- $args"
-    "$vdb" --batch -x "$vdb_scripts/$script" "$@" >"$scratch/o" 2>"$scratch/e" </dev/null
-    echo "== vdb:$name $?"
+    if [ "$how" = remote ]; then
+        # the server, then its client with the image for its symbols
+        ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+        port=$((port + 1))
+        eval "image=\${$#}"
+        timeout 300 "$vdb" --gdbserver "$port" "$@" 2>"$scratch/server.e" </dev/null &
+        server=$!
+        "$vdb" --remote "127.0.0.1:$port" --batch -x "$vdb_scripts/$script" "$image" >"$scratch/o" 2>"$scratch/e" </dev/null
+        status=$?
+        wait "$server" || echo "vdb --gdbserver: status $? ($(cat "$scratch/server.e"))" >>"$scratch/e"
+    else
+        "$vdb" --batch -x "$vdb_scripts/$script" "$@" >"$scratch/o" 2>"$scratch/e" </dev/null
+        status=$?
+    fi
+    echo "== vdb:$name $status"
     sed 's/^/o|/' "$scratch/o"
     sed 's/^/e|/' "$scratch/e"
 done <"$vdb_scenarios"
@@ -502,12 +524,13 @@ if [ -n "$where" ]; then
     # vdb on the hypervisor target: each transcript as the golden one --
     # NAME.PLATFORM.out where this KVM legitimately shows another (after a
     # triple fault kvm_amd resets the vCPU, kvm_pvm keeps its state).
-    while IFS='|' read -r name _ _; do
+    while IFS='|' read -r name script _ how; do
         section "vdb:$name"
-        LAST_COMMAND="vdb --batch -x $VDB_HV_DIR/$name.vdb ($where)"
+        base=${script%.vdb}
+        LAST_COMMAND="vdb ${how:+--remote (against vdb --gdbserver) }--batch -x $VDB_HV_DIR/$script ($where)"
         { cat "$OUT" "$ERR"; echo "[vdb exit status $status]"; } >"$E2E_TMP/vdb-transcript"
-        expected=$VDB_HV_DIR/$name.out
-        [ -f "$VDB_HV_DIR/$name.$platform.out" ] && expected=$VDB_HV_DIR/$name.$platform.out
+        expected=$VDB_HV_DIR/$base.out
+        [ -f "$VDB_HV_DIR/$base.$platform.out" ] && expected=$VDB_HV_DIR/$base.$platform.out
         if diff -u "$expected" "$E2E_TMP/vdb-transcript" >"$E2E_TMP/vdb-diff"; then
             ok "vdb $name"
         else
