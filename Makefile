@@ -510,10 +510,13 @@ debug:
 # rule fails to build.
 layer_include_path = $(if $(filter bytecode-vm/%,$(1)),$(call bvm_include_path,$(patsubst bytecode-vm/%,%,$(1))),$\
                      $(if $(filter debugger/%,$(1)),$(call vdb_include_path_of,$(1)),$\
-                     $(call mhv_include_path,$(1))))
-# The guest kernel is compiled with flags of its own (no common/ either).
+                     $(if $(filter labs/%/kernel,$(1)),$(MHV_KERNEL_INC),$\
+                     $(call mhv_include_path,$(1)))))
+# The guest kernel is compiled with flags of its own (no common/ either); a
+# lab's kernel files with the debug kernel's.
 layer_flags = $(if $(filter $(KERNEL_DIR),$(1)),$(filter-out -MMD -MP,$(KERNEL_CFLAGS)),$\
-                $(WARN) -Icommon $(call layer_include_path,$(1)))
+                $(if $(filter labs/%/kernel,$(1)),$(filter-out -MMD -MP,$(KERNEL_DEBUG_CFLAGS)),$\
+                $(WARN) -Icommon $(call layer_include_path,$(1))))
 
 layer-flags:
 	@test -n "$(strip $(call layer_include_path,$(DIR)))" || { echo "layer-flags: no include rule for DIR=$(DIR)" >&2; exit 2; }
