@@ -85,16 +85,10 @@ else
 fi
 
 # The lines of one section of the KVM run's output.
-section() {
-    awk -v name="$1" '/^=== / { on = ($2 == name); next } on' "$KVM_OUT"
-}
+section() { lab_section "$KVM_OUT" "$1"; }
 # The word after a one-line section's name: "=== NAME WORD".
 marker() {
     awk -v name="$1" '$1 == "===" && $2 == name { print $3 }' "$KVM_OUT"
-}
-# The output of the Nth command of a vdb transcript (on stdin).
-vdb_answer() {
-    awk -v n="$1" '/^\(vdb\) / { k++; next } k == n'
 }
 # The first ring printed in a transcript (on stdin) as "size head tail".
 ring_of() {
@@ -140,7 +134,7 @@ fi
 size="" head="" tail="" caller="" caller_line=""
 if [ "$ran" = 1 ]; then
     section check.vdb >"$LAB_TMP/check.out"
-    answer() { vdb_answer "$1" <"$LAB_TMP/check.out"; }
+    answer() { lab_vdb_answer "$1" <"$LAB_TMP/check.out"; }
     if answer 7 | grep -q '^Breakpoint 1, uart_flush at uart\.c:'; then
         read -r size head tail < <(answer 8 | ring_of)
         read -r caller caller_line < <(answer 9 |
