@@ -95,14 +95,7 @@ EOF
 fi
 
 # The lines of one section of the KVM run's output.
-section() {
-    awk -v name="$1" '/^=== / { on = ($2 == name); next } on' "$KVM_OUT"
-}
-
-# The output of the Nth command of a vdb transcript (on stdin).
-vdb_answer() {
-    awk -v n="$1" '/^\(vdb\) / { k++; next } k == n'
-}
+section() { lab_section "$KVM_OUT" "$1"; }
 
 # ---- the guest under mhv -----------------------------------------------------
 
@@ -146,7 +139,7 @@ fi
 
 if [ "$ran" = 1 ]; then
     section check.vdb >"$LAB_TMP/check.out"
-    answer() { vdb_answer "$1" <"$LAB_TMP/check.out"; }
+    answer() { lab_vdb_answer "$1" <"$LAB_TMP/check.out"; }
     reg() { answer "$1" | awk -v r="$2" '$1 == r { print $2 }'; }
 
     if answer 5 | grep -q '^real mode (16-bit)' && answer 6 | grep -q '^Breakpoint 1,' &&

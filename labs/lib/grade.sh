@@ -36,6 +36,12 @@
 #   lab_kvm COMMAND...              run COMMAND (paths relative to LAB_ROOT)
 #                                   on KVM: here on /dev/kvm, else in the
 #                                   nested-KVM sandbox (scripts/on-kvm)
+#   lab_section FILE NAME           the lines of FILE's section "=== NAME"
+#                                   (up to the next "=== " line): how a
+#                                   checker's one KVM boot marks the output
+#                                   of each thing it ran
+#   lab_vdb_answer N                what the Nth command of a vdb batch
+#                                   transcript (on stdin) printed
 #   lab_end                         print the score, exit 0 at full score
 #
 # Environment: LAB_ROOT (default: the tree this file is in); LAB_BUILD,
@@ -168,6 +174,14 @@ lab_need() {
 # the same relative paths).  Its output and status become ours.
 lab_kvm() {
     (cd "$LAB_ROOT" && BINDIR=$BINDIR BUILD=$BUILD scripts/on-kvm "$@")
+}
+
+lab_section() {
+    awk -v name="$2" '/^=== / { on = ($2 == name); next } on' "$1"
+}
+
+lab_vdb_answer() {
+    awk -v n="$1" '/^\(vdb\) / { k++; next } k == n'
 }
 
 lab_end() {

@@ -10,22 +10,8 @@
 
 #include "memlayout.h"
 #include "uart.h"
+#include "uart_regs.h"
 #include "x86.h"
-
-/* Registers, as offsets from the base port. */
-#define UART_DATA 0          /* read: RBR, received byte; write: THR */
-#define UART_IER 1           /* interrupt enable */
-#define UART_FCR 2           /* write: FIFO control */
-#define UART_LCR 3           /* line control */
-#define UART_MCR 4           /* modem control */
-#define UART_LSR 5           /* line status */
-
-#define IER_RX_AVAILABLE 0x01
-#define FCR_ENABLE_AND_CLEAR 0x07  /* FIFOs on, both cleared */
-#define LCR_8N1 0x03
-#define MCR_DTR_RTS_OUT2 0x0B      /* OUT2 connects the interrupt to the PIC */
-#define LSR_RX_READY 0x01
-#define LSR_TX_EMPTY 0x20
 
 /* A device that never says "empty" gets its byte anyway after this many
  * polls, so output goes on, if garbled, rather than stopping dead. */
