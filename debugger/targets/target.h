@@ -293,8 +293,13 @@ vdb_target *vdb_remote_open(const vdb_remote_config *config, char *err, size_t e
  * the core operations and, for frames and variables, x86-64 registers
  * named as gdb's amd64 names (rax .. r15, rip).  The machine-level
  * operations are inner's.  On success the new target owns inner (its
- * destroy destroys inner); NULL with err set when the file is no ELF or
- * libdw cannot read it, and then inner is the caller's still. */
+ * destroy destroys inner); NULL with err set when the file is no ELF,
+ * is damaged (truncated, overwritten: guest_dwarf_open says what and
+ * where) or libdw cannot read it, and then inner is the caller's still. */
 vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, size_t err_size);
+/* Whether vdb_dwarf_wrap can read the ELF at elf_path (no target needed:
+ * a bad --symbols file is reported before the machine starts).  0, or -1
+ * with err set as vdb_dwarf_wrap sets it. */
+int vdb_dwarf_check(const char *elf_path, char *err, size_t err_size);
 
 #endif

@@ -1019,6 +1019,13 @@ static int register_named(vdb_target *inner, const char *name)
     return -1;
 }
 
+int vdb_dwarf_check(const char *elf_path, char *err, size_t err_size)
+{
+    guest_dwarf *dw = guest_dwarf_open(elf_path, err, err_size);
+    guest_dwarf_close(dw);
+    return dw ? 0 : -1;
+}
+
 vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, size_t err_size)
 {
     guest_dwarf *dw = guest_dwarf_open(elf_path, err, err_size);

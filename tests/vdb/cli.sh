@@ -86,6 +86,28 @@ vdb --hv --batch "$E2E_TMP/missing.bin"
 expect_status "a missing guest image: status 125 (as mhv)" 125
 expect_err_has "a missing guest image: names it" "missing.bin"
 
+# A damaged ELF (truncated: its section headers are past its end) is
+# refused as --symbols with what is wrong and where, status 125, before the
+# machine starts (no /dev/kvm needed); as the image it runs without
+# symbols, with a warning that says why.
+guests=${MHV_GUESTS:-build/release/guest}
+if [ -r "$guests/kernel-debug.elf" ] && [ -r "$guests/hello64.bin" ]; then
+    head -c 40000 "$guests/kernel-debug.elf" >"$E2E_TMP/truncated.elf"
+    printf 'info symbol 0x100000\n' >"$script"
+    vdb --hv --symbols "$E2E_TMP/truncated.elf" --batch -x "$script" "$guests/hello64.bin"
+    expect_status "--symbols a truncated ELF: status 125" 125
+    expect_err_has "--symbols a truncated ELF: says what and where" \
+        "vdb: --symbols $E2E_TMP/truncated.elf: $E2E_TMP/truncated.elf: the section header table (offset 0x"
+    expect_err_has "--symbols a truncated ELF: and the file's size" "runs past the end of the file (40000 bytes)"
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+        vdb --hv --batch -x "$script" "$E2E_TMP/truncated.elf"
+        expect_err_has "a truncated ELF image: runs with a warning" \
+            "vdb: warning: no symbols: $E2E_TMP/truncated.elf: the section header table"
+    fi
+else
+    not_ok "a damaged ELF" "$guests/kernel-debug.elf or hello64.bin is missing (make guests)"
+fi
+
 # ---- commands from stdin, and the transcript's order ---------------------------------
 
 (ulimit -t 30 && printf 'break fib\nrun\nprint n\ndelete\ncontinue\n' | "$BVM" --batch "$fib") >"$OUT" 2>"$ERR"

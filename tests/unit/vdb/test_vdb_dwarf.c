@@ -17,7 +17,8 @@
  *              *p, p->f, a[i], &x; a parameter in a frame; set var; the
  *              returned value by its type; errors
  *   images     an ELF without DWARF (symbols only), a truncated ELF, a file
- *              that is no ELF
+ *              that is no ELF; truncated and overwritten headers, sections,
+ *              DWARF units and line tables, each refused with what and where
  */
 #include <check.h>
 #include <fcntl.h>
@@ -531,16 +532,119 @@ START_TEST(bad_images_get_messages)
     fd = open(path, O_WRONLY | O_TRUNC);
     ck_assert_int_eq(write(fd, mem.image, 100), 100);
     close(fd);
-    guest_dwarf *h = guest_dwarf_open(path, err, sizeof err);
-    if (h) {
-        ck_assert(!guest_dwarf_has_lines(h));
-        guest_dwarf_close(h);
-    } else {
-        ck_assert_msg(strstr(err, path) != NULL, "%s", err);
-    }
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: the program header table (offset 0x40, 2 x 56 bytes) runs past the end "
+             "of the file (100 bytes)", path);
+    ck_assert_str_eq(err, expected);
     unlink(path);
     ck_assert_ptr_null(guest_dwarf_open("/nonexistent/kernel.elf", err, sizeof err));
     ck_assert_str_eq(err, "/nonexistent/kernel.elf: No such file or directory");
+}
+END_TEST
+
+/* A copy of the kernel, changed by `damage`, at path. */
+static void write_damaged(const char *path, size_t size, void (*damage)(uint8_t *image, size_t size))
+{
+    uint8_t *copy = malloc(mem.image_size);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, mem.image, mem.image_size);
+    if (damage)
+        damage(copy, mem.image_size);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(copy, 1, size, f), size);
+    fclose(f);
+    free(copy);
+}
+
+/* The kernel's section header of a section, from its own bytes. */
+static Elf64_Shdr *section_header(uint8_t *image, const char *name)
+{
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)image;
+    Elf64_Shdr *shdrs = (Elf64_Shdr *)(image + ehdr->e_shoff);
+    const char *names = (const char *)image + shdrs[ehdr->e_shstrndx].sh_offset;
+    for (unsigned i = 0; i < ehdr->e_shnum; i++)
+        if (strcmp(names + shdrs[i].sh_name, name) == 0)
+            return &shdrs[i];
+    ck_abort_msg("no section %s", name);
+    return NULL;
+}
+
+static void overwrite_section_headers(uint8_t *image, size_t size)
+{
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)image;
+    memset(image + ehdr->e_shoff, 0xff, (size_t)ehdr->e_shnum * ehdr->e_shentsize);
+}
+
+static void move_debug_info_past_the_end(uint8_t *image, size_t size)
+{
+    section_header(image, ".debug_info")->sh_offset = size - 16;
+}
+
+static void overwrite_unit_header(uint8_t *image, size_t size)
+{
+    memset(image + section_header(image, ".debug_info")->sh_offset, 0xff, 32);
+}
+
+static void overwrite_line_table(uint8_t *image, size_t size)
+{
+    memset(image + section_header(image, ".debug_line")->sh_offset, 0xff, 64);
+}
+
+/* A truncated or overwritten image is refused with what is wrong and
+ * where, not opened as an ELF with nothing in it (no symbols, no reason). */
+START_TEST(damaged_images_say_what_and_where)
+{
+    char err[512], expected[1024], path[] = "/tmp/vdb-dwarf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)mem.image;
+
+    write_damaged(path, 3000, NULL);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: program header 0 (PT_LOAD: offset 0x%" PRIx64, path,
+             (uint64_t)mem.loads[0].p_offset);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0 &&
+                  strstr(err, "runs past the end of the file (3000 bytes)") != NULL, "%s", err);
+
+    write_damaged(path, 40000, NULL);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: the section header table (offset 0x%" PRIx64 ", %u x 64 bytes) runs "
+             "past the end of the file (40000 bytes)", path, (uint64_t)ehdr->e_shoff, ehdr->e_shnum);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, overwrite_section_headers);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section 1 (offset 0xffffffffffffffff, 0xffffffffffffffff bytes) runs "
+             "past the end of the file (%zu bytes)", path, mem.image_size);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, move_debug_info_past_the_end);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_info (offset 0x%zx, 0x%" PRIx64 " bytes) runs past the "
+             "end of the file (%zu bytes)", path, mem.image_size - 16,
+             (uint64_t)section_header(mem.image, ".debug_info")->sh_size, mem.image_size);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, overwrite_unit_header);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_info: the unit at offset 0x0 cannot be read", path);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0, "%s", err);
+
+    write_damaged(path, mem.image_size, overwrite_line_table);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_line: the line table of the unit at offset 0x0 cannot "
+             "be read", path);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0, "%s", err);
+
+    /* and the whole file still opens */
+    write_damaged(path, mem.image_size, NULL);
+    guest_dwarf *h = guest_dwarf_open(path, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    guest_dwarf_close(h);
+    unlink(path);
 }
 END_TEST
 
@@ -555,7 +659,7 @@ int main(void)
         { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
         { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
                       returned_values_by_type } },
-        { "images", { an_elf_with_symbols_only, bad_images_get_messages } },
+        { "images", { an_elf_with_symbols_only, bad_images_get_messages, damaged_images_say_what_and_where } },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
