@@ -144,6 +144,22 @@ static uint64_t type_size(Dwarf_Die *type)
 
 static void type_name(Dwarf_Die *type, text *out, int depth);
 
+/* Whether a type carries a qualifier (DW_TAG_const_type, ...) among the
+ * qualifiers at its top: `const volatile int` has both. */
+static bool qualified(const Dwarf_Die *type, int tag)
+{
+    Dwarf_Die t = *type;
+    for (int i = 0; i < 8; i++) {
+        int here = dwarf_tag(&t);
+        if (here == tag)
+            return true;
+        if ((here != DW_TAG_const_type && here != DW_TAG_volatile_type && here != DW_TAG_restrict_type &&
+             here != DW_TAG_atomic_type) || !type_of(&t, &t))
+            return false;
+    }
+    return false;
+}
+
 /* The elements of one dimension of an array (DW_TAG_subrange_type). */
 static bool subrange_count(Dwarf_Die *sub, uint64_t *count)
 {
@@ -193,7 +209,15 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
     case DW_TAG_const_type:
     case DW_TAG_volatile_type: {
         const char *q = dwarf_tag(type) == DW_TAG_const_type ? "const" : "volatile";
-        Dwarf_Die p;
+        Dwarf_Die p, element;
+        /* gcc qualifies an array of const elements twice, the array and its
+         * elements: `const char *const a[5]` is const (array of (const
+         * pointer)); C has no qualified arrays, so the elements' say it. */
+        if (has_inner && dwarf_tag(&inner) == DW_TAG_array_type && type_of(&inner, &element) &&
+            qualified(&element, dwarf_tag(type))) {
+            type_name(&inner, out, depth + 1);
+            return;
+        }
         if (has_inner && peeled(&inner, &p) && dwarf_tag(&p) == DW_TAG_pointer_type) {
             type_name(&inner, out, depth + 1);
             put(out, " %s", q);

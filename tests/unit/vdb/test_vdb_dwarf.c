@@ -464,6 +464,27 @@ START_TEST(args_locals_and_set_var)
 }
 END_TEST
 
+static char global_types[16384];
+static void collect_types(void *context, const char *name, const char *type, const char *value)
+{
+    size_t used = strlen(global_types);
+    snprintf(global_types + used, sizeof global_types - used, "%s: %s\n", name, type);
+}
+
+/* Type names as gdb writes them: a const array of const elements (gcc
+ * qualifies both) is qualified once. */
+START_TEST(type_names_as_gdb_writes_them)
+{
+    guest_frame top = { .pc = nm_address("kernel_main", NULL) };
+    global_types[0] = '\0';
+    ck_assert_uint_gt(guest_dwarf_variables(g, &top, &access_ops, GUEST_VARS_GLOBALS, collect_types, NULL), 0);
+    ck_assert_msg(strstr(global_types, "exception_names: const char * const [32]\n") != NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "keywords: const struct keyword [") != NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "const const") == NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "volatile volatile") == NULL, "%s", global_types);
+}
+END_TEST
+
 START_TEST(returned_values_by_type)
 {
     char out[256];
@@ -658,7 +679,7 @@ int main(void)
         { "functions", { function_bounds_as_nm_says, optimized_code_breaks_at_the_entry } },
         { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
         { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
-                      returned_values_by_type } },
+                      returned_values_by_type, type_names_as_gdb_writes_them } },
         { "images", { an_elf_with_symbols_only, bad_images_get_messages, damaged_images_say_what_and_where } },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
