@@ -199,7 +199,7 @@ static vdb_exec_result info_symbol(vdb_session *s, const char *rest)
     if (!rest[0])
         return vdb_fail(s, "info symbol: which address? (info symbol ADDRESS)");
     if (vdb_parse_address(s, rest, &space, &address, err, sizeof err) != 0 &&
-        s->t->ops->resolve(s->t, rest, &address, err, sizeof err) != 0)
+        vdb_resolve_address(s, rest, &address, err, sizeof err) != 0)
         return vdb_fail(s, "info symbol: %s", err);
     char name[128];
     s->t->ops->format_address(s->t, address, name, sizeof name);

@@ -168,7 +168,9 @@ typedef struct {
 
     /* ---- breakpoints (by address; the front end numbers them) ---- */
     /* Resolves what the user typed after `break`: a line, FILE:LINE, a
-     * function name, or *ADDRESS. */
+     * function name (where its body starts, after any prologue), or
+     * *ADDRESS (*NAME, *NAME+OFF: the symbol's own address, which is what
+     * a name means as an address: core/location.h's vdb_resolve_address). */
     int (*resolve)(vdb_target *t, const char *spec, uint64_t *address, char *err, size_t err_size);
     int (*insert_breakpoint)(vdb_target *t, uint64_t address, char *err, size_t err_size);
     int (*remove_breakpoint)(vdb_target *t, uint64_t address, char *err, size_t err_size);

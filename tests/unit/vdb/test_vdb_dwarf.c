@@ -45,10 +45,14 @@ static uint64_t nm_address(const char *name, uint64_t *size)
     ck_assert_ptr_nonnull(p);
     uint64_t address = 0;
     while (fgets(line, sizeof line, p)) {
-        char sym[256], type[8];
+        char sym[256], type[256], extra[256];
         unsigned long long a, s = 0;
-        bool sized = sscanf(line, "%llx %llx %7s %255s", &a, &s, type, sym) == 4;
-        if ((sized || sscanf(line, "%llx %7s %255s", &a, type, sym) == 3) && strcmp(sym, name) == 0) {
+        /* ADDRESS [SIZE] TYPE NAME: four words when sized (a type letter
+         * such as 'b' would read as a hex size) */
+        bool sized = sscanf(line, "%llx %llx %255s %255s", &a, &s, type, extra) == 4;
+        if (sized)
+            snprintf(sym, sizeof sym, "%s", extra);
+        if ((sized || sscanf(line, "%llx %255s %255s", &a, type, sym) == 3) && strcmp(sym, name) == 0) {
             address = a;
             if (size)
                 *size = sized ? s : 0;
@@ -428,6 +432,34 @@ START_TEST(globals_fields_pointers_arrays)
 }
 END_TEST
 
+/* A function is a value of its own type, as gdb prints it; a symbol
+ * without DWARF is named as gdb names it, and the message for a data
+ * symbol suggests only what works. */
+START_TEST(functions_and_symbols_without_debug_information)
+{
+    guest_frame top = { .pc = nm_address("kernel_main", NULL) };
+    char expected[256];
+    uint64_t fib = nm_address("fib", NULL), start = nm_address("_start", NULL);
+    uint64_t stack = nm_address("kernel_stack", NULL);
+    snprintf(expected, sizeof expected, "{long long int (long long int)} 0x%" PRIx64 " <fib>", fib);
+    print_ok(&top, "fib", expected);
+    print_ok(&top, "*fib", expected);
+    snprintf(expected, sizeof expected, "(long long int (*)(long long int)) 0x%" PRIx64 " <fib>", fib);
+    print_ok(&top, "&fib", expected);
+    snprintf(expected, sizeof expected, "(void (*)(void)) 0x%" PRIx64 " <idt_init>", nm_address("idt_init", NULL));
+    print_ok(&top, "&idt_init", expected);
+    snprintf(expected, sizeof expected, "{<text variable, no debug info>} 0x%" PRIx64 " <_start>", start);
+    print_ok(&top, "_start", expected);
+    snprintf(expected, sizeof expected, "(<text variable, no debug info> *) 0x%" PRIx64 " <_start>", start);
+    print_ok(&top, "&_start", expected);
+    snprintf(expected, sizeof expected, "(<data variable, no debug info> *) 0x%" PRIx64 " <kernel_stack>", stack);
+    print_ok(&top, "&kernel_stack", expected);
+    snprintf(expected, sizeof expected, "'kernel_stack' has no debug information, so no type: it is at 0x%" PRIx64
+             " (x/8xb 0x%" PRIx64 " shows its bytes)", stack, stack);
+    print_fails(&top, "kernel_stack", expected);
+}
+END_TEST
+
 START_TEST(a_parameter_in_its_frame)
 {
     uint64_t ret1, ret2;
@@ -678,7 +710,8 @@ int main(void)
         { "lines", { lines_as_addr2line_says, file_names_and_paths, file_and_line_to_an_address } },
         { "functions", { function_bounds_as_nm_says, optimized_code_breaks_at_the_entry } },
         { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
-        { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
+        { "values", { globals_fields_pointers_arrays, functions_and_symbols_without_debug_information,
+                      a_parameter_in_its_frame, args_locals_and_set_var,
                       returned_values_by_type, type_names_as_gdb_writes_them } },
         { "images", { an_elf_with_symbols_only, bad_images_get_messages, damaged_images_say_what_and_where } },
     };
