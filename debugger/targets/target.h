@@ -196,6 +196,10 @@ typedef struct {
     /* The source line of an address (SOURCE): *file (owned by the target)
      * and *line; false when it has none. */
     bool (*source_line)(vdb_target *t, uint64_t address, const char **file, uint32_t *line);
+    /* The line-table row holding address (SOURCE): its code is [*start,
+     * *end), as `info line` reports it.  NULL, or false: the front end
+     * walks the instructions from address to where the line changes. */
+    bool (*line_range)(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end);
     /* The first and one-past-last address of the function holding address
      * (for disassembly panes); false when the target has no functions. */
     bool (*function_bounds)(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end);

@@ -959,6 +959,16 @@ static bool dwarf_source_line(vdb_target *t, uint64_t address, const char **file
     return true;
 }
 
+static bool dwarf_line_range(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end)
+{
+    guest_line l;
+    if (!guest_dwarf_line(self(t)->dw, address, &l) || l.end <= l.start)
+        return false;
+    *start = l.start;
+    *end = l.end;
+    return true;
+}
+
 static bool dwarf_function_bounds(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end)
 {
     guest_function f;
@@ -1070,6 +1080,7 @@ vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, s
         .set_option = dwarf_set_option,
         .info = in->info ? dwarf_info : NULL,
         .symbol = dwarf_symbol,
+        .line_range = dwarf_line_range,
         .resume_to = frames && guest_dwarf_has_lines(dw) ? dwarf_resume_to : NULL,
         .catch_exception = d->idtr_base >= 0 && d->idtr_limit >= 0 ? dwarf_catch_exception : NULL,
     };
