@@ -29,7 +29,7 @@ static vdb_exec_result resume_command(vdb_session *s, const vdb_parsed *p, vdb_r
     if (kind == VDB_RESUME_FINISH && !s->started)
         return vdb_fail(s, "finish: the program is not running");
     if (vdb_program_ended(s))
-        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+        return vdb_fail_ended(s);
     if (kind == VDB_RESUME_FINISH) {
         vdb_frame f;
         char err[VDB_ERR_SIZE], where[192];

@@ -63,6 +63,9 @@ enum {
                                      end goes back by running it again      */
     VDB_CAP_OPERAND_STACK = 1u << 7, /* a frame has an operand stack
                                      (variables' VDB_VARS_STACK)            */
+    VDB_CAP_RESTART = 1u << 8,    /* a fresh one can run the program again
+                                     (`run` after it ended); a remote
+                                     server's machine ran it once           */
 };
 
 typedef enum {

@@ -994,7 +994,7 @@ static void target_destroy(vdb_target *t)
 
 static const vdb_target_ops bvm_ops = {
     .name = "bvm",
-    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE |
+    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE | VDB_CAP_RESTART |
             VDB_CAP_OPERAND_STACK,
     VDB_TARGET_CORE_OPS(target),
     .spaces = spaces,

@@ -666,7 +666,7 @@ static int target_info(vdb_target *base, const char *topic, char **text, char *e
 
 static const vdb_target_ops mhv_target_ops = {
     .name = "mhv",
-    .caps = VDB_CAP_EXITS | VDB_CAP_CPU_MODE,
+    .caps = VDB_CAP_EXITS | VDB_CAP_CPU_MODE | VDB_CAP_RESTART,
     VDB_TARGET_CORE_OPS(target),
     .spaces = memory_spaces,
     .set_option = target_set_option,

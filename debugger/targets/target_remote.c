@@ -1714,7 +1714,7 @@ done:
 
 static const vdb_target_ops remote_target_ops = {
     .name = "remote",
-    .caps = VDB_CAP_CPU_MODE | VDB_CAP_EXITS,  /* through the server's monitor (info mode, info exits) */
+    .caps = VDB_CAP_CPU_MODE | VDB_CAP_EXITS,  /* through the server's monitor (info mode, info exits); no RESTART */
     VDB_TARGET_CORE_OPS(remote),
     .spaces = memory_spaces,
     .set_option = remote_set_option,

@@ -209,6 +209,23 @@ vdb --remote "127.0.0.1:$port" --batch -x "$script"
 expect_status "--remote with nothing listening: status 125" 125
 expect_err_has "--remote with nothing listening: says so" "cannot connect to 127.0.0.1:$port: Connection refused"
 
+# After the program ends, the hint says what `run` can do on this target:
+# the bytecode VM starts it again; the remote target (here against vdb's
+# gdb server on the bytecode VM, no KVM needed) cannot, and says so.
+printf 'continue\ncontinue\n' >"$script"
+vdb --batch -x "$script" "$fib"
+expect_out_has "continue after the end: run starts it again" "(it ended; run starts it again)"
+port=$(free_port)
+"$BVM" --gdbserver "$port" "$fib" >/dev/null 2>&1 </dev/null &
+server=$!
+printf 'continue\ncontinue\nrun\n' >"$script"
+vdb --remote "127.0.0.1:$port" --batch -x "$script"
+wait "$server"
+expect_status "the remote target after the end: a failed command, status 1" 1
+expect_out_lacks "the remote target after the end: no hint that run starts it again" "run starts it again"
+expect_out_has "the remote target after the end: says it cannot" \
+    "(it ended, and the remote target cannot start it again: quit, and start vdb again)"
+
 # ---- the manual lists every command ---------------------------------------------------
 
 printf 'help\n' >"$script"
