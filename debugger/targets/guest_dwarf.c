@@ -114,10 +114,12 @@ static bool read_symbols(guest_dwarf *g)
         Elf *elf = dwfl_module_getelf(g->module, &bias);
         GElf_Shdr shdr;
         Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
-        bool code = scn && gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_EXECINSTR);
+        bool has_section = scn && gelf_getshdr(scn, &shdr);
+        bool code = has_section && (shdr.sh_flags & SHF_EXECINSTR);
+        uint64_t section_end = has_section && (shdr.sh_flags & SHF_ALLOC) ? shdr.sh_addr + shdr.sh_size : 0;
         g->symbols[g->nsymbols++] = (struct guest_symbol){
-            .name = name, .address = address, .size = sym.st_size, .function = type == STT_FUNC,
-            .code = code || type == STT_FUNC,
+            .name = name, .address = address, .size = sym.st_size, .section_end = section_end,
+            .function = type == STT_FUNC, .code = code || type == STT_FUNC,
         };
     }
     if (g->nsymbols)
@@ -344,6 +346,8 @@ static bool read_functions(guest_dwarf *g)
         for (size_t k = i + 1; !end && k < g->nsymbols; k++)
             if (g->symbols[k].address > s->address)
                 end = g->symbols[k].address;
+        if (!s->size && s->section_end && (!end || end > s->section_end))
+            end = s->section_end;  /* a label ends with its section (one past it, such as _edata: nothing) */
         if (end > s->address && !add_function(g, &capacity, s->name, s->address, end, 0))
             return false;
     }
@@ -715,13 +719,15 @@ bool guest_dwarf_symbolize(const guest_dwarf *g, uint64_t address, char *out, si
         name = f->f.name;
         base = f->f.low;
     }
-    /* A symbol inside the function (an assembly label) says more. */
-    if (s && (!f || s->address > base) && (!s->size || address < s->address + s->size || !s->function)) {
-        /* ... unless it is a sized object or function that ends before address */
-        if (!(s->size && address >= s->address + s->size)) {
-            name = s->name;
-            base = s->address;
-        }
+    /* A symbol inside the function (an assembly label) says more; one
+     * names only what it holds: a sized symbol its bytes, an unsized one
+     * (a label, the linker's _edata) the rest of its section -- never an
+     * address far past it (gdb's "No symbol matches"). */
+    bool holds = s && (address == s->address || (s->size ? address < s->address + s->size
+                                                           : address < s->section_end));
+    if (s && holds && (!f || s->address > base)) {
+        name = s->name;
+        base = s->address;
     }
     if (!name) {
         snprintf(out, size, "0x%" PRIx64, address);

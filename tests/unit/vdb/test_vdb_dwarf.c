@@ -568,6 +568,16 @@ START_TEST(an_elf_with_symbols_only)
     ck_assert(guest_dwarf_function(h, address, &f));
     ck_assert_str_eq(f.name, "_start");
     ck_assert_uint_eq(f.body, f.low);
+    /* an unsized symbol names only its section's addresses: not the
+     * linker's _edata past .text's end, nor an address far from fact */
+    char out[128];
+    ck_assert(guest_dwarf_symbolize(h, 0x100050, out, sizeof out));
+    ck_assert_str_eq(out, "fact+3");
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x100060, out, sizeof out), "%s", out);
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x100f93, out, sizeof out), "%s", out);
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x101056, out, sizeof out), "%s", out);
+    ck_assert_str_eq(out, "0x101056");
+    ck_assert(!guest_dwarf_function(h, 0x100060, &f));
     guest_dwarf_close(h);
 }
 END_TEST
