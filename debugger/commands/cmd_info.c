@@ -249,7 +249,7 @@ static const struct {
     vdb_exec_result (*show)(vdb_session *s, const char *rest);  /* NULL: the target's */
     vdb_topic_kind kind;
 } topics[] = {
-#define TOPIC(word, handler, kind) { word, handler, kind },
+#define TOPIC(word, handler, kind, cap) { word, handler, kind },
 #include "commands.def"
 };
 

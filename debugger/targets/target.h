@@ -225,6 +225,9 @@ typedef struct {
     /* `info TOPIC` for a topic the front end does not know itself ("exits",
      * "mode"); the text is malloc'd, lines ending in '\n'. */
     int (*info)(vdb_target *t, const char *topic, char **text, char *err, size_t err_size);
+    /* The topics info takes, NULL-terminated (what Tab offers after
+     * `info `); NULL: none. */
+    const char *const *info_topics;
     /* Names the user may type (functions, globals) for tab completion:
      * the i-th, or NULL past the last.  May be NULL (no symbols). */
     const char *(*symbol)(vdb_target *t, size_t i);

@@ -1079,6 +1079,7 @@ vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, s
         .spaces = in->spaces,
         .set_option = dwarf_set_option,
         .info = in->info ? dwarf_info : NULL,
+        .info_topics = in->info_topics,
         .symbol = dwarf_symbol,
         .line_range = dwarf_line_range,
         .resume_to = frames && guest_dwarf_has_lines(dw) ? dwarf_resume_to : NULL,
