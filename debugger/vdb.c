@@ -219,11 +219,15 @@ static vdb_target *open_machine(options *o, char *err, size_t err_size)
 static vdb_target *open_target(void *context, char *err, size_t err_size)
 {
     options *o = context;
+    char why[VDB_ERR_SIZE];
+    if (o->symbols && vdb_dwarf_check(o->symbols, why, sizeof why) != 0) {
+        snprintf(err, err_size, "--symbols %s: %s", o->symbols, why);
+        return NULL;
+    }
     vdb_target *t = open_machine(o, err, err_size);
     const char *elf = o->symbols ? o->symbols : o->hv && is_elf(o->mhv.image) ? o->mhv.image : NULL;
     if (!t || !o->hv || !elf)
         return t;
-    char why[VDB_ERR_SIZE];
     vdb_target *wrapped = vdb_dwarf_wrap(t, elf, why, sizeof why);
     if (wrapped)
         return wrapped;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "location.h"
 #include "number_format.h"
 #include "session_state.h"
 #include "values.h"
@@ -24,7 +25,7 @@ vdb_exec_result vdb_cmd_examine(vdb_session *s, const vdb_parsed *p)
     /* An address, or (for x/i) a place in the code: "main", "fib+12". */
     if (p->args[0] && vdb_parse_address(s, p->args, &space, &address, err, sizeof err) != 0) {
         char resolve_err[VDB_ERR_SIZE];
-        if (s->examine.format != 'i' || s->t->ops->resolve(s->t, p->args, &address, resolve_err, sizeof resolve_err) != 0)
+        if (s->examine.format != 'i' || vdb_resolve_address(s, p->args, &address, resolve_err, sizeof resolve_err) != 0)
             return vdb_fail(s, "x: %s", err);
         space = 0;
     }

@@ -162,10 +162,14 @@ static vdb_exec_result info_line(vdb_session *s, const char *rest)
         vdb_say(s, "No line number information available for address %s\n", where);
         return VDB_EXEC_OK;
     }
-    /* Where the line's code ends: the first instruction of another line. */
+    /* The line-table row that holds address, as gdb reports it; else
+     * from address to the first instruction of another line. */
     uint64_t start = address, end = address, fstart, fend = 0;
     bool bounded = s->t->ops->function_bounds(s->t, address, &fstart, &fend);
-    for (int i = 0; i < 4096; i++) {
+    bool row = s->t->ops->line_range && s->t->ops->line_range(s->t, address, &start, &end);
+    if (row)
+        s->t->ops->format_address(s->t, start, where, sizeof where);
+    for (int i = 0; i < 4096 && !row; i++) {
         char text[160];
         const char *f2;
         uint32_t l2;
@@ -199,7 +203,7 @@ static vdb_exec_result info_symbol(vdb_session *s, const char *rest)
     if (!rest[0])
         return vdb_fail(s, "info symbol: which address? (info symbol ADDRESS)");
     if (vdb_parse_address(s, rest, &space, &address, err, sizeof err) != 0 &&
-        s->t->ops->resolve(s->t, rest, &address, err, sizeof err) != 0)
+        vdb_resolve_address(s, rest, &address, err, sizeof err) != 0)
         return vdb_fail(s, "info symbol: %s", err);
     char name[128];
     s->t->ops->format_address(s->t, address, name, sizeof name);
@@ -245,7 +249,7 @@ static const struct {
     vdb_exec_result (*show)(vdb_session *s, const char *rest);  /* NULL: the target's */
     vdb_topic_kind kind;
 } topics[] = {
-#define TOPIC(word, handler, kind) { word, handler, kind },
+#define TOPIC(word, handler, kind, cap) { word, handler, kind },
 #include "commands.def"
 };
 

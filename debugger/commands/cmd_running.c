@@ -24,8 +24,12 @@ static vdb_exec_result resume_command(vdb_session *s, const vdb_parsed *p, vdb_r
         return vdb_fail(s, "%s: the %s target has no source lines; use stepi", p->command->name, s->t->ops->name);
     if (kind == VDB_RESUME_FINISH && !vdb_has(s, VDB_CAP_FRAMES))
         return vdb_fail(s, "finish: the %s target has no call frames", s->t->ops->name);
+    /* (step, next and stepi begin the program, one step in; finish has no
+     * function to return from before it runs: gdb's "not being run") */
+    if (kind == VDB_RESUME_FINISH && !s->started)
+        return vdb_fail(s, "finish: the program is not running");
     if (vdb_program_ended(s))
-        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+        return vdb_fail_ended(s);
     if (kind == VDB_RESUME_FINISH) {
         vdb_frame f;
         char err[VDB_ERR_SIZE], where[192];
@@ -59,6 +63,8 @@ vdb_exec_result vdb_cmd_until(vdb_session *s, const vdb_parsed *p)
         return resume_command(s, p, VDB_RESUME_UNTIL);  /* until takes a place, never a count (gdb's) */
     if (!s->t->ops->resume_to)
         return vdb_fail(s, "until: the %s target has no until", s->t->ops->name);
+    if (!s->started)  /* no frame yet to run in: gdb's "not being run" */
+        return vdb_fail(s, "until: the program is not running (run or start begins it)");
     uint64_t address;
     char err[VDB_ERR_SIZE];
     if (s->t->ops->resolve(s->t, p->args, &address, err, sizeof err) != 0)

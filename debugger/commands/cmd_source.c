@@ -67,7 +67,7 @@ vdb_exec_result vdb_cmd_disassemble(vdb_session *s, const vdb_parsed *p)
     if (p->args[0]) {
         int space;
         char resolve_err[VDB_ERR_SIZE];
-        if (s->t->ops->resolve(s->t, p->args, &address, resolve_err, sizeof resolve_err) != 0 &&
+        if (vdb_resolve_address(s, p->args, &address, resolve_err, sizeof resolve_err) != 0 &&
             vdb_parse_address(s, p->args, &space, &address, err, sizeof err) != 0)
             return vdb_fail(s, "disassemble: %s", vdb_is_integer_expression(p->args) ? err : resolve_err);
     }

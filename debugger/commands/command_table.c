@@ -13,7 +13,7 @@
 
 /* info's words: every topic, the targets' included. */
 static const char *const info_words[] = {
-#define TOPIC(word, handler, kind) word,
+#define TOPIC(word, handler, kind, cap) word,
 #include "commands.def"
     NULL
 };

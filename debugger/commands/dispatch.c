@@ -31,6 +31,40 @@ vdb_exec_result vdb_session_execute(vdb_session *s, const char *line)
     return handlers[p.command->id](s, &p);
 }
 
+/* info's topics, and what a target needs for Tab to offer each. */
+static const struct {
+    const char *word;
+    vdb_topic_kind kind;
+    unsigned cap;
+} topics[] = {
+#define TOPIC(word, handler, kind, cap) { word, kind, cap },
+#include "commands.def"
+};
+
+/* Whether the session's target has the topic: a target's own where its
+ * info_topics list it, the front end's where it has the capability. */
+static bool topic_offered(vdb_session *s, size_t i)
+{
+    const vdb_target_ops *ops = s->t->ops;
+    if (topics[i].kind == VDB_TOPIC_TARGET) {
+        for (size_t k = 0; ops->info && ops->info_topics && ops->info_topics[k]; k++)
+            if (strcmp(ops->info_topics[k], topics[i].word) == 0)
+                return true;
+        return false;
+    }
+    return (ops->caps & topics[i].cap) == topics[i].cap;
+}
+
+/* The state-th topic starting with prefix that the target has, or NULL. */
+static const char *nth_topic(vdb_session *s, const char *prefix, size_t state)
+{
+    size_t len = strlen(prefix), seen = 0;
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
+        if (strncmp(topics[i].word, prefix, len) == 0 && topic_offered(s, i) && seen++ == state)
+            return topics[i].word;
+    return NULL;
+}
+
 /* The state-th of words starting with prefix, or NULL. */
 static const char *nth_match(const char *const *words, const char *prefix, size_t state)
 {
@@ -53,6 +87,8 @@ const char *vdb_session_complete(vdb_session *s, const char *command, const char
                 return vdb_commands[i].name;
         return NULL;
     }
+    if (c && c->id == VDB_CMD_INFO && s)
+        return nth_topic(s, prefix, state);  /* without a session: all of them */
     if (c && c->words)
         return nth_match(c->words, prefix, state);
     return vdb_complete_name(s, prefix, state);

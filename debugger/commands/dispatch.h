@@ -22,8 +22,10 @@ vdb_exec_result vdb_session_execute(vdb_session *s, const char *line);
  * up), or NULL when there are no more.  command is the line's first word,
  * or NULL (or "") when the word being completed is the command itself:
  * then the candidates are command names; after a command with words
- * (layout, info, jit, set) its words; after help command names; else
- * registers ($rax) and symbols. */
+ * (layout, info, jit, set) its words -- info's, with a session, only the
+ * topics its target has (its own by its info_topics, the operand stack
+ * with VDB_CAP_OPERAND_STACK); after help command names; else registers
+ * ($rax) and symbols. */
 const char *vdb_session_complete(vdb_session *s, const char *command, const char *prefix, size_t state);
 
 /* What an empty line after `line` runs again, as gdb: the steps and

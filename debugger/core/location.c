@@ -3,6 +3,7 @@
  */
 #include "location.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,18 @@ void vdb_show_code_line(vdb_session *s, uint64_t address)
         vdb_say(s, "%s:\t%s\n", where, text);
     else
         vdb_say(s, "%s:\t(%s)\n", where, err);
+}
+
+int vdb_resolve_address(vdb_session *s, const char *spec, uint64_t *address, char *err, size_t err_size)
+{
+    const vdb_target_ops *ops = s->t->ops;
+    if (isalpha((unsigned char)spec[0]) || spec[0] == '_') {
+        char star[VDB_ERR_SIZE];
+        if (snprintf(star, sizeof star, "*%s", spec) < (int)sizeof star &&
+            ops->resolve(s->t, star, address, err, err_size) == 0)
+            return 0;
+    }
+    return ops->resolve(s->t, spec, address, err, err_size);
 }
 
 vdb_exec_result vdb_select_frame(vdb_session *s, const char *command, int64_t depth)

@@ -26,6 +26,14 @@ void vdb_describe_location(vdb_session *s, uint64_t address, char *out, size_t s
  * ("7\t    if (n < 2) return n;", "0x1005:\tmov eax, 1"); a bare list
  * goes on around it. */
 void vdb_show_code_line(vdb_session *s, uint64_t address);
+/* A place as an address means it (x/i, info symbol, disassemble): a
+ * function's name is its first instruction, SYMBOL+OFF counts from there
+ * -- the target's *SPEC form.  As a location (break, until, list) the
+ * same name is where the function's body starts, after its prologue: the
+ * target's resolve of SPEC.  A spec that is not a name (a line, FILE:LINE,
+ * *ADDRESS) means what resolve says, as does the error for a name that
+ * *SPEC does not find. */
+int vdb_resolve_address(vdb_session *s, const char *spec, uint64_t *address, char *err, size_t err_size);
 /* Selects frame `depth` (0 = innermost) and shows it; `command` names the
  * command in the errors (no frames, not running, no such frame). */
 vdb_exec_result vdb_select_frame(vdb_session *s, const char *command, int64_t depth);

@@ -129,6 +129,14 @@ static void report_stop(vdb_session *s, vdb_resume_kind kind, bool watch_hit)
     vdb_show_displays(s);
 }
 
+vdb_exec_result vdb_fail_ended(vdb_session *s)
+{
+    if (s->opener && vdb_has(s, VDB_CAP_RESTART))
+        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+    return vdb_fail(s, "the program is not running (it ended, and the %s target cannot start it again: quit, and "
+                    "start vdb again)", s->t->ops->name);
+}
+
 int vdb_restart(vdb_session *s, char *err, size_t err_size)
 {
     if (!s->opener) {
@@ -162,7 +170,7 @@ vdb_exec_result vdb_resume_to(vdb_session *s, uint64_t address)
 {
     char err[VDB_ERR_SIZE];
     if (vdb_program_ended(s))
-        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+        return vdb_fail_ended(s);
     s->resuming = 1;
     s->target_running = true;
     int rc = s->t->ops->resume_to(s->t, address, &s->stop, err, sizeof err);
@@ -184,7 +192,7 @@ vdb_exec_result vdb_resume(vdb_session *s, vdb_resume_kind kind, unsigned count)
 {
     char err[VDB_ERR_SIZE];
     if (vdb_program_ended(s))
-        return vdb_fail(s, "the program is not running (it ended; run starts it again)");
+        return vdb_fail_ended(s);
     bool watch_hit = false;
     bool watching = vdb_any_watchpoint(s);
     s->resuming = 1;

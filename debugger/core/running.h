@@ -24,6 +24,11 @@
  * instruction at a time and compares.  Fails when the program ended. */
 vdb_exec_result vdb_resume(vdb_session *s, vdb_resume_kind kind, unsigned count);
 
+/* The error for a resume after the program ended, with the hint that is
+ * true here: `run` starts it again where the session has an opener and
+ * the target VDB_CAP_RESTART; else that it cannot (a remote target). */
+vdb_exec_result vdb_fail_ended(vdb_session *s);
+
 /* Makes the program again (run after it ran): a new target from the
  * session's opener, the enabled breakpoints inserted. */
 int vdb_restart(vdb_session *s, char *err, size_t err_size);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_UNWIND 256
@@ -113,10 +114,12 @@ static bool read_symbols(guest_dwarf *g)
         Elf *elf = dwfl_module_getelf(g->module, &bias);
         GElf_Shdr shdr;
         Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
-        bool code = scn && gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_EXECINSTR);
+        bool has_section = scn && gelf_getshdr(scn, &shdr);
+        bool code = has_section && (shdr.sh_flags & SHF_EXECINSTR);
+        uint64_t section_end = has_section && (shdr.sh_flags & SHF_ALLOC) ? shdr.sh_addr + shdr.sh_size : 0;
         g->symbols[g->nsymbols++] = (struct guest_symbol){
-            .name = name, .address = address, .size = sym.st_size, .function = type == STT_FUNC,
-            .code = code || type == STT_FUNC,
+            .name = name, .address = address, .size = sym.st_size, .section_end = section_end,
+            .function = type == STT_FUNC, .code = code || type == STT_FUNC,
         };
     }
     if (g->nsymbols)
@@ -343,6 +346,8 @@ static bool read_functions(guest_dwarf *g)
         for (size_t k = i + 1; !end && k < g->nsymbols; k++)
             if (g->symbols[k].address > s->address)
                 end = g->symbols[k].address;
+        if (!s->size && s->section_end && (!end || end > s->section_end))
+            end = s->section_end;  /* a label ends with its section (one past it, such as _edata: nothing) */
         if (end > s->address && !add_function(g, &capacity, s->name, s->address, end, 0))
             return false;
     }
@@ -399,6 +404,196 @@ static bool read_completions(guest_dwarf *g)
     return true;
 }
 
+/* ==== a damaged file ========================================================= */
+
+/* Whether [offset, offset + size) lies inside a file of file_size bytes. */
+static bool inside_file(uint64_t offset, uint64_t size, uint64_t file_size)
+{
+    return offset <= file_size && size <= file_size - offset;
+}
+
+/* A section's name for a message: ".debug_info", or "section 7" where the
+ * names cannot be read. */
+static void section_label(Elf *elf, size_t index, const GElf_Shdr *shdr, bool names, char *out, size_t size)
+{
+    size_t shstrndx;
+    const char *name = names && elf_getshdrstrndx(elf, &shstrndx) == 0 ? elf_strptr(elf, shstrndx, shdr->sh_name)
+                                                                         : NULL;
+    if (name && name[0])
+        snprintf(out, size, "section %s", name);
+    else
+        snprintf(out, size, "section %zu", index);
+}
+
+/* What is wrong with the file, if anything: its headers, program headers
+ * and sections must lie inside it (a truncated or overwritten file reads
+ * as an ELF with nothing in it, so libdwfl alone would give no symbols and
+ * no reason).  0, or -1 with err set. */
+static int check_elf(const char *path, char *err, size_t err_size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    uint64_t file_size = (uint64_t)st.st_size;
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr ehdr;
+    int rc = -1;
+    if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr)) {
+        snprintf(err, err_size, "%s: libelf cannot read its ELF header: %s", path, elf_errmsg(-1));
+        goto done;
+    }
+    uint64_t phsize = ehdr.e_phnum ? (uint64_t)ehdr.e_phnum * ehdr.e_phentsize : 0;
+    if (phsize && !inside_file(ehdr.e_phoff, phsize, file_size)) {
+        snprintf(err, err_size,
+                 "%s: the program header table (offset 0x%" PRIx64 ", %u x %u bytes) runs past the end of the file "
+                 "(%" PRIu64 " bytes)", path, (uint64_t)ehdr.e_phoff, ehdr.e_phnum, ehdr.e_phentsize, file_size);
+        goto done;
+    }
+    for (unsigned i = 0; i < ehdr.e_phnum; i++) {
+        GElf_Phdr phdr;
+        if (!gelf_getphdr(elf, (int)i, &phdr)) {
+            snprintf(err, err_size, "%s: libelf cannot read program header %u: %s", path, i, elf_errmsg(-1));
+            goto done;
+        }
+        if (phdr.p_type == PT_LOAD && !inside_file(phdr.p_offset, phdr.p_filesz, file_size)) {
+            snprintf(err, err_size,
+                     "%s: program header %u (PT_LOAD: offset 0x%" PRIx64 ", 0x%" PRIx64 " bytes) runs past the end "
+                     "of the file (%" PRIu64 " bytes)", path, i, (uint64_t)phdr.p_offset, (uint64_t)phdr.p_filesz,
+                     file_size);
+            goto done;
+        }
+    }
+    size_t nsections = 0;
+    if (ehdr.e_shoff != 0) {
+        /* e_shnum 0 with e_shoff set: the count is in section 0 (libelf reads it) */
+        uint64_t first = ehdr.e_shentsize ? ehdr.e_shentsize : 1;
+        if (!inside_file(ehdr.e_shoff, ehdr.e_shnum ? (uint64_t)ehdr.e_shnum * ehdr.e_shentsize : first, file_size)) {
+            snprintf(err, err_size,
+                     "%s: the section header table (offset 0x%" PRIx64 ", %u x %u bytes) runs past the end of the file "
+                     "(%" PRIu64 " bytes)", path, (uint64_t)ehdr.e_shoff, ehdr.e_shnum, ehdr.e_shentsize, file_size);
+            goto done;
+        }
+        if (elf_getshdrnum(elf, &nsections) != 0) {
+            snprintf(err, err_size, "%s: libelf cannot count its sections: %s", path, elf_errmsg(-1));
+            goto done;
+        }
+        if (!inside_file(ehdr.e_shoff, (uint64_t)nsections * ehdr.e_shentsize, file_size)) {
+            snprintf(err, err_size,
+                     "%s: the section header table (offset 0x%" PRIx64 ", %zu x %u bytes) runs past the end of the file "
+                     "(%" PRIu64 " bytes)", path, (uint64_t)ehdr.e_shoff, nsections, ehdr.e_shentsize, file_size);
+            goto done;
+        }
+    }
+    /* The section names first: every other message uses them. */
+    size_t shstrndx = 0;
+    bool names = false;
+    if (nsections) {
+        GElf_Shdr strings;
+        Elf_Scn *scn = elf_getshdrstrndx(elf, &shstrndx) == 0 ? elf_getscn(elf, shstrndx) : NULL;
+        names = scn && gelf_getshdr(scn, &strings) && strings.sh_type == SHT_STRTAB &&
+                inside_file(strings.sh_offset, strings.sh_size, file_size);
+    }
+    for (size_t i = 1; i < nsections; i++) {
+        GElf_Shdr shdr;
+        Elf_Scn *scn = elf_getscn(elf, i);
+        if (!scn || !gelf_getshdr(scn, &shdr)) {
+            snprintf(err, err_size, "%s: libelf cannot read section header %zu: %s", path, i, elf_errmsg(-1));
+            goto done;
+        }
+        if (shdr.sh_type == SHT_NOBITS || shdr.sh_type == SHT_NULL)
+            continue;
+        if (!inside_file(shdr.sh_offset, shdr.sh_size, file_size)) {
+            char label[96];
+            section_label(elf, i, &shdr, names && i != shstrndx, label, sizeof label);
+            snprintf(err, err_size,
+                     "%s: %s (offset 0x%" PRIx64 ", 0x%" PRIx64 " bytes) runs past the end of the file (%" PRIu64
+                     " bytes)", path, label, (uint64_t)shdr.sh_offset, (uint64_t)shdr.sh_size, file_size);
+            goto done;
+        }
+        if ((shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) &&
+            (shdr.sh_entsize == 0 || shdr.sh_link == 0 || shdr.sh_link >= nsections)) {
+            char label[96];
+            section_label(elf, i, &shdr, names, label, sizeof label);
+            snprintf(err, err_size, "%s: %s: a symbol table %s", path, label,
+                     shdr.sh_entsize == 0 ? "with entries of 0 bytes" : "without its string table");
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    return rc;
+}
+
+/* Whether the ELF has a section of this type (and name, unless NULL). */
+static bool has_section(Elf *elf, GElf_Word type, const char *name)
+{
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return false;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        const char *n;
+        if (gelf_getshdr(scn, &shdr) && shdr.sh_type == type &&
+            (!name || ((n = elf_strptr(elf, shstrndx, shdr.sh_name)) && strcmp(n, name) == 0)))
+            return true;
+    }
+    return false;
+}
+
+/* What libdwfl and libdw cannot read of a file whose sections are all
+ * there: a symbol table it has, its DWARF, a unit of .debug_info or its
+ * line table (an overwritten section).  0, or -1 with err set. */
+static int read_damage(guest_dwarf *g, Elf *elf, const char *path, char *err, size_t err_size)
+{
+    if (has_section(elf, SHT_SYMTAB, NULL) && dwfl_module_getsymtab(g->module) < 0) {
+        snprintf(err, err_size, "%s: its symbol table (.symtab) cannot be read: %s", path, dwfl_errmsg(-1));
+        return -1;
+    }
+    if (!g->dwarf) {
+        if (has_section(elf, SHT_PROGBITS, ".debug_info")) {
+            snprintf(err, err_size, "%s: its DWARF (.debug_info) cannot be read: %s", path, dwfl_errmsg(-1));
+            return -1;
+        }
+        return 0;
+    }
+    Dwarf_Off offset = 0, next;
+    size_t header_size;
+    int rc;
+    while ((rc = dwarf_nextcu(g->dwarf, offset, &next, &header_size, NULL, NULL, NULL)) == 0) {
+        Dwarf_Die cu;
+        Dwarf_Attribute attribute;
+        Dwarf_Lines *lines;
+        size_t count;
+        if (!dwarf_offdie(g->dwarf, offset + header_size, &cu)) {
+            snprintf(err, err_size, "%s: section .debug_info: the unit at offset 0x%" PRIx64 " cannot be read: %s",
+                     path, (uint64_t)offset, dwarf_errmsg(-1));
+            return -1;
+        }
+        if (dwarf_attr(&cu, DW_AT_stmt_list, &attribute) && dwarf_getsrclines(&cu, &lines, &count) != 0) {
+            snprintf(err, err_size,
+                     "%s: section .debug_line: the line table of the unit at offset 0x%" PRIx64 " cannot be read: %s",
+                     path, (uint64_t)offset, dwarf_errmsg(-1));
+            return -1;
+        }
+        offset = next;
+    }
+    if (rc < 0) {
+        snprintf(err, err_size, "%s: section .debug_info: the unit at offset 0x%" PRIx64 " cannot be read: %s", path,
+                 (uint64_t)offset, dwarf_errmsg(-1));
+        return -1;
+    }
+    return 0;
+}
+
 /* ==== opening ================================================================ */
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -421,6 +616,8 @@ guest_dwarf *guest_dwarf_open(const char *path, char *err, size_t err_size)
         snprintf(err, err_size, "%s is no ELF file", path);
         return NULL;
     }
+    if (check_elf(path, err, err_size) != 0)
+        return NULL;
     guest_dwarf *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, err_size, "out of memory reading %s", path);
@@ -449,6 +646,10 @@ guest_dwarf *guest_dwarf_open(const char *path, char *err, size_t err_size)
     }
     g->x86_64 = ehdr.e_ident[EI_CLASS] == ELFCLASS64 && ehdr.e_machine == EM_X86_64;
     g->dwarf = dwfl_module_getdwarf(g->module, &g->bias);  /* NULL: no DWARF, symbols only */
+    if (read_damage(g, elf, path, err, err_size) != 0) {
+        guest_dwarf_close(g);
+        return NULL;
+    }
     g->cfi = dwfl_module_dwarf_cfi(g->module, &g->cfi_bias);
     if (!g->cfi)
         g->cfi = dwfl_module_eh_cfi(g->module, &g->cfi_bias);
@@ -518,13 +719,15 @@ bool guest_dwarf_symbolize(const guest_dwarf *g, uint64_t address, char *out, si
         name = f->f.name;
         base = f->f.low;
     }
-    /* A symbol inside the function (an assembly label) says more. */
-    if (s && (!f || s->address > base) && (!s->size || address < s->address + s->size || !s->function)) {
-        /* ... unless it is a sized object or function that ends before address */
-        if (!(s->size && address >= s->address + s->size)) {
-            name = s->name;
-            base = s->address;
-        }
+    /* A symbol inside the function (an assembly label) says more; one
+     * names only what it holds: a sized symbol its bytes, an unsized one
+     * (a label, the linker's _edata) the rest of its section -- never an
+     * address far past it (gdb's "No symbol matches"). */
+    bool holds = s && (address == s->address || (s->size ? address < s->address + s->size
+                                                           : address < s->section_end));
+    if (s && holds && (!f || s->address > base)) {
+        name = s->name;
+        base = s->address;
     }
     if (!name) {
         snprintf(out, size, "0x%" PRIx64, address);

@@ -67,8 +67,11 @@ typedef struct {
 /* ---- opening ---- */
 
 /* Opens an ELF image.  NULL with err set when it is no ELF file, cannot be
- * read, or libdwfl rejects it.  An ELF without DWARF (only a symbol
- * table) opens: it has symbols, no lines or variables. */
+ * read, or libdwfl rejects it, and when it is damaged, with what and
+ * where: a header table, section or segment past the file's end (a
+ * truncated file), a symbol table, DWARF unit or line table that libelf
+ * or libdw cannot read (an overwritten one).  An ELF without DWARF (only
+ * a symbol table) opens: it has symbols, no lines or variables. */
 guest_dwarf *guest_dwarf_open(const char *path, char *err, size_t err_size);
 void guest_dwarf_close(guest_dwarf *g);
 

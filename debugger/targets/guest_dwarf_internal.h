@@ -20,6 +20,7 @@
 struct guest_symbol {
     const char *name;
     uint64_t address, size;
+    uint64_t section_end;     /* the end of its (allocated) section; 0: none known */
     bool function;            /* STT_FUNC */
     bool code;                /* in an executable section (a function, or an assembly label) */
 };

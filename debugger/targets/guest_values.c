@@ -77,6 +77,7 @@ typedef enum {
     OPTIMIZED_OUT,
     A_NUMBER,         /* a literal: number, no type */
     AN_ADDRESS,       /* &lvalue: a pointer to type whose value is address */
+    NO_DEBUG,         /* a symbol the DWARF does not describe: its address (symbol, code) */
 } where_kind;
 
 typedef struct {
@@ -88,6 +89,8 @@ typedef struct {
     uint8_t bytes[MAX_PIECES_BYTES];
     size_t nbytes;
     int64_t number;
+    const char *symbol;       /* NO_DEBUG: its name */
+    bool code;                /* NO_DEBUG: in an executable section */
 } gval;
 
 typedef struct {
@@ -144,6 +147,22 @@ static uint64_t type_size(Dwarf_Die *type)
 
 static void type_name(Dwarf_Die *type, text *out, int depth);
 
+/* Whether a type carries a qualifier (DW_TAG_const_type, ...) among the
+ * qualifiers at its top: `const volatile int` has both. */
+static bool qualified(const Dwarf_Die *type, int tag)
+{
+    Dwarf_Die t = *type;
+    for (int i = 0; i < 8; i++) {
+        int here = dwarf_tag(&t);
+        if (here == tag)
+            return true;
+        if ((here != DW_TAG_const_type && here != DW_TAG_volatile_type && here != DW_TAG_restrict_type &&
+             here != DW_TAG_atomic_type) || !type_of(&t, &t))
+            return false;
+    }
+    return false;
+}
+
 /* The elements of one dimension of an array (DW_TAG_subrange_type). */
 static bool subrange_count(Dwarf_Die *sub, uint64_t *count)
 {
@@ -166,6 +185,42 @@ static void type_name_of(Dwarf_Die *die, bool has, text *out)
         put(out, "void");
     else
         type_name(die, out, 0);
+}
+
+/* A function's type (a DW_TAG_subprogram or DW_TAG_subroutine_type) as C
+ * writes it, with `middle` between the return type and the parameters:
+ * "long long int (long long int)", "void (*)(void)". */
+static void signature(Dwarf_Die *function, const char *middle, text *out, int depth)
+{
+    Dwarf_Die r, p;
+    bool has_return = type_of(function, &r);
+    if (has_return)
+        type_name(&r, out, depth + 1);
+    else
+        put(out, "void");
+    put(out, " %s(", middle);
+    bool any = false, prototyped = false;
+    Dwarf_Attribute attr;
+    if (dwarf_attr(function, DW_AT_prototyped, &attr))
+        dwarf_formflag(&attr, &prototyped);
+    if (dwarf_child(function, &p) == 0) {
+        do {
+            Dwarf_Die pt;
+            int tag = dwarf_tag(&p);
+            if (tag == DW_TAG_formal_parameter) {
+                put(out, "%s", any ? ", " : "");
+                if (type_of(&p, &pt))
+                    type_name(&pt, out, depth + 1);
+                else
+                    put(out, "void");
+                any = true;
+            } else if (tag == DW_TAG_unspecified_parameters) {
+                put(out, "%s...", any ? ", " : "");
+                any = true;
+            }
+        } while (dwarf_siblingof(&p, &p) == 0);
+    }
+    put(out, "%s)", !any && prototyped ? "void" : "");
 }
 
 static void type_name(Dwarf_Die *type, text *out, int depth)
@@ -193,7 +248,15 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
     case DW_TAG_const_type:
     case DW_TAG_volatile_type: {
         const char *q = dwarf_tag(type) == DW_TAG_const_type ? "const" : "volatile";
-        Dwarf_Die p;
+        Dwarf_Die p, element;
+        /* gcc qualifies an array of const elements twice, the array and its
+         * elements: `const char *const a[5]` is const (array of (const
+         * pointer)); C has no qualified arrays, so the elements' say it. */
+        if (has_inner && dwarf_tag(&inner) == DW_TAG_array_type && type_of(&inner, &element) &&
+            qualified(&element, dwarf_tag(type))) {
+            type_name(&inner, out, depth + 1);
+            return;
+        }
         if (has_inner && peeled(&inner, &p) && dwarf_tag(&p) == DW_TAG_pointer_type) {
             type_name(&inner, out, depth + 1);
             put(out, " %s", q);
@@ -207,10 +270,8 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
         return;
     }
     case DW_TAG_pointer_type:
-        if (has_inner && dwarf_tag(&inner) == DW_TAG_subroutine_type) {
-            Dwarf_Die r;
-            type_name_of(&r, type_of(&inner, &r), out);
-            put(out, " (*)()");
+        if (has_inner && (dwarf_tag(&inner) == DW_TAG_subroutine_type || dwarf_tag(&inner) == DW_TAG_subprogram)) {
+            signature(&inner, "(*)", out, depth);
             return;
         }
         type_name_of(&inner, has_inner, out);
@@ -233,7 +294,8 @@ static void type_name(Dwarf_Die *type, text *out, int depth)
         return;
     }
     case DW_TAG_subroutine_type:
-        put(out, "function");
+    case DW_TAG_subprogram:
+        signature(type, "", out, depth);
         return;
     default:
         put(out, "%s", name ? name : "?");
@@ -301,6 +363,8 @@ static int read_bytes(context *c, const gval *v, uint64_t offset, void *buffer, 
         memcpy(buffer, (uint8_t *)&n + offset, size);
         return 0;
     }
+    case NO_DEBUG:
+        return fail(c, "'%s' has no debug information, so no type", v->symbol);
     case OPTIMIZED_OUT:
         break;
     }
@@ -336,6 +400,8 @@ static int integer_of(context *c, const gval *v, int64_t *value)
         *value = (int64_t)v->address;
         return 0;
     }
+    if (v->where == NO_DEBUG)
+        return fail(c, "'%s' has no debug information, so no type", v->symbol);
     Dwarf_Die t;
     if (!v->has_type || !peeled(&v->type, &t))
         return fail(c, "a void value has no number");
@@ -920,10 +986,26 @@ static void print_value(context *c, const gval *v, text *out, int depth, bool to
         put(out, "%" PRId64, v->number);
         return;
     }
+    if (v->where == NO_DEBUG) {
+        /* gdb's words for a symbol without a type (data ones fail in
+         * guest_dwarf_evaluate: there is no value to show) */
+        put(out, "{<%s variable, no debug info>} 0x%" PRIx64 " <%s>", v->code ? "text" : "data", v->address,
+            v->symbol);
+        return;
+    }
+    if (v->where == AN_ADDRESS && !v->has_type && v->symbol) {
+        put(out, "(<%s variable, no debug info> *) 0x%" PRIx64 " <%s>", v->code ? "text" : "data", v->address,
+            v->symbol);
+        return;
+    }
     if (v->where == AN_ADDRESS) {
-        if (v->has_type) {
+        Dwarf_Die pointee = v->type;
+        if (v->has_type && dwarf_tag(&pointee) == DW_TAG_subprogram) {
             put(out, "(");
-            Dwarf_Die pointee = v->type;
+            signature(&pointee, "(*)", out, 0);
+            put(out, ") ");
+        } else if (v->has_type) {
+            put(out, "(");
             type_name(&pointee, out, 0);
             put(out, " *) ");
         }
@@ -946,8 +1028,15 @@ static void print_value(context *c, const gval *v, text *out, int depth, bool to
     case DW_TAG_structure_type:
     case DW_TAG_union_type: print_struct(c, &t, v, out, depth); return;
     case DW_TAG_subroutine_type:
-        put(out, "{function} 0x%" PRIx64, v->address);
+    case DW_TAG_subprogram: {
+        char sym[128];
+        put(out, "{");
+        signature(&t, "", out, 0);
+        put(out, "} 0x%" PRIx64, v->address);
+        if (guest_dwarf_symbolize(c->g, v->address, sym, sizeof sym))
+            put(out, " <%s>", sym);
         return;
+    }
     default:
         put(out, "<a value of DWARF tag 0x%x>", dwarf_tag(&t));
     }
@@ -992,6 +1081,14 @@ static int identifier(parser *ps, char *name, size_t size)
 
 static int parse_unary(parser *ps, gval *v);
 
+/* A data symbol the DWARF does not describe has no type, so no value:
+ * its address, and what shows its bytes. */
+static int no_debug(context *c, const gval *v)
+{
+    return fail(c, "'%s' has no debug information, so no type: it is at 0x%" PRIx64 " (x/8xb 0x%" PRIx64
+                " shows its bytes)", v->symbol, v->address, v->address);
+}
+
 static int parse_primary(parser *ps, gval *v)
 {
     context *c = ps->c;
@@ -1021,9 +1118,22 @@ static int parse_primary(parser *ps, gval *v)
     Dwarf_Die var;
     if (find_variable(c, name, &var))
         return variable_value(c, &var, v);
-    uint64_t address;
-    if (guest_dwarf_symbol_address(c->g, name, &address))
-        return fail(c, "'%s' has no debug information (its address: &%s is 0x%" PRIx64 ")", name, name, address);
+    /* a function: its DW_TAG_subprogram is its type, its entry its address */
+    for (size_t i = 0; i < c->g->nfunctions; i++) {
+        const struct guest_function_entry *f = &c->g->functions[i];
+        Dwarf_Die die;
+        if (f->die && strcmp(f->f.name, name) == 0 && dwarf_offdie(c->g->dwarf, f->die, &die)) {
+            *v = (gval){ .where = AT_MEMORY, .has_type = true, .type = die, .address = f->f.low };
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < c->g->nsymbols; i++) {
+        const struct guest_symbol *sym = &c->g->symbols[i];
+        if (strcmp(sym->name, name) == 0) {
+            *v = (gval){ .where = NO_DEBUG, .address = sym->address, .symbol = sym->name, .code = sym->code };
+            return 0;
+        }
+    }
     return fail(c, "no symbol '%s' in the current context", name);
 }
 
@@ -1133,12 +1243,24 @@ static int parse_unary(parser *ps, gval *v)
         gval inner;
         if (parse_unary(ps, &inner) != 0)
             return -1;
+        Dwarf_Die t;
+        if (inner.where == AT_MEMORY && inner.has_type && peeled(&inner.type, &t) &&
+            dwarf_tag(&t) == DW_TAG_subprogram) {
+            *v = inner;  /* *fib is fib, as in C */
+            return 0;
+        }
+        if (inner.where == NO_DEBUG)
+            return no_debug(c, &inner);
         return element(c, &inner, 0, v, "*");
     }
     if (take(ps, "&")) {
         gval inner;
         if (parse_unary(ps, &inner) != 0)
             return -1;
+        if (inner.where == NO_DEBUG) {
+            *v = (gval){ .where = AN_ADDRESS, .address = inner.address, .symbol = inner.symbol, .code = inner.code };
+            return 0;
+        }
         if (inner.where != AT_MEMORY)
             return fail(c, "&: the value is not in memory");
         *v = (gval){ .where = AN_ADDRESS, .has_type = inner.has_type, .type = inner.type, .address = inner.address };
@@ -1174,7 +1296,7 @@ int guest_dwarf_evaluate(const guest_dwarf *g, const guest_frame *frame, const g
     char why[256] = "";
     context c = { g, frame, access, why, sizeof why };
     gval v;
-    if (parse_expression(&c, expression, &v) != 0) {
+    if (parse_expression(&c, expression, &v) != 0 || (v.where == NO_DEBUG && !v.code && no_debug(&c, &v))) {
         snprintf(err, err_size, "%s", why);
         return -1;
     }

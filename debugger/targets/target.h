@@ -63,6 +63,9 @@ enum {
                                      end goes back by running it again      */
     VDB_CAP_OPERAND_STACK = 1u << 7, /* a frame has an operand stack
                                      (variables' VDB_VARS_STACK)            */
+    VDB_CAP_RESTART = 1u << 8,    /* a fresh one can run the program again
+                                     (`run` after it ended); a remote
+                                     server's machine ran it once           */
 };
 
 typedef enum {
@@ -168,7 +171,9 @@ typedef struct {
 
     /* ---- breakpoints (by address; the front end numbers them) ---- */
     /* Resolves what the user typed after `break`: a line, FILE:LINE, a
-     * function name, or *ADDRESS. */
+     * function name (where its body starts, after any prologue), or
+     * *ADDRESS (*NAME, *NAME+OFF: the symbol's own address, which is what
+     * a name means as an address: core/location.h's vdb_resolve_address). */
     int (*resolve)(vdb_target *t, const char *spec, uint64_t *address, char *err, size_t err_size);
     int (*insert_breakpoint)(vdb_target *t, uint64_t address, char *err, size_t err_size);
     int (*remove_breakpoint)(vdb_target *t, uint64_t address, char *err, size_t err_size);
@@ -194,6 +199,10 @@ typedef struct {
     /* The source line of an address (SOURCE): *file (owned by the target)
      * and *line; false when it has none. */
     bool (*source_line)(vdb_target *t, uint64_t address, const char **file, uint32_t *line);
+    /* The line-table row holding address (SOURCE): its code is [*start,
+     * *end), as `info line` reports it.  NULL, or false: the front end
+     * walks the instructions from address to where the line changes. */
+    bool (*line_range)(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end);
     /* The first and one-past-last address of the function holding address
      * (for disassembly panes); false when the target has no functions. */
     bool (*function_bounds)(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end);
@@ -216,6 +225,9 @@ typedef struct {
     /* `info TOPIC` for a topic the front end does not know itself ("exits",
      * "mode"); the text is malloc'd, lines ending in '\n'. */
     int (*info)(vdb_target *t, const char *topic, char **text, char *err, size_t err_size);
+    /* The topics info takes, NULL-terminated (what Tab offers after
+     * `info `); NULL: none. */
+    const char *const *info_topics;
     /* Names the user may type (functions, globals) for tab completion:
      * the i-th, or NULL past the last.  May be NULL (no symbols). */
     const char *(*symbol)(vdb_target *t, size_t i);
@@ -293,8 +305,13 @@ vdb_target *vdb_remote_open(const vdb_remote_config *config, char *err, size_t e
  * the core operations and, for frames and variables, x86-64 registers
  * named as gdb's amd64 names (rax .. r15, rip).  The machine-level
  * operations are inner's.  On success the new target owns inner (its
- * destroy destroys inner); NULL with err set when the file is no ELF or
- * libdw cannot read it, and then inner is the caller's still. */
+ * destroy destroys inner); NULL with err set when the file is no ELF,
+ * is damaged (truncated, overwritten: guest_dwarf_open says what and
+ * where) or libdw cannot read it, and then inner is the caller's still. */
 vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, size_t err_size);
+/* Whether vdb_dwarf_wrap can read the ELF at elf_path (no target needed:
+ * a bad --symbols file is reported before the machine starts).  0, or -1
+ * with err set as vdb_dwarf_wrap sets it. */
+int vdb_dwarf_check(const char *elf_path, char *err, size_t err_size);
 
 #endif

@@ -992,9 +992,11 @@ static void target_destroy(vdb_target *t)
     free(b);
 }
 
+static const char *const info_topics[] = { "jit", "gc", NULL };
+
 static const vdb_target_ops bvm_ops = {
     .name = "bvm",
-    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE |
+    .caps = VDB_CAP_SOURCE | VDB_CAP_FRAMES | VDB_CAP_VARIABLES | VDB_CAP_JIT | VDB_CAP_REVERSE | VDB_CAP_RESTART |
             VDB_CAP_OPERAND_STACK,
     VDB_TARGET_CORE_OPS(target),
     .spaces = spaces,
@@ -1003,7 +1005,7 @@ static const vdb_target_ops bvm_ops = {
     .frame_count = target_frame_count, .frame = target_frame,                              /* FRAMES    */
     .variables = target_variables, .evaluate = target_evaluate, .assign = target_assign,   /* VARIABLES */
     .native_code = target_native_code,                                                     /* JIT       */
-    .set_option = target_set_option, .info = target_info, .symbol = target_symbol,
+    .set_option = target_set_option, .info = target_info, .info_topics = info_topics, .symbol = target_symbol,
 };
 
 /* The diagnostics of a failed load, as many lines as fit in err. */

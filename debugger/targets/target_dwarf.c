@@ -959,6 +959,16 @@ static bool dwarf_source_line(vdb_target *t, uint64_t address, const char **file
     return true;
 }
 
+static bool dwarf_line_range(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end)
+{
+    guest_line l;
+    if (!guest_dwarf_line(self(t)->dw, address, &l) || l.end <= l.start)
+        return false;
+    *start = l.start;
+    *end = l.end;
+    return true;
+}
+
 static bool dwarf_function_bounds(vdb_target *t, uint64_t address, uint64_t *start, uint64_t *end)
 {
     guest_function f;
@@ -1019,6 +1029,13 @@ static int register_named(vdb_target *inner, const char *name)
     return -1;
 }
 
+int vdb_dwarf_check(const char *elf_path, char *err, size_t err_size)
+{
+    guest_dwarf *dw = guest_dwarf_open(elf_path, err, err_size);
+    guest_dwarf_close(dw);
+    return dw ? 0 : -1;
+}
+
 vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, size_t err_size)
 {
     guest_dwarf *dw = guest_dwarf_open(elf_path, err, err_size);
@@ -1062,7 +1079,9 @@ vdb_target *vdb_dwarf_wrap(vdb_target *inner, const char *elf_path, char *err, s
         .spaces = in->spaces,
         .set_option = dwarf_set_option,
         .info = in->info ? dwarf_info : NULL,
+        .info_topics = in->info_topics,
         .symbol = dwarf_symbol,
+        .line_range = dwarf_line_range,
         .resume_to = frames && guest_dwarf_has_lines(dw) ? dwarf_resume_to : NULL,
         .catch_exception = d->idtr_base >= 0 && d->idtr_limit >= 0 ? dwarf_catch_exception : NULL,
     };

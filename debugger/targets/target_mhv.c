@@ -632,6 +632,8 @@ static int info_mode(struct mhv_target *target, FILE *out, char *err, size_t err
     return 0;
 }
 
+static const char *const info_topics[] = { "exits", "mode", NULL };
+
 static int target_info(vdb_target *base, const char *topic, char **text, char *err, size_t err_size)
 {
     struct mhv_target *target = target_of(base);
@@ -666,11 +668,12 @@ static int target_info(vdb_target *base, const char *topic, char **text, char *e
 
 static const vdb_target_ops mhv_target_ops = {
     .name = "mhv",
-    .caps = VDB_CAP_EXITS | VDB_CAP_CPU_MODE,
+    .caps = VDB_CAP_EXITS | VDB_CAP_CPU_MODE | VDB_CAP_RESTART,
     VDB_TARGET_CORE_OPS(target),
     .spaces = memory_spaces,
     .set_option = target_set_option,
     .info = target_info,
+    .info_topics = info_topics,
     /* No frames or variables (no VDB_CAP_FRAMES, VDB_CAP_VARIABLES), no
      * JIT, no symbols: frame_count ... assign, native_code and symbol are
      * NULL. */

@@ -1383,6 +1383,8 @@ static int monitor(struct remote_target *r, const char *command, char **text, ch
     return status;
 }
 
+static const char *const info_topics[] = { "exits", "mode", NULL };
+
 static int remote_info(vdb_target *base, const char *topic, char **text, char *err, size_t err_size)
 {
     struct remote_target *r = remote_of(base);
@@ -1714,11 +1716,12 @@ done:
 
 static const vdb_target_ops remote_target_ops = {
     .name = "remote",
-    .caps = VDB_CAP_CPU_MODE | VDB_CAP_EXITS,  /* through the server's monitor (info mode, info exits) */
+    .caps = VDB_CAP_CPU_MODE | VDB_CAP_EXITS,  /* through the server's monitor (info mode, info exits); no RESTART */
     VDB_TARGET_CORE_OPS(remote),
     .spaces = memory_spaces,
     .set_option = remote_set_option,
     .info = remote_info,
+    .info_topics = info_topics,  /* its server's monitor: mhv's */
     /* No frames, variables or symbols: a layer over this target adds them. */
 };
 

@@ -284,7 +284,7 @@ START_TEST(open_at_the_entry_point)
     vdb_target *target = open_guest("hello64.bin", "long", NULL);
     const vdb_target_ops *ops = target->ops;
     ck_assert_str_eq(ops->name, "mhv");
-    ck_assert_uint_eq(ops->caps, VDB_CAP_EXITS | VDB_CAP_CPU_MODE);
+    ck_assert_uint_eq(ops->caps, VDB_CAP_EXITS | VDB_CAP_CPU_MODE | VDB_CAP_RESTART);
     ck_assert_str_eq(ops->spaces[0], "virt");
     ck_assert_str_eq(ops->spaces[1], "phys");
     ck_assert_ptr_null(ops->spaces[2]);

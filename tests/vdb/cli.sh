@@ -86,6 +86,28 @@ vdb --hv --batch "$E2E_TMP/missing.bin"
 expect_status "a missing guest image: status 125 (as mhv)" 125
 expect_err_has "a missing guest image: names it" "missing.bin"
 
+# A damaged ELF (truncated: its section headers are past its end) is
+# refused as --symbols with what is wrong and where, status 125, before the
+# machine starts (no /dev/kvm needed); as the image it runs without
+# symbols, with a warning that says why.
+guests=${MHV_GUESTS:-build/release/guest}
+if [ -r "$guests/kernel-debug.elf" ] && [ -r "$guests/hello64.bin" ]; then
+    head -c 40000 "$guests/kernel-debug.elf" >"$E2E_TMP/truncated.elf"
+    printf 'info symbol 0x100000\n' >"$script"
+    vdb --hv --symbols "$E2E_TMP/truncated.elf" --batch -x "$script" "$guests/hello64.bin"
+    expect_status "--symbols a truncated ELF: status 125" 125
+    expect_err_has "--symbols a truncated ELF: says what and where" \
+        "vdb: --symbols $E2E_TMP/truncated.elf: $E2E_TMP/truncated.elf: the section header table (offset 0x"
+    expect_err_has "--symbols a truncated ELF: and the file's size" "runs past the end of the file (40000 bytes)"
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+        vdb --hv --batch -x "$script" "$E2E_TMP/truncated.elf"
+        expect_err_has "a truncated ELF image: runs with a warning" \
+            "vdb: warning: no symbols: $E2E_TMP/truncated.elf: the section header table"
+    fi
+else
+    not_ok "a damaged ELF" "$guests/kernel-debug.elf or hello64.bin is missing (make guests)"
+fi
+
 # ---- commands from stdin, and the transcript's order ---------------------------------
 
 (ulimit -t 30 && printf 'break fib\nrun\nprint n\ndelete\ncontinue\n' | "$BVM" --batch "$fib") >"$OUT" 2>"$ERR"
@@ -186,6 +208,23 @@ printf 'info registers\n' >"$script"
 vdb --remote "127.0.0.1:$port" --batch -x "$script"
 expect_status "--remote with nothing listening: status 125" 125
 expect_err_has "--remote with nothing listening: says so" "cannot connect to 127.0.0.1:$port: Connection refused"
+
+# After the program ends, the hint says what `run` can do on this target:
+# the bytecode VM starts it again; the remote target (here against vdb's
+# gdb server on the bytecode VM, no KVM needed) cannot, and says so.
+printf 'continue\ncontinue\n' >"$script"
+vdb --batch -x "$script" "$fib"
+expect_out_has "continue after the end: run starts it again" "(it ended; run starts it again)"
+port=$(free_port)
+"$BVM" --gdbserver "$port" "$fib" >/dev/null 2>&1 </dev/null &
+server=$!
+printf 'continue\ncontinue\nrun\n' >"$script"
+vdb --remote "127.0.0.1:$port" --batch -x "$script"
+wait "$server"
+expect_status "the remote target after the end: a failed command, status 1" 1
+expect_out_lacks "the remote target after the end: no hint that run starts it again" "run starts it again"
+expect_out_has "the remote target after the end: says it cannot" \
+    "(it ended, and the remote target cannot start it again: quit, and start vdb again)"
 
 # ---- the manual lists every command ---------------------------------------------------
 

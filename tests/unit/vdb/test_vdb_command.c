@@ -26,6 +26,7 @@
 #include "dispatch.h"
 #include "number_format.h"
 #include "session.h"
+#include "target.h"
 
 static char err[256];
 
@@ -121,6 +122,57 @@ START_TEST(completion_comes_from_the_table)
     ck_assert_str_eq(vdb_session_complete(NULL, "layout", "s", 1), "split");
     ck_assert_str_eq(vdb_session_complete(NULL, "help", "fi", 0), "finish");
     ck_assert_str_eq(vdb_session_complete(NULL, "set", "b", 0), "breakpoint-route");
+}
+END_TEST
+
+/* A stand-in target with only what a session and Tab need: its caps and
+ * its own info topics. */
+static size_t no_registers(vdb_target *t) { return 0; }
+static void keep(vdb_target *t) {}
+static int no_info(vdb_target *t, const char *topic, char **text, char *e, size_t size) { return -1; }
+static void no_output(void *context, vdb_stream stream, const char *text, size_t len) {}
+
+static vdb_session *session_on(vdb_target_ops *ops, unsigned caps, const char *const *own_topics)
+{
+    static vdb_target target;
+    static const vdb_sink sink = { no_output, NULL };
+    *ops = (vdb_target_ops){ .name = "fake", .caps = caps, .register_count = no_registers, .destroy = keep,
+                             .info = no_info, .info_topics = own_topics };
+    target.ops = ops;
+    return vdb_session_new(&target, NULL, NULL, &sink);
+}
+
+/* After `info `, Tab offers the topics this target has: its own by its
+ * list, the operand stack only where frames have one. */
+START_TEST(info_completes_the_targets_topics)
+{
+    static const char *const hv[] = { "exits", "mode", NULL }, *const vm[] = { "jit", "gc", NULL };
+    vdb_target_ops ops;
+    vdb_session *s = session_on(&ops, VDB_CAP_CPU_MODE | VDB_CAP_EXITS, hv);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(vdb_session_complete(s, "info", "g", 0), "globals");
+    ck_assert_ptr_null(vdb_session_complete(s, "info", "g", 1));     /* no gc */
+    ck_assert_ptr_null(vdb_session_complete(s, "info", "j", 0));     /* no jit */
+    ck_assert_ptr_null(vdb_session_complete(s, "info", "st", 0));    /* no operand stack */
+    ck_assert_str_eq(vdb_session_complete(s, "info", "e", 0), "exits");
+    ck_assert_str_eq(vdb_session_complete(s, "i", "m", 0), "mode");
+    size_t n = 0;
+    while (vdb_session_complete(s, "info", "", n))
+        n++;
+    ck_assert_uint_eq(n, 12);  /* 10 of the front end's (no stack), exits, mode */
+    vdb_session_free(s);
+    s = session_on(&ops, VDB_CAP_SOURCE | VDB_CAP_OPERAND_STACK, vm);
+    ck_assert_str_eq(vdb_session_complete(s, "info", "g", 1), "gc");
+    ck_assert_str_eq(vdb_session_complete(s, "info", "st", 0), "stack");
+    ck_assert_str_eq(vdb_session_complete(s, "info", "j", 0), "jit");
+    ck_assert_ptr_null(vdb_session_complete(s, "info", "e", 0));
+    vdb_session_free(s);
+    /* a target without info has none of its own */
+    s = session_on(&ops, 0, NULL);
+    ops.info = NULL;
+    ck_assert_ptr_null(vdb_session_complete(s, "info", "m", 0));
+    ck_assert_str_eq(vdb_session_complete(s, "info", "s", 0), "symbol");
+    vdb_session_free(s);
 }
 END_TEST
 
@@ -335,6 +387,7 @@ int main(void)
     tcase_add_test(tc, every_command_has_help_and_a_unique_name);
     tcase_add_test(tc, argument_words_come_from_the_table);
     tcase_add_test(tc, completion_comes_from_the_table);
+    tcase_add_test(tc, info_completes_the_targets_topics);
     tcase_add_test(tc, empty_line_repeats_what_the_table_says);
     tcase_add_test(tc, numbers_in_each_format);
     tcase_add_test(tc, parses_word_suffix_and_arguments);

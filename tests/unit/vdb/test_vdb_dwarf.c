@@ -17,7 +17,8 @@
  *              *p, p->f, a[i], &x; a parameter in a frame; set var; the
  *              returned value by its type; errors
  *   images     an ELF without DWARF (symbols only), a truncated ELF, a file
- *              that is no ELF
+ *              that is no ELF; truncated and overwritten headers, sections,
+ *              DWARF units and line tables, each refused with what and where
  */
 #include <check.h>
 #include <fcntl.h>
@@ -44,10 +45,14 @@ static uint64_t nm_address(const char *name, uint64_t *size)
     ck_assert_ptr_nonnull(p);
     uint64_t address = 0;
     while (fgets(line, sizeof line, p)) {
-        char sym[256], type[8];
+        char sym[256], type[256], extra[256];
         unsigned long long a, s = 0;
-        bool sized = sscanf(line, "%llx %llx %7s %255s", &a, &s, type, sym) == 4;
-        if ((sized || sscanf(line, "%llx %7s %255s", &a, type, sym) == 3) && strcmp(sym, name) == 0) {
+        /* ADDRESS [SIZE] TYPE NAME: four words when sized (a type letter
+         * such as 'b' would read as a hex size) */
+        bool sized = sscanf(line, "%llx %llx %255s %255s", &a, &s, type, extra) == 4;
+        if (sized)
+            snprintf(sym, sizeof sym, "%s", extra);
+        if ((sized || sscanf(line, "%llx %255s %255s", &a, type, sym) == 3) && strcmp(sym, name) == 0) {
             address = a;
             if (size)
                 *size = sized ? s : 0;
@@ -427,6 +432,34 @@ START_TEST(globals_fields_pointers_arrays)
 }
 END_TEST
 
+/* A function is a value of its own type, as gdb prints it; a symbol
+ * without DWARF is named as gdb names it, and the message for a data
+ * symbol suggests only what works. */
+START_TEST(functions_and_symbols_without_debug_information)
+{
+    guest_frame top = { .pc = nm_address("kernel_main", NULL) };
+    char expected[256];
+    uint64_t fib = nm_address("fib", NULL), start = nm_address("_start", NULL);
+    uint64_t stack = nm_address("kernel_stack", NULL);
+    snprintf(expected, sizeof expected, "{long long int (long long int)} 0x%" PRIx64 " <fib>", fib);
+    print_ok(&top, "fib", expected);
+    print_ok(&top, "*fib", expected);
+    snprintf(expected, sizeof expected, "(long long int (*)(long long int)) 0x%" PRIx64 " <fib>", fib);
+    print_ok(&top, "&fib", expected);
+    snprintf(expected, sizeof expected, "(void (*)(void)) 0x%" PRIx64 " <idt_init>", nm_address("idt_init", NULL));
+    print_ok(&top, "&idt_init", expected);
+    snprintf(expected, sizeof expected, "{<text variable, no debug info>} 0x%" PRIx64 " <_start>", start);
+    print_ok(&top, "_start", expected);
+    snprintf(expected, sizeof expected, "(<text variable, no debug info> *) 0x%" PRIx64 " <_start>", start);
+    print_ok(&top, "&_start", expected);
+    snprintf(expected, sizeof expected, "(<data variable, no debug info> *) 0x%" PRIx64 " <kernel_stack>", stack);
+    print_ok(&top, "&kernel_stack", expected);
+    snprintf(expected, sizeof expected, "'kernel_stack' has no debug information, so no type: it is at 0x%" PRIx64
+             " (x/8xb 0x%" PRIx64 " shows its bytes)", stack, stack);
+    print_fails(&top, "kernel_stack", expected);
+}
+END_TEST
+
 START_TEST(a_parameter_in_its_frame)
 {
     uint64_t ret1, ret2;
@@ -460,6 +493,27 @@ START_TEST(args_locals_and_set_var)
     ck_assert_msg(strstr(err, "read-only") != NULL, "%s", err);
     ck_assert_int_eq(guest_dwarf_assign(g, &top, &access_ops, "wl_fib", "3", err, sizeof err), -1);
     ck_assert_str_eq(err, "wl_fib: vdb sets numbers, characters and pointers, not a value of this type");
+}
+END_TEST
+
+static char global_types[16384];
+static void collect_types(void *context, const char *name, const char *type, const char *value)
+{
+    size_t used = strlen(global_types);
+    snprintf(global_types + used, sizeof global_types - used, "%s: %s\n", name, type);
+}
+
+/* Type names as gdb writes them: a const array of const elements (gcc
+ * qualifies both) is qualified once. */
+START_TEST(type_names_as_gdb_writes_them)
+{
+    guest_frame top = { .pc = nm_address("kernel_main", NULL) };
+    global_types[0] = '\0';
+    ck_assert_uint_gt(guest_dwarf_variables(g, &top, &access_ops, GUEST_VARS_GLOBALS, collect_types, NULL), 0);
+    ck_assert_msg(strstr(global_types, "exception_names: const char * const [32]\n") != NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "keywords: const struct keyword [") != NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "const const") == NULL, "%s", global_types);
+    ck_assert_msg(strstr(global_types, "volatile volatile") == NULL, "%s", global_types);
 }
 END_TEST
 
@@ -514,6 +568,16 @@ START_TEST(an_elf_with_symbols_only)
     ck_assert(guest_dwarf_function(h, address, &f));
     ck_assert_str_eq(f.name, "_start");
     ck_assert_uint_eq(f.body, f.low);
+    /* an unsized symbol names only its section's addresses: not the
+     * linker's _edata past .text's end, nor an address far from fact */
+    char out[128];
+    ck_assert(guest_dwarf_symbolize(h, 0x100050, out, sizeof out));
+    ck_assert_str_eq(out, "fact+3");
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x100060, out, sizeof out), "%s", out);
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x100f93, out, sizeof out), "%s", out);
+    ck_assert_msg(!guest_dwarf_symbolize(h, 0x101056, out, sizeof out), "%s", out);
+    ck_assert_str_eq(out, "0x101056");
+    ck_assert(!guest_dwarf_function(h, 0x100060, &f));
     guest_dwarf_close(h);
 }
 END_TEST
@@ -531,16 +595,119 @@ START_TEST(bad_images_get_messages)
     fd = open(path, O_WRONLY | O_TRUNC);
     ck_assert_int_eq(write(fd, mem.image, 100), 100);
     close(fd);
-    guest_dwarf *h = guest_dwarf_open(path, err, sizeof err);
-    if (h) {
-        ck_assert(!guest_dwarf_has_lines(h));
-        guest_dwarf_close(h);
-    } else {
-        ck_assert_msg(strstr(err, path) != NULL, "%s", err);
-    }
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: the program header table (offset 0x40, 2 x 56 bytes) runs past the end "
+             "of the file (100 bytes)", path);
+    ck_assert_str_eq(err, expected);
     unlink(path);
     ck_assert_ptr_null(guest_dwarf_open("/nonexistent/kernel.elf", err, sizeof err));
     ck_assert_str_eq(err, "/nonexistent/kernel.elf: No such file or directory");
+}
+END_TEST
+
+/* A copy of the kernel, changed by `damage`, at path. */
+static void write_damaged(const char *path, size_t size, void (*damage)(uint8_t *image, size_t size))
+{
+    uint8_t *copy = malloc(mem.image_size);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, mem.image, mem.image_size);
+    if (damage)
+        damage(copy, mem.image_size);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(copy, 1, size, f), size);
+    fclose(f);
+    free(copy);
+}
+
+/* The kernel's section header of a section, from its own bytes. */
+static Elf64_Shdr *section_header(uint8_t *image, const char *name)
+{
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)image;
+    Elf64_Shdr *shdrs = (Elf64_Shdr *)(image + ehdr->e_shoff);
+    const char *names = (const char *)image + shdrs[ehdr->e_shstrndx].sh_offset;
+    for (unsigned i = 0; i < ehdr->e_shnum; i++)
+        if (strcmp(names + shdrs[i].sh_name, name) == 0)
+            return &shdrs[i];
+    ck_abort_msg("no section %s", name);
+    return NULL;
+}
+
+static void overwrite_section_headers(uint8_t *image, size_t size)
+{
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)image;
+    memset(image + ehdr->e_shoff, 0xff, (size_t)ehdr->e_shnum * ehdr->e_shentsize);
+}
+
+static void move_debug_info_past_the_end(uint8_t *image, size_t size)
+{
+    section_header(image, ".debug_info")->sh_offset = size - 16;
+}
+
+static void overwrite_unit_header(uint8_t *image, size_t size)
+{
+    memset(image + section_header(image, ".debug_info")->sh_offset, 0xff, 32);
+}
+
+static void overwrite_line_table(uint8_t *image, size_t size)
+{
+    memset(image + section_header(image, ".debug_line")->sh_offset, 0xff, 64);
+}
+
+/* A truncated or overwritten image is refused with what is wrong and
+ * where, not opened as an ELF with nothing in it (no symbols, no reason). */
+START_TEST(damaged_images_say_what_and_where)
+{
+    char err[512], expected[1024], path[] = "/tmp/vdb-dwarf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    Elf64_Ehdr *ehdr = (Elf64_Ehdr *)mem.image;
+
+    write_damaged(path, 3000, NULL);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: program header 0 (PT_LOAD: offset 0x%" PRIx64, path,
+             (uint64_t)mem.loads[0].p_offset);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0 &&
+                  strstr(err, "runs past the end of the file (3000 bytes)") != NULL, "%s", err);
+
+    write_damaged(path, 40000, NULL);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: the section header table (offset 0x%" PRIx64 ", %u x 64 bytes) runs "
+             "past the end of the file (40000 bytes)", path, (uint64_t)ehdr->e_shoff, ehdr->e_shnum);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, overwrite_section_headers);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section 1 (offset 0xffffffffffffffff, 0xffffffffffffffff bytes) runs "
+             "past the end of the file (%zu bytes)", path, mem.image_size);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, move_debug_info_past_the_end);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_info (offset 0x%zx, 0x%" PRIx64 " bytes) runs past the "
+             "end of the file (%zu bytes)", path, mem.image_size - 16,
+             (uint64_t)section_header(mem.image, ".debug_info")->sh_size, mem.image_size);
+    ck_assert_str_eq(err, expected);
+
+    write_damaged(path, mem.image_size, overwrite_unit_header);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_info: the unit at offset 0x0 cannot be read", path);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0, "%s", err);
+
+    write_damaged(path, mem.image_size, overwrite_line_table);
+    ck_assert_ptr_null(guest_dwarf_open(path, err, sizeof err));
+    snprintf(expected, sizeof expected, "%s: section .debug_line: the line table of the unit at offset 0x0 cannot "
+             "be read", path);
+    ck_assert_msg(strncmp(err, expected, strlen(expected)) == 0, "%s", err);
+
+    /* and the whole file still opens */
+    write_damaged(path, mem.image_size, NULL);
+    guest_dwarf *h = guest_dwarf_open(path, err, sizeof err);
+    ck_assert_msg(h != NULL, "%s", err);
+    guest_dwarf_close(h);
+    unlink(path);
 }
 END_TEST
 
@@ -553,9 +720,10 @@ int main(void)
         { "lines", { lines_as_addr2line_says, file_names_and_paths, file_and_line_to_an_address } },
         { "functions", { function_bounds_as_nm_says, optimized_code_breaks_at_the_entry } },
         { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
-        { "values", { globals_fields_pointers_arrays, a_parameter_in_its_frame, args_locals_and_set_var,
-                      returned_values_by_type } },
-        { "images", { an_elf_with_symbols_only, bad_images_get_messages } },
+        { "values", { globals_fields_pointers_arrays, functions_and_symbols_without_debug_information,
+                      a_parameter_in_its_frame, args_locals_and_set_var,
+                      returned_values_by_type, type_names_as_gdb_writes_them } },
+        { "images", { an_elf_with_symbols_only, bad_images_get_messages, damaged_images_say_what_and_where } },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
