@@ -7,7 +7,8 @@
  * above it (breakpoints, running, panes) and by the commands.
  *
  * Invariant: s->frame is 0 or below the target's frame count; only
- * vdb_select_frame moves it off 0, and every stop puts it back.
+ * vdb_select_frame moves it off 0, and every stop puts it back (a caught
+ * exception's stop on the faulting frame, running.h).
  */
 #ifndef VDB_LOCATION_H
 #define VDB_LOCATION_H
@@ -18,7 +19,8 @@
 #include "session.h"
 
 /* The address of the selected frame: the pc for frame 0 (and on a target
- * without frames), else the call that frame is in. */
+ * without frames), else the call that frame is in (or the instruction an
+ * interrupt or exception stopped it at). */
 uint64_t vdb_selected_address(vdb_session *s);
 /* "fib at fib.vela:7", or the target's form of the address ("0x1005"). */
 void vdb_describe_location(vdb_session *s, uint64_t address, char *out, size_t size);

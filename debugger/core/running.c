@@ -23,6 +23,23 @@ static void current_function(vdb_session *s, char *out, size_t size)
         out[0] = '\0';
 }
 
+/* At a caught exception: the frame of the faulting instruction (the
+ * first whose pc is the stop's address), below the handler's; 0 when the
+ * target shows no such frame. */
+static size_t faulting_frame(vdb_session *s, uint64_t address)
+{
+    if (!vdb_has(s, VDB_CAP_FRAMES))
+        return 0;
+    size_t n = s->t->ops->frame_count(s->t);
+    for (size_t i = 0; i < n; i++) {
+        vdb_frame f;
+        char err[VDB_ERR_SIZE];
+        if (s->t->ops->frame(s->t, i, &f, err, sizeof err) == 0 && f.address == address)
+            return i;
+    }
+    return 0;
+}
+
 /* What a stop has a reason for (target.h): anything but "not started";
  * an error says what it was. */
 static bool stop_has_reason(const vdb_stop *stop)
@@ -93,6 +110,9 @@ static void report_stop(vdb_session *s, vdb_resume_kind kind, bool watch_hit)
             vdb_say(s, "\nException %s\n", st->detail);
         vdb_say(s, "%s\n", where);
         memcpy(s->last_function, function, sizeof s->last_function);
+        /* What is shown is what is selected: list, info locals and print
+         * act on the faulting frame (frame 0 is the handler's). */
+        s->frame = faulting_frame(s, st->address);
         vdb_show_code_line(s, st->address);
         vdb_show_displays(s);
         return;

@@ -8,7 +8,9 @@
  *
  * Invariants: the target is inspected only between its resumes
  * (target_running is set around each); a stop it reports has a reason;
- * after every stop the selected frame is 0 and the registers are read.
+ * after every stop the selected frame is 0 -- at a caught exception, the
+ * faulting instruction's frame, the one the stop shows -- and the
+ * registers are read.
  */
 #ifndef VDB_RUNNING_H
 #define VDB_RUNNING_H
@@ -36,8 +38,9 @@ int vdb_restart(vdb_session *s, char *err, size_t err_size);
 /* until LOCATION: the target's resume_to, reported as a step. */
 vdb_exec_result vdb_resume_to(vdb_session *s, uint64_t address);
 
-/* After the target stopped (s->stop set): frame 0, the registers read,
- * the stop reported as the resume `kind` would. */
+/* After the target stopped (s->stop set): frame 0 (the faulting frame at
+ * a caught exception), the registers read, the stop reported as the
+ * resume `kind` would. */
 void vdb_after_stop(vdb_session *s, vdb_resume_kind kind, bool watch_hit);
 
 #endif

@@ -937,6 +937,20 @@ static int take_frame(Dwfl_Frame *state, void *arg)
     return DWARF_CB_OK;
 }
 
+/* Whether the CFI at pc describes a signal frame (.cfi_signal_frame, the
+ * 'S' augmentation): a trap or interrupt handler's entry, whose caller is
+ * the interrupted code. */
+static bool signal_frame_at(const guest_dwarf *g, uint64_t pc)
+{
+    Dwarf_Frame *f = NULL;
+    if (!g->cfi || !g->x86_64 || dwarf_cfi_addrframe(g->cfi, pc - g->cfi_bias, &f) != 0)
+        return false;
+    bool signal = false;
+    dwarf_frame_info(f, NULL, NULL, &signal);
+    free(f);
+    return signal;
+}
+
 /* One frame further by the rbp chain, from frame `from`: false at its end. */
 static bool unwind_by_rbp(const guest_access *access, const guest_frame *from, guest_frame *to)
 {
@@ -990,9 +1004,16 @@ size_t guest_dwarf_unwind(guest_dwarf *g, const guest_frame *innermost, const gu
             break;
         frames[g->unwind_count++] = next;
     }
-    /* Outer frames: from the return address to the call in progress. */
+    /* Outer frames: from the return address to the call in progress --
+     * except the frame an interrupt or exception stopped, which the CFI of
+     * the frame inside it marks a signal frame: its pc is the interrupted
+     * instruction itself. */
     for (size_t i = 1; i < g->unwind_count; i++) {
         guest_frame *f = &frames[i];
+        if (!f->by_frame_pointer && signal_frame_at(g, frames[i - 1].pc)) {
+            f->interrupted = true;
+            continue;
+        }
         const struct guest_function_entry *fn = guest_dwarf_function_entry(g, f->return_address - 1);
         uint64_t call = fn && find_call ? find_call(find_context, fn->f.low, f->return_address) : 0;
         f->pc = call ? call : f->return_address - 1;

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t regs[GUEST_REGS];
     uint32_t known;               /* bit i: regs[i] is known in this frame */
     bool by_frame_pointer;        /* found through the rbp chain, not the CFI */
+    bool interrupted;             /* stopped by an interrupt or exception: pc (and return_address) is
+                                     the interrupted instruction, not a call */
 } guest_frame;
 
 /* ---- opening ---- */
@@ -129,7 +131,9 @@ bool guest_dwarf_function_named(const guest_dwarf *g, const char *name, guest_fu
  * image's CFI, the rbp chain where the CFI ends or is missing.  Fills up
  * to max frames, returns how many.  Outer frames' pc is the call
  * instruction when find_call can tell it (it returns 0 when not), else
- * the return address less one. */
+ * the return address less one; a frame below a signal frame's CFI (an
+ * interrupt or exception handler's) is `interrupted`, its pc the
+ * interrupted instruction's. */
 typedef uint64_t (*guest_find_call)(void *context, uint64_t function_start, uint64_t return_address);
 size_t guest_dwarf_unwind(guest_dwarf *g, const guest_frame *innermost, const guest_access *access,
                           guest_find_call find_call, void *find_context, guest_frame *frames, size_t max);

@@ -229,17 +229,20 @@ static void make_frames(dwarf_target *d)
     if (d->exited || !d->has_registers || !innermost(d, &top))
         return;
     guest_access access = { d, read_guest, NULL, NULL };
-    if (d->catch_stop && top.pc == inner_pc(d)) {
-        /* At a caught exception's handler: frame 0 is the handler, frame 1
-         * the faulting instruction, with the rip and rsp the CPU pushed. */
-        d->frames[0] = top;
+    d->nframes = guest_dwarf_unwind(d->dw, &top, &access, find_call, d, d->frames, MAX_FRAMES);
+    if (d->catch_stop && top.pc == inner_pc(d) && (d->nframes < 2 || !d->frames[1].interrupted)) {
+        /* At a caught exception's handler that the CFI does not describe
+         * as a signal frame: frame 0 is the handler, frame 1 the faulting
+         * instruction, with the rip and rsp the CPU pushed -- what the
+         * CFI of a handler that has it gives. */
         guest_frame faulting = top;
         faulting.pc = faulting.regs[GUEST_REG_RIP] = d->catch_rip;
         faulting.regs[GUEST_REG_RSP] = d->catch_rsp;
         d->nframes = 1 + guest_dwarf_unwind(d->dw, &faulting, &access, find_call, d, d->frames + 1, MAX_FRAMES - 1);
-        return;
+        d->frames[0] = top;
+        d->frames[1].interrupted = true;
+        d->frames[1].return_address = d->catch_rip;
     }
-    d->nframes = guest_dwarf_unwind(d->dw, &top, &access, find_call, d, d->frames, MAX_FRAMES);
 }
 
 static size_t dwarf_frame_count(vdb_target *t)

@@ -211,7 +211,7 @@ for script in "$VDB_HV_DIR"/*.vdb; do
     args=${header#"# vdb: "}
     echo "$(basename "$script" .vdb)|$(basename "$script")|${args//\$MHV_GUESTS/\$G}" >>"$E2E_TMP/vdb-scenarios"
 done
-VDB_HV_REMOTE="source_fib source_fault"
+VDB_HV_REMOTE="source_fib source_fault source_interrupt"
 for name in $VDB_HV_REMOTE; do
     grep "^$name|" "$E2E_TMP/vdb-scenarios" | sed "s/^$name|\(.*\)/$name-remote|\1|remote/" >>"$E2E_TMP/vdb-scenarios"
 done

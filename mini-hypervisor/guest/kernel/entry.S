@@ -59,16 +59,59 @@ halt_forever:
     .text
     .altmacro
 
+/* Call-frame information: the stubs and interrupt_common describe this
+ * frame to a debugger's unwinder with CFI directives (they add nothing to
+ * the code, only to .debug_frame).  The CFA is the address above ss, where
+ * the CPU's pushes began; rip and rsp are the interrupted ones the CPU
+ * saved, and each general register is where interrupt_common pushed it.
+ * Each is marked a signal frame (.cfi_signal_frame): the rip it returns to
+ * is the interrupted instruction, not a call's return address, so a
+ * debugger shows that instruction's line and unwinds on from the
+ * interrupted function with its registers.  kernel.ld keeps .debug_frame
+ * (the C files are compiled without .eh_frame, and so is this file).
+ */
+    .cfi_sections .debug_frame
+
+/* Until interrupt_common saves them, the general registers are still the
+ * interrupted code's. */
+.macro cfi_interrupted_registers
+    .cfi_same_value rax
+    .cfi_same_value rbx
+    .cfi_same_value rcx
+    .cfi_same_value rdx
+    .cfi_same_value rsi
+    .cfi_same_value rdi
+    .cfi_same_value rbp
+    .cfi_same_value r8
+    .cfi_same_value r9
+    .cfi_same_value r10
+    .cfi_same_value r11
+    .cfi_same_value r12
+    .cfi_same_value r13
+    .cfi_same_value r14
+    .cfi_same_value r15
+.endm
+
 /* One stub per vector.  The CPU pushes an error code itself only for
  * vectors 8, 10-14, 17, 21, 29 and 30. */
 .macro interrupt_stub vector
 interrupt_stub_\vector:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_offset rip, -40            /* the CFA less the CPU's rip, cs, rflags, rsp, ss */
+    .cfi_offset rsp, -16
+    cfi_interrupted_registers
     .if (\vector == 8) || (\vector >= 10 && \vector <= 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
+    .cfi_def_cfa rsp, 48            /* the CPU's error code, then rip .. ss */
     .else
+    .cfi_def_cfa rsp, 40
     pushq   $0                      /* no error code: keep the frame's shape */
+    .cfi_adjust_cfa_offset 8
     .endif
     pushq   $\vector
+    .cfi_adjust_cfa_offset 8
     jmp     interrupt_common
+    .cfi_endproc
 .endm
 
 .macro interrupt_stub_address vector
@@ -82,41 +125,109 @@ interrupt_stub_\vector:
     .endr
 
 interrupt_common:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa rsp, 56            /* the vector, the error code, rip .. ss */
+    .cfi_offset rip, -40
+    .cfi_offset rsp, -16
+    cfi_interrupted_registers
     push    %rax
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rax, 0
     push    %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rbx, 0
     push    %rcx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rcx, 0
     push    %rdx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rdx, 0
     push    %rsi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rsi, 0
     push    %rdi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rdi, 0
     push    %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset rbp, 0
     push    %r8
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r8, 0
     push    %r9
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r9, 0
     push    %r10
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r10, 0
     push    %r11
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r11, 0
     push    %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r12, 0
     push    %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r13, 0
     push    %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r14, 0
     push    %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset r15, 0
     cld                             /* the C ABI wants DF clear at a call */
     mov     %rsp, %rdi
     call    interrupt_dispatch
     pop     %r15
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r15
     pop     %r14
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r14
     pop     %r13
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r13
     pop     %r12
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r12
     pop     %r11
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r11
     pop     %r10
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r10
     pop     %r9
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r9
     pop     %r8
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore r8
     pop     %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rbp
     pop     %rdi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rdi
     pop     %rsi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rsi
     pop     %rdx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rdx
     pop     %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rcx
     pop     %rbx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rbx
     pop     %rax
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore rax
     add     $16, %rsp               /* the vector and the error code */
+    .cfi_adjust_cfa_offset -16
     iretq
+    .cfi_endproc
 
 /* The stubs' addresses, for idt_init. */
     .section .rodata

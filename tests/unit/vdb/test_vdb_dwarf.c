@@ -12,7 +12,9 @@
  *              a line without code to the next line with code, the paths
  *   functions  bounds (nm -S), where `break NAME` stops (after the
  *              prologue, on the first line of the body)
- *   frames     the CFI unwinder and the rbp chain over a stack laid out here
+ *   frames     the CFI unwinder and the rbp chain over a stack laid out here;
+ *              through an interrupt frame (entry.S's signal-frame CFI) into
+ *              the interrupted function, at the interrupted instruction
  *   values     globals, struct fields, pointers, arrays, chars and strings,
  *              *p, p->f, a[i], &x; a parameter in a frame; set var; the
  *              returned value by its type; errors
@@ -371,11 +373,110 @@ START_TEST(the_call_in_progress_and_the_rbp_chain)
     size_t n = guest_dwarf_unwind(g, &top, &access_ops, call_before, NULL, frames, 16);
     ck_assert_uint_ge(n, 2);
     ck_assert_uint_eq(frames[1].pc, ret1 - 5);
-    /* From code without CFI (an assembly stub): the rbp chain. */
-    top.pc = top.regs[GUEST_REG_RIP] = nm_address("interrupt_stub_14", NULL);
+    /* From code without CFI (entry.S's halt loop): the rbp chain. */
+    top.pc = top.regs[GUEST_REG_RIP] = nm_address("halt_forever", NULL);
     n = guest_dwarf_unwind(g, &top, &access_ops, NULL, NULL, frames, 16);
     ck_assert_uint_ge(n, 2);
     ck_assert_uint_eq(frames[1].return_address, ret1);
+}
+END_TEST
+
+/* The interrupt frame entry.S's stubs and interrupt_common build (the CPU's
+ * ss, rsp, rflags, cs, rip; the error code, the vector; the 15 registers,
+ * r15 lowest) at `at`, interrupting `rip` with the stack `rsp` and `rbp`
+ * (the other registers' slots hold their DWARF numbers plus 100).
+ * Returns where the CPU's rip is. */
+static uint64_t lay_out_interrupt(uint64_t at, uint64_t rip, uint64_t rsp, uint64_t rbp)
+{
+    /* DWARF numbers: r15 .. r8, rbp, rdi, rsi, rdx, rcx, rbx, rax */
+    static const int pushed[15] = { 15, 14, 13, 12, 11, 10, 9, 8, GUEST_REG_RBP, 5, 4, 1, 2, 3, GUEST_REG_RAX };
+    uint64_t words[22];
+    for (int i = 0; i < 15; i++)
+        words[i] = pushed[i] == GUEST_REG_RBP ? rbp : (uint64_t)pushed[i] + 100;
+    uint64_t cpu[7] = { 32, 0, rip, 8, 0x202, rsp, 16 };  /* vector, error code, rip, cs, rflags, rsp, ss */
+    memcpy(words + 15, cpu, sizeof cpu);
+    memcpy(mem.stack + (at - STACK_BASE), words, sizeof words);
+    return at + 17 * 8;
+}
+
+/* Where interrupt_common's call of interrupt_dispatch returns: after the
+ * e8 rel32 in interrupt_common that calls it. */
+static uint64_t after_dispatch_call(void)
+{
+    guest_function common;
+    ck_assert(guest_dwarf_function_named(g, "interrupt_common", &common));
+    uint64_t dispatch = nm_address("interrupt_dispatch", NULL);
+    char err[128];
+    for (uint64_t at = common.low; at + 5 <= common.high; at++) {
+        uint8_t code[5];
+        ck_assert_int_eq(read_memory(&mem, at, code, 5, err, sizeof err), 0);
+        int32_t rel;
+        memcpy(&rel, code + 1, 4);
+        if (code[0] == 0xe8 && at + 5 + (uint64_t)(int64_t)rel == dispatch)
+            return at + 5;
+    }
+    ck_abort_msg("no call of interrupt_dispatch in interrupt_common");
+    return 0;
+}
+
+/* fib's state as lay_out_stack leaves it, interrupted at its first line:
+ * frames[i] must be fib (at the interrupted instruction itself, not a
+ * call before it), then workload_fib and workload_run. */
+static void check_interrupted_fib(const guest_frame *frames, size_t n, size_t i, const guest_frame *fib)
+{
+    ck_assert_uint_ge(n, i + 3);
+    guest_function f;
+    ck_assert(frames[i].interrupted);
+    ck_assert(!frames[i].by_frame_pointer);
+    ck_assert_uint_eq(frames[i].pc, fib->pc);
+    ck_assert_uint_eq(frames[i].return_address, fib->pc);
+    ck_assert_uint_eq(frames[i].regs[GUEST_REG_RSP], fib->regs[GUEST_REG_RSP]);
+    ck_assert_uint_eq(frames[i].regs[GUEST_REG_RBP], fib->regs[GUEST_REG_RBP]);
+    ck_assert(guest_dwarf_function(g, frames[i].pc, &f));
+    ck_assert_str_eq(f.name, "fib");
+    ck_assert(!frames[i + 1].interrupted);
+    ck_assert(guest_dwarf_function(g, frames[i + 1].pc, &f));
+    ck_assert_str_eq(f.name, "workload_fib");
+    ck_assert(guest_dwarf_function(g, frames[i + 2].pc, &f));
+    ck_assert_str_eq(f.name, "workload_run");
+}
+
+START_TEST(unwinds_through_an_interrupt_frame)
+{
+    uint64_t ret1, ret2;
+    guest_frame fib = lay_out_stack(&ret1, &ret2), frames[16];
+    uint64_t frame = STACK_BASE + 0x800;
+    uint64_t cpu = lay_out_interrupt(frame, fib.pc, fib.regs[GUEST_REG_RSP], fib.regs[GUEST_REG_RBP]);
+
+    /* At the timer's stub, before its pushes: the CPU's frame only. */
+    guest_frame top = fib;
+    top.pc = top.regs[GUEST_REG_RIP] = nm_address("interrupt_stub_32", NULL);
+    top.regs[GUEST_REG_RSP] = cpu;
+    top.regs[GUEST_REG_RBP] = fib.regs[GUEST_REG_RBP];
+    size_t n = guest_dwarf_unwind(g, &top, &access_ops, call_before, NULL, frames, 16);
+    check_interrupted_fib(frames, n, 1, &fib);
+
+    /* In interrupt_dispatch, called by interrupt_common with the frame
+     * complete: the registers come from where it saved them. */
+    uint64_t call_sp = frame - 8, back = after_dispatch_call();
+    memcpy(mem.stack + (call_sp - STACK_BASE), &back, 8);
+    top.pc = top.regs[GUEST_REG_RIP] = nm_address("interrupt_dispatch", NULL);
+    top.regs[GUEST_REG_RSP] = call_sp;
+    top.regs[GUEST_REG_RBP] = 0x1234;   /* interrupt_dispatch has not pushed it yet */
+    top.regs[3] = 0x5678;      /* rbx */
+    n = guest_dwarf_unwind(g, &top, &access_ops, call_before, NULL, frames, 16);
+    guest_function f;
+    ck_assert(guest_dwarf_function(g, frames[0].pc, &f));
+    ck_assert_str_eq(f.name, "interrupt_dispatch");
+    ck_assert(!frames[1].interrupted);
+    ck_assert_uint_eq(frames[1].return_address, back);
+    ck_assert_uint_eq(frames[1].pc, back - 5);
+    ck_assert(guest_dwarf_function(g, frames[1].pc, &f));
+    ck_assert_str_eq(f.name, "interrupt_common");
+    check_interrupted_fib(frames, n, 2, &fib);
+    ck_assert(frames[2].known & (1u << 3));
+    ck_assert_uint_eq(frames[2].regs[3], 3 + 100);     /* rbx, as interrupt_common saved it */
+    ck_assert_uint_eq(frames[2].regs[15], 15 + 100);   /* r15 */
 }
 END_TEST
 
@@ -719,7 +820,8 @@ int main(void)
                        completion_is_sorted_and_has_functions_and_globals } },
         { "lines", { lines_as_addr2line_says, file_names_and_paths, file_and_line_to_an_address } },
         { "functions", { function_bounds_as_nm_says, optimized_code_breaks_at_the_entry } },
-        { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain } },
+        { "frames", { unwinds_through_the_cfi, the_call_in_progress_and_the_rbp_chain,
+                      unwinds_through_an_interrupt_frame } },
         { "values", { globals_fields_pointers_arrays, functions_and_symbols_without_debug_information,
                       a_parameter_in_its_frame, args_locals_and_set_var,
                       returned_values_by_type, type_names_as_gdb_writes_them } },
