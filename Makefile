@@ -58,7 +58,7 @@ FUZZ_SEED   ?= 1
 NPROC       := $(shell nproc 2>/dev/null || echo 2)
 SUBMAKE      = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-.PHONY: all check test demo bench grade asan debug layer-flags clean deps deps-bench unit tools sandbox-check guests
+.PHONY: all check test demo bench grade asan debug layer-flags clean deps deps-bench unit tools sandbox-check guests lab-kernel
 all: $(BINDIR)/bvm $(BINDIR)/mhv $(BINDIR)/vdb guests
 
 # ---- dependencies --------------------------------------------------------------
@@ -373,8 +373,9 @@ GUEST_BIN += $(BUILD)/guest/kernel-debug.elf
 # labs/NN-name/kernel/*.c, in place of the kernel's files of the same
 # names (lab 9's uart.c), at the debug kernel's flags:
 # $(BUILD)/labs/NN-name/kernel.elf.  `make` never builds one (the product
-# does not depend on labs/); a lab's build.sh and checker ask for it by name:
-#   make build/release/labs/09-guest-debugging/kernel.elf
+# does not depend on labs/); a lab's build.sh asks for it by the lab's
+# name, so that it lands in whichever build is in use (make asan's too):
+#   make lab-kernel LAB=09-guest-debugging
 LAB_KERNEL_SRC := $(wildcard labs/*/kernel/*.c)
 lab_kernel_src  = $(filter labs/$(1)/kernel/%,$(LAB_KERNEL_SRC))
 lab_kernel_obj  = $(filter-out $(patsubst labs/$(1)/kernel/%.c,$(BUILD)/guest/kernel-debug/kernel/%.o,$(call lab_kernel_src,$(1))),$\
@@ -389,6 +390,11 @@ $(BUILD)/labs/$(1)/kernel.elf: $(call lab_kernel_obj,$(1)) $(KERNEL_DIR)/kernel.
 	$$(CC) $$(KERNEL_LDFLAGS) -o $$@ $(call lab_kernel_obj,$(1))
 endef
 $(foreach lab,$(sort $(patsubst labs/%/kernel/,%,$(dir $(LAB_KERNEL_SRC)))),$(eval $(call lab_kernel_rule,$(lab))))
+
+lab-kernel:
+	@test -n "$(LAB)" && test -n "$(call lab_kernel_src,$(LAB))" || \
+	    { echo "make lab-kernel: LAB=NN-name, a lab with a kernel/ folder of C files (labs/*/kernel/)" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/labs/$(LAB)/kernel.elf
 
 # The same workloads natively, printing the guest kernel's lines with
 # native cycle counts (workloads/cycles.c): what a guest's count is

@@ -2,8 +2,8 @@
 # build.sh -- build lab 09's kernel: the guest kernel's debug build
 # (-O0 -g, build/release/guest/kernel-debug.elf) with the lab's console
 # driver, labs/09-guest-debugging/kernel/uart.c, in place of the kernel's
-# own uart.c.  The Makefile's rule for a lab's kernel does it (`make`
-# alone never builds it).
+# own uart.c.  The Makefile's lab-kernel target does it (`make` alone
+# never builds it), in the build make is given (build/release by default).
 #
 #   labs/09-guest-debugging/build.sh
 #
@@ -12,5 +12,5 @@
 # messages.
 set -e
 cd "$(dirname "$0")/../.."
-make -s build/release/labs/09-guest-debugging/kernel.elf
+make -s lab-kernel LAB=09-guest-debugging
 echo "build/release/labs/09-guest-debugging/kernel.elf: $(wc -c <build/release/labs/09-guest-debugging/kernel.elf) bytes"
