@@ -31,6 +31,7 @@ enum mhv_bus_space { MHV_BUS_PORT, MHV_BUS_MMIO };
 enum mhv_bus_result {
     MHV_BUS_OK,        /* handled, the guest goes on */
     MHV_BUS_STOP,      /* handled, and the guest must stop (the exit port) */
+    MHV_BUS_RESET,     /* handled, and the guest asked for a reset (the i8042's pulse) */
 };
 
 struct mhv_bus_device_ops {
