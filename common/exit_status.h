@@ -15,6 +15,7 @@ enum vmlab_exit_status {
     VMLAB_EXIT_NO_INPUT = 66,      /* vdb: a script cannot be read                        */
     VMLAB_EXIT_RUNTIME = 70,       /* bvm: an uncaught exception, or fuel exhausted       */
     VMLAB_EXIT_OUTPUT = 74,        /* output could not be written                         */
+    VMLAB_EXIT_GUEST_RESET = 122,  /* mhv: the guest asked for a reset (Linux's reboot); it is not restarted */
     VMLAB_EXIT_GUEST_CRASHED = 123,/* mhv: triple fault, shutdown, an exit it cannot handle */
     VMLAB_EXIT_TIMEOUT = 124,      /* mhv: --timeout passed                               */
     VMLAB_EXIT_CANNOT_RUN = 125,   /* mhv, vdb --hv: no /dev/kvm, a bad image or flag      */

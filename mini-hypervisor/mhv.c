@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <capstone.h>
 
@@ -32,14 +34,18 @@
 #include "vmlab_paths.h"
 
 #include "boot.h"
+#include "console_escape.h"
 #include "cpu.h"
 #include "image.h"
+#include "linux_boot.h"
 #include "machine.h"
 
 
 static const char usage_text[] =
     "usage: mhv run [--mode real|protected|long] [--load ADDR] [--entry ADDR] [--mem MIB]\n"
     "               [--cmdline TEXT] [--timeout SEC] [--stats] IMAGE\n"
+    "       mhv run --kernel FILE [--initrd FILE] [--append CMDLINE] [--mem MIB]\n"
+    "               [--timeout SEC] [--stats]\n"
     "       mhv --help\n"
     "\n"
     "Runs IMAGE on KVM with --mem MiB of guest RAM (default 16, at most 3072).\n"
@@ -52,6 +58,12 @@ static const char usage_text[] =
     "In protected and long mode, mhv builds the GDT and identity page tables and\n"
     "passes a boot info block with --cmdline TEXT to the guest (mini-hypervisor/abi/boot.h).\n"
     "\n"
+    "--kernel boots Linux (a bzImage, or an ELF vmlinux) through the x86 boot protocol's\n"
+    "64-bit entry, with --mem MiB (default 256, at least 128), the --initrd FILE and\n"
+    "the kernel command line --append CMDLINE, to which mhv adds console=ttyS0, panic=-1\n"
+    "and reboot=k unless given.  On a terminal the console is raw: every key goes to\n"
+    "the guest; Ctrl-A x quits, Ctrl-A h lists the keys.\n"
+    "\n"
     "Devices: a 16550 UART at 0x3F8 (IRQ 4; output to stdout, input from stdin),\n"
     "the debug console port 0xE9 (stdout), the exit port 0xF4, an 8259 PIC at 0x20\n"
     "and an 8254 timer at 0x40 (IRQ 0), an MMIO info device at 0xE0000000.\n"
@@ -60,8 +72,10 @@ static const char usage_text[] =
     "  --stats        print VM exits by reason, with the time spent on them, on stderr\n"
     "\n"
     "Exit status: V when the guest writes V to port 0xF4; 0 when it halts with\n"
-    "nothing left to wake it; 123 when it crashes (register dump on stderr); 124\n"
-    "on --timeout; 125 when mhv cannot run it (bad flags, bad image, no /dev/kvm).\n";
+    "nothing left to wake it (Linux: poweroff), or on Ctrl-A x; 122 when it resets\n"
+    "(Linux: reboot); 123 when it crashes (register dump on stderr; Linux: a\n"
+    "panic); 124 on --timeout; 125 when mhv cannot run it (bad flags, bad image or\n"
+    "kernel, no /dev/kvm).\n";
 
 static int usage_error(const char *format, const char *detail)
 {
@@ -85,14 +99,80 @@ static int parse_seconds(const char *text, double *value)
 struct run_options {
     struct mhv_image_options image;
     uint64_t mem_mib;
+    int mem_given;
     double timeout_seconds;  /* 0: none */
     int stats;
     const char *image_path;
+    /* --kernel: a Linux boot instead of an image. */
+    const char *kernel_path, *initrd_path, *append;
 };
 
 static void write_to_stdout(void *context, uint8_t byte)
 {
     putchar(byte);
+}
+
+/* ==== The console of a Linux guest ============================================ */
+
+/* The terminal on stdin in raw mode, as QEMU's -nographic: every key goes
+ * to the guest (Ctrl-C too), Ctrl-A is the escape (console_escape.h).
+ * Output processing stays on, so mhv's own messages end their lines. */
+static struct termios saved_terminal;
+static int terminal_is_raw;
+
+static void restore_terminal(void)
+{
+    if (terminal_is_raw)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+    terminal_is_raw = 0;
+}
+
+static void restore_terminal_on_signal(int signal_number)
+{
+    restore_terminal();
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+static void make_terminal_raw(void)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_terminal) < 0)
+        return;
+    struct termios raw = saved_terminal;
+    cfmakeraw(&raw);
+    raw.c_oflag = saved_terminal.c_oflag;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0)
+        return;
+    terminal_is_raw = 1;
+    atexit(restore_terminal);
+    signal(SIGTERM, restore_terminal_on_signal);
+    signal(SIGHUP, restore_terminal_on_signal);
+}
+
+struct linux_console {
+    struct mhv_vm *vm;
+    struct mhv_console_escape escape;
+    struct mhv_linux_console_watch watch;
+};
+
+static void linux_console_output(void *context, uint8_t byte)
+{
+    struct linux_console *console = context;
+    mhv_linux_watch_byte(&console->watch, byte);
+    putchar(byte);
+}
+
+static size_t linux_console_input(void *context, uint8_t *bytes, size_t count)
+{
+    struct linux_console *console = context;
+    size_t kept = mhv_console_escape_filter(&console->escape, bytes, count);
+    if (console->escape.help) {
+        console->escape.help = 0;
+        fprintf(stderr, "\nmhv: console keys: Ctrl-A x quit, Ctrl-A Ctrl-A send Ctrl-A, Ctrl-A h this help\n");
+    }
+    if (console->escape.quit)
+        mhv_vm_request_stop(console->vm);
+    return kept;
 }
 
 /* When main() began: the start of "time to the first console byte". */
@@ -173,6 +253,70 @@ static void print_crash_instruction(const struct mhv_stop *stop)
     cs_close(&handle);
 }
 
+/* Runs a loaded VM to its end and turns the stop into mhv's exit status
+ * (mhv(1)).  console is the Linux guest's (NULL for an image): it knows
+ * whether the kernel panicked and whether the user quit. */
+static int run_to_end(struct mhv_vm *vm, const struct run_options *options, const struct linux_console *console)
+{
+    char err[512];
+    mhv_vm_set_timeout(vm, options->timeout_seconds);
+
+    struct mhv_stop stop;
+    int status;
+    char registers[1024];
+    uint64_t run_started = mhv_now_ns();
+    int run_status = mhv_vm_run(vm, &stop, err, sizeof err);
+    uint64_t run_ns = mhv_now_ns() - run_started;
+    fflush(stdout);
+    restore_terminal();
+    const char *panic = console && console->watch.panicked ? console->watch.panic : NULL;
+    if (run_status < 0) {
+        fprintf(stderr, "mhv: %s\n", err);
+        status = VMLAB_EXIT_CANNOT_RUN;
+    } else if (stop.reason == MHV_STOP_EXIT_PORT) {
+        status = stop.exit_value;
+    } else if (stop.reason == MHV_STOP_REQUESTED && console && console->escape.quit) {
+        fprintf(stderr, "\nmhv: quit (Ctrl-A x)\n");
+        status = VMLAB_EXIT_OK;
+    } else if (panic && (stop.reason == MHV_STOP_RESET || stop.reason == MHV_STOP_CRASHED)) {
+        /* panic=-1 reboots at once: the reset (or a triple fault) that
+         * follows the banner is the panic's. */
+        fprintf(stderr, "mhv: guest crashed: Linux panicked: %s\n", panic);
+        status = VMLAB_EXIT_GUEST_CRASHED;
+    } else if (stop.reason == MHV_STOP_RESET) {
+        fprintf(stderr, "mhv: the guest reset itself (a reboot); mhv does not restart it\n");
+        status = VMLAB_EXIT_GUEST_RESET;
+    } else if (stop.reason == MHV_STOP_HALTED && console && vm->stats.first_output_ns == 0) {
+        fprintf(stderr, "mhv: the kernel halted before it printed anything: a bzImage's decompressor "
+                        "stops this way when the compressed kernel is corrupt (--append earlyprintk=serial "
+                        "shows its message)\n");
+        status = VMLAB_EXIT_CANNOT_RUN;
+    } else if (stop.reason == MHV_STOP_HALTED) {
+        status = VMLAB_EXIT_OK;
+    } else if (stop.reason == MHV_STOP_TIMEOUT) {
+        mhv_cpu_format_registers(vm, registers, sizeof registers);
+        fprintf(stderr, "mhv: timeout: the guest was still running after %g s\n%s",
+                options->timeout_seconds, registers);
+        status = VMLAB_EXIT_TIMEOUT;
+    } else {
+        mhv_cpu_format_registers(vm, registers, sizeof registers);
+        fprintf(stderr, "mhv: guest crashed: %s\n",
+                stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger");
+        print_crash_instruction(&stop);
+        if (stop.reason == MHV_STOP_CRASHED && stop.cause[0])
+            fprintf(stderr, "mhv: likely cause: %s\n", stop.cause);
+        fputs(registers, stderr);
+        status = VMLAB_EXIT_GUEST_CRASHED;
+    }
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
+        fprintf(stderr, "mhv: cannot write the guest's output: %s\n", strerror(errno));
+        status = VMLAB_EXIT_CANNOT_RUN;
+    }
+    if (options->stats)
+        print_stats(vm, run_ns);
+    return status;
+}
+
 static int run_image(const struct run_options *options)
 {
     char err[512];
@@ -199,46 +343,64 @@ static int run_image(const struct run_options *options)
         return VMLAB_EXIT_CANNOT_RUN;
     }
     free(image);
-    mhv_vm_set_timeout(&vm, options->timeout_seconds);
-
-    struct mhv_stop stop;
-    int status;
-    char registers[1024];
-    uint64_t run_started = mhv_now_ns();
-    int run_status = mhv_vm_run(&vm, &stop, err, sizeof err);
-    uint64_t run_ns = mhv_now_ns() - run_started;
-    if (run_status < 0) {
-        fflush(stdout);
-        fprintf(stderr, "mhv: %s\n", err);
-        status = VMLAB_EXIT_CANNOT_RUN;
-    } else if (stop.reason == MHV_STOP_EXIT_PORT) {
-        status = stop.exit_value;
-    } else if (stop.reason == MHV_STOP_HALTED) {
-        status = VMLAB_EXIT_OK;
-    } else if (stop.reason == MHV_STOP_TIMEOUT) {
-        fflush(stdout);
-        mhv_cpu_format_registers(&vm, registers, sizeof registers);
-        fprintf(stderr, "mhv: timeout: the guest was still running after %g s\n%s",
-                options->timeout_seconds, registers);
-        status = VMLAB_EXIT_TIMEOUT;
-    } else {
-        fflush(stdout);
-        mhv_cpu_format_registers(&vm, registers, sizeof registers);
-        fprintf(stderr, "mhv: guest crashed: %s\n",
-                stop.reason == MHV_STOP_CRASHED ? stop.description : "it stopped for the debugger");
-        print_crash_instruction(&stop);
-        if (stop.reason == MHV_STOP_CRASHED && stop.cause[0])
-            fprintf(stderr, "mhv: likely cause: %s\n", stop.cause);
-        fputs(registers, stderr);
-        status = VMLAB_EXIT_GUEST_CRASHED;
-    }
-    if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
-        fprintf(stderr, "mhv: cannot write the guest's output: %s\n", strerror(errno));
-        status = VMLAB_EXIT_CANNOT_RUN;
-    }
-    if (options->stats)
-        print_stats(&vm, run_ns);
+    int status = run_to_end(&vm, options, NULL);
     mhv_vm_destroy(&vm);
+    return status;
+}
+
+/* mhv run --kernel: read the kernel and the initrd, plan the boot (every
+ * check before KVM opens), then boot it with the console on the terminal. */
+static int run_linux(const struct run_options *options)
+{
+    char err[512];
+    size_t ram_size = (size_t)options->mem_mib << 20;
+    size_t kernel_size = 0, initrd_size = 0;
+    uint8_t *initrd = NULL;
+    uint8_t *kernel = mhv_read_guest_file(options->kernel_path, "kernel", ram_size, &kernel_size, err, sizeof err);
+    if (kernel && options->initrd_path)
+        initrd = mhv_read_guest_file(options->initrd_path, "initrd", ram_size, &initrd_size, err, sizeof err);
+    if (!kernel || (options->initrd_path && !initrd)) {
+        fprintf(stderr, "mhv: %s\n", err);
+        free(kernel);
+        return VMLAB_EXIT_CANNOT_RUN;
+    }
+
+    static char cmdline[4096];
+    struct mhv_linux_plan plan;
+    int status = VMLAB_EXIT_CANNOT_RUN;
+    struct mhv_vm vm = { .vm_fd = -1 };
+    int vm_created = 0;
+    static struct linux_console console;
+    if (mhv_linux_cmdline(options->append, NULL, 0, cmdline, sizeof cmdline) < 0) {
+        fprintf(stderr, "mhv: --append: the kernel command line is too long\n");
+        goto out;
+    }
+    if (mhv_linux_plan(kernel, kernel_size, initrd_size, cmdline, ram_size, &plan, err, sizeof err) < 0) {
+        fprintf(stderr, "mhv: %s: %s\n", options->kernel_path, err);
+        goto out;
+    }
+
+    console = (struct linux_console){ .vm = &vm };
+    struct mhv_vm_config config = {
+        .ram_size = ram_size, .output = linux_console_output, .output_context = &console,
+        .input_fd = STDIN_FILENO, .input_filter = linux_console_input, .input_filter_context = &console,
+    };
+    vm_created = 1;
+    if (mhv_vm_create(&vm, &config, err, sizeof err) < 0 ||
+        mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, err, sizeof err) < 0) {
+        fprintf(stderr, "mhv: %s\n", err);
+        goto out;
+    }
+    free(kernel);
+    free(initrd);
+    kernel = initrd = NULL;
+    make_terminal_raw();
+    status = run_to_end(&vm, options, &console);
+out:
+    if (vm_created)
+        mhv_vm_destroy(&vm);
+    free(kernel);
+    free(initrd);
     return status;
 }
 
@@ -280,6 +442,7 @@ static int command_run(int argc, char **argv)
             if (!value || !vmlab_parse_u64(value, 0, &options.mem_mib) ||
                 options.mem_mib < 1 || options.mem_mib > MHV_MAX_RAM_MIB)
                 return usage_error("--mem needs a size in MiB from 1 to 3072, not '%s'", value ? value : "");
+            options.mem_given = 1;
         } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &value)) {
             if (!value)
                 return usage_error("%s needs a value", "--cmdline");
@@ -289,6 +452,18 @@ static int command_run(int argc, char **argv)
         } else if (vmlab_flag_value(argc, argv, &i, "--timeout", &value)) {
             if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
                 return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
+        } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &value)) {
+            if (!value)
+                return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
+            options.kernel_path = value;
+        } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &value)) {
+            if (!value)
+                return usage_error("%s needs a file", "--initrd");
+            options.initrd_path = value;
+        } else if (vmlab_flag_value(argc, argv, &i, "--append", &value)) {
+            if (!value)
+                return usage_error("%s needs the kernel command line", "--append");
+            options.append = value;
         } else if (strcmp(arg, "--stats") == 0) {
             options.stats = 1;
         } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -299,8 +474,22 @@ static int command_run(int argc, char **argv)
             options.image_path = arg;
         }
     }
+    if (options.kernel_path) {
+        if (options.image_path)
+            return usage_error("--kernel boots Linux instead of an IMAGE: give one or the other, not '%s' too",
+                               options.image_path);
+        if (options.image.mode_given || options.image.entry_given || options.image.load_addr != MHV_DEFAULT_LOAD_ADDR ||
+            options.image.cmdline[0])
+            return usage_error("%s", "--mode, --load, --entry and --cmdline are for an IMAGE; "
+                                     "a Linux kernel takes --initrd and --append");
+        if (!options.mem_given)
+            options.mem_mib = MHV_LINUX_DEFAULT_RAM_MIB;
+        return run_linux(&options);
+    }
+    if (options.initrd_path || options.append)
+        return usage_error("%s", "--initrd and --append go with --kernel");
     if (!options.image_path)
-        return usage_error("%s", "missing IMAGE");
+        return usage_error("%s", "missing IMAGE (or --kernel FILE)");
     /* A guest's name (hello16, kernel) is looked up: vmlab_paths.h. */
     static char image_path[VMLAB_PATH_MAX];
     char lookup_err[VMLAB_GUEST_ERR_SIZE];

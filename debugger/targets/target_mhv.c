@@ -218,6 +218,10 @@ static void describe_stop(struct mhv_target *target, const struct mhv_stop *stop
         out->kind = VDB_STOP_EXITED;  /* hlt with nothing to wake it: mhv's status 0 */
         out->exit_status = 0;
         break;
+    case MHV_STOP_RESET:
+        out->kind = VDB_STOP_EXITED;  /* a reboot: mhv ends the run there, status 122 */
+        out->exit_status = VMLAB_EXIT_GUEST_RESET;
+        break;
     case MHV_STOP_CRASHED:
         out->kind = VDB_STOP_ERROR;
         out->exit_status = VMLAB_EXIT_GUEST_CRASHED;

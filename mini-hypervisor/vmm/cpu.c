@@ -36,6 +36,26 @@
 
 #define CPUID_MAX_ENTRIES 256
 
+/* CPUID leaf 1's bits for a local APIC the machine does not have. */
+#define CPUID_1_EDX_APIC (1u << 9)
+#define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
+/* KVM's supported CPUID, less the local APIC: mhv runs KVM without its
+ * in-kernel irqchip (machine.h), so there is no LAPIC at 0xFEE00000, and
+ * a guest told there is one (Linux) programs it, reads nothing there and
+ * crashes.  With the bits clear, Linux uses the 8259 PIC and the PIT. */
+static void hide_local_apic(struct kvm_cpuid2 *cpuid)
+{
+    for (uint32_t i = 0; i < cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 *entry = &cpuid->entries[i];
+        if (entry->function == 1) {
+            entry->edx &= ~CPUID_1_EDX_APIC;
+            entry->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+        }
+    }
+}
+
 int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size)
 {
     size_t bytes = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
@@ -49,9 +69,12 @@ int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size)
     if (ioctl(vm->kvm.fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
         snprintf(err, err_size, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
         status = -1;
-    } else if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0) {
-        snprintf(err, err_size, "KVM_SET_CPUID2: %s", strerror(errno));
-        status = -1;
+    } else {
+        hide_local_apic(cpuid);
+        if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0) {
+            snprintf(err, err_size, "KVM_SET_CPUID2: %s", strerror(errno));
+            status = -1;
+        }
     }
     free(cpuid);
     return status;
@@ -70,7 +93,12 @@ int mhv_cpu_ioctl(struct mhv_vm *vm, unsigned long request, const char *name, vo
 static int set_sregs_and_regs(struct mhv_vm *vm, const struct kvm_sregs *sregs,
                               const struct kvm_regs *regs, char *err, size_t err_size)
 {
-    if (mhv_cpu_registers(vm, KVM_SET_SREGS, sregs, err, err_size) < 0)
+    /* The APIC base MSR disabled: KVM sets CPUID's APIC bit from its
+     * enable bit at run time, whatever KVM_SET_CPUID2 said (see
+     * hide_local_apic), and there is no local APIC behind it. */
+    struct kvm_sregs without_apic = *sregs;
+    without_apic.apic_base = 0;
+    if (mhv_cpu_registers(vm, KVM_SET_SREGS, &without_apic, err, err_size) < 0)
         return -1;
     return mhv_cpu_registers(vm, KVM_SET_REGS, regs, err, err_size);
 }

@@ -35,7 +35,8 @@ int mhv_cpu_ioctl(struct mhv_vm *vm, unsigned long request, const char *name, vo
                   char *err, size_t err_size);
 
 /* Gives the vCPU the CPUID the host's KVM supports (KVM_GET_SUPPORTED_CPUID
- * -> KVM_SET_CPUID2), as every VMM must before the guest runs. */
+ * -> KVM_SET_CPUID2), as every VMM must before the guest runs, less the
+ * local APIC the machine does not have (leaf 1: APIC, x2APIC, TSC deadline). */
 int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size);
 
 /* Real mode at entry: CS = DS = ES = SS = load_addr >> 4, IP = entry - CS

@@ -279,7 +279,7 @@ static int check_program_header_table(const struct elf_header *header, int bits,
 /* One PT_LOAD on its own: sizes, file range, address range, RAM. */
 static int check_load_segment(const struct elf_program_header *ph, unsigned index, int bits,
                               size_t size, uint64_t ram_start, uint64_t ram_end,
-                              char *err, size_t err_size)
+                              enum mhv_elf_placement placement, char *err, size_t err_size)
 {
     if (ph->filesz > ph->memsz)
         return fail(err, err_size,
@@ -307,7 +307,7 @@ static int check_load_segment(const struct elf_program_header *ph, unsigned inde
                     ") goes above 4 GiB, which a 32-bit image cannot reach",
                     index, ph->paddr, end);
 
-    if (ph->vaddr != ph->paddr)
+    if (placement == MHV_ELF_IDENTITY && ph->vaddr != ph->paddr)
         return fail(err, err_size,
                     "program header %u (PT_LOAD): p_vaddr 0x%" PRIx64 " differs from p_paddr 0x%" PRIx64
                     ": mhv maps guest memory 1:1, so link the image to run where it is loaded",
@@ -366,6 +366,13 @@ static int check_entry(const struct mhv_elf_image *image, char *err, size_t err_
 int mhv_elf_parse(const void *file, size_t size, uint64_t ram_start, uint64_t ram_end,
                   struct mhv_elf_image *image, char *err, size_t err_size)
 {
+    return mhv_elf_parse_placed(file, size, ram_start, ram_end, MHV_ELF_IDENTITY, image, err, err_size);
+}
+
+int mhv_elf_parse_placed(const void *file, size_t size, uint64_t ram_start, uint64_t ram_end,
+                         enum mhv_elf_placement placement, struct mhv_elf_image *image,
+                         char *err, size_t err_size)
+{
     const uint8_t *bytes = file;
     struct elf_header header = { 0 }; /* zeroed only to quiet -Wmaybe-uninitialized at -O1 */
     int bits = 0;
@@ -383,7 +390,7 @@ int mhv_elf_parse(const void *file, size_t size, uint64_t ram_start, uint64_t ra
         read_program_header(bytes + header.phoff + (size_t)index * header.phentsize, bits, &ph);
         if (ph.type != PT_LOAD)
             continue;
-        if (check_load_segment(&ph, index, bits, size, ram_start, ram_end, err, err_size) < 0)
+        if (check_load_segment(&ph, index, bits, size, ram_start, ram_end, placement, err, err_size) < 0)
             return -1;
         if (ph.memsz == 0)
             continue;

@@ -12,7 +12,8 @@
  *     mode, or ELFCLASS64 + EM_X86_64, booted in long mode;
  *   - its PT_LOAD program headers are placed at p_paddr, which must equal
  *     p_vaddr because mhv maps memory 1:1 (paging off in protected mode,
- *     identity page tables in long mode);
+ *     identity page tables in long mode) -- except for a kernel that maps
+ *     itself (Linux's vmlinux: mhv_elf_parse_placed, MHV_ELF_PHYSICAL);
  *   - other program headers (PT_NOTE, PT_GNU_STACK, ...) are ignored, and
  *     so is a PT_LOAD with p_memsz 0.
  *
@@ -73,6 +74,18 @@ int mhv_elf_is_elf(const void *file, size_t size);
  * unspecified after a failure. */
 int mhv_elf_parse(const void *file, size_t size, uint64_t ram_start, uint64_t ram_end,
                   struct mhv_elf_image *image, char *err, size_t err_size);
+
+/* Where a PT_LOAD's p_vaddr must be: MHV_ELF_IDENTITY, equal to p_paddr
+ * (an image that runs on mhv's 1:1 page tables); MHV_ELF_PHYSICAL,
+ * anywhere (a kernel that builds its own page tables and runs at p_vaddr
+ * once it has, entered at a physical e_entry: vmlinux). */
+enum mhv_elf_placement { MHV_ELF_IDENTITY, MHV_ELF_PHYSICAL };
+
+/* mhv_elf_parse, with the placement rule given (mhv_elf_parse is
+ * MHV_ELF_IDENTITY). */
+int mhv_elf_parse_placed(const void *file, size_t size, uint64_t ram_start, uint64_t ram_end,
+                         enum mhv_elf_placement placement, struct mhv_elf_image *image,
+                         char *err, size_t err_size);
 
 /* Copies each segment of image (from mhv_elf_parse of this same file) into
  * ram, where ram[0] is guest physical 0 and ram_size bytes are mapped, and

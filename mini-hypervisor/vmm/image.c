@@ -234,22 +234,31 @@ static uint8_t *read_whole_file(const char *path, size_t max_size, size_t *size,
     return data;
 }
 
+uint8_t *mhv_read_guest_file(const char *path, const char *what, size_t max_size, size_t *size,
+                             char *err, size_t err_size)
+{
+    int too_big = 0;
+    uint8_t *data = read_whole_file(path, max_size, size, &too_big);
+    if (!data) {
+        snprintf(err, err_size, "cannot read the %s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    if (too_big) {
+        snprintf(err, err_size, "%s: the %s is bigger than guest RAM (%zu MiB): give more with --mem", path, what,
+                 max_size >> 20);
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
 int mhv_image_read_and_plan(const char *path, size_t ram_size, const struct mhv_image_options *options,
                             uint8_t **file, size_t *size, struct mhv_image_plan *plan,
                             char *err, size_t err_size)
 {
-    int too_big = 0;
-    uint8_t *image = read_whole_file(path, ram_size, size, &too_big);
-    if (!image) {
-        snprintf(err, err_size, "cannot read the image %s: %s", path, strerror(errno));
+    uint8_t *image = mhv_read_guest_file(path, "image", ram_size, size, err, err_size);
+    if (!image)
         return -1;
-    }
-    if (too_big) {
-        snprintf(err, err_size, "%s: the image is bigger than guest RAM (%zu MiB): give more with --mem", path,
-                 ram_size >> 20);
-        free(image);
-        return -1;
-    }
     char plan_err[512];
     if (mhv_image_plan(image, *size, ram_size, options, plan, plan_err, sizeof plan_err) < 0) {
         snprintf(err, err_size, "%s: %s", path, plan_err);

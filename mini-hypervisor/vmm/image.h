@@ -57,6 +57,13 @@ int mhv_image_read_and_plan(const char *path, size_t ram_size, const struct mhv_
                             uint8_t **file, size_t *size, struct mhv_image_plan *plan,
                             char *err, size_t err_size);
 
+/* Reads a whole file that goes into guest RAM (an image, a kernel, an
+ * initrd), at most max_size bytes: returns it (malloc'd) with *size, or
+ * NULL with "cannot read the WHAT PATH: REASON" or "PATH: the WHAT is
+ * bigger than guest RAM (N MiB): give more with --mem" in err. */
+uint8_t *mhv_read_guest_file(const char *path, const char *what, size_t max_size, size_t *size,
+                             char *err, size_t err_size);
+
 /* Loads a planned image into vm (whose RAM size the plan was made for)
  * and sets the vCPU to start it. */
 int mhv_image_load(struct mhv_vm *vm, const uint8_t *file, size_t size,

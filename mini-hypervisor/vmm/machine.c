@@ -71,6 +71,8 @@ static size_t console_input(void *context, uint8_t *buffer, size_t max)
             vm->input_fd = -1;  /* end of input: nothing more will come */
         return 0;
     }
+    if (vm->input_filter)
+        return vm->input_filter(vm->input_filter_context, buffer, (size_t)got);
     return (size_t)got;
 }
 
@@ -110,6 +112,7 @@ int mhv_vm_create(struct mhv_vm *vm, const struct mhv_vm_config *config, char *e
         .kvm = { .fd = -1 }, .vm_fd = -1, .vcpu_fd = -1,
         .output = config->output, .output_context = config->output_context,
         .input_fd = config->input_fd, .created_ns = mhv_now_ns(),
+        .input_filter = config->input_filter, .input_filter_context = config->input_filter_context,
     };
     size_t ram_size = config->ram_size;
     if (ram_size == 0 || ram_size % 4096 != 0 || ram_size > (size_t)MHV_MAX_RAM_MIB << 20) {

@@ -75,6 +75,11 @@ struct mhv_vm_config {
     void (*output)(void *context, uint8_t byte);     /* the console: 0xE9 and the UART */
     void *output_context;
     int input_fd;                                    /* UART input (non-blocking reads); -1: none */
+    /* Sees each chunk read from input_fd before the UART does, and may
+     * rewrite it in place (an escape key of the console): returns how many
+     * bytes of it the guest gets.  NULL: all of them. */
+    size_t (*input_filter)(void *context, uint8_t *bytes, size_t count);
+    void *input_filter_context;
 };
 
 struct mhv_vm {
@@ -98,6 +103,8 @@ struct mhv_vm {
     void (*output)(void *context, uint8_t byte);
     void *output_context;
     int input_fd;                 /* -1 once it reached end of file */
+    size_t (*input_filter)(void *context, uint8_t *bytes, size_t count);
+    void *input_filter_context;
 
     /* Run control: the clock, the timeout, the signal that kicks the vCPU
      * out of KVM_RUN when a timer deadline passes. */
@@ -132,6 +139,7 @@ enum mhv_stop_reason {
     MHV_STOP_TIMEOUT,   /* the deadline passed (mhv_vm_set_timeout) */
     MHV_STOP_REQUESTED, /* mhv_vm_request_stop() from another thread or a signal */
     MHV_STOP_DEBUG,     /* a single step or breakpoint (debug.h), or KVM_EXIT_DEBUG */
+    MHV_STOP_RESET,     /* the guest pulsed the reset line (the i8042's, as Linux's reboot does) */
 };
 
 /* What a MHV_STOP_DEBUG stop was (debug.h). */

@@ -264,6 +264,10 @@ static enum exit_outcome handle_io(struct mhv_vm *vm, struct mhv_stop *stop)
                 stop->exit_value = vm->exit_port.value;
                 return GUEST_STOPPED;
             }
+            if (result == MHV_BUS_RESET) {
+                stop->reason = MHV_STOP_RESET;  /* mhv does not restart a guest (QEMU's -no-reboot) */
+                return GUEST_STOPPED;
+            }
         } else {
             uint64_t value = ~0ull;  /* no device: the bus floats high */
             mhv_bus_read(&vm->ports, run->io.port, size, &value);
@@ -487,7 +491,7 @@ static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err
         enum exit_outcome outcome = handle_exit(vm, stop);
         vm->stats.handling_ns[slot] += mhv_now_ns() - exited;
         if (outcome == GUEST_STOPPED) {
-            if (stop->reason == MHV_STOP_EXIT_PORT)
+            if (stop->reason == MHV_STOP_EXIT_PORT || stop->reason == MHV_STOP_RESET)
                 finish_exit_port_out(vm);
             break;
         }
