@@ -30,6 +30,7 @@ enum {
 #define IIR_FIFO 0xC0     /* FIFOs enabled */
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define MCR_RTS 0x02
 #define MCR_OUT2 0x08
 #define LSR_DR 0x01       /* data ready */
 #define LSR_THRE 0x20
@@ -56,6 +57,11 @@ size_t mhv_uart_rx_space(const struct mhv_uart *uart)
 {
     MHV_ASSERT(uart->rx_count <= MHV_UART_RX_FIFO);
     return MHV_UART_RX_FIFO - uart->rx_count;
+}
+
+size_t mhv_uart_rx_room(const struct mhv_uart *uart)
+{
+    return (uart->mcr & MCR_RTS) ? mhv_uart_rx_space(uart) : 0;
 }
 
 int mhv_uart_wants_rx_interrupt(const struct mhv_uart *uart)
@@ -88,10 +94,11 @@ void mhv_uart_receive(struct mhv_uart *uart, const uint8_t *bytes, size_t count)
     MHV_ASSERT(uart_is_sound(uart));
 }
 
-/* An empty FIFO asks the host for input first (a polling guest). */
+/* An empty FIFO asks the host for input first (a polling guest), while
+ * the guest holds RTS (mhv_uart_rx_room). */
 static void refill(struct mhv_uart *uart)
 {
-    if (uart->rx_count > 0 || !uart->input)
+    if (uart->rx_count > 0 || !uart->input || mhv_uart_rx_room(uart) == 0)
         return;
     uint8_t buffer[MHV_UART_RX_FIFO];
     size_t got = uart->input(uart->context, buffer, sizeof buffer);

@@ -5,9 +5,16 @@
  * Output is instant: a byte written to THR goes straight to the console
  * callback, so THR is always empty (LSR reports THRE and TEMT).  Input
  * comes from the host through mhv_uart_receive() into a receive FIFO; the
- * run loop feeds it from stdin (see machine.c for when).  Reading RBR or
+ * run loop feeds it from stdin (see run.c for when).  Reading RBR or
  * LSR with an empty FIFO first asks the input callback for more, so a
  * guest that polls sees input without any interrupt.
+ *
+ * Flow control: the host sends only while the guest holds RTS (MCR bit
+ * 1), as a terminal with RTS/CTS handshaking does.  A driver raises RTS
+ * when a program opens the port, after it has cleared the FIFO (Linux's
+ * 8250 does both at open), so input typed or piped in before that waits
+ * on the host instead of being lost -- what lets a script pipe commands
+ * into a shell that has not started yet.
  *
  * Interrupts, as on the 16550: IER bit 0 (received data) and bit 1 (THR
  * empty) enable the two sources the model has; IIR names the highest one
@@ -56,6 +63,10 @@ void mhv_uart_init(struct mhv_uart *uart, struct mhv_irq_line irq,
 
 /* Room in the receive FIFO. */
 size_t mhv_uart_rx_space(const struct mhv_uart *uart);
+
+/* How many bytes the host may send now: the FIFO's room while the guest
+ * holds RTS, else 0. */
+size_t mhv_uart_rx_room(const struct mhv_uart *uart);
 
 /* Puts bytes into the receive FIFO (at most mhv_uart_rx_space()). */
 void mhv_uart_receive(struct mhv_uart *uart, const uint8_t *bytes, size_t count);

@@ -113,6 +113,7 @@ struct mhv_vm {
     timer_t kick_timer;
     int kick_timer_created;
     uint64_t kick_armed_for;      /* the deadline kick_timer is set to (0: none) */
+    uint64_t next_input_poll_ns;  /* when the run loop next looks at input_fd (run.c) */
     volatile sig_atomic_t stop_requested; /* mhv_vm_request_stop() */
     volatile pid_t vcpu_tid;      /* the thread inside mhv_vm_run (0: none) */
 

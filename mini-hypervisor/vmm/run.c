@@ -188,6 +188,34 @@ static int something_can_wake(const struct mhv_vm *vm)
     return vm->input_fd >= 0 && mhv_uart_wants_rx_interrupt(&vm->uart) && line_unmasked(vm, MHV_IRQ_UART);
 }
 
+/* Does the guest want input now: it listens with the receive interrupt
+ * and holds RTS with room in the FIFO (dev_uart.h)? */
+static int input_wanted(const struct mhv_vm *vm)
+{
+    return vm->input_fd >= 0 && mhv_uart_wants_rx_interrupt(&vm->uart) && mhv_uart_rx_room(&vm->uart) > 0;
+}
+
+/* Moves what the input has now (no waiting) into the UART. */
+static void take_input(struct mhv_vm *vm)
+{
+    uint8_t buffer[MHV_UART_RX_FIFO];
+    size_t got = vm->uart.input(vm->uart.context, buffer, mhv_uart_rx_room(&vm->uart));
+    mhv_uart_receive(&vm->uart, buffer, got);
+}
+
+/* A guest that never halts (a busy loop, a long computation) still gets
+ * its input: the loop looks every MHV_INPUT_POLL_NS, which costs one
+ * poll() per look. */
+#define MHV_INPUT_POLL_NS 10000000u
+
+static void poll_input(struct mhv_vm *vm, uint64_t now)
+{
+    if (now < vm->next_input_poll_ns || !input_wanted(vm))
+        return;
+    vm->next_input_poll_ns = now + MHV_INPUT_POLL_NS;
+    take_input(vm);
+}
+
 enum halt_outcome { HALT_WOKEN, HALT_FOREVER };
 
 /* The guest executed hlt with interrupts on: sleep until an interrupt is
@@ -215,14 +243,10 @@ static enum halt_outcome wait_while_halted(struct mhv_vm *vm)
             timeout_pointer = &timeout;
         }
         struct pollfd input = { .fd = vm->input_fd, .events = POLLIN };
-        int watch_input = vm->input_fd >= 0 && mhv_uart_wants_rx_interrupt(&vm->uart) &&
-                          mhv_uart_rx_space(&vm->uart) > 0;
+        int watch_input = input_wanted(vm);
         int ready = ppoll(&input, watch_input ? 1 : 0, timeout_pointer, NULL);
-        if (ready > 0 && watch_input) {
-            uint8_t buffer[MHV_UART_RX_FIFO];
-            size_t got = vm->uart.input(vm->uart.context, buffer, mhv_uart_rx_space(&vm->uart));
-            mhv_uart_receive(&vm->uart, buffer, got);
-        }
+        if (ready > 0 && watch_input)
+            take_input(vm);
     }
     vm->stats.halt_wait_ns += mhv_now_ns() - started;
     return HALT_WOKEN;
@@ -465,6 +489,8 @@ static int run(struct mhv_vm *vm, int stepping, struct mhv_stop *stop, char *err
             break;
         }
         mhv_pit_update(&vm->pit, now);
+        if (!stepping)
+            poll_input(vm, now);
         if (deliver_interrupt(vm, err, err_size) < 0) {
             status = -1;
             break;

@@ -1063,6 +1063,20 @@ START_TEST(test_uart_input_callback)
     static const uint8_t typed[] = "xyz";
     struct uart_rig rig;
     uart_rig_init(&rig, 1);
+    /* Until the guest raises RTS, the host holds its input back: typed
+     * bytes stay on the host, whatever the guest reads. */
+    rig.in = typed;
+    rig.in_len = 3;
+    ck_assert_uint_eq(uart_in(&rig, UART_LSR), LSR_THRE | LSR_TEMT);
+    ck_assert_uint_eq(uart_in(&rig, UART_RBR), 0);
+    ck_assert_int_eq(rig.input_calls, 0);
+    ck_assert_uint_eq(mhv_uart_rx_room(&rig.uart), 0);
+    uart_out(&rig, UART_MCR, 0x01);  /* DTR alone is not enough */
+    ck_assert_uint_eq(uart_in(&rig, UART_LSR), LSR_THRE | LSR_TEMT);
+    ck_assert_int_eq(rig.input_calls, 0);
+    uart_out(&rig, UART_MCR, 0x03);  /* DTR | RTS: ready */
+    ck_assert_uint_eq(mhv_uart_rx_room(&rig.uart), MHV_UART_RX_FIFO);
+    rig.in_len = 0;
     /* An empty FIFO with nothing typed: asked on every LSR and RBR read. */
     ck_assert_uint_eq(uart_in(&rig, UART_LSR), LSR_THRE | LSR_TEMT);
     ck_assert_int_eq(rig.input_calls, 1);
