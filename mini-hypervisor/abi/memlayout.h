@@ -35,6 +35,8 @@
  *   0x20-0x21  8259A interrupt controller (master; the slave at 0xA0-0xA1
  *              is absent: reads 0xFF)          IRQ n -> vector base + n
  *   0x40-0x43  8254 timer, channel 0 (IRQ 0)    1193182 Hz input clock
+ *   0x60, 0x64 8042 keyboard controller (IRQ 1) and its reset line
+ *   0x70-0x71  MC146818 CMOS clock (the host's time; no IRQ 8)
  *   0xE9       debug console: a byte out is printed
  *   0xF4       exit: a byte V out ends the guest, mhv exits with V
  *   0x3F8-3FF  16550 UART, COM1 (IRQ 4)
@@ -73,11 +75,15 @@
 #define MHV_PORT_PIC_MASTER 0x20
 #define MHV_PORT_PIC_SLAVE 0xA0
 #define MHV_PORT_PIT 0x40          /* 0x40-0x42 channels, 0x43 mode/command */
+#define MHV_PORT_I8042_DATA 0x60
+#define MHV_PORT_I8042_COMMAND 0x64
+#define MHV_PORT_RTC 0x70          /* 0x70 index, 0x71 data */
 #define MHV_PORT_DEBUG_CONSOLE 0xE9
 #define MHV_PORT_EXIT 0xF4
 #define MHV_PORT_UART 0x3F8
 
 #define MHV_IRQ_TIMER 0
+#define MHV_IRQ_KEYBOARD 1
 #define MHV_IRQ_UART 4
 #define MHV_PIT_HZ 1193182
 

@@ -132,6 +132,7 @@ int mhv_linux_cmdline(const char *append, const char *const *extra, size_t extra
         { "reboot=", "reboot=k" },
         { "acpi=", "acpi=off" },
         { "pci=", "pci=off" },
+        { "i8042.noaux", "i8042.noaux" },
     };
     if (!append)
         append = "";

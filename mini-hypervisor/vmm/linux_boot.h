@@ -109,7 +109,8 @@ int mhv_linux_is_bzimage(const uint8_t *file, size_t size);
  * console=ttyS0 (the UART is the console), panic=-1 (a panic reboots at
  * once, so mhv sees it and ends the run), reboot=k (reboot through the
  * i8042's reset line, the one mhv has), acpi=off and pci=off (the
- * machine has neither ACPI tables nor a PCI bus) -- and each of extra[0 .. count)
+ * machine has neither ACPI tables nor a PCI bus), i8042.noaux (there is
+ * no mouse: Linux would wait 250 ms for one) -- and each of extra[0 .. count)
  * (the virtio devices, "virtio_mmio.device=4K@0xd0000000:5") always.  All
  * go before a " -- " that starts init's own arguments.  Returns 0, or -1
  * when out_size is too small. */

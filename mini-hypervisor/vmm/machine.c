@@ -12,6 +12,8 @@
  *
  *   ports  0x20-0x21  PIC (8259A, master)      dev_pic.c
  *          0x40-0x43  PIT (8254, channel 0)    dev_pit.c   -> IRQ 0
+ *          0x60, 0x64 keyboard controller      dev_i8042.c -> IRQ 1; its reset line
+ *          0x70-0x71  CMOS clock (host time)  dev_rtc.c
  *          0xA0-0xA1  no slave PIC: reads 0xFF
  *          0xE9       debug console            dev_console.c
  *          0xF4       exit port                dev_exit.c
@@ -47,6 +49,14 @@ static uint64_t device_clock(void *clock)
     return mhv_now_ns();
 }
 
+/* The CMOS clock's: the host's wall clock (UTC), ns since the epoch. */
+static uint64_t wall_clock(void *clock)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 /* Console bytes from the UART and port 0xE9: noted for --stats, passed on. */
 static void console_output(void *context, uint8_t byte)
 {
@@ -80,6 +90,7 @@ static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
 {
     struct mhv_irq_line timer_line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_TIMER };
     struct mhv_irq_line uart_line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_UART };
+    struct mhv_irq_line keyboard_line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_KEYBOARD };
     static const struct mhv_bus_device_ops absent = { NULL, NULL };
 
     mhv_bus_init(&vm->ports, MHV_BUS_PORT);
@@ -87,6 +98,8 @@ static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
     mhv_pic_init(&vm->pic);
     mhv_pit_init(&vm->pit, timer_line, device_clock, NULL);
     mhv_uart_init(&vm->uart, uart_line, console_output, console_input, vm);
+    mhv_rtc_init(&vm->rtc, wall_clock, NULL);
+    mhv_i8042_init(&vm->i8042, keyboard_line);
     vm->console = (struct mhv_console_port){ .output = console_output, .context = vm };
     vm->exit_port = (struct mhv_exit_port){ 0 };
     vm->info = (struct mhv_info_device){
@@ -100,6 +113,11 @@ static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
                        &vm->console, err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_EXIT, 1, "exit", &mhv_exit_port_ops, &vm->exit_port, err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_UART, 8, "uart", &mhv_uart_ops, &vm->uart, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_RTC, 2, "rtc", &mhv_rtc_ops, &vm->rtc, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_I8042_DATA, 1, "i8042", &mhv_i8042_data_ops, &vm->i8042,
+                       err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_I8042_COMMAND, 1, "i8042-command", &mhv_i8042_command_ops, &vm->i8042,
+                       err, err_size) < 0 ||
         mhv_bus_attach(&vm->mmio, MHV_MMIO_INFO_BASE, MHV_MMIO_INFO_SIZE, "info", &mhv_info_ops, &vm->info,
                        err, err_size) < 0)
         return -1;

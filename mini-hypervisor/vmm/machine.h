@@ -46,9 +46,11 @@
 #include "bus.h"
 #include "dev_console.h"
 #include "dev_exit.h"
+#include "dev_i8042.h"
 #include "dev_info.h"
 #include "dev_pic.h"
 #include "dev_pit.h"
+#include "dev_rtc.h"
 #include "dev_uart.h"
 #include "kvm.h"
 #include "memlayout.h"
@@ -96,6 +98,8 @@ struct mhv_vm {
     struct mhv_pic pic;
     struct mhv_pit pit;
     struct mhv_uart uart;
+    struct mhv_rtc rtc;
+    struct mhv_i8042 i8042;
     struct mhv_console_port console;
     struct mhv_exit_port exit_port;
     struct mhv_info_device info;

@@ -403,15 +403,15 @@ static const char *composed(const char *append, const char *const *extra, size_t
 
 START_TEST(test_cmdline_defaults)
 {
-    ck_assert_str_eq(composed(NULL, NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off");
-    ck_assert_str_eq(composed("quiet", NULL, 0), "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off");
+    ck_assert_str_eq(composed(NULL, NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
+    ck_assert_str_eq(composed("quiet", NULL, 0), "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
     /* A parameter the user gave is left as the user gave it. */
     ck_assert_str_eq(composed("console=hvc0 panic=5 quiet", NULL, 0),
-                     "console=hvc0 panic=5 quiet reboot=k acpi=off pci=off");
+                     "console=hvc0 panic=5 quiet reboot=k acpi=off pci=off i8042.noaux");
     ck_assert_str_eq(composed("reboot=t acpi=force pci=conf1", NULL, 0),
-                     "reboot=t acpi=force pci=conf1 console=ttyS0 panic=-1");
+                     "reboot=t acpi=force pci=conf1 console=ttyS0 panic=-1 i8042.noaux");
     /* "earlyconsole=" is not "console=". */
-    ck_assert_str_eq(composed("xconsole=1", NULL, 0), "xconsole=1 console=ttyS0 panic=-1 reboot=k acpi=off pci=off");
+    ck_assert_str_eq(composed("xconsole=1", NULL, 0), "xconsole=1 console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
 }
 END_TEST
 
@@ -419,14 +419,14 @@ START_TEST(test_cmdline_extra_and_init_arguments)
 {
     const char *extra[] = { "virtio_mmio.device=4K@0xd0000000:5" };
     ck_assert_str_eq(composed("quiet", extra, 1),
-                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off virtio_mmio.device=4K@0xd0000000:5");
+                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5");
     /* Init's arguments after " -- " stay last; a console= there is init's, not the kernel's. */
     ck_assert_str_eq(composed("quiet -- console=x single", extra, 1),
-                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off virtio_mmio.device=4K@0xd0000000:5 "
+                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5 "
                      "-- console=x single");
-    ck_assert_str_eq(composed("-- init-arg", NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off -- init-arg");
+    ck_assert_str_eq(composed("-- init-arg", NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux -- init-arg");
     /* "a--b" is a word, not the separator. */
-    ck_assert_str_eq(composed("a--b", NULL, 0), "a--b console=ttyS0 panic=-1 reboot=k acpi=off pci=off");
+    ck_assert_str_eq(composed("a--b", NULL, 0), "a--b console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
 }
 END_TEST
 
