@@ -5,7 +5,7 @@
 #   scripts/deps.sh build        compiler, make, Check, ncurses, readline, Capstone
 #   scripts/deps.sh bench        the peers `make bench` measures against
 #   scripts/deps.sh demo         what `make demo` draws its chart with
-#   scripts/deps.sh hypervisor   the nested-KVM test sandbox (tests/sandbox/)
+#   scripts/deps.sh hypervisor   the nested-KVM test sandbox (tests/sandbox/), mhv's Linux guest
 #   scripts/deps.sh all          every group above
 #   scripts/deps.sh --list GROUP print the group's packages and exit
 #
@@ -40,14 +40,18 @@ group_bench=(lua5.4 luajit openjdk-17-jdk-headless)
 group_demo=(gnuplot-nox)
 
 # The mini-hypervisor's tests run KVM inside a QEMU machine
-# (tests/sandbox/kvm-sandbox.sh; tests/sandbox/README.md):
-# QEMU with its firmware, the static busybox that gives the sandbox its
-# init and tools, cpio to pack the initramfs, and xz to unpack Debian's
-# compressed kernel (booting it uncompressed halves the boot).  The kernel
-# itself is not a dependency: the sandbox downloads it with apt-get download
-# into its cache, without installing it.  gdb: tests/hv/gdb.sh has the real
-# gdb debug a guest through vdb's GDB server.
-group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils gdb)
+# (tests/sandbox/kvm-sandbox.sh; tests/sandbox/README.md), and mhv boots a
+# Linux guest (scripts/linux-guest/; docs/linux-guest.md):
+# QEMU with its firmware, the static busybox that gives the sandbox and the
+# Linux guest their init and tools, cpio to pack their initramfs, and xz to
+# unpack Debian's compressed kernel (booting it uncompressed halves the
+# boot).  kmod: depmod and modprobe resolve which modules the guest's need
+# (scripts/linux-kernel.sh), modinfo checks them.  e2fsprogs: mke2fs -d
+# builds the guest's disk image and debugfs reads it back, without root.
+# The kernel itself is not a dependency: scripts/linux-kernel.sh downloads
+# it with apt-get download into a cache, without installing it.  gdb:
+# tests/hv/gdb.sh has the real gdb debug a guest through vdb's GDB server.
+group_hypervisor=(qemu-system-x86 busybox-static cpio xz-utils kmod e2fsprogs gdb)
 
 usage() {
     echo "usage: $0 [--list] build|bench|hypervisor|demo|all ..." >&2

@@ -12,10 +12,10 @@
 # 1. Kernel.  Debian's own kernel (the linux-image-* package that
 #    linux-image-amd64 depends on at first use) is fetched with
 #    `apt-get download` and unpacked with `dpkg -x` into the cache folder
-#    (default build/sandbox/).  Only the kernel image and the four KVM
-#    modules are kept, and the kernel is also kept uncompressed (vmlinux),
-#    which QEMU boots twice as fast.  Nothing is installed on this machine;
-#    later runs reuse the cache.
+#    (default build/sandbox/kernel/) by scripts/linux-kernel.sh, which
+#    mhv's Linux guest shares.  The sandbox uses the four KVM modules kept
+#    there, and the kernel uncompressed (vmlinux), which QEMU boots twice as
+#    fast.  Nothing is installed on this machine; later runs reuse the cache.
 #
 # 2. Initramfs, in two parts that the kernel unpacks one after the other:
 #    a base part built once and cached (busybox, bash and its libraries, the
@@ -56,19 +56,12 @@ PROG=kvm-sandbox
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SELF="$REPO/tests/sandbox/kvm-sandbox.sh"
 INIT="$REPO/tests/sandbox/init"
+INITRAMFS_LIB="$REPO/scripts/initramfs-lib.sh"
 
-# The KVM modules, in the order they must be loaded (each needs the ones
-# before it), as paths under lib/modules/VERSION/kernel/ in the package.
-# kvm-amd needs ccp for its SEV support even though the sandbox has no SEV.
-KERNEL_MODULES=(
-    virt/lib/irqbypass.ko
-    arch/x86/kvm/kvm.ko
-    drivers/crypto/ccp/ccp.ko
-    arch/x86/kvm/kvm-amd.ko
-)
-
-# The meta-package whose dependency names the current kernel package.
-KERNEL_META=linux-image-amd64
+# The kernel's fetch (kernel_fetch; KERNEL_KVM_MODULES, the KVM modules in
+# the order they must be loaded) and the initramfs helpers (initramfs_*).
+source "$REPO/scripts/linux-kernel.sh"
+source "$INITRAMFS_LIB"
 
 # quiet: only warnings reach the console (which is the boot log anyway);
 # panic=-1 with -no-reboot: a kernel panic ends QEMU at once.  The last two
@@ -210,176 +203,43 @@ cache=$(cd "$cache" && pwd)
 
 # ---- 1. the kernel ------------------------------------------------------------
 
+# Fetched at first use (and again when it lacks what scripts/linux-kernel.sh
+# keeps now) by kernel_fetch, under the lock below.
 KERNEL_DIR="$cache/kernel"
-
-# The kernel package linux-image-amd64 depends on now, e.g. linux-image-6.1.0-56-amd64.
-kernel_package() {
-    apt-cache depends "$KERNEL_META" 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[^ <>]*\)$/\1/p' | head -n 1
-}
-
-# apt's package lists are missing or stale: refresh them if we may.
-# $1 is the log file for apt's output.
-apt_update() {
-    if [ "$(id -u)" != 0 ]; then
-        die "cannot find or download the kernel package: the apt package lists are missing or out of date," \
-            "and only root can refresh them.  Run 'apt-get update' as root, then try again."
-    fi
-    note "refreshing the apt package lists (apt-get update)"
-    apt-get update -q >>"$1" 2>&1 ||
-        die "'apt-get update' failed (its output is in $1); check the network and /etc/apt/sources.list"
-}
-
-# extract_vmlinux BZIMAGE OUT: the kernel ELF image inside a bzImage.  The
-# bzImage's setup header (Documentation/arch/x86/boot.rst) says where the
-# compressed kernel lies: setup_sects at 0x1f1, payload_offset at 0x248 and
-# payload_length at 0x24c, the offset counted from the end of the setup
-# sectors.  The build appends the uncompressed size (4 bytes) to an xz or
-# zstd payload; those are left out.  Fails unless the result is an ELF file.
-extract_vmlinux() {
-    local image=$1 out=$2 setup_sects offset length start magic
-    setup_sects=$(od -An -tu1 -j $((0x1f1)) -N 1 "$image" | tr -d ' ')
-    offset=$(od -An -tu4 -j $((0x248)) -N 4 "$image" | tr -d ' ')
-    length=$(od -An -tu4 -j $((0x24c)) -N 4 "$image" | tr -d ' ')
-    [ -n "$setup_sects" ] && [ -n "$offset" ] && [ -n "$length" ] || return 1
-    [ "$setup_sects" -ne 0 ] || setup_sects=4
-    start=$(( (setup_sects + 1) * 512 + offset + 1 ))      # tail -c +N counts from 1
-    magic=$(tail -c +"$start" "$image" | head -c 4 | od -An -tx1 | tr -d ' \n')
-    local unpack
-    case "$magic" in
-        fd377a58) unpack="xz -dc";   length=$((length - 4)) ;;
-        28b52ffd) unpack="zstd -dc"; length=$((length - 4)) ;;
-        1f8b*)    unpack="gzip -dc" ;;
-        *)        return 1 ;;
-    esac
-    command -v "${unpack%% *}" >/dev/null 2>&1 || return 1
-    tail -c +"$start" "$image" | head -c "$length" | $unpack >"$out" 2>/dev/null
-    LC_ALL=C IFS= read -r -N 4 magic <"$out"
-    [ "$magic" = $'\x7fELF' ] || { rm -f "$out"; return 1; }
-}
-
-# Download and unpack the kernel into $KERNEL_DIR, once.  Built in a
-# temporary folder and renamed at the end, so an interrupted fetch leaves
-# nothing half done behind.
-fetch_kernel() {
-    [ -s "$KERNEL_DIR/version" ] && return 0
-    local tool
-    for tool in apt-get apt-cache dpkg dpkg-deb; do
-        command -v "$tool" >/dev/null 2>&1 ||
-            die "'$tool' not found: the sandbox takes Debian's kernel package with apt and dpkg, so it needs Debian"
-    done
-    local tmp pkg deb kver m log="$cache/apt.log"
-    tmp=$(mktemp -d "$cache/kernel.new.XXXXXX") || die "cannot write into the cache folder $cache"
-    PARTIAL=$tmp
-    : >"$log"
-
-    pkg=$(kernel_package)
-    if [ -z "$pkg" ]; then
-        apt_update "$log"
-        pkg=$(kernel_package)
-        [ -n "$pkg" ] || die "apt knows no package '$KERNEL_META' (or it depends on no linux-image-*);" \
-                             "the sandbox needs Debian's kernel from it"
-    fi
-    note "first use: fetching $pkg into $KERNEL_DIR (apt-get download; nothing is installed)"
-    fetched=$pkg
-    if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
-        apt_update "$log"     # the lists may name a version the mirror has dropped
-        pkg=$(kernel_package)
-        (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1 ||
-            die "'apt-get download $pkg' failed (its output is in $log); check the network"
-    fi
-    deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
-    [ -n "$deb" ] || die "'apt-get download $pkg' left no .deb in $tmp"
-
-    dpkg -x "$deb" "$tmp/root" || die "'dpkg -x $deb' failed: is the download damaged?  Try again."
-    kver=$(ls "$tmp/root/lib/modules" 2>/dev/null | head -n 1)
-    [ -n "$kver" ] && [ -f "$tmp/root/boot/vmlinuz-$kver" ] ||
-        die "$deb holds no boot/vmlinuz-* and lib/modules/*: is $pkg a kernel image package?"
-    mkdir -p "$tmp/kernel"
-    cp "$tmp/root/boot/vmlinuz-$kver" "$tmp/kernel/vmlinuz"
-    for m in "${KERNEL_MODULES[@]}"; do
-        cp "$tmp/root/lib/modules/$kver/kernel/$m" "$tmp/kernel/" ||
-            die "the kernel package $pkg has no module $m"
-    done
-    # Booting the uncompressed kernel through its PVH entry point halves the
-    # boot: decompressing vmlinuz (xz) takes QEMU's emulated CPU about 3 s.
-    local boot=vmlinuz
-    if grep -qx 'CONFIG_PVH=y' "$tmp/root/boot/config-$kver" 2>/dev/null &&
-        extract_vmlinux "$tmp/kernel/vmlinuz" "$tmp/kernel/vmlinux"; then
-        boot=vmlinux
-    fi
-    printf 'package %s\nversion %s\nkernel %s\nboot %s\n' \
-        "$pkg" "$(dpkg-deb -f "$deb" Version)" "$kver" "$boot" >"$tmp/kernel/version"
-    rm -rf "$KERNEL_DIR"
-    mv "$tmp/kernel" "$KERNEL_DIR"
-    rm -rf "$tmp" "$log"        # the .deb and the rest of the package (400 MB unpacked)
-    PARTIAL=""
-}
 
 # ---- 2. the initramfs ---------------------------------------------------------
 
 BASE="$cache/base.cpio"         # busybox, bash, modules: cached
 BASE_LIBS="$cache/base.libs"    # the shared libraries already in it
 
-# copy_libs STAGE KNOWN FILE...: copy the shared libraries each ELF FILE needs
-# (as ldd finds them here) into STAGE at the same paths, unless listed in the
-# file KNOWN; list each one copied in KNOWN.
-copy_libs() {
-    local stage=$1 known=$2 file line lib magic
-    shift 2
-    for file in "$@"; do
-        [ -f "$file" ] && [ -x "$file" ] || continue
-        magic=""
-        LC_ALL=C IFS= read -r -N 4 magic <"$file" 2>/dev/null
-        [ "$magic" = $'\x7fELF' ] || continue
-        while IFS= read -r line; do
-            if [[ $line == *"=> not found"* ]]; then
-                echo "$PROG: warning: ${file#"$stage"} needs ${line%% =>*}, which this machine lacks" >&2
-            elif [[ $line =~ (^|[[:space:]])(/[^[:space:]]+)[[:space:]]+\(0x ]]; then
-                lib=${BASH_REMATCH[2]}
-                grep -qxF -- "$lib" "$known" && continue
-                mkdir -p "$stage$(dirname "$lib")"
-                cp -L "$lib" "$stage$lib" && echo "$lib" >>"$known"
-            fi
-        done < <(ldd "$file" 2>/dev/null)
-    done
-}
-
 # Build the base part when it is missing or older than what it is made of.
 build_base() {
     local input stale=0
     [ -s "$BASE" ] && [ -s "$BASE_LIBS" ] || stale=1
-    for input in "$SELF" "$KERNEL_DIR/version" "$BUSYBOX" "$BASH_BIN"; do
+    for input in "$SELF" "$INITRAMFS_LIB" "$KERNEL_DIR/version" "$BUSYBOX" "$BASH_BIN"; do
         [ "$input" -nt "$BASE" ] && stale=1
     done
     [ "$stale" = 1 ] || return 0
 
-    local stage libs applet m
+    local stage libs m
     stage=$(mktemp -d "$cache/base.new.XXXXXX") || die "cannot write into the cache folder $cache"
     PARTIAL=$stage
     libs="$stage.libs"
     : >"$libs"
-    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,work,sandbox,lib/modules/sandbox}
-    cp "$BUSYBOX" "$stage/bin/busybox"
-    # One link per applet (bin/sh, usr/bin/env, sbin/insmod, ...), made here
-    # once rather than by `busybox --install` at every boot.
-    for applet in $("$BUSYBOX" --list-full); do
-        [ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
-    done
+    mkdir -p "$stage"/{dev,proc,sys,tmp,root,work,sandbox,lib/modules/sandbox}
+    initramfs_busybox "$stage" "$BUSYBOX" || die "could not copy $BUSYBOX into the initramfs"
     # bash, for test scripts that are not plain sh.
     rm -f "$stage/bin/bash"
     cp "$BASH_BIN" "$stage/bin/bash"
-    copy_libs "$stage" "$libs" "$stage/bin/busybox" "$stage/bin/bash"
-    for m in "${KERNEL_MODULES[@]}"; do
+    initramfs_copy_libs "$stage" "$libs" "$stage/bin/busybox" "$stage/bin/bash"
+    for m in "${KERNEL_KVM_MODULES[@]}"; do
         cp "$KERNEL_DIR/$(basename "$m")" "$stage/lib/modules/sandbox/"
         basename "$m" >>"$stage/sandbox/modules"
     done
 
     # Not compressed: under emulation, gunzip in the kernel costs more time
-    # than reading the larger file.  cpio pads the archive to 512 bytes, and
-    # the kernel reads the next archive from there.
-    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
-        >"$stage.cpio" || die "could not build the initramfs (cpio failed)"
+    # than reading the larger file.  The run's part is appended to it.
+    initramfs_pack "$stage" >"$stage.cpio" || die "could not build the initramfs (cpio failed)"
     mv "$libs" "$BASE_LIBS"
     mv "$stage.cpio" "$BASE"
     rm -rf "$stage"
@@ -424,12 +284,11 @@ build_run_part() {
     if [ ${#added[@]} -gt 0 ]; then
         local programs=()
         mapfile -t programs < <(find "${added[@]}" -type f -perm /111)
-        [ ${#programs[@]} -eq 0 ] || copy_libs "$stage" "$known" "${programs[@]}"
+        [ ${#programs[@]} -eq 0 ] || initramfs_copy_libs "$stage" "$known" "${programs[@]}"
     fi
 
     cp "$BASE" "$RUN/initrd"
-    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
-        >>"$RUN/initrd" || die "could not build the initramfs (cpio failed)"
+    initramfs_pack "$stage" >>"$RUN/initrd" || die "could not build the initramfs (cpio failed)"
 }
 
 # ---- 3. the boot ------------------------------------------------------------------
@@ -446,13 +305,15 @@ cleanup() {
     for pid in "${READERS[@]}"; do kill "$pid" 2>/dev/null; done
     [ -n "$RUN" ] && rm -rf "$RUN"
     [ -n "$PARTIAL" ] && rm -rf "$PARTIAL" "$PARTIAL".*
+    kernel_cleanup
 }
 trap cleanup EXIT
 trap 'echo "$PROG: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
 
 exec 9>"$cache/.lock" && flock 9        # one first-use setup at a time
-fetch_kernel
+kernel_fetch "$KERNEL_DIR"
+fetched=$KERNEL_FETCHED
 build_base
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/kvm-sandbox.XXXXXX") || die "cannot create a temporary folder"
 build_run_part "$@"
