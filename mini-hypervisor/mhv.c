@@ -60,8 +60,8 @@ static const char usage_text[] =
     "\n"
     "--kernel boots Linux (a bzImage, or an ELF vmlinux) through the x86 boot protocol's\n"
     "64-bit entry, with --mem MiB (default 256, at least 128), the --initrd FILE and\n"
-    "the kernel command line --append CMDLINE, to which mhv adds console=ttyS0, panic=-1\n"
-    "and reboot=k unless given.  On a terminal the console is raw: every key goes to\n"
+    "the kernel command line --append CMDLINE, to which mhv adds console=ttyS0, panic=-1,\n"
+    "reboot=k, pci=off and i8042.noaux unless given.  On a terminal the console is raw: every key goes to\n"
     "the guest; Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "\n"
     "Devices: a 16550 UART at 0x3F8 (IRQ 4; output to stdout, input from stdin),\n"
@@ -387,7 +387,7 @@ static int run_linux(const struct run_options *options)
     };
     vm_created = 1;
     if (mhv_vm_create(&vm, &config, err, sizeof err) < 0 ||
-        mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, err, sizeof err) < 0) {
+        mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, NULL, 0, err, sizeof err) < 0) {
         fprintf(stderr, "mhv: %s\n", err);
         goto out;
     }

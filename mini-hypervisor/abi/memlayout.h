@@ -37,6 +37,7 @@
  *   0x40-0x43  8254 timer, channel 0 (IRQ 0)    1193182 Hz input clock
  *   0x60, 0x64 8042 keyboard controller (IRQ 1) and its reset line
  *   0x70-0x71  MC146818 CMOS clock (the host's time; no IRQ 8)
+ *   0x600-60B  ACPI PM1a event and control blocks, PM timer (Linux guests)
  *   0xE9       debug console: a byte out is printed
  *   0xF4       exit: a byte V out ends the guest, mhv exits with V
  *   0x3F8-3FF  16550 UART, COM1 (IRQ 4)
@@ -78,6 +79,7 @@
 #define MHV_PORT_I8042_DATA 0x60
 #define MHV_PORT_I8042_COMMAND 0x64
 #define MHV_PORT_RTC 0x70          /* 0x70 index, 0x71 data */
+#define MHV_PORT_ACPI_PM 0x600     /* devices/dev_acpi_pm.h: 12 ports */
 #define MHV_PORT_DEBUG_CONSOLE 0xE9
 #define MHV_PORT_EXIT 0xF4
 #define MHV_PORT_UART 0x3F8

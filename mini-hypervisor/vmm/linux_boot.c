@@ -37,6 +37,8 @@ _Static_assert(HDR_OFFSET == 0x1F1, "the setup header is at 0x1F1");
 _Static_assert(sizeof(struct boot_params) == 4096, "the zero page is one page");
 _Static_assert(MHV_LINUX_ZERO_PAGE + sizeof(struct boot_params) <= MHV_LINUX_CMDLINE,
                "the zero page ends before the command line");
+_Static_assert(MHV_ACPI_BASE >= MHV_LINUX_EBDA && MHV_ACPI_BASE + MHV_ACPI_SIZE <= 0x100000,
+               "the ACPI tables lie in the reserved BIOS area");
 
 static int fail(char *err, size_t err_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
@@ -130,7 +132,6 @@ int mhv_linux_cmdline(const char *append, const char *const *extra, size_t extra
         { "console=", "console=ttyS0" },
         { "panic=", "panic=-1" },
         { "reboot=", "reboot=k" },
-        { "acpi=", "acpi=off" },
         { "pci=", "pci=off" },
         { "i8042.noaux", "i8042.noaux" },
     };
@@ -307,7 +308,7 @@ static void add_e820(struct boot_params *params, uint64_t addr, uint64_t end, ui
 }
 
 void mhv_linux_write_boot_params(uint8_t *ram, const struct mhv_linux_plan *plan, const uint8_t *kernel,
-                                 const char *cmdline)
+                                 const char *cmdline, uint64_t acpi_rsdp)
 {
     struct boot_params params;
     memset(&params, 0, sizeof params);
@@ -332,6 +333,7 @@ void mhv_linux_write_boot_params(uint8_t *ram, const struct mhv_linux_plan *plan
     params.ext_ramdisk_image = (uint32_t)(plan->initrd_addr >> 32);
     params.hdr.ramdisk_size = (uint32_t)plan->initrd_size;
     params.ext_ramdisk_size = (uint32_t)(plan->initrd_size >> 32);
+    params.acpi_rsdp_addr = acpi_rsdp;  /* so the kernel need not scan the BIOS area for it */
 
     /* The memory map: what a PC BIOS reports, and mhv's own area. */
     add_e820(&params, 0, MHV_LINUX_EBDA, E820_RAM);
@@ -347,8 +349,12 @@ void mhv_linux_write_boot_params(uint8_t *ram, const struct mhv_linux_plan *plan
 }
 
 int mhv_linux_load(struct mhv_vm *vm, const uint8_t *kernel, size_t kernel_size, const uint8_t *initrd,
-                   const struct mhv_linux_plan *plan, const char *cmdline, char *err, size_t err_size)
+                   const struct mhv_linux_plan *plan, const char *cmdline,
+                   const struct mhv_acpi_device *devices, size_t device_count, char *err, size_t err_size)
 {
+    if (device_count > MHV_ACPI_MAX_DEVICES)
+        return fail(err, err_size, "%zu virtio devices: mhv describes at most %d", device_count,
+                    MHV_ACPI_MAX_DEVICES);
     if (plan->ram_size != vm->ram_size)
         return fail(err, err_size, "the boot was planned for %zu bytes of RAM, the VM has %zu",
                     plan->ram_size, vm->ram_size);
@@ -361,7 +367,8 @@ int mhv_linux_load(struct mhv_vm *vm, const uint8_t *kernel, size_t kernel_size,
     }
     if (plan->initrd_size > 0)
         memcpy(vm->ram + plan->initrd_addr, initrd, plan->initrd_size);
-    mhv_linux_write_boot_params(vm->ram, plan, kernel, cmdline);
+    uint64_t rsdp = mhv_acpi_write(vm->ram, devices, device_count);
+    mhv_linux_write_boot_params(vm->ram, plan, kernel, cmdline, rsdp);
 
     /* mhv's GDT and identity page tables, as for any long-mode guest. */
     struct mhv_image_plan tables = { .mode = MHV_MODE_LONG, .highest = plan->kernel_end };

@@ -32,6 +32,7 @@
  *   0x0000_7000    the zero page (4 KiB)
  *   0x0002_0000    the command line
  *   0x0009_FC00  "EBDA" to 1 MiB                   e820: reserved
+ *   0x000E_0000    the ACPI tables (acpi.h)
  *   0x0010_0000  the kernel (bzImage) ...          e820: RAM
  *   0x0100_0000  ... where it decompresses itself, or vmlinux's segments
  *       ...
@@ -62,6 +63,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acpi.h"
 #include "elf_loader.h"
 #include "machine.h"
 
@@ -108,8 +110,8 @@ int mhv_linux_is_bzimage(const uint8_t *file, size_t size);
  * this machine needs added unless the user gave that parameter --
  * console=ttyS0 (the UART is the console), panic=-1 (a panic reboots at
  * once, so mhv sees it and ends the run), reboot=k (reboot through the
- * i8042's reset line, the one mhv has), acpi=off and pci=off (the
- * machine has neither ACPI tables nor a PCI bus), i8042.noaux (there is
+ * i8042's reset line, the one mhv has), pci=off (the machine has no PCI
+ * bus), i8042.noaux (there is
  * no mouse: Linux would wait 250 ms for one) -- and each of extra[0 .. count)
  * (the virtio devices, "virtio_mmio.device=4K@0xd0000000:5") always.  All
  * go before a " -- " that starts init's own arguments.  Returns 0, or -1
@@ -124,14 +126,17 @@ int mhv_linux_plan(const uint8_t *kernel, size_t kernel_size, uint64_t initrd_si
                    size_t ram_size, struct mhv_linux_plan *plan, char *err, size_t err_size);
 
 /* Writes the zero page and the command line into ram for a plan (the
- * part of loading that needs no vCPU: unit-tested). */
+ * part of loading that needs no vCPU: unit-tested); acpi_rsdp is where
+ * the ACPI tables start (acpi.h). */
 void mhv_linux_write_boot_params(uint8_t *ram, const struct mhv_linux_plan *plan, const uint8_t *kernel,
-                                 const char *cmdline);
+                                 const char *cmdline, uint64_t acpi_rsdp);
 
-/* Loads a planned kernel and initrd into vm, writes the zero page, mhv's
- * GDT and page tables, and sets the vCPU at the 64-bit entry. */
+/* Loads a planned kernel and initrd into vm, writes the ACPI tables that
+ * describe devices[0 .. device_count) (its virtio devices), the zero
+ * page, mhv's GDT and page tables, and sets the vCPU at the 64-bit entry. */
 int mhv_linux_load(struct mhv_vm *vm, const uint8_t *kernel, size_t kernel_size, const uint8_t *initrd,
-                   const struct mhv_linux_plan *plan, const char *cmdline, char *err, size_t err_size);
+                   const struct mhv_linux_plan *plan, const char *cmdline,
+                   const struct mhv_acpi_device *devices, size_t device_count, char *err, size_t err_size);
 
 /* Linux's panic on the console.  mhv cannot tell a reboot after a panic
  * (the kernel's panic=-1) from one asked for by `reboot`: both end with

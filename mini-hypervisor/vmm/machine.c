@@ -15,6 +15,7 @@
  *          0x60, 0x64 keyboard controller      dev_i8042.c -> IRQ 1; its reset line
  *          0x70-0x71  CMOS clock (host time)  dev_rtc.c
  *          0xA0-0xA1  no slave PIC: reads 0xFF
+ *          0x600-60B  ACPI PM registers        dev_acpi_pm.c (the FADT's, vmm/acpi.c)
  *          0xE9       debug console            dev_console.c
  *          0xF4       exit port                dev_exit.c
  *          0x3F8-3FF  UART (16550)             dev_uart.c  -> IRQ 4
@@ -100,6 +101,7 @@ static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
     mhv_uart_init(&vm->uart, uart_line, console_output, console_input, vm);
     mhv_rtc_init(&vm->rtc, wall_clock, NULL);
     mhv_i8042_init(&vm->i8042, keyboard_line);
+    mhv_acpi_pm_init(&vm->acpi_pm, device_clock, NULL);
     vm->console = (struct mhv_console_port){ .output = console_output, .context = vm };
     vm->exit_port = (struct mhv_exit_port){ 0 };
     vm->info = (struct mhv_info_device){
@@ -114,6 +116,8 @@ static int attach_devices(struct mhv_vm *vm, char *err, size_t err_size)
         mhv_bus_attach(&vm->ports, MHV_PORT_EXIT, 1, "exit", &mhv_exit_port_ops, &vm->exit_port, err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_UART, 8, "uart", &mhv_uart_ops, &vm->uart, err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_RTC, 2, "rtc", &mhv_rtc_ops, &vm->rtc, err, err_size) < 0 ||
+        mhv_bus_attach(&vm->ports, MHV_PORT_ACPI_PM, MHV_ACPI_PM_SIZE, "acpi-pm", &mhv_acpi_pm_ops, &vm->acpi_pm,
+                       err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_I8042_DATA, 1, "i8042", &mhv_i8042_data_ops, &vm->i8042,
                        err, err_size) < 0 ||
         mhv_bus_attach(&vm->ports, MHV_PORT_I8042_COMMAND, 1, "i8042-command", &mhv_i8042_command_ops, &vm->i8042,

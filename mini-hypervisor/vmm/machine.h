@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "dev_acpi_pm.h"
 #include "dev_console.h"
 #include "dev_exit.h"
 #include "dev_i8042.h"
@@ -100,6 +101,7 @@ struct mhv_vm {
     struct mhv_uart uart;
     struct mhv_rtc rtc;
     struct mhv_i8042 i8042;
+    struct mhv_acpi_pm acpi_pm;
     struct mhv_console_port console;
     struct mhv_exit_port exit_port;
     struct mhv_info_device info;

@@ -333,7 +333,7 @@ START_TEST(test_zero_page_from_bzimage)
     uint8_t *ram = calloc(1, 1 * MIB);
     ck_assert_ptr_nonnull(ram);
     memset(ram, 0xEE, MIB);
-    mhv_linux_write_boot_params(ram, &plan, image.bytes, "console=ttyS0 quiet");
+    mhv_linux_write_boot_params(ram, &plan, image.bytes, "console=ttyS0 quiet", 0xE0000);
     struct boot_params params;
     memcpy(&params, ram + MHV_LINUX_ZERO_PAGE, sizeof params);
 
@@ -348,6 +348,7 @@ START_TEST(test_zero_page_from_bzimage)
     ck_assert_uint_eq(params.hdr.ramdisk_size, 2 * MIB);
     ck_assert_uint_eq(params.ext_ramdisk_image, 0);
     ck_assert_uint_eq(params.sentinel, 0);
+    ck_assert_uint_eq(params.acpi_rsdp_addr, 0xE0000);
     ck_assert_str_eq((char *)ram + MHV_LINUX_CMDLINE, "console=ttyS0 quiet");
     ck_assert_uint_eq(ram[MHV_LINUX_ZERO_PAGE - 1], 0xEE);  /* nothing written around it */
     ck_assert_uint_eq(ram[MHV_LINUX_ZERO_PAGE + 4096], 0xEE);
@@ -378,7 +379,7 @@ START_TEST(test_zero_page_from_vmlinux)
                   "%s", err);
     uint8_t *ram = calloc(1, MIB);
     ck_assert_ptr_nonnull(ram);
-    mhv_linux_write_boot_params(ram, &plan, (uint8_t *)&image, NULL);
+    mhv_linux_write_boot_params(ram, &plan, (uint8_t *)&image, NULL, 0xE0000);
     struct boot_params params;
     memcpy(&params, ram + MHV_LINUX_ZERO_PAGE, sizeof params);
     ck_assert_uint_eq(params.hdr.boot_flag, 0xAA55);
@@ -403,15 +404,15 @@ static const char *composed(const char *append, const char *const *extra, size_t
 
 START_TEST(test_cmdline_defaults)
 {
-    ck_assert_str_eq(composed(NULL, NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
-    ck_assert_str_eq(composed("quiet", NULL, 0), "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
+    ck_assert_str_eq(composed(NULL, NULL, 0), "console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux");
+    ck_assert_str_eq(composed("quiet", NULL, 0), "quiet console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux");
     /* A parameter the user gave is left as the user gave it. */
     ck_assert_str_eq(composed("console=hvc0 panic=5 quiet", NULL, 0),
-                     "console=hvc0 panic=5 quiet reboot=k acpi=off pci=off i8042.noaux");
+                     "console=hvc0 panic=5 quiet reboot=k pci=off i8042.noaux");
     ck_assert_str_eq(composed("reboot=t acpi=force pci=conf1", NULL, 0),
                      "reboot=t acpi=force pci=conf1 console=ttyS0 panic=-1 i8042.noaux");
     /* "earlyconsole=" is not "console=". */
-    ck_assert_str_eq(composed("xconsole=1", NULL, 0), "xconsole=1 console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
+    ck_assert_str_eq(composed("xconsole=1", NULL, 0), "xconsole=1 console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux");
 }
 END_TEST
 
@@ -419,14 +420,14 @@ START_TEST(test_cmdline_extra_and_init_arguments)
 {
     const char *extra[] = { "virtio_mmio.device=4K@0xd0000000:5" };
     ck_assert_str_eq(composed("quiet", extra, 1),
-                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5");
+                     "quiet console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5");
     /* Init's arguments after " -- " stay last; a console= there is init's, not the kernel's. */
     ck_assert_str_eq(composed("quiet -- console=x single", extra, 1),
-                     "quiet console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5 "
+                     "quiet console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux virtio_mmio.device=4K@0xd0000000:5 "
                      "-- console=x single");
-    ck_assert_str_eq(composed("-- init-arg", NULL, 0), "console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux -- init-arg");
+    ck_assert_str_eq(composed("-- init-arg", NULL, 0), "console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux -- init-arg");
     /* "a--b" is a word, not the separator. */
-    ck_assert_str_eq(composed("a--b", NULL, 0), "a--b console=ttyS0 panic=-1 reboot=k acpi=off pci=off i8042.noaux");
+    ck_assert_str_eq(composed("a--b", NULL, 0), "a--b console=ttyS0 panic=-1 reboot=k pci=off i8042.noaux");
 }
 END_TEST
 
