@@ -45,7 +45,7 @@ static const char usage_text[] =
     "usage: mhv run [--mode real|protected|long] [--load ADDR] [--entry ADDR] [--mem MIB]\n"
     "               [--cmdline TEXT] [--timeout SEC] [--stats] IMAGE\n"
     "       mhv run --kernel FILE [--initrd FILE] [--append CMDLINE] [--mem MIB]\n"
-    "               [--timeout SEC] [--stats]\n"
+    "               [--disk FILE[,ro]]... [--timeout SEC] [--stats]\n"
     "       mhv --help\n"
     "\n"
     "Runs IMAGE on KVM with --mem MiB of guest RAM (default 16, at most 3072).\n"
@@ -61,7 +61,8 @@ static const char usage_text[] =
     "--kernel boots Linux (a bzImage, or an ELF vmlinux) through the x86 boot protocol's\n"
     "64-bit entry, with --mem MiB (default 256, at least 128), the --initrd FILE and\n"
     "the kernel command line --append CMDLINE, to which mhv adds console=ttyS0, panic=-1,\n"
-    "reboot=k, pci=off and i8042.noaux unless given.  On a terminal the console is raw: every key goes to\n"
+    "reboot=k, pci=off and i8042.noaux unless given.  --disk FILE is a virtio-blk disk\n"
+    "on a raw image (read-write; FILE,ro read-only), /dev/vda, vdb, ... in order (at most 3).  On a terminal the console is raw: every key goes to\n"
     "the guest; Ctrl-A x quits, Ctrl-A h lists the keys.\n"
     "\n"
     "Devices: a 16550 UART at 0x3F8 (IRQ 4; output to stdout, input from stdin),\n"
@@ -105,6 +106,8 @@ struct run_options {
     const char *image_path;
     /* --kernel: a Linux boot instead of an image. */
     const char *kernel_path, *initrd_path, *append;
+    const char *disk_specs[MHV_VIRTIO_MAX];   /* --disk FILE[,ro], in order: /dev/vda, vdb, ... */
+    size_t disk_count;
 };
 
 static void write_to_stdout(void *context, uint8_t byte)
@@ -218,6 +221,15 @@ static void print_stats(const struct mhv_vm *vm, uint64_t run_ns)
             if (buses[b]->ranges[i].accesses)
                 fprintf(stderr, "  %-16s %12llu\n", buses[b]->ranges[i].name,
                         (unsigned long long)buses[b]->ranges[i].accesses);
+    for (size_t i = 0; i < vm->disk_count; i++) {
+        const struct mhv_virtio_blk *disk = &vm->disks[i];
+        fprintf(stderr, "  virtio-blk%zu: %llu reads, %llu writes, %llu flushes, %llu I/O errors; "
+                "%llu notifies, %llu interrupts%s%s\n", i,
+                (unsigned long long)disk->reads, (unsigned long long)disk->writes,
+                (unsigned long long)disk->flushes, (unsigned long long)disk->io_errors,
+                (unsigned long long)vm->virtio[i].notifies, (unsigned long long)vm->virtio[i].interrupts,
+                vm->virtio[i].error[0] ? "; driver error: " : "", vm->virtio[i].error);
+    }
     fprintf(stderr, "  interrupts injected: %llu (timer ticks %llu)\n",
             (unsigned long long)stats->interrupts_injected, (unsigned long long)vm->pit.ticks);
     if (stats->first_output_ns)
@@ -348,6 +360,30 @@ static int run_image(const struct run_options *options)
     return status;
 }
 
+/* --disk FILE[,ro]: the file and whether it is read-only.  Returns -1
+ * (with the message printed) for an option other than ro. */
+static int parse_disk_spec(const char *spec, char *path, size_t path_size, int *read_only)
+{
+    const char *comma = strrchr(spec, ',');
+    size_t length = strlen(spec);
+    *read_only = 0;
+    if (comma) {
+        if (strcmp(comma + 1, "ro") != 0) {
+            fprintf(stderr, "mhv: --disk %s: expected --disk FILE[,ro], and '%s' is not ro\n", spec, comma + 1);
+            return -1;
+        }
+        *read_only = 1;
+        length = (size_t)(comma - spec);
+    }
+    if (length == 0 || length >= path_size) {
+        fprintf(stderr, "mhv: --disk %s: expected --disk FILE[,ro]\n", spec);
+        return -1;
+    }
+    memcpy(path, spec, length);
+    path[length] = '\0';
+    return 0;
+}
+
 /* mhv run --kernel: read the kernel and the initrd, plan the boot (every
  * check before KVM opens), then boot it with the console on the terminal. */
 static int run_linux(const struct run_options *options)
@@ -380,14 +416,41 @@ static int run_linux(const struct run_options *options)
         goto out;
     }
 
+    /* The disks are opened before KVM is, so a bad one reads the same everywhere. */
+    struct mhv_virtio_blk_disk disks[MHV_VIRTIO_MAX];
+    size_t disks_open = 0;
+    for (; disks_open < options->disk_count; disks_open++) {
+        char path[VMLAB_PATH_MAX];
+        int read_only = 0;
+        int bad = parse_disk_spec(options->disk_specs[disks_open], path, sizeof path, &read_only) < 0;
+        if (!bad && mhv_virtio_blk_disk_open(&disks[disks_open], path, read_only, err, sizeof err) < 0) {
+            fprintf(stderr, "mhv: --disk %s: %s\n", options->disk_specs[disks_open], err);
+            bad = 1;
+        }
+        if (bad) {
+            while (disks_open > 0)
+                mhv_virtio_blk_disk_close(&disks[--disks_open]);
+            goto out;
+        }
+    }
+
     console = (struct linux_console){ .vm = &vm };
     struct mhv_vm_config config = {
         .ram_size = ram_size, .output = linux_console_output, .output_context = &console,
         .input_fd = STDIN_FILENO, .input_filter = linux_console_input, .input_filter_context = &console,
     };
     vm_created = 1;
-    if (mhv_vm_create(&vm, &config, err, sizeof err) < 0 ||
-        mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, NULL, 0, err, sizeof err) < 0) {
+    struct mhv_acpi_device devices[MHV_VIRTIO_MAX];
+    int failed = mhv_vm_create(&vm, &config, err, sizeof err) < 0;
+    for (size_t i = 0; i < disks_open; i++) {
+        devices[i].size = MHV_VIRTIO_MMIO_SIZE;
+        if (failed || mhv_vm_add_disk(&vm, disks[i], &devices[i].base, &devices[i].irq, err, sizeof err) < 0) {
+            mhv_virtio_blk_disk_close(&disks[i]);  /* the VM owns only those it took */
+            failed = 1;
+        }
+    }
+    if (failed || mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, devices, disks_open,
+                                 err, sizeof err) < 0) {
         fprintf(stderr, "mhv: %s\n", err);
         goto out;
     }
@@ -464,6 +527,12 @@ static int command_run(int argc, char **argv)
             if (!value)
                 return usage_error("%s needs the kernel command line", "--append");
             options.append = value;
+        } else if (vmlab_flag_value(argc, argv, &i, "--disk", &value)) {
+            if (!value)
+                return usage_error("%s needs FILE[,ro]", "--disk");
+            if (options.disk_count == MHV_VIRTIO_MAX)
+                return usage_error("--disk %s: at most 3 disks", value);
+            options.disk_specs[options.disk_count++] = value;
         } else if (strcmp(arg, "--stats") == 0) {
             options.stats = 1;
         } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -488,6 +557,8 @@ static int command_run(int argc, char **argv)
     }
     if (options.initrd_path || options.append)
         return usage_error("%s", "--initrd and --append go with --kernel");
+    if (options.disk_count)
+        return usage_error("%s", "--disk goes with --kernel (a Linux guest's virtio disk)");
     if (!options.image_path)
         return usage_error("%s", "missing IMAGE (or --kernel FILE)");
     /* A guest's name (hello16, kernel) is looked up: vmlab_paths.h. */

@@ -23,6 +23,10 @@
  *   RAM end     +------------------------------+
  *               | (nothing: an access exits to |
  *               |  mhv and crashes the guest)  |
+ *   0xD000_0000 +------------------------------+  MHV_VIRTIO_BASE: the virtio
+ *               | virtio-mmio devices, 4 KiB   |  disks of a Linux guest
+ *               | each (IRQ 5, 6, 7)           |  (devices/virtio_mmio.h)
+ *               +------------------------------+
  *   0xE000_0000 +------------------------------+  MHV_MMIO_INFO_BASE:
  *               | the MMIO info device, 4 KiB  |  handled via KVM_EXIT_MMIO
  *               +------------------------------+
@@ -60,6 +64,13 @@
 
 /* The most RAM a guest may have: below the MMIO hole. */
 #define MHV_MAX_RAM_MIB 3072
+
+/* The virtio-mmio devices (--disk): device n at MHV_VIRTIO_BASE + n *
+ * MHV_VIRTIO_STRIDE, on IRQ MHV_IRQ_VIRTIO[n] (the master PIC's free lines). */
+#define MHV_VIRTIO_BASE 0xD0000000
+#define MHV_VIRTIO_STRIDE 0x1000
+#define MHV_VIRTIO_MAX 3
+#define MHV_IRQ_VIRTIO_FIRST 5     /* 5, 6, 7 */
 
 /* The MMIO info device (mini-hypervisor/devices/dev_info.c): registers at these
  * offsets from its base, read with 4- or 8-byte loads, little-endian. */

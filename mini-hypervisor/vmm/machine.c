@@ -19,7 +19,8 @@
  *          0xE9       debug console            dev_console.c
  *          0xF4       exit port                dev_exit.c
  *          0x3F8-3FF  UART (16550)             dev_uart.c  -> IRQ 4
- *   MMIO   0xE0000000 info device, 4 KiB       dev_info.c
+ *   MMIO   0xD0000000 virtio-blk disks, 4 KiB each (mhv_vm_add_disk), IRQ 5, 6, 7
+ *          0xE0000000 info device, 4 KiB       dev_info.c
  *
  * A port no device claims reads as all ones and ignores writes, as an
  * empty ISA bus does.
@@ -189,8 +190,38 @@ int mhv_vm_create(struct mhv_vm *vm, const struct mhv_vm_config *config, char *e
     return attach_devices(vm, err, err_size);
 }
 
+int mhv_vm_add_disk(struct mhv_vm *vm, struct mhv_virtio_blk_disk disk, uint64_t *base, unsigned *irq,
+                    char *err, size_t err_size)
+{
+    if (vm->disk_count == MHV_VIRTIO_MAX) {
+        mhv_virtio_blk_disk_close(&disk);
+        snprintf(err, err_size, "at most %d disks", MHV_VIRTIO_MAX);
+        return -1;
+    }
+    size_t n = vm->disk_count;
+    char serial[24];
+    snprintf(serial, sizeof serial, "mhv-disk-%zu", n);
+    mhv_virtio_blk_init(&vm->disks[n], disk, serial);
+    struct mhv_irq_line line = { mhv_pic_set_level, &vm->pic, MHV_IRQ_VIRTIO_FIRST + (unsigned)n };
+    struct mhv_guest_memory memory = { .base = vm->ram, .size = vm->ram_size };
+    mhv_virtio_mmio_init(&vm->virtio[n], &mhv_virtio_blk_ops, &vm->disks[n], memory, line);
+    static const char *const names[MHV_VIRTIO_MAX] = { "virtio-blk0", "virtio-blk1", "virtio-blk2" };
+    if (mhv_bus_attach(&vm->mmio, MHV_VIRTIO_BASE + n * MHV_VIRTIO_STRIDE, MHV_VIRTIO_MMIO_SIZE, names[n],
+                       &mhv_virtio_mmio_ops, &vm->virtio[n], err, err_size) < 0) {
+        mhv_virtio_blk_disk_close(&vm->disks[n].disk);
+        return -1;
+    }
+    vm->disk_count++;
+    *base = MHV_VIRTIO_BASE + n * MHV_VIRTIO_STRIDE;
+    *irq = MHV_IRQ_VIRTIO_FIRST + (unsigned)n;
+    return 0;
+}
+
 void mhv_vm_destroy(struct mhv_vm *vm)
 {
+    for (size_t i = 0; i < vm->disk_count; i++)
+        mhv_virtio_blk_disk_close(&vm->disks[i].disk);
+    vm->disk_count = 0;
     if (vm->kick_timer_created)
         timer_delete(vm->kick_timer);
     if (vm->run)

@@ -53,6 +53,7 @@
 #include "dev_pit.h"
 #include "dev_rtc.h"
 #include "dev_uart.h"
+#include "dev_virtio_blk.h"
 #include "kvm.h"
 #include "memlayout.h"
 
@@ -102,6 +103,10 @@ struct mhv_vm {
     struct mhv_rtc rtc;
     struct mhv_i8042 i8042;
     struct mhv_acpi_pm acpi_pm;
+    /* The disks (mhv_vm_add_disk): disks[i] behind virtio[i]. */
+    struct mhv_virtio_blk disks[MHV_VIRTIO_MAX];
+    struct mhv_virtio_mmio virtio[MHV_VIRTIO_MAX];
+    size_t disk_count;
     struct mhv_console_port console;
     struct mhv_exit_port exit_port;
     struct mhv_info_device info;
@@ -196,6 +201,14 @@ struct mhv_run_hooks {
 int mhv_vm_create(struct mhv_vm *vm, const struct mhv_vm_config *config, char *err, size_t err_size);
 
 void mhv_vm_destroy(struct mhv_vm *vm);
+
+/* Puts an opened disk (dev_virtio_blk.h) behind the next virtio-mmio
+ * device (memlayout.h: its address and IRQ, returned in *base and *irq
+ * for the guest's ACPI tables).  The VM owns the disk from here on, and
+ * closes it in mhv_vm_destroy.  Returns 0, or -1 when MHV_VIRTIO_MAX
+ * disks are there already (the disk is then closed). */
+int mhv_vm_add_disk(struct mhv_vm *vm, struct mhv_virtio_blk_disk disk, uint64_t *base, unsigned *irq,
+                    char *err, size_t err_size);
 
 /* The guest is stopped (MHV_STOP_TIMEOUT) once seconds have passed from
  * now.  0 removes the limit. */

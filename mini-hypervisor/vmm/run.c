@@ -185,6 +185,8 @@ static int something_can_wake(const struct mhv_vm *vm)
         return 1;
     if (vm->pit.armed && line_unmasked(vm, MHV_IRQ_TIMER))
         return 1;
+    /* A disk answers at once (at the driver's notify), so a guest that
+     * waits for one is never waiting on mhv. */
     return vm->input_fd >= 0 && mhv_uart_wants_rx_interrupt(&vm->uart) && line_unmasked(vm, MHV_IRQ_UART);
 }
 
