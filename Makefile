@@ -668,7 +668,9 @@ grade:
 # every guest and KVM Check suite on KVM -- /dev/kvm if there is one, else
 # the sandbox in one more boot; tests/hv/gdb.sh has the real gdb debug
 # guests through vdb's server, and tests/hv/remote.sh vdb's TUI and batch
-# mode through its remote target, the guest in the sandbox (three boots).
+# mode through its remote target, the guest in the sandbox (three boots);
+# tests/hv/linux.sh boots Debian's Linux on mhv (one sandbox boot, six
+# Linux boots inside it).
 # At first use the sandbox also downloads its kernel into build/sandbox/.
 sandbox-check:
 	@bash scripts/deps.sh build hypervisor
@@ -677,6 +679,7 @@ sandbox-check:
 	@$(TEST_ENV) bash tests/hv/mhv.sh
 	@$(TEST_ENV) bash tests/hv/gdb.sh
 	@$(TEST_ENV) bash tests/hv/remote.sh
+	@$(TEST_ENV) bash tests/hv/linux.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -246,10 +246,11 @@ run_scripts debugger tests/vdb/batch.sh tests/vdb/cli.sh tests/vdb/tui.sh
 # short boots); gdb.sh has the real gdb debug a guest through vdb's GDB
 # server (one more boot, and one for gdb here against the server in the
 # sandbox); remote.sh drives vdb's TUI here on a guest in the sandbox
-# through the remote target (three boots).  They run one after the other:
+# through the remote target (three boots); linux.sh boots Debian's Linux on
+# mhv six times, in one sandbox boot.  They run one after the other:
 # each keeps a CPU busy.
 banner "hypervisor tests (mhv on KVM: $( [ -w /dev/kvm ] && echo "/dev/kvm here" || echo "in the nested-KVM sandbox"))"
-run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh tests/hv/remote.sh
+run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh tests/hv/remote.sh tests/hv/linux.sh
 
 # ---- labs and docs: what a student and a reader meet ---------------------------------
 
