@@ -164,27 +164,27 @@ static int handle_request(struct mhv_virtio_blk *blk, const struct mhv_virtq_cha
     uint64_t data_in = chain->writable_len - 1;               /* device-writable bytes before the status */
     uint32_t type = le32toh(header.type);
     uint64_t sector = le64toh(header.sector);
+
+    /* A read's data must be device-writable, a write's device-readable. */
+    int is_read = type == VIRTIO_BLK_T_IN, is_write = type == VIRTIO_BLK_T_OUT;
+    uint64_t wrong_way = is_read ? data_out : is_write ? data_in : 0;
+    if (wrong_way != 0) {
+        snprintf(err, err_size, "%s request with %" PRIu64 " device-%s data bytes (its data buffers must be device-%s)",
+                 is_read ? "read" : "write", wrong_way, is_read ? "readable" : "writable",
+                 is_read ? "writable" : "readable");
+        return -1;
+    }
+
     uint64_t data_written = 0;
     uint8_t status;
-
     switch (type) {
     case VIRTIO_BLK_T_IN:
-        if (data_out != 0) {
-            snprintf(err, err_size, "read request with %" PRIu64 " device-readable data bytes "
-                     "(its data buffers must be device-writable)", data_out);
-            return -1;
-        }
         blk->reads++;
         status = transfer(blk, chain, 1, sector, data_in);
         if (status == VIRTIO_BLK_S_OK)
             data_written = data_in;
         break;
     case VIRTIO_BLK_T_OUT:
-        if (data_in != 0) {
-            snprintf(err, err_size, "write request with %" PRIu64 " device-writable data bytes "
-                     "(its data buffers must be device-readable)", data_in);
-            return -1;
-        }
         blk->writes++;
         status = blk->disk.read_only ? io_error(blk, EROFS) : transfer(blk, chain, 0, sector, data_out);
         break;

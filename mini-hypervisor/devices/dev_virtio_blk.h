@@ -58,8 +58,9 @@
  * pads one).  The device only uses the descriptor; the caller opens and
  * closes it, and it must outlive the device.
  *
- * Invariants (MHV_ASSERT): disk.sectors is the capacity the guest sees and
- * never changes; every answered chain got exactly one used element.
+ * Invariants: disk.sectors is the capacity the guest sees (nothing here
+ * changes it); when a notify returns 0, every chain it popped was answered
+ * with exactly one used element (MHV_ASSERT).
  */
 #ifndef MHV_DEV_VIRTIO_BLK_H
 #define MHV_DEV_VIRTIO_BLK_H

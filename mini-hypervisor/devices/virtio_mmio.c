@@ -41,9 +41,11 @@ static int device_is_sound(const struct mhv_virtio_mmio *device)
         return 0;
     if ((device->status & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(device, device->driver_features))
         return 0;
-    for (unsigned i = 0; i < MHV_VIRTIO_MAX_QUEUES; i++)
-        if (device->queues[i].ready && (i >= device->ops->queues || device->queues[i].memory.base != device->memory.base))
+    for (unsigned i = 0; i < MHV_VIRTIO_MAX_QUEUES; i++) {
+        const struct mhv_virtq *queue = &device->queues[i];
+        if (queue->ready && (i >= device->ops->queues || queue->memory.base != device->memory.base))
             return 0;
+    }
     return memchr(device->error, '\0', sizeof device->error) != NULL;
 }
 
@@ -80,32 +82,24 @@ static void acknowledge_interrupt(struct mhv_virtio_mmio *device, uint32_t bits)
 /* ---- errors, reset --------------------------------------------------------------- */
 
 /* Records one line in error[] (the backend's name first). */
-static void record_error(struct mhv_virtio_mmio *device, const char *format, va_list args)
+__attribute__((format(printf, 2, 3)))
+static void record_error(struct mhv_virtio_mmio *device, const char *format, ...)
 {
     int used = snprintf(device->error, sizeof device->error, "%s: ", device->ops->name);
-    if (used >= 0 && (size_t)used < sizeof device->error)
+    if (used >= 0 && (size_t)used < sizeof device->error) {
+        va_list args;
+        va_start(args, format);
         vsnprintf(device->error + used, sizeof device->error - (size_t)used, format, args);
+        va_end(args);
+    }
     device->driver_errors++;
 }
 
-/* A refused FEATURES_OK: recorded, the device goes on. */
-__attribute__((format(printf, 2, 3)))
-static void driver_mistake(struct mhv_virtio_mmio *device, const char *format, ...)
+/* After a driver error (recorded first): DEVICE_NEEDS_RESET until the
+ * driver resets, and the configuration change interrupt once DRIVER_OK is
+ * set. */
+static void needs_reset(struct mhv_virtio_mmio *device)
 {
-    va_list args;
-    va_start(args, format);
-    record_error(device, format, args);
-    va_end(args);
-}
-
-/* The driver broke the protocol: DEVICE_NEEDS_RESET until it resets. */
-__attribute__((format(printf, 2, 3)))
-static void driver_error(struct mhv_virtio_mmio *device, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    record_error(device, format, args);
-    va_end(args);
     device->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
     if (device->status & VIRTIO_CONFIG_S_DRIVER_OK)
         raise_interrupt(device, VIRTIO_MMIO_INT_CONFIG);
@@ -147,19 +141,21 @@ static void write_status(struct mhv_virtio_mmio *device, uint32_t value)
     /* The driver adds bits; NEEDS_RESET is the device's alone. */
     uint32_t added = value & 0xFF & ~device->status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
     if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(device, device->driver_features)) {
-        driver_mistake(device, "FEATURES_OK refused: the driver accepted features 0x%llx of 0x%llx offered%s",
-                       (unsigned long long)device->driver_features,
-                       (unsigned long long)mhv_virtio_mmio_device_features(device),
-                       device->driver_features & FEATURE(VIRTIO_F_VERSION_1) ? "" : ", without VIRTIO_F_VERSION_1");
+        record_error(device, "FEATURES_OK refused: the driver accepted features 0x%llx of 0x%llx offered%s",
+                     (unsigned long long)device->driver_features,
+                     (unsigned long long)mhv_virtio_mmio_device_features(device),
+                     device->driver_features & FEATURE(VIRTIO_F_VERSION_1) ? "" : ", without VIRTIO_F_VERSION_1");
         added &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;
     }
     device->status |= added;
     if (!(added & VIRTIO_CONFIG_S_DRIVER_OK))
         return;
-    if (!(device->status & VIRTIO_CONFIG_S_FEATURES_OK))
-        driver_error(device, "DRIVER_OK before FEATURES_OK");
-    else if (device->status & VIRTIO_CONFIG_S_NEEDS_RESET)
-        raise_interrupt(device, VIRTIO_MMIO_INT_CONFIG);  /* broken during setup: say so now */
+    if (!(device->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+        record_error(device, "DRIVER_OK before FEATURES_OK");
+        needs_reset(device);
+    } else if (device->status & VIRTIO_CONFIG_S_NEEDS_RESET) {
+        needs_reset(device);  /* broken during setup: the interrupt is due now */
+    }
 }
 
 /* ---- queues ---------------------------------------------------------------------- */
@@ -179,8 +175,10 @@ static void write_queue_ready(struct mhv_virtio_mmio *device, struct mhv_virtq *
     if (queue->ready)
         return;
     char message[MHV_VIRTIO_ERROR_SIZE];
-    if (mhv_virtq_enable(queue, device->memory, device->ops->queue_size_max, message, sizeof message) < 0)
-        driver_error(device, "queue %u: %s", device->queue_sel, message);
+    if (mhv_virtq_enable(queue, device->memory, device->ops->queue_size_max, message, sizeof message) < 0) {
+        record_error(device, "queue %u: %s", device->queue_sel, message);
+        needs_reset(device);
+    }
 }
 
 static void notify_queue(struct mhv_virtio_mmio *device, uint32_t index)
@@ -189,7 +187,8 @@ static void notify_queue(struct mhv_virtio_mmio *device, uint32_t index)
     if (!(device->status & VIRTIO_CONFIG_S_DRIVER_OK) || (device->status & VIRTIO_CONFIG_S_NEEDS_RESET))
         return;
     if (index >= device->ops->queues || !device->queues[index].ready) {
-        driver_error(device, "QueueNotify for queue %u, which is not ready", index);
+        record_error(device, "QueueNotify for queue %u, which is not ready", index);
+        needs_reset(device);
         return;
     }
     struct mhv_virtq *queue = &device->queues[index];
@@ -198,8 +197,10 @@ static void notify_queue(struct mhv_virtio_mmio *device, uint32_t index)
     int result = device->ops->queue_notify(device->backend, index, queue, message, sizeof message);
     if (queue->next_used != used_before && mhv_virtq_wants_interrupt(queue))
         raise_interrupt(device, VIRTIO_MMIO_INT_VRING);
-    if (result < 0)
-        driver_error(device, "queue %u: %s", index, message);
+    if (result < 0) {
+        record_error(device, "queue %u: %s", index, message);
+        needs_reset(device);
+    }
 }
 
 /* Sets the low (high = 0) or high half of a 64-bit register. */
@@ -250,7 +251,8 @@ static uint32_t read_register(struct mhv_virtio_mmio *device, uint64_t offset)
     case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
         return device->device_features_sel;
     case VIRTIO_MMIO_DRIVER_FEATURES:
-        return device->driver_features_sel < 2 ? get_half(device->driver_features, device->driver_features_sel == 1) : 0;
+        return device->driver_features_sel < 2
+                   ? get_half(device->driver_features, device->driver_features_sel == 1) : 0;
     case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
         return device->driver_features_sel;
     case VIRTIO_MMIO_QUEUE_SEL:
@@ -363,8 +365,9 @@ static int register_access_ok(struct mhv_virtio_mmio *device, uint64_t offset, u
 {
     if (size == 4 && offset % 4 == 0)
         return 1;
-    driver_error(device, "%u-byte %s at register offset 0x%03llx: registers take aligned 32-bit accesses",
+    record_error(device, "%u-byte %s at register offset 0x%03llx: registers take aligned 32-bit accesses",
                  size, what, (unsigned long long)offset);
+    needs_reset(device);
     return 0;
 }
 
