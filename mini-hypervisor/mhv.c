@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -101,6 +102,7 @@ struct run_options {
     struct mhv_image_options image;
     uint64_t mem_mib;
     int mem_given;
+    int load_given;
     double timeout_seconds;  /* 0: none */
     int stats;
     const char *image_path;
@@ -294,6 +296,9 @@ static int run_to_end(struct mhv_vm *vm, const struct run_options *options, cons
         /* panic=-1 reboots at once: the reset (or a triple fault) that
          * follows the banner is the panic's. */
         fprintf(stderr, "mhv: guest crashed: Linux panicked: %s\n", panic);
+        if (strstr(panic, "Unable to mount root fs") && !options->initrd_path)
+            fprintf(stderr, "mhv: no --initrd was given, and no disk holds a root file system the kernel "
+                            "can mount: give one (scripts/linux-guest/initramfs.sh builds it)\n");
         status = VMLAB_EXIT_GUEST_CRASHED;
     } else if (stop.reason == MHV_STOP_RESET) {
         fprintf(stderr, "mhv: the guest reset itself (a reboot); mhv does not restart it\n");
@@ -360,6 +365,13 @@ static int run_image(const struct run_options *options)
     return status;
 }
 
+/* Are two open descriptors the same file? */
+static int same_file(int a, int b)
+{
+    struct stat sa, sb;
+    return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* --disk FILE[,ro]: the file and whether it is read-only.  Returns -1
  * (with the message printed) for an option other than ro. */
 static int parse_disk_spec(const char *spec, char *path, size_t path_size, int *read_only)
@@ -408,7 +420,8 @@ static int run_linux(const struct run_options *options)
     int vm_created = 0;
     static struct linux_console console;
     if (mhv_linux_cmdline(options->append, NULL, 0, cmdline, sizeof cmdline) < 0) {
-        fprintf(stderr, "mhv: --append: the kernel command line is too long\n");
+        fprintf(stderr, "mhv: --append: the kernel command line, with what mhv adds, is longer than %zu bytes\n",
+                sizeof cmdline - 1);
         goto out;
     }
     if (mhv_linux_plan(kernel, kernel_size, initrd_size, cmdline, ram_size, &plan, err, sizeof err) < 0) {
@@ -432,6 +445,22 @@ static int run_linux(const struct run_options *options)
                 mhv_virtio_blk_disk_close(&disks[--disks_open]);
             goto out;
         }
+    }
+
+    for (size_t i = 0; i < disks_open; i++)
+        for (size_t j = 0; j < i; j++)
+            if (same_file(disks[i].fd, disks[j].fd)) {
+                fprintf(stderr, "mhv: --disk %s: the same file as --disk %s: two disks on one image would "
+                                "corrupt its file system\n", options->disk_specs[i], options->disk_specs[j]);
+                goto close_disks;
+            }
+    struct mhv_kvm_platform platform;
+    mhv_kvm_platform(NULL, &platform);
+    if (platform.backend == MHV_KVM_PVM) {
+        fprintf(stderr, "mhv: this /dev/kvm is kvm_pvm (no VMX/SVM), which runs a guest's kernel mode in its "
+                        "instruction emulator: Linux does not get through its boot there.  Boot it on the "
+                        "nested-KVM sandbox: scripts/on-kvm bin/mhv run --kernel ... (docs/no-kvm.md)\n");
+        goto close_disks;
     }
 
     console = (struct linux_console){ .vm = &vm };
@@ -459,6 +488,10 @@ static int run_linux(const struct run_options *options)
     kernel = initrd = NULL;
     make_terminal_raw();
     status = run_to_end(&vm, options, &console);
+    goto out;
+close_disks:
+    while (disks_open > 0)
+        mhv_virtio_blk_disk_close(&disks[--disks_open]);
 out:
     if (vm_created)
         mhv_vm_destroy(&vm);
@@ -497,6 +530,7 @@ static int command_run(int argc, char **argv)
         } else if (vmlab_flag_value(argc, argv, &i, "--load", &value)) {
             if (!value || !vmlab_parse_u64(value, 0, &options.image.load_addr))
                 return usage_error("--load needs an address (like 0x1000), not '%s'", value ? value : "");
+            options.load_given = 1;
         } else if (vmlab_flag_value(argc, argv, &i, "--entry", &value)) {
             if (!value || !vmlab_parse_u64(value, 0, &options.image.entry))
                 return usage_error("--entry needs an address (like 0x1000), not '%s'", value ? value : "");
@@ -516,14 +550,20 @@ static int command_run(int argc, char **argv)
             if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
                 return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
         } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &value)) {
+            if (options.kernel_path)
+                return usage_error("%s is given twice", "--kernel");
             if (!value)
                 return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
             options.kernel_path = value;
         } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &value)) {
+            if (options.initrd_path)
+                return usage_error("%s is given twice", "--initrd");
             if (!value)
                 return usage_error("%s needs a file", "--initrd");
             options.initrd_path = value;
         } else if (vmlab_flag_value(argc, argv, &i, "--append", &value)) {
+            if (options.append)
+                return usage_error("%s is given twice", "--append");
             if (!value)
                 return usage_error("%s needs the kernel command line", "--append");
             options.append = value;
@@ -547,8 +587,7 @@ static int command_run(int argc, char **argv)
         if (options.image_path)
             return usage_error("--kernel boots Linux instead of an IMAGE: give one or the other, not '%s' too",
                                options.image_path);
-        if (options.image.mode_given || options.image.entry_given || options.image.load_addr != MHV_DEFAULT_LOAD_ADDR ||
-            options.image.cmdline[0])
+        if (options.image.mode_given || options.image.entry_given || options.load_given || options.image.cmdline[0])
             return usage_error("%s", "--mode, --load, --entry and --cmdline are for an IMAGE; "
                                      "a Linux kernel takes --initrd and --append");
         if (!options.mem_given)

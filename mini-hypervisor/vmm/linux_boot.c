@@ -11,6 +11,7 @@
 #include "linux_boot.h"
 
 #include <asm/bootparam.h>
+#include <elf.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <linux/kvm.h>
@@ -225,11 +226,58 @@ static int plan_bzimage(const uint8_t *file, size_t size, struct mhv_linux_plan 
     return 0;
 }
 
+/* A vmlinux carries ELF notes whose owner is "Linux" (include/linux/
+ * elfnote.h); LINUX_ELFNOTE_BUILD_SALT's text is the kernel's release.
+ * Returns 1 when file (an ELF64, little-endian) has one, copying that
+ * release into version; 0 when it has none.  Every offset is checked
+ * against the file. */
+#define LINUX_ELFNOTE_BUILD_SALT 0x100
+
+static int find_linux_notes(const uint8_t *file, size_t size, char *version, size_t version_size)
+{
+    Elf64_Ehdr ehdr;
+    if (size < sizeof ehdr)
+        return 0;
+    memcpy(&ehdr, file, sizeof ehdr);
+    if (ehdr.e_phentsize != sizeof(Elf64_Phdr) || ehdr.e_phoff > size ||
+        (uint64_t)ehdr.e_phnum * sizeof(Elf64_Phdr) > size - ehdr.e_phoff)
+        return 0;
+    int found = 0;
+    for (unsigned i = 0; i < ehdr.e_phnum; i++) {
+        Elf64_Phdr phdr;
+        memcpy(&phdr, file + ehdr.e_phoff + (uint64_t)i * sizeof phdr, sizeof phdr);
+        if (phdr.p_type != PT_NOTE || phdr.p_offset > size || phdr.p_filesz > size - phdr.p_offset)
+            continue;
+        const uint8_t *note = file + phdr.p_offset, *end = note + phdr.p_filesz;
+        while ((size_t)(end - note) >= sizeof(Elf64_Nhdr)) {
+            Elf64_Nhdr nhdr;
+            memcpy(&nhdr, note, sizeof nhdr);
+            uint64_t name_room = ((uint64_t)nhdr.n_namesz + 3) & ~3ull;
+            uint64_t desc_room = ((uint64_t)nhdr.n_descsz + 3) & ~3ull;
+            const uint8_t *name = note + sizeof nhdr, *desc = name + name_room;
+            if (name_room > (uint64_t)(end - name) || desc_room > (uint64_t)(end - desc))
+                break;
+            if (nhdr.n_namesz == 6 && memcmp(name, "Linux", 6) == 0) {
+                found = 1;
+                if (nhdr.n_type == LINUX_ELFNOTE_BUILD_SALT && nhdr.n_descsz > 0)
+                    snprintf(version, version_size, "%.*s", (int)strnlen((const char *)desc, nhdr.n_descsz), desc);
+            }
+            note = desc + desc_room;
+        }
+    }
+    return found;
+}
+
 static int plan_vmlinux(const uint8_t *file, size_t size, struct mhv_linux_plan *plan,
                         char *err, size_t err_size)
 {
     char elf_err[400];
     plan->format = MHV_LINUX_VMLINUX;
+    if (size > EI_CLASS && file[EI_CLASS] == ELFCLASS32)
+        return fail(err, err_size, "vmlinux: an ELF32 kernel: mhv boots 64-bit x86 kernels only");
+    if (!find_linux_notes(file, size, plan->version, sizeof plan->version))
+        return fail(err, err_size,
+                    "not a Linux kernel: an ELF file, but without the \"Linux\" ELF notes a vmlinux carries");
     if (mhv_elf_parse_placed(file, size, MHV_LINUX_BZIMAGE_LOAD, plan->usable_end, MHV_ELF_PHYSICAL,
                              &plan->elf, elf_err, sizeof elf_err) < 0)
         return fail(err, err_size, "vmlinux: %s", elf_err);

@@ -18,9 +18,9 @@
 #             the timer and the UART advancing; the disk (virtio-blk) is
 #             mounted, a file the host put there is read, one is written and
 #             synced; a second disk, read-only, refuses a write; bvm runs the
-#             workloads; poweroff gives 0.  Then, on the host side, the
+#             workloads; `poweroff` gives 0.  Then, on the host side, the
 #             written file is in the image with the same bytes (debugfs).
-#   reboot    vmlinux, `reboot -f`: status 122
+#   reboot    vmlinux, `reboot` (init answers its signal): status 122
 #   panic     vmlinux, `echo c > /proc/sysrq-trigger`: status 123 with the
 #             panic's text
 #   timeout   --timeout 2 while the kernel still boots: status 124
@@ -153,12 +153,12 @@ mount -o remount,rw /ro 2>&1; echo x >/ro/new.txt 2>&1; echo "@@ro-write status 
 dd if=/dev/zero of=/dev/vdb bs=512 count=1 2>&1; echo "@@ro-dd status $?"
 echo @@bvm; for w in fib loop sieve matmul trees; do echo "@@bvm-$w"; bvm run /work/workloads/$w.vela; done
 echo @@end
-poweroff -f
+poweroff
 '
 boot shell "$kernel_dir/vmlinuz" "$shell" --stats --disk "$disk" --disk "$ro_disk,ro"
 echo "== disk-after 0"
 "$debugfs" -R "cat /guest.txt" "$disk" 2>/dev/null | sed 's/^/o|/'
-boot reboot "$kernel_dir/vmlinux" 'reboot -f\n'
+boot reboot "$kernel_dir/vmlinux" 'reboot\n'
 boot panic "$kernel_dir/vmlinux" 'echo c >/proc/sysrq-trigger\n'
 printf '' | "$mhv" run --kernel "$kernel_dir/vmlinuz" --initrd "$initrd" --timeout 2 >"$out" 2>"$err"
 section timeout $?

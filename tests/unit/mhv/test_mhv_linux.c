@@ -243,8 +243,11 @@ END_TEST
 
 struct vmlinux {
     Elf64_Ehdr ehdr;
-    Elf64_Phdr phdr[2];
+    Elf64_Phdr phdr[3];
     uint8_t text[64];
+    Elf64_Nhdr salt;      /* the "Linux" note Linux's build puts in every vmlinux */
+    char salt_name[8];
+    char salt_desc[16];
 };
 
 static void make_vmlinux(struct vmlinux *image)
@@ -261,7 +264,7 @@ static void make_vmlinux(struct vmlinux *image)
     image->ehdr.e_phoff = offsetof(struct vmlinux, phdr);
     image->ehdr.e_ehsize = sizeof(Elf64_Ehdr);
     image->ehdr.e_phentsize = sizeof(Elf64_Phdr);
-    image->ehdr.e_phnum = 2;
+    image->ehdr.e_phnum = 3;
     image->phdr[0] = (Elf64_Phdr){
         .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = offsetof(struct vmlinux, text),
         .p_vaddr = 0xffffffff81000000ull, .p_paddr = 0x1000000, .p_filesz = 64, .p_memsz = 0x200000,
@@ -270,6 +273,13 @@ static void make_vmlinux(struct vmlinux *image)
         .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0,
         .p_vaddr = 0, .p_paddr = 0x1200000, .p_filesz = 0, .p_memsz = 0x1000,  /* percpu: p_vaddr 0 */
     };
+    image->phdr[2] = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_offset = offsetof(struct vmlinux, salt),
+        .p_filesz = sizeof image->salt + sizeof image->salt_name + sizeof image->salt_desc,
+    };
+    image->salt = (Elf64_Nhdr){ .n_namesz = 6, .n_descsz = 11, .n_type = 0x100 };
+    memcpy(image->salt_name, "Linux", 6);
+    memcpy(image->salt_desc, "6.1.0-test", 11);
     memset(image->text, 0x90, sizeof image->text);
 }
 
@@ -282,6 +292,7 @@ START_TEST(test_vmlinux_plan)
     ck_assert_msg(mhv_linux_plan((uint8_t *)&image, sizeof image, MIB, "", RAM_256M, &plan, err, ERR_SIZE) == 0,
                   "%s", err);
     ck_assert_int_eq(plan.format, MHV_LINUX_VMLINUX);
+    ck_assert_str_eq(plan.version, "6.1.0-test");
     ck_assert_uint_eq(plan.entry, 0x1000000);
     ck_assert_uint_eq(plan.kernel_end, 0x1201000);
     ck_assert_uint_eq(plan.elf.segment_count, 2);
@@ -312,6 +323,17 @@ START_TEST(test_vmlinux_refusals)
     image.ehdr.e_entry = 0x1200000;   /* in the data segment */
     ck_assert_int_eq(mhv_linux_plan((uint8_t *)&image, sizeof image, 0, "", RAM_256M, &plan, err, ERR_SIZE), -1);
     ck_assert_msg(strstr(err, "not executable"), "%s", err);
+
+    /* An ELF that is not a kernel: no "Linux" note. */
+    make_vmlinux(&image);
+    memcpy(image.salt_name, "Other", 6);
+    ck_assert_int_eq(mhv_linux_plan((uint8_t *)&image, sizeof image, 0, "", RAM_256M, &plan, err, ERR_SIZE), -1);
+    ck_assert_msg(strstr(err, "not a Linux kernel: an ELF file, but without the \"Linux\" ELF notes"), "%s", err);
+    /* A note that claims more bytes than its segment has is not read past it. */
+    make_vmlinux(&image);
+    image.salt.n_descsz = 4000;
+    ck_assert_int_eq(mhv_linux_plan((uint8_t *)&image, sizeof image, 0, "", RAM_256M, &plan, err, ERR_SIZE), -1);
+    ck_assert_msg(strstr(err, "not a Linux kernel"), "%s", err);
 
     make_vmlinux(&image);
     image.phdr[1].p_paddr = 0x10000000;  /* 256 MiB: past the RAM */
