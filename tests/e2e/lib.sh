@@ -120,6 +120,26 @@ free_port() {
     echo 34599
 }
 
+# transcript_section NAME TRANSCRIPT WHAT: take section NAME of a transcript
+# that a batch of runs printed -- "== NAME STATUS", then o|LINE (stdout) and
+# e|LINE (stderr) -- into $OUT, $ERR and $status, as if that run had just
+# happened here (WHAT names it in failures).  A missing section is a failure,
+# with status 999.
+transcript_section() {
+    LAST_COMMAND=$3
+    awk -v name="$1" -v out="$OUT" -v err="$ERR" '
+        BEGIN { printf "" >out; printf "" >err; status = -1 }
+        /^== / { inside = ($2 == name); if (inside) status = $3; next }
+        inside && /^o\|/ { print substr($0, 3) >out }
+        inside && /^e\|/ { print substr($0, 3) >err }
+        END { print status }' "$2" >"$E2E_TMP/status"
+    status=$(cat "$E2E_TMP/status")
+    if [ "$status" -lt 0 ]; then
+        not_ok "$1: ran" "no section for it in the transcript"
+        status=999
+    fi
+}
+
 finish() {
     echo "$E2E_NAME: $E2E_PASSED passed, $E2E_FAILED failed"
     [ "$E2E_FAILED" -eq 0 ]

@@ -96,6 +96,13 @@ cannot_run "--disk without --kernel"   "--disk goes with --kernel" -- run --disk
 cannot_run "a missing disk"            "$E2E_TMP/none"            -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/none"
 cannot_run "a disk of 1000 bytes"      "whole number of 512-byte sectors"          -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/odd-disk"
 cannot_run "a disk option unknown"     "--disk FILE[,ro]"         -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m,rw"
+cannot_run "one image as two disks"    "the same file as --disk"  -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m" --disk "$E2E_TMP/disk-1m,ro"
+cannot_run "--kernel twice"            "--kernel is given twice"  -- run --kernel "$VMLINUZ" --kernel "$VMLINUZ"
+cannot_run "--load with --kernel"      "are for an IMAGE"         -- run --kernel "$VMLINUZ" --load 0x1000
+cannot_run "an ELF that is no kernel"  'without the "Linux" ELF notes' -- run --kernel "$MHV_BIN"
+if [ -e /sys/module/kvm_pvm ] && [ -w /dev/kvm ]; then
+    cannot_run "Linux on kvm_pvm"      "this /dev/kvm is kvm_pvm" -- run --kernel "$VMLINUX"
+fi
 rm -f "$E2E_TMP/huge-initrd"
 
 # ---- the guest's files ------------------------------------------------------------------
@@ -196,20 +203,7 @@ else
     finish
 fi
 
-section() {
-    LAST_COMMAND="mhv run --kernel ... ($1, $where)"
-    awk -v name="$1" -v out="$OUT" -v err="$ERR" '
-        BEGIN { printf "" >out; printf "" >err; status = -1 }
-        /^== / { inside = ($2 == name); if (inside) status = $3; next }
-        inside && /^o\|/ { print substr($0, 3) >out }
-        inside && /^e\|/ { print substr($0, 3) >err }
-        END { print status }' "$transcript" >"$E2E_TMP/status"
-    status=$(cat "$E2E_TMP/status")
-    if [ "$status" -lt 0 ]; then
-        not_ok "$1: ran" "no section for it in the transcript"
-        status=999
-    fi
-}
+section() { transcript_section "$1" "$transcript" "mhv run --kernel ... ($1, $where)"; }
 
 # The lines of the shell's output between @@FROM and the next @@ marker,
 # less the shell's prompt lines (its line editor shows each command it

@@ -313,20 +313,7 @@ fi
 
 # section NAME: take that section of the transcript into $OUT, $ERR and
 # $status, as if mhv had just run it.
-section() {
-    LAST_COMMAND="mhv run ($1, $where)"
-    awk -v name="$1" -v out="$OUT" -v err="$ERR" '
-        BEGIN { printf "" >out; printf "" >err; status = -1 }
-        /^== / { inside = ($2 == name); if (inside) status = $3; next }
-        inside && /^o\|/ { print substr($0, 3) >out }
-        inside && /^e\|/ { print substr($0, 3) >err }
-        END { print status }' "$transcript" >"$E2E_TMP/status"
-    status=$(cat "$E2E_TMP/status")
-    if [ "$status" -lt 0 ]; then
-        not_ok "$1: ran" "no section for it in the transcript"
-        status=999
-    fi
-}
+section() { transcript_section "$1" "$transcript" "mhv run ($1, $where)"; }
 guest() { section "$@"; }
 
 expect_out_has() {
