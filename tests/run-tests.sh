@@ -13,6 +13,8 @@
 #   FUZZ_COUNT     mutants for the fuzz check   (default 10000)
 #   FUZZ_SEED      its random seed              (default 1)
 #   SANITIZED      1 for an ASan/UBSan build: longer time limits
+#   SCRIPT_TIMEOUT seconds a test script may run before it is stopped and
+#                  counted as failed (default 1800)
 #   VDB            the vdb program              (default bin/vdb)
 #   MHV, MHV_GUESTS, KVM_TESTS, SANDBOX   for the hypervisor suite (tests/hv/)
 #   CYCLES         the native workload runner, for the demo's test
@@ -168,11 +170,24 @@ script_counts() {
 # Runs test scripts one after the other, showing their output as it comes,
 # and adds their counts up as one suite.
 #   run_scripts SUITE SCRIPT...
+# No script may hang the run: one still going after SCRIPT_TIMEOUT seconds
+# is stopped (it and what it started) and counted as one failure.
+SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-1800}
+run_script_limited() {
+    local script=$1 status
+    timeout -k 30 "$SCRIPT_TIMEOUT" bash "$script"
+    status=$?
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        echo "$script: FAILED: still running after $SCRIPT_TIMEOUT s (SCRIPT_TIMEOUT), stopped" >&2
+    fi
+    return "$status"
+}
+
 run_scripts() {
     local suite=$1 passed=0 failed=0 counts script
     shift
     for script in "$@"; do
-        bash "$script" 2>&1 | tee "$scratch/log"
+        run_script_limited "$script" 2>&1 | tee "$scratch/log"
         counts=$(script_counts "$suite" "$script" "$scratch/log" "${PIPESTATUS[0]}")
         passed=$((passed + ${counts% *}))
         failed=$((failed + ${counts#* }))
@@ -216,7 +231,7 @@ for script in tests/e2e/*.sh; do
     [ "$(basename "$script")" = lib.sh ] && continue
     e2e_scripts+=("$script")
     log="$scratch/e2e-$(basename "$script").log"
-    (bash "$script" >"$log" 2>&1; echo $? >"$log.status") &
+    (run_script_limited "$script" >"$log" 2>&1; echo $? >"$log.status") &
 done
 wait
 for script in "${e2e_scripts[@]}"; do

@@ -224,6 +224,9 @@ cat >"$E2E_TMP/run-guests.sh" <<'EOF_INSIDE'
 mhv=$1 G=$2 scenarios=$3 scratch=$4 vdb=$5 vdb_scenarios=$6 vdb_scripts=$7
 shift 7
 checks="$*"   # the loop below reuses "$@" for each scenario's arguments
+# No one command may hang the suite: one that runs past this fails its
+# checks with status 124 (timeout's) and the rest go on.
+limit="timeout 120"
 # Which KVM this is (the module that serves /dev/kvm): what some guests
 # can do depends on it (docs/no-kvm.md, "Which KVM").
 platform=unknown
@@ -234,7 +237,7 @@ echo "== platform 0"
 echo "o|$platform"
 while IFS='|' read -r name input args; do
     eval "set -- $args"
-    printf "%b" "$input" | "$mhv" run "$@" >"$scratch/o" 2>"$scratch/e"
+    printf "%b" "$input" | $limit "$mhv" run "$@" >"$scratch/o" 2>"$scratch/e"
     echo "== $name $?"
     sed 's/^/o|/' "$scratch/o"
     sed 's/^/e|/' "$scratch/e"
@@ -249,11 +252,11 @@ while IFS='|' read -r name script args how; do
         eval "image=\${$#}"
         timeout 300 "$vdb" --gdbserver "$port" "$@" 2>"$scratch/server.e" </dev/null &
         server=$!
-        "$vdb" --remote "127.0.0.1:$port" --batch -x "$vdb_scripts/$script" "$image" >"$scratch/o" 2>"$scratch/e" </dev/null
+        $limit "$vdb" --remote "127.0.0.1:$port" --batch -x "$vdb_scripts/$script" "$image" >"$scratch/o" 2>"$scratch/e" </dev/null
         status=$?
         wait "$server" || echo "vdb --gdbserver: status $? ($(cat "$scratch/server.e"))" >>"$scratch/e"
     else
-        "$vdb" --batch -x "$vdb_scripts/$script" "$@" >"$scratch/o" 2>"$scratch/e" </dev/null
+        $limit "$vdb" --batch -x "$vdb_scripts/$script" "$@" >"$scratch/o" 2>"$scratch/e" </dev/null
         status=$?
     fi
     echo "== vdb:$name $status"
@@ -261,7 +264,7 @@ while IFS='|' read -r name script args how; do
     sed 's/^/e|/' "$scratch/e"
 done <"$vdb_scenarios"
 for check in $checks; do
-    CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$check" >"$scratch/o" 2>&1
+    CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} timeout 900 "$check" >"$scratch/o" 2>&1
     echo "== check:$(basename "$check") $?"
     sed 's/^/o|/' "$scratch/o"
 done

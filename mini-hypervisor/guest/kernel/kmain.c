@@ -59,6 +59,7 @@ void kernel_main(const struct mhv_boot_info *boot)
     pic_init();
     pit_set_hz(PIT_DEFAULT_HZ);
     pic_unmask(MHV_IRQ_UART);
+    uart_enable_receive();
     interrupts_enable();
 
     workloads_init((void *)(uintptr_t)boot->free_start, (void *)(uintptr_t)boot->free_end);

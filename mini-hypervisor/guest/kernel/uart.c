@@ -35,6 +35,10 @@ void uart_init(void)
     outb(MHV_PORT_UART + UART_LCR, LCR_8N1);
     outb(MHV_PORT_UART + UART_FCR, FCR_ENABLE_AND_CLEAR);
     outb(MHV_PORT_UART + UART_MCR, MCR_DTR_RTS_OUT2);
+}
+
+void uart_enable_receive(void)
+{
     outb(MHV_PORT_UART + UART_IER, IER_RX_AVAILABLE);
 }
 

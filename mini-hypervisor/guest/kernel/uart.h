@@ -17,9 +17,17 @@
 
 #include <stdint.h>
 
-/* 8 data bits, no parity, FIFOs on, the received-data interrupt on (IER
- * bit 0, and OUT2 in MCR, which gates the UART's interrupt line). */
+/* 8 data bits, no parity, FIFOs on, DTR, RTS and OUT2 (which gates the
+ * UART's interrupt line) held; the receive interrupt still off, so output
+ * works from here on and nothing is received yet. */
 void uart_init(void);
+
+/* Turn the received-data interrupt on (IER bit 0).  Call it once the PIC
+ * is initialized and IRQ 4 unmasked: the PIC's initialization forgets any
+ * request already raised, as an 8259 does, and the UART raises its line
+ * only once while data waits, so input that came earlier would never be
+ * taken. */
+void uart_enable_receive(void);
 
 /* Send one byte, waiting until the transmitter can take it. */
 void uart_write_byte(uint8_t byte);
