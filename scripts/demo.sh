@@ -49,9 +49,10 @@
 # /dev/kvm that time is the cell.  In the sandbox (the same boot as the KVM
 # column's) bvm also runs in the sandbox machine itself, and the cell is
 # bvm jit's time here x (time in Linux / time in the sandbox machine),
-# marked "~".  The boot adds about 10 s to the sandbox's, plus bvm's runs
-# under QEMU (about 20 times their time here, twice).  Without a kernel
-# (scripts/linux-kernel.sh fails) or KVM its cells say n/a and why.
+# marked "~".  There the column costs about 20 s of the demo's 45 on two
+# cores (8 s with --quick): the Linux boot, and bvm's runs under QEMU,
+# twice.  Without a kernel (scripts/linux-kernel.sh fails), mhv or KVM
+# its cells say n/a and why.
 #
 # Environment: BVM (default bin/bvm), MHV (default bin/mhv), MHV_GUESTS
 # (default build/release/guest), CYCLES (default build/release/workloads/cycles),
