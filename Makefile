@@ -543,6 +543,7 @@ bench: deps-bench
 	@$(SUBMAKE) all
 	BVM=$(BINDIR)/bvm BINDIR=$(BINDIR) bash scripts/bench.sh
 	MHV=$(BINDIR)/mhv MHV_GUESTS=$(BUILD)/guest CYCLES=$(CYCLES) bash scripts/hv-bench.sh
+	MHV=$(BINDIR)/mhv bash scripts/linux-bench.sh
 
 # ---- install and uninstall (GNU conventions) -----------------------------------
 

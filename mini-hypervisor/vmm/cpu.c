@@ -13,6 +13,7 @@
 #include "cpu.h"
 
 #include <errno.h>
+#include <asm/kvm_para.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,38 @@ static void hide_local_apic(struct kvm_cpuid2 *cpuid)
     }
 }
 
+/* CPUID leaf 1's "running under a hypervisor" bit, and KVM's own leaves
+ * (Documentation/virt/kvm/x86/cpuid.rst, <asm/kvm_para.h>): 0x40000000
+ * says "KVMKVMKVM", KVM_CPUID_FEATURES (0x40000001) lists the paravirtual
+ * features. */
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+/* The features mhv offers: the paravirtual clock (kvm-clock, both MSR sets,
+ * and its "stable" bit) and a port 0x80 delay that is no delay.  KVM runs
+ * them itself, in the kernel, with no in-kernel irqchip.  Not offered: the
+ * features that deliver through a local APIC (PV EOI, async page faults,
+ * PV IPIs and TLB flushes, PV spinlocks' unhalt) -- mhv has none. */
+#define KVM_OFFERED_FEATURES \
+    ((1u << KVM_FEATURE_CLOCKSOURCE) | (1u << KVM_FEATURE_NOP_IO_DELAY) | (1u << KVM_FEATURE_CLOCKSOURCE2) | \
+     (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+
+/* Say "a hypervisor, KVM" and offer its clock: without it Linux finds no
+ * way to measure the TSC (it would need the PIT's channel 2 gate, port
+ * 0x61, or an HPET), marks it unstable and keeps time with the ACPI PM
+ * timer -- a port exit for every clock read, tens of thousands in a boot.
+ * With kvm-clock the guest reads the time from memory KVM keeps current. */
+static void offer_kvm_clock(struct kvm_cpuid2 *cpuid)
+{
+    for (uint32_t i = 0; i < cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 *entry = &cpuid->entries[i];
+        if (entry->function == 1)
+            entry->ecx |= CPUID_1_ECX_HYPERVISOR;
+        if (entry->function == KVM_CPUID_FEATURES) {
+            entry->eax &= KVM_OFFERED_FEATURES;
+            entry->edx = 0; /* KVM_HINTS_REALTIME and the like: none */
+        }
+    }
+}
+
 int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size)
 {
     size_t bytes = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
@@ -71,6 +104,7 @@ int mhv_cpu_set_cpuid(struct mhv_vm *vm, char *err, size_t err_size)
         status = -1;
     } else {
         hide_local_apic(cpuid);
+        offer_kvm_clock(cpuid);
         if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0) {
             snprintf(err, err_size, "KVM_SET_CPUID2: %s", strerror(errno));
             status = -1;

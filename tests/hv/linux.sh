@@ -14,7 +14,7 @@
 #
 #   shell     the bzImage boots to the initramfs's shell; commands come
 #             through the console from a pipe: uname -r is the package's
-#             version, /proc/cpuinfo shows the vCPU, /proc/interrupts shows
+#             version, /proc/cpuinfo shows the vCPU, the clock is kvm-clock, /proc/interrupts shows
 #             the timer and the UART advancing; the disk (virtio-blk) is
 #             mounted, a file the host put there is read, one is written and
 #             synced; a second disk, read-only, refuses a write; bvm runs the
@@ -150,6 +150,7 @@ boot() {  # NAME KERNEL INPUT MHV-ARGS...: one boot, its console input from INPU
 
 shell='echo @@uname; uname -r
 echo @@cpuinfo; grep -E "^(processor|vendor_id|flags)" /proc/cpuinfo | cut -c1-60
+echo @@clock; cat /sys/devices/system/clocksource/clocksource0/current_clocksource
 echo @@interrupts1; cat /proc/interrupts
 sleep 1
 echo @@interrupts2; cat /proc/interrupts
@@ -228,6 +229,9 @@ if [ "$got" = "$KERNEL_VERSION" ]; then ok "shell: uname -r is the package's ver
     not_ok "shell: uname -r is the package's version" "expected $KERNEL_VERSION, got '$got'" "$(last_run)"; fi
 if between cpuinfo | grep -q '^processor.*: 0' && between cpuinfo | grep -q '^vendor_id'; then
     ok "shell: /proc/cpuinfo shows the vCPU"; else not_ok "shell: /proc/cpuinfo shows the vCPU" "$(between cpuinfo | head -n 3)"; fi
+if between clock | grep -qx kvm-clock; then
+    ok "shell: the guest keeps time with kvm-clock (CPUID offers KVM's clock)"
+else not_ok "shell: the guest keeps time with kvm-clock (CPUID offers KVM's clock)" "clocksource: $(between clock)"; fi
 if between cpuinfo | grep '^flags' | grep -qw apic; then
     not_ok "shell: the vCPU has no local APIC" "/proc/cpuinfo's flags name apic"; else ok "shell: the vCPU has no local APIC"; fi
 for line in 0 4; do
