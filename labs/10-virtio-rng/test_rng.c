@@ -37,25 +37,29 @@
 
 static int passed, failed;
 
-static void expect(const char *what, uint64_t got, uint64_t want)
+/* Counts one expectation; a failed one is printed with detail after it. */
+static void record(const char *what, int held, const char *detail)
 {
-    if (got == want) {
+    if (held) {
         passed++;
     } else {
         failed++;
-        printf("FAIL %s: got %llu (0x%llx), want %llu (0x%llx)\n", what, (unsigned long long)got,
-               (unsigned long long)got, (unsigned long long)want, (unsigned long long)want);
+        printf("FAIL %s%s\n", what, detail);
     }
 }
 
 static void expect_true(const char *what, int condition)
 {
-    if (condition) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL %s\n", what);
-    }
+    record(what, condition, "");
+}
+
+static void expect(const char *what, uint64_t got, uint64_t want)
+{
+    char detail[96] = "";
+    if (got != want)
+        snprintf(detail, sizeof detail, ": got %llu (0x%llx), want %llu (0x%llx)", (unsigned long long)got,
+                 (unsigned long long)got, (unsigned long long)want, (unsigned long long)want);
+    record(what, got == want, detail);
 }
 
 /* ---- the fake machine: RAM, the interrupt line, the driver's queue ---------------- */
