@@ -272,9 +272,10 @@ run_scripts hypervisor tests/hv/sandbox.sh tests/hv/mhv.sh tests/hv/gdb.sh tests
 # Every lab's checker against its starter state (must fail) and its
 # reference solution (must pass), each in a scratch copy of the tree; the
 # demo (make demo's script) on small sizes, every engine; then every
-# command quoted in docs/, the README and the lab handouts, run.  Labs 6
-# and 7, the demo's KVM column and some docs commands run on KVM, in the
-# sandbox when this machine has no /dev/kvm.
+# command quoted in docs/, the README and the lab handouts, run.  Labs 6,
+# 7 and 9, lab 10's Linux boot (its solution's only), the demo's KVM column
+# and some docs commands run on KVM, in the sandbox when this machine has
+# no /dev/kvm.
 banner "labs and the demo"
 export MHV MHV_GUESTS CYCLES LAB_BUILD LAB_BINDIR LAB_OPT LAB_SAN
 run_scripts labs tests/labs/labs.sh tests/labs/demo.sh

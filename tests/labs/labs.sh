@@ -100,6 +100,6 @@ else
     not_ok "make grade LAB=1 builds and grades the tree" "scripts/tree-copy failed"
 fi
 
-[ "$count" -ge 9 ] && ok "there are at least nine labs ($count)" || not_ok "there are at least nine labs" "found $count"
+[ "$count" -ge 10 ] && ok "there are at least ten labs ($count)" || not_ok "there are at least ten labs" "found $count"
 
 finish labs
