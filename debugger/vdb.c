@@ -86,6 +86,12 @@ typedef struct {
 
 #define usage_error(...) vmlab_usage_error("vdb", __VA_ARGS__)
 
+/* --kernel, --initrd, --append or --disk: a Linux guest's flags. */
+static bool linux_flags(const options *o)
+{
+    return o->mhv.kernel || o->mhv.initrd || o->mhv.append || o->mhv.disk_count;
+}
+
 static int parse_options(int argc, char **argv, options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -144,6 +150,30 @@ static int parse_options(int argc, char **argv, options *o)
             if (!v)
                 return usage_error("%s needs a value", a);
             o->symbols = v;
+        } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &v)) {
+            if (o->mhv.kernel)
+                return usage_error("%s is given twice", "--kernel");
+            if (!v)
+                return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
+            o->mhv.kernel = v;
+        } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &v)) {
+            if (o->mhv.initrd)
+                return usage_error("%s is given twice", "--initrd");
+            if (!v)
+                return usage_error("%s needs a file", "--initrd");
+            o->mhv.initrd = v;
+        } else if (vmlab_flag_value(argc, argv, &i, "--append", &v)) {
+            if (o->mhv.append)
+                return usage_error("%s is given twice", "--append");
+            if (!v)
+                return usage_error("%s needs the kernel command line", "--append");
+            o->mhv.append = v;
+        } else if (vmlab_flag_value(argc, argv, &i, "--disk", &v)) {
+            if (!v)
+                return usage_error("%s needs FILE[,ro]", "--disk");
+            if (o->mhv.disk_count == sizeof o->mhv.disks / sizeof o->mhv.disks[0])
+                return usage_error("--disk %s: at most 3 disks", v);
+            o->mhv.disks[o->mhv.disk_count++] = v;
         } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &v)) {
             if (!v)
                 return usage_error("%s needs a value", a);
@@ -160,17 +190,35 @@ static int parse_options(int argc, char **argv, options *o)
         /* The machine is the server's: its flags go to the server. */
         if (o->gdbserver)
             return usage_error("%s", "--remote and --gdbserver: vdb is the client or the server, not both");
-        if (o->bvm.jit || o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline)
-            return usage_error("%s", "--jit, --mode, --load, --entry, --mem and --cmdline are the server's with "
-                                     "--remote: give them to the vdb --gdbserver that runs the machine");
+        if (o->bvm.jit || o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline ||
+            linux_flags(o))
+            return usage_error("%s", "--jit, --mode, --load, --entry, --mem, --cmdline, --kernel, --initrd, "
+                                     "--append and --disk are the server's with --remote: give them to the "
+                                     "vdb --gdbserver that runs the machine");
         o->hv = true;  /* a machine, with images named as for --hv */
         o->mhv.image = o->file;
         return 0;
     }
-    if (!o->file)
-        return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE)" : "which program? (vdb PROGRAM)");
-    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline || o->symbols))
-        return usage_error("%s", "--mode, --load, --entry, --mem, --cmdline and --symbols are for the hypervisor (--hv)");
+    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline || o->symbols ||
+                   linux_flags(o)))
+        return usage_error("%s", "--mode, --load, --entry, --mem, --cmdline, --kernel, --initrd, --append, --disk "
+                                 "and --symbols are for the hypervisor (--hv)");
+    /* A Linux guest: the combinations mhv run refuses, in its words. */
+    if (o->mhv.kernel) {
+        if (o->file)
+            return usage_error("--kernel boots Linux instead of an IMAGE: give one or the other, not '%s' too",
+                               o->file);
+        if (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.cmdline)
+            return usage_error("%s", "--mode, --load, --entry and --cmdline are for an IMAGE; "
+                                     "a Linux kernel takes --initrd and --append");
+    } else if (o->mhv.initrd || o->mhv.append) {
+        return usage_error("%s", "--initrd and --append go with --kernel");
+    } else if (o->mhv.disk_count) {
+        return usage_error("%s", "--disk goes with --kernel (a Linux guest's virtio disk)");
+    }
+    if (!o->file && !o->mhv.kernel)
+        return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE, or vdb --hv --kernel FILE)"
+                                       : "which program? (vdb PROGRAM)");
     if (o->hv && o->bvm.jit)
         return usage_error("%s", "--jit is for the bytecode VM, not the hypervisor (--hv)");
     if (o->gdbserver && (o->batch || o->nscripts))
@@ -225,7 +273,9 @@ static vdb_target *open_target(void *context, char *err, size_t err_size)
         return NULL;
     }
     vdb_target *t = open_machine(o, err, err_size);
-    const char *elf = o->symbols ? o->symbols : o->hv && is_elf(o->mhv.image) ? o->mhv.image : NULL;
+    /* A Linux kernel's symbols come from --symbols alone (a System.map):
+     * Debian's vmlinux has no symbol table. */
+    const char *elf = o->symbols ? o->symbols : o->hv && !o->mhv.kernel && is_elf(o->mhv.image) ? o->mhv.image : NULL;
     if (!t || !o->hv || !elf)
         return t;
     vdb_target *wrapped = vdb_dwarf_wrap(t, elf, why, sizeof why);
