@@ -9,6 +9,11 @@
  *                                layer: symbols, and with DWARF source
  *                                lines, frames, variables (target.h's
  *                                vdb_dwarf_wrap)
+ *   vdb --hv --kernel K [--initrd I] [--append T] [--disk F[,ro]]... [--mem MIB] [--symbols MAP]
+ *                                a Linux guest, the machine `mhv run
+ *                                --kernel` boots (vmm/linux_machine.h),
+ *                                with nokaslr added; its symbols from a
+ *                                System.map (symbol_map.h)
  *   ... --batch [-x SCRIPT]...   no TUI: run the scripts' commands (or
  *                                stdin's), print everything as text
  *   vdb [--hv] --gdbserver PORT|- FILE   serve the real gdb instead
@@ -50,6 +55,7 @@ static const char usage_text[] =
     "usage: vdb [options] PROGRAM           debug a Vela program (source, .vasm or bytecode) on bvm\n"
     "       vdb --hv [options] IMAGE        debug a guest image (ELF or flat) on mhv\n"
     "                                       (a file, or a guest's name as for `mhv run`: hello16)\n"
+    "       vdb --hv [options] --kernel FILE  debug a Linux guest on mhv, as `mhv run --kernel` boots it\n"
     "       vdb --remote HOST:PORT [IMAGE]  debug a machine that a gdb server runs: vdb --gdbserver\n"
     "                                       (scripts/on-kvm runs one in the sandbox), QEMU's -s\n"
     "\n"
@@ -59,8 +65,14 @@ static const char usage_text[] =
     "  --jit=off|on|always the bytecode VM's JIT at the start (default off; `jit on|off` changes it)\n"
     "  --mode real|protected|long, --load ADDR, --entry ADDR, --mem MIB, --cmdline TEXT\n"
     "                      the hypervisor's, as for `mhv run`\n"
-    "  --symbols ELF       the hypervisor: the symbols (and DWARF) of a flat IMAGE, from the ELF it\n"
-    "                      was made of (an ELF IMAGE brings its own)\n"
+    "  --kernel FILE, --initrd FILE, --append CMDLINE, --disk FILE[,ro]\n"
+    "                      a Linux guest, as for `mhv run --kernel`; vdb adds nokaslr to the command\n"
+    "                      line unless it names kaslr or nokaslr, so the kernel runs where its\n"
+    "                      System.map says\n"
+    "  --symbols FILE      the hypervisor: the symbols (and DWARF) of a flat IMAGE, from the ELF it\n"
+    "                      was made of (an ELF IMAGE brings its own); or a System.map (ADDRESS TYPE\n"
+    "                      NAME lines, told apart by its text), such as the Linux kernel's\n"
+    "                      build/sandbox/kernel/System.map-nokaslr (scripts/linux-guest/system-map.sh)\n"
     "  --gdbserver PORT|-  serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout for\n"
     "                      gdb's `target remote | vdb [--hv] --gdbserver - FILE`\n"
     "  --remote HOST:PORT  be the client instead: the machine runs in the server (:PORT is\n"
