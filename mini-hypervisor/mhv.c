@@ -47,7 +47,9 @@ static const char usage_text[] =
     "               [--cmdline TEXT] [--timeout SEC] [--stats] IMAGE\n"
     "       mhv run --kernel FILE [--initrd FILE] [--append CMDLINE] [--mem MIB]\n"
     "               [--disk FILE[,ro]]... [--timeout SEC] [--stats]\n"
-    "       mhv --help\n"
+    "       mhv --help\n";
+
+static const char help_text[] =
     "\n"
     "Runs IMAGE on KVM with --mem MiB of guest RAM (default 16, at most 3072).\n"
     "An ELF image is loaded where its program headers say and entered at its\n"
@@ -83,7 +85,7 @@ static int usage_error(const char *format, const char *detail)
 {
     fprintf(stderr, "mhv: ");
     fprintf(stderr, format, detail);
-    fprintf(stderr, "\n%s", usage_text);
+    fprintf(stderr, "\n%s(mhv --help says more)\n", usage_text);
     return VMLAB_EXIT_CANNOT_RUN;
 }
 
@@ -516,6 +518,7 @@ int main(int argc, char **argv)
         return usage_error("%s", "missing command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_text, stdout);
+        fputs(help_text, stdout);
         return 0;
     }
     if (strcmp(argv[1], "run") == 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh -- the same workloads run four ways, side by side: interpreted
-# (bvm's switch and threaded loops), JIT-compiled (bvm --jit=on), as machine
-# code in a KVM guest (mhv booting the guest kernel), and natively (gcc -O2).
+# demo.sh -- the same workloads run five ways, side by side: interpreted
+# (bvm's switch and threaded loops), JIT-compiled (bvm --jit=on), bvm's JIT
+# again inside Linux booted by mhv, as machine code in a KVM guest (mhv
+# booting the guest kernel), and natively (gcc -O2).
 #
 #   scripts/demo.sh [--workloads LIST] [--sizes NAME=N,...] [--engines LIST]
 #                   [--runs N] [--quick] [--workload-dir DIR]
@@ -14,8 +15,9 @@
 #                           run at other sizes: the Vela program runs from a
 #                           copy with its `int SIZE = N;` changed, the C code
 #                           and the guest take the size as an argument
-#   --engines LIST          the columns, of: switch threaded jit kvm native
-#                           (default all; native always runs, as reference)
+#   --engines LIST          the columns, of: switch threaded jit linux kvm
+#                           native (default all; native always runs, as
+#                           reference)
 #   --runs N                best of N runs per cell (default 1)
 #   --quick                 small sizes, a few seconds in all (for tests)
 #   --workload-dir DIR      also take workloads from DIR (NAME.vela, NAME.c
@@ -39,10 +41,24 @@
 # machine, and the table shows that ratio with an estimated time
 # (native time here x ratio), marked with "~".
 #
+# The engine "linux" (column "bvm in Linux on mhv") is bvm --jit=on, the
+# jit column's command, run inside Debian's Linux booted by mhv (the kernel
+# of scripts/linux-kernel.sh, the initramfs of scripts/linux-guest/ with
+# bvm, its libraries, measure and the Vela files in it): one Linux boot
+# runs every workload, each timed inside the guest by measure.  On
+# /dev/kvm that time is the cell.  In the sandbox (the same boot as the KVM
+# column's) bvm also runs in the sandbox machine itself, and the cell is
+# bvm jit's time here x (time in Linux / time in the sandbox machine),
+# marked "~".  There the column costs about 20 s of the demo's 45 on two
+# cores (8 s with --quick): the Linux boot, and bvm's runs under QEMU,
+# twice.  Without a kernel (scripts/linux-kernel.sh fails), mhv or KVM
+# its cells say n/a and why.
+#
 # Environment: BVM (default bin/bvm), MHV (default bin/mhv), MHV_GUESTS
 # (default build/release/guest), CYCLES (default build/release/workloads/cycles),
-# DEMO_BUILD (default build/demo), DEMO_TIMEOUT (seconds per run, default 300),
-# GNUPLOT (the gnuplot program, default gnuplot from PATH).
+# DEMO_BUILD (default build/demo), DEMO_KERNEL_DIR (the Linux kernel cache,
+# default build/sandbox/kernel), DEMO_TIMEOUT (seconds per run, default
+# 300), GNUPLOT (the gnuplot program, default gnuplot from PATH).
 #
 # Exit status: 0 when every engine printed the right result; 1 when one
 # printed something else, failed, or could not be built; 2 on a usage error.
@@ -56,14 +72,15 @@ BVM=${BVM:-$ROOT/bin/bvm}
 MHV=${MHV:-$ROOT/bin/mhv}
 MHV_GUESTS=${MHV_GUESTS:-$ROOT/build/release/guest}
 CYCLES=${CYCLES:-$ROOT/build/release/workloads/cycles}
+KERNEL_DIR=${DEMO_KERNEL_DIR:-$ROOT/build/sandbox/kernel}
 TIMEOUT=${DEMO_TIMEOUT:-300}
 GNUPLOT=${GNUPLOT:-gnuplot}
 
 BUILTIN_WORKLOADS="fib loop sieve matmul trees"   # also compiled into the guest kernel
 QUICK_SIZES="fib=27 loop=3000000 sieve=100000 matmul=100 trees=12"
-ALL_ENGINES="switch threaded jit kvm native"
+ALL_ENGINES="switch threaded jit linux kvm native"
 declare -A LABEL=([switch]="bvm switch" [threaded]="bvm threaded" [jit]="bvm jit"
-                  [kvm]="KVM guest" [native]="native C")
+                  [linux]="bvm in Linux on mhv" [kvm]="KVM guest" [native]="native C")
 
 usage() {
     echo "demo.sh: $*" >&2
@@ -108,6 +125,7 @@ fi
 [[ $MHV == /* ]] || MHV=$ROOT/$MHV
 [[ $MHV_GUESTS == /* ]] || MHV_GUESTS=$ROOT/$MHV_GUESTS
 [[ $CYCLES == /* ]] || CYCLES=$ROOT/$CYCLES
+[[ $KERNEL_DIR == /* ]] || KERNEL_DIR=$PWD/$KERNEL_DIR
 
 # Where workload NAME's files are: --workload-dir first, then workloads.
 declare -A SRC=()
@@ -219,29 +237,77 @@ for w in $WORKLOADS; do
     fi
 done
 
-# Where the KVM guest runs, or why it cannot.
-KVM_WHERE= KVM_NA=
+# Where KVM is -- here (direct), in the nested-KVM sandbox, or nowhere
+# (KVM_NOWHERE says why) -- when the KVM guest or Linux is to run.
+KVM_WHERE= KVM_NOWHERE= KVM_NA= LINUX_NA= LINUX_WHY=
+if [[ " $ENGINES " == *" kvm "* || " $ENGINES " == *" linux "* ]]; then
+    # kvm_pvm (no VMX/SVM) emulates the guest kernel and cannot run its
+    # SSE workloads, nor Linux: the sandbox's KVM can (docs/no-kvm.md, "Which KVM").
+    if [[ -r /dev/kvm && -w /dev/kvm && ! -e /sys/module/kvm_pvm ]]; then
+        KVM_WHERE=direct
+    elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
+        KVM_WHERE=sandbox
+    else
+        KVM_NOWHERE="n/a (no /dev/kvm, no QEMU)"
+    fi
+fi
 if [[ " $ENGINES " == *" kvm "* ]]; then
     for f in "$MHV" "$MHV_GUESTS/kernel.elf" "$CYCLES"; do
         [[ -e $f ]] || { KVM_NA="n/a (no ${f#"$ROOT"/}: run make)"; break; }
     done
-    if [[ -z $KVM_NA ]]; then
-        # kvm_pvm (no VMX/SVM) emulates the guest kernel and cannot run its
-        # SSE workloads: the sandbox's KVM can (docs/no-kvm.md, "Which KVM").
-        if [[ -r /dev/kvm && -w /dev/kvm && ! -e /sys/module/kvm_pvm ]]; then
-            KVM_WHERE=direct
-        elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
-            KVM_WHERE=sandbox
-        else
-            KVM_NA="n/a (no /dev/kvm, no QEMU)"
-        fi
+    [[ -n $KVM_NA ]] || KVM_NA=$KVM_NOWHERE
+fi
+# Linux needs mhv, KVM and the kernel cache (fetched now on first use);
+# LINUX_WHY is the longer story, printed before the table.
+if [[ " $ENGINES " == *" linux "* ]]; then
+    if [[ ! -e $MHV ]]; then
+        LINUX_NA="n/a (no ${MHV#"$ROOT"/}: run make)"
+    elif [[ -n $KVM_NOWHERE ]]; then
+        LINUX_NA=$KVM_NOWHERE
+    elif ! "$ROOT/scripts/linux-kernel.sh" "$KERNEL_DIR" >/dev/null 2>"$DEMO_BUILD/kernel.err"; then
+        LINUX_NA="n/a (no Linux kernel)"
+        LINUX_WHY="scripts/linux-kernel.sh ${KERNEL_DIR#"$ROOT"/} failed: $(tail -n 1 "$DEMO_BUILD/kernel.err")"
+    fi
+fi
+LINUX_KERNEL=$KERNEL_DIR/vmlinux          # mhv boots it without decompressing
+[[ -s $LINUX_KERNEL ]] || LINUX_KERNEL=$KERNEL_DIR/vmlinuz
+
+# The Linux guest's initramfs: bvm (with its libraries), measure, the Vela
+# files as they run here, and the script its init runs (vmlab.run=): per
+# round, each workload, timed by measure, as sections
+# "== linux ROUND NAME STATUS MEASURE-LINE" with o| and e| lines.
+LINUX_FILES=$DEMO_BUILD/linux
+if [[ " $ENGINES " == *" linux "* && -z $LINUX_NA ]]; then
+    rm -rf "$LINUX_FILES" && mkdir -p "$LINUX_FILES/vela" || exit 1
+    for w in $WORKLOADS; do cp "${VELA[$w]}" "$LINUX_FILES/vela/$w.vela" || exit 1; done
+    cat >"$LINUX_FILES/demo-guest.sh" <<'EOF_GUEST'
+#!/bin/sh
+# demo-guest.sh TIMEOUT RUNS NAME...: in the Linux guest, in /work
+timeout=$1 runs=$2
+shift 2
+round=1
+while [ "$round" -le "$runs" ]; do
+    for w in "$@"; do
+        m=$(bin/measure -t "$timeout" -o /tmp/demo.o -e /tmp/demo.e -- bin/bvm run --jit=on "vela/$w.vela")
+        echo "== linux $round $w $? $m"
+        sed 's/^/o|/' /tmp/demo.o
+        sed 's/^/e|/' /tmp/demo.e
+    done
+    round=$((round + 1))
+done
+EOF_GUEST
+    if ! "$ROOT/scripts/linux-guest/initramfs.sh" -o "$LINUX_FILES/initramfs.cpio" --kernel "$KERNEL_DIR" \
+            --add "$BVM:bin/bvm" --add "$MEASURE:bin/measure" --add "$LINUX_FILES/vela:vela" \
+            --add "$LINUX_FILES/demo-guest.sh:demo-guest.sh" >/dev/null 2>"$LINUX_FILES/initramfs.err"; then
+        LINUX_NA="n/a (no initramfs)"
+        LINUX_WHY="scripts/linux-guest/initramfs.sh failed: $(tail -n 1 "$LINUX_FILES/initramfs.err")"
     fi
 fi
 
 # ---- the introduction ------------------------------------------------------------
 
 cat <<EOF
-vmlab demo: one piece of work, four ways to run it
+vmlab demo: one piece of work, five ways to run it
 ===================================================
 Each workload is written in Vela (NAME.vela) and in C (NAME.c):
 
@@ -256,23 +322,38 @@ The engines:
   bvm switch    Vela -> bytecode, interpreted: one switch per instruction
   bvm threaded  the same bytecode, computed-goto ("threaded") dispatch
   bvm jit       hot functions compiled to x86-64 by bvm's JIT (--jit=on)
+  bvm in Linux on mhv
+                bvm --jit=on again, in Debian's Linux booted by mhv under
+                KVM: the jit column's work under a kernel and a hypervisor
   KVM guest     the C code, gcc -O2, in mhv's guest kernel under KVM:
                 hardware-assisted, VM exits only for I/O
   native C      the C code, gcc -O2, as a Linux process: the reference
 EOF
-case $KVM_WHERE in
-    direct)  echo; echo "KVM: this machine has /dev/kvm: the guest runs on it, timed like the others." ;;
-    sandbox) echo
-             if [[ -e /sys/module/kvm_pvm ]]; then
-                 echo "KVM: this machine's /dev/kvm is kvm_pvm (no VMX or SVM: it emulates the guest kernel),"
-                 echo "so the guest runs in the nested-KVM sandbox"
-             else
-                 echo "KVM: this machine has no /dev/kvm, so the guest runs in the nested-KVM sandbox"
-             fi
-             echo "(tests/sandbox/kvm-sandbox.sh: QEMU emulating a CPU with SVM, one boot for all"
-             echo "workloads), and its column shows an estimate: see the note under the table." ;;
-    "")      [[ -n $KVM_NA ]] && { echo; echo "KVM: not run here: $KVM_NA."; } ;;
-esac
+# What runs on KVM, in words: "the guest", "Linux" or both.
+on_kvm=()
+[[ " $ENGINES " == *" kvm "* && -z $KVM_NA ]] && on_kvm+=("the guest")
+[[ " $ENGINES " == *" linux "* && -z $LINUX_NA ]] && on_kvm+=("Linux")
+if ((${#on_kvm[@]})); then
+    what=${on_kvm[0]} verb=runs columns="its column shows an estimate: see the note"
+    ((${#on_kvm[@]} == 2)) && what="the guest and Linux" verb=run columns="their columns show estimates: see the notes"
+    case $KVM_WHERE in
+        direct)  echo; echo "KVM: this machine has /dev/kvm: $what $verb on it, timed like the others." ;;
+        sandbox) echo
+                 if [[ -e /sys/module/kvm_pvm ]]; then
+                     echo "KVM: this machine's /dev/kvm is kvm_pvm (no VMX or SVM: it emulates the guest kernel),"
+                     echo "so $what $verb in the nested-KVM sandbox"
+                 else
+                     echo "KVM: this machine has no /dev/kvm, so $what $verb in the nested-KVM sandbox"
+                 fi
+                 echo "(tests/sandbox/kvm-sandbox.sh: QEMU emulating a CPU with SVM, one boot for all"
+                 echo "workloads), and $columns under the table." ;;
+    esac
+fi
+[[ -n $KVM_NA ]] && { echo; echo "KVM: not run here: $KVM_NA."; }
+if [[ -n $LINUX_NA ]]; then
+    echo; echo "bvm in Linux on mhv: not run here: $LINUX_NA."
+    [[ -n $LINUX_WHY ]] && echo "  $LINUX_WHY"
+fi
 
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
 echo
@@ -284,17 +365,24 @@ fi
 # ---- run on the host -------------------------------------------------------------------
 
 # Per "workload engine": STATE ok | wrong | fail:WHY | na:WHY; TIME best
-# seconds; RESULT the line printed.  For kvm also GCYC/NCYC, the guest's and
-# native cycles (best), and EST=1 when TIME is an estimate.
-declare -A STATE=() TIME=() RESULT=() GCYC=() NCYC=() EST=()
+# seconds; RESULT the line printed; EST=1 when TIME is an estimate.  For kvm
+# also GCYC/NCYC, the guest's and native cycles (best); for linux L2/L1,
+# bvm's best time in Linux and outside it (in the sandbox machine, or here).
+declare -A STATE=() TIME=() RESULT=() GCYC=() NCYC=() EST=() L2=() L1=()
 FAILURES=0
 
+# The Linux column's estimate scales bvm jit's time here: measured even
+# when jit is not a column.
 host_engines=()
-for e in $ENGINES; do [[ $e != kvm ]] && host_engines+=("$e"); done
+for e in $ENGINES; do [[ $e != kvm && $e != linux ]] && host_engines+=("$e"); done
+if [[ " $ENGINES " == *" linux "* && -z $LINUX_NA && " $ENGINES " != *" jit "* ]]; then
+    host_engines+=(jit)
+fi
 total=0 step=0
 for w in $WORKLOADS; do
     total=$((total + ${#host_engines[@]}))
-    [[ " $ENGINES " == *" kvm "* ]] && total=$((total + 1))
+    [[ " $ENGINES " == *" kvm "* && -z $KVM_NA && ${SRC[$w]} == "$WL_DIR" ]] && total=$((total + 1))
+    [[ " $ENGINES " == *" linux "* && -z $LINUX_NA ]] && total=$((total + 1))
 done
 
 command_of() {
@@ -342,33 +430,62 @@ for w in $WORKLOADS; do
     done
 done
 
-# ---- run in the KVM guest ------------------------------------------------------------
+# ---- run on KVM: the KVM guest and Linux ---------------------------------------------
 
-# The part that runs on KVM (here, or in the sandbox), the same either way:
-# per round, every workload natively (cycles), then each in its own guest
-# boot, timed by measure.  Sections "== native ROUND STATUS" and
-# "== guest ROUND WORD STATUS MEASURE-LINE", then what the run printed.
+# The part that runs on KVM (here, or in the sandbox), the same either way.
+# The KVM guest: per round, every workload natively (cycles), then each in
+# its own guest boot, timed by measure: sections "== native ROUND STATUS"
+# and "== guest ROUND WORD STATUS MEASURE-LINE", then what the run printed.
+# Linux: in the sandbox, per round, bvm --jit=on on each workload in the
+# sandbox machine itself ("== l1 ROUND NAME STATUS MEASURE-LINE", o| and e|
+# lines); then one Linux boot that runs them all, its console passed on as
+# it comes (the guest's "== linux ..." sections among the kernel's and
+# init's lines), and "== linux-end STATUS" with mhv's stderr as e| lines.
 cat >"$DEMO_BUILD/inside.sh" <<'EOF_INSIDE'
 #!/bin/sh
-# inside.sh MHV KERNEL CYCLES MEASURE TIMEOUT RUNS WORD...
-mhv=$1 kernel=$2 cycles=$3 measure=$4 timeout=$5 runs=$6
-shift 6
+# inside.sh MEASURE TIMEOUT RUNS MHV KERNEL CYCLES KVM-WORDS BVM VELA LINUX-KERNEL INITRD LINUX-NAMES
+#   KVM-WORDS, LINUX-NAMES: comma-separated, "-" for none; BVM "-": no runs
+#   of bvm outside Linux; VELA: the folder of NAME.vela
+measure=$1 timeout=$2 runs=$3 mhv=$4 kernel=$5 cycles=$6 kvm_words=$7 bvm=$8 vela=$9
+linux_kernel=${10} initrd=${11} linux_names=${12}
+[ "$kvm_words" = - ] && kvm_words=
+[ "$linux_names" = - ] && linux_names=
+kvm_words=$(echo "$kvm_words" | tr , ' ') linux_names=$(echo "$linux_names" | tr , ' ')
 t=${TMPDIR:-/tmp}
 round=1
-while [ "$round" -le "$runs" ]; do
-    "$cycles" "$@" >"$t/demo.o" 2>&1; echo "== native $round $?"; cat "$t/demo.o"
-    for word in "$@"; do
+while [ -n "$kvm_words" ] && [ "$round" -le "$runs" ]; do
+    "$cycles" $kvm_words >"$t/demo.o" 2>&1; echo "== native $round $?"; cat "$t/demo.o"
+    for word in $kvm_words; do
         m=$("$measure" -t "$timeout" -o "$t/demo.o" -e "$t/demo.e" -- "$mhv" run --cmdline "$word" "$kernel")
         echo "== guest $round $word $? $m"; cat "$t/demo.o" "$t/demo.e"
     done
     round=$((round + 1))
 done
+[ -n "$linux_names" ] || exit 0
+round=1
+while [ "$bvm" != - ] && [ "$round" -le "$runs" ]; do
+    for w in $linux_names; do
+        m=$("$measure" -t "$timeout" -o "$t/demo.o" -e "$t/demo.e" -- "$bvm" run --jit=on "$vela/$w.vela")
+        echo "== l1 $round $w $? $m"; sed 's/^/o|/' "$t/demo.o"; sed 's/^/e|/' "$t/demo.e"
+    done
+    round=$((round + 1))
+done
+# No disk, so no modules; vmlab.exitport: mhv's status is the script's.
+{
+    "$mhv" run --kernel "$linux_kernel" --initrd "$initrd" --timeout $((timeout * runs + 120)) \
+        --append "quiet vmlab.modules=none vmlab.exitport=0xf4 vmlab.run=\"sh demo-guest.sh $timeout $runs $linux_names\"" \
+        </dev/null 2>"$t/linux.e"
+    echo "== linux-end $?"
+} | tr -d '\r'
+sed 's/^/e|/' "$t/linux.e"
 EOF_INSIDE
 chmod +x "$DEMO_BUILD/inside.sh"
 
 kvm_words=()
 for w in $WORKLOADS; do
-    if [[ -n $KVM_NA ]]; then
+    if [[ " $ENGINES " != *" kvm "* ]]; then
+        :
+    elif [[ -n $KVM_NA ]]; then
         STATE["$w kvm"]="na:$KVM_NA"
     elif [[ -n $KVM_WHERE ]]; then
         if [[ ${SRC[$w]} == "$WL_DIR" ]]; then
@@ -378,36 +495,66 @@ for w in $WORKLOADS; do
         fi
     fi
 done
+linux_names=()
+if [[ " $ENGINES " == *" linux "* ]]; then
+    for w in $WORKLOADS; do
+        if [[ -n $LINUX_NA ]]; then STATE["$w linux"]="na:$LINUX_NA"; else linux_names+=("$w"); fi
+    done
+fi
 
 # Turn the transcript's lines into progress lines as they arrive.
 kvm_progress() {
-    local line where=$1 n=0 round word status wall again=
+    local line where=$1 n=0 nl=0 round word status wall again= nk=${#kvm_words[@]}
     while IFS= read -r line; do
         printf '%s\n' "$line"
-        if [[ $line == "== guest "* ]]; then
-            read -r _ _ round word status wall _ <<<"$line"
-            ((RUNS > 1)) && again=" (run $round of $RUNS)"
-            n=$((n % ${#kvm_words[@]} + 1))
-            progress "[$((step + n))/$total] ${word%%=*} on ${LABEL[kvm]} ($where)$again ... ${wall:-?} s wall, status $status"
-        fi
+        case $line in
+            "== guest "*)
+                read -r _ _ round word status wall _ <<<"$line"
+                ((RUNS > 1)) && again=" (run $round of $RUNS)"
+                n=$((n % nk + 1))
+                progress "[$((step + n))/$total] ${word%%=*} on ${LABEL[kvm]} ($where)$again ... ${wall:-?} s wall, status $status" ;;
+            "== l1 "*)
+                read -r _ _ round word status wall _ <<<"$line"
+                ((RUNS > 1)) && again=" (run $round of $RUNS)"
+                progress "[linux] $word: bvm jit in the sandbox machine itself$again ... ${wall:-?} s, status $status" ;;
+            "vmlab-init: ready "*)
+                progress "[linux] Linux is up: ${line#vmlab-init: }" ;;
+            "== linux "*)
+                read -r _ _ round word status wall _ <<<"$line"
+                ((RUNS > 1)) && again=" (run $round of $RUNS)"
+                nl=$((nl % ${#linux_names[@]} + 1))
+                progress "[$((step + nk + nl))/$total] $word on ${LABEL[linux]} ($where)$again ... ${wall:-?} s in the guest, status $status" ;;
+        esac
     done
 }
 
-if ((${#kvm_words[@]} > 0)); then
+if ((${#kvm_words[@]} + ${#linux_names[@]} > 0)); then
     transcript=$DEMO_BUILD/kvm.transcript
+    kvm_list=$(IFS=,; echo "${kvm_words[*]:--}") linux_list=$(IFS=,; echo "${linux_names[*]:--}")
     if [[ $KVM_WHERE == direct ]]; then
-        progress "[kvm] the guest kernel on /dev/kvm: ${kvm_words[*]} ..."
-        "$DEMO_BUILD/inside.sh" "$MHV" "$MHV_GUESTS/kernel.elf" "$CYCLES" "$MEASURE" "$TIMEOUT" "$RUNS" \
-            "${kvm_words[@]}" | kvm_progress "/dev/kvm" >"$transcript"
+        progress "[kvm] on /dev/kvm: ${kvm_words[*]:+the guest kernel for ${kvm_words[*]}}${linux_names[*]:+${kvm_words[*]:+, }one Linux boot for ${linux_names[*]}} ..."
+        "$DEMO_BUILD/inside.sh" "$MEASURE" "$TIMEOUT" "$RUNS" "$MHV" "$MHV_GUESTS/kernel.elf" "$CYCLES" "$kvm_list" \
+            - - "$LINUX_KERNEL" "$LINUX_FILES/initramfs.cpio" "$linux_list" | kvm_progress "/dev/kvm" >"$transcript"
         kvm_status=$?
     else
-        progress "[kvm] booting the nested-KVM sandbox once for: ${kvm_words[*]} (a few seconds to boot) ..."
+        progress "[kvm] booting the nested-KVM sandbox once for: ${kvm_words[*]:+the KVM guest (${kvm_words[*]})}${linux_names[*]:+${kvm_words[*]:+ and }Linux (${linux_names[*]})} (a few seconds to boot) ..."
         kvm_start=$SECONDS
-        "$ROOT/tests/sandbox/kvm-sandbox.sh" --timeout $((TIMEOUT * RUNS + 300)) \
-            --add "$MHV:bin/mhv" --add "$CYCLES:bin/cycles" --add "$MEASURE:bin/measure" \
-            --add "$MHV_GUESTS/kernel.elf:g/kernel.elf" --add "$DEMO_BUILD/inside.sh:bin/inside.sh" \
-            -- inside.sh /work/bin/mhv /work/g/kernel.elf /work/bin/cycles /work/bin/measure "$TIMEOUT" "$RUNS" \
-            "${kvm_words[@]}" 2>"$DEMO_BUILD/kvm.err" | kvm_progress "sandbox" >"$transcript"
+        sandbox_args=(--add "$MHV:bin/mhv" --add "$MEASURE:bin/measure" --add "$DEMO_BUILD/inside.sh:bin/inside.sh")
+        limit=0
+        if ((${#kvm_words[@]})); then
+            sandbox_args+=(--add "$CYCLES:bin/cycles" --add "$MHV_GUESTS/kernel.elf:g/kernel.elf")
+            limit=$((TIMEOUT * RUNS + 300))
+        fi
+        # Linux, and mhv's 256 MiB for it, need more than the sandbox's default memory.
+        if ((${#linux_names[@]})); then
+            sandbox_args+=(--mem 768 --add "$BVM:bin/bvm" --add "$LINUX_FILES/vela:vela"
+                           --add "$LINUX_KERNEL:g/vmlinux" --add "$LINUX_FILES/initramfs.cpio:g/initramfs.cpio")
+            limit=$((limit + 2 * TIMEOUT * RUNS + 300))
+        fi
+        "$ROOT/tests/sandbox/kvm-sandbox.sh" --timeout "$limit" "${sandbox_args[@]}" \
+            -- inside.sh /work/bin/measure "$TIMEOUT" "$RUNS" /work/bin/mhv /work/g/kernel.elf /work/bin/cycles "$kvm_list" \
+            /work/bin/bvm /work/vela /work/g/vmlinux /work/g/initramfs.cpio "$linux_list" \
+            2>"$DEMO_BUILD/kvm.err" | kvm_progress "sandbox" >"$transcript"
         kvm_status=$?
         progress "[kvm] sandbox done in $((SECONDS - kvm_start)) s"
     fi
@@ -443,11 +590,69 @@ if ((${#kvm_words[@]} > 0)); then
             TIME["$w kvm"]=$wall
         elif [[ -n $ncyc && ${STATE["$w native"]} == ok ]]; then
             TIME["$w kvm"]=$(awk -v t="${TIME["$w native"]}" -v g="$gcyc" -v n="$ncyc" 'BEGIN { printf "%.6f", t * g / n }')
-            EST[$w]=1
+            EST["$w kvm"]=1
         fi
     done
-    if [[ $kvm_status != 0 ]]; then
-        echo "demo.sh: the KVM runs ended with status $kvm_status; the end of their output:" >&2
+    # Linux: each round's output and stderr (o| and e| lines of the section
+    # KIND ROUND NAME) as OUT/NAME.FILE.ROUND and .err.ROUND; the best time.
+    sections() {  # KIND NAME FILE
+        awk -v kind="$1" -v w="$2" -v out="$OUT/$2.$3" '
+            /^== / { inside = ($2 == kind && $4 == w); if (inside) { round = $3; printf "" >(out "." round); printf "" >(out ".err." round) }; next }
+            inside && /^o\|/ { print substr($0, 3) >(out "." round) }
+            inside && /^e\|/ { print substr($0, 3) >(out ".err." round) }' "$transcript"
+    }
+    linux_end=$(awk '$1 == "==" && $2 == "linux-end" { print $3 }' "$transcript")
+    [[ -n $linux_end && $linux_end != 0 ]] && why="mhv status $linux_end"
+    for w in "${linux_names[@]}"; do
+        for kind in linux l1; do
+            [[ $kind == l1 && $KVM_WHERE == direct ]] && continue
+            file=linux where=""
+            [[ $kind == l1 ]] && file=linux-l1 where="bvm in the sandbox machine: "
+            sections "$kind" "$w" "$file"
+            [[ -e $OUT/$w.$file.err.1 ]] && cp "$OUT/$w.$file.err.1" "$OUT/$w.linux.err"
+            bad=$(awk -v kind="$kind" -v w="$w" '$1 == "==" && $2 == kind && $4 == w && ($5 != 0 || $9 != "exit:0") { print $9 }' "$transcript" | head -n 1)
+            best=$(awk -v kind="$kind" -v w="$w" '$1 == "==" && $2 == kind && $4 == w { print $6 }' "$transcript" | sort -n | head -n 1)
+            if [[ -n $bad ]]; then
+                STATE["$w linux"]="fail:${where}bvm ${bad/:/ }"
+            elif [[ -z $best || ! -e $OUT/$w.$file.1 ]]; then
+                STATE["$w linux"]="fail:$where${why:-no result}"
+            else
+                cp "$OUT/$w.$file.1" "$OUT/$w.$file.out"
+                for f in "$OUT/$w.$file".[0-9]*; do     # every round must print the same
+                    cmp -s "$f" "$OUT/$w.$file.out" && continue
+                    if [[ $kind == linux ]]; then STATE["$w linux"]=wrong; cp "$f" "$OUT/$w.linux.out"
+                    else STATE["$w linux"]="fail:${where}its runs printed different results"; fi
+                done
+            fi
+            [[ ${STATE["$w linux"]:-} == fail:* ]] && break
+            if [[ $kind == linux ]]; then
+                L2[$w]=$best
+                [[ ${STATE["$w linux"]:-} == wrong ]] || STATE["$w linux"]=ok
+            else
+                L1[$w]=$best
+            fi
+        done
+        [[ ${STATE["$w linux"]} == ok ]] || continue
+        # A wrong result in Linux is the cell's first problem (the result
+        # check below says what it printed); then what the estimate needs.
+        if [[ ${STATE["$w native"]} == ok ]] && ! cmp -s "$OUT/$w.linux.out" "$OUT/$w.native.out"; then
+            STATE["$w linux"]=wrong
+        elif [[ $KVM_WHERE == direct ]]; then
+            TIME["$w linux"]=${L2[$w]}
+            [[ ${STATE["$w jit"]:-} == ok ]] && L1[$w]=${TIME["$w jit"]}
+        elif [[ ${STATE["$w jit"]:-} != ok ]]; then
+            STATE["$w linux"]="fail:no bvm jit time here to scale"
+        elif ! cmp -s "$OUT/$w.jit.out" "$OUT/$w.native.out"; then
+            STATE["$w linux"]="fail:bvm jit here printed '$(head -n 1 "$OUT/$w.jit.out")'"
+        elif ! cmp -s "$OUT/$w.linux-l1.out" "$OUT/$w.native.out"; then
+            STATE["$w linux"]="fail:bvm in the sandbox machine printed '$(head -n 1 "$OUT/$w.linux-l1.out")'"
+        else
+            TIME["$w linux"]=$(awk -v t="${TIME["$w jit"]}" -v a="${L2[$w]}" -v b="${L1[$w]}" 'BEGIN { printf "%.6f", t * a / b }')
+            EST["$w linux"]=1
+        fi
+    done
+    if [[ $kvm_status != 0 || ( -n $linux_end && $linux_end != 0 ) ]]; then
+        echo "demo.sh: the KVM runs ended with status $kvm_status${linux_end:+, mhv running Linux with $linux_end}; the end of their output:" >&2
         tail -n 5 "$transcript" "$DEMO_BUILD/kvm.err" 2>/dev/null | sed 's/^/    /' >&2
     fi
 fi
@@ -483,7 +688,7 @@ cell_text() {
         wrong)  echo "WRONG" ;;
         fail:*) echo "FAIL" ;;
         ok)     t=$(fmt %.3f "${TIME[$key]:-0}")
-                [[ -n ${EST[$w]:-} && $e == kvm ]] && t="~$t"
+                [[ -n ${EST[$key]:-} ]] && t="~$t"
                 if [[ -n ${TIME[$key]:-} && ${STATE["$w native"]} == ok ]]; then
                     r=$(ratio_text "$(divide "${TIME[$key]}" "${TIME["$w native"]}")")
                     printf '%s %7s' "$t" "$r"
@@ -501,7 +706,7 @@ for e in $ENGINES; do
         if [[ ${STATE["$w $e"]:-} == ok && -n ${TIME["$w $e"]:-} && ${STATE["$w native"]} == ok ]]; then
             times+=("${TIME["$w $e"]}")
             ratios+=("$(divide "${TIME["$w $e"]}" "${TIME["$w native"]}")")
-            [[ $e == kvm && -n ${EST[$w]:-} ]] && GEST[$e]=1
+            [[ -n ${EST["$w $e"]:-} ]] && GEST[$e]=1
         else
             complete=0
         fi
@@ -546,7 +751,13 @@ echo
 sized=()
 for w in $WORKLOADS; do [[ -n ${SIZE[$w]:-} ]] && sized+=("$w=${SIZE[$w]}"); done
 ((${#sized[@]})) && echo "Sizes: ${sized[*]} (the others at their own size)."
-if [[ $KVM_WHERE == sandbox && ${#EST[@]} -gt 0 ]]; then
+# estimated ENGINE: is one of ENGINE's cells an estimate?
+estimated() {
+    local w
+    for w in $WORKLOADS; do [[ -n ${EST["$w $1"]:-} ]] && return 0; done
+    return 1
+}
+if estimated kvm; then
     cat <<EOF
 ~ The KVM column is an estimate.  With no hardware KVM here, the guest ran in the
   nested-KVM sandbox, where the "host" is a CPU emulated by QEMU, so its wall
@@ -554,6 +765,16 @@ if [[ $KVM_WHERE == sandbox && ${#EST[@]} -gt 0 ]]; then
   hardware-assisted virtualization: the ratio of the guest's TSC cycles to
   the same C code's cycles natively in that same machine.  Shown: that ratio,
   and native C's time here multiplied by it.
+EOF
+fi
+if estimated linux; then
+    cat <<EOF
+~ The bvm-in-Linux column is an estimate too, for the same reason.  In the
+  sandbox, bvm --jit=on ran each workload twice: in the sandbox machine itself,
+  and in Linux booted there by mhv (one boot for all), each run timed by
+  measure where it ran.  What carries over is the ratio of the two times, the
+  cost of a kernel and a hypervisor under the same bvm.  Shown: bvm jit's
+  time here multiplied by that ratio (both times are in the table below).
 EOF
 fi
 if ((${#GCYC[@]} > 0)); then
@@ -565,6 +786,23 @@ if ((${#GCYC[@]} > 0)); then
         r=-
         [[ -n ${NCYC[$w]:-} ]] && r=$(fmt %.2f "$(divide "${GCYC[$w]}" "${NCYC[$w]}")")
         printf '  %-*s %16s %16s %12s\n' "$row_width" "$w" "${GCYC[$w]}" "${NCYC[$w]:--}" "$r"
+    done
+fi
+if ((${#L2[@]} > 0)); then
+    echo
+    if [[ $KVM_WHERE == direct ]]; then
+        echo "bvm --jit=on in Linux on mhv against bvm jit here, wall seconds, best of $RUNS (on /dev/kvm):"
+        printf '  %-*s %16s %16s %12s\n' "$row_width" workload "in Linux" "here" "Linux/here"
+    else
+        echo "bvm --jit=on in Linux on mhv against the sandbox machine itself, wall seconds, best of $RUNS:"
+        printf '  %-*s %16s %16s %12s\n' "$row_width" workload "in Linux" "sandbox machine" "Linux/machine"
+    fi
+    for w in $WORKLOADS; do
+        [[ -n ${L2[$w]:-} ]] || continue
+        r=-
+        [[ -n ${L1[$w]:-} ]] && r=$(fmt %.2f "$(divide "${L2[$w]}" "${L1[$w]}")")
+        printf '  %-*s %16s %16s %12s\n' "$row_width" "$w" "$(fmt %.3f "${L2[$w]}")" \
+            "$( [[ -n ${L1[$w]:-} ]] && fmt %.3f "${L1[$w]}" || echo -)" "$r"
     done
 fi
 
@@ -586,6 +824,8 @@ lo=$(awk -v l="$lo" 'BEGIN { printf "%.6f", l / 2 }')
 bar_char='#'
 [[ $(locale charmap 2>/dev/null) == UTF-8 ]] && bar_char='█'
 BAR_WIDTH=50
+label_width=0
+for e in $ENGINES; do ((${#LABEL[$e]} > label_width)) && label_width=${#LABEL[$e]}; done
 echo
 echo "Time over native C, log scale: each bar from $(ratio_text "$lo") to its ratio; the longest is $(ratio_text "$hi")"
 for w in $WORKLOADS; do
@@ -597,10 +837,10 @@ for w in $WORKLOADS; do
             n=$(awk -v r="$r" -v lo="$lo" -v hi="$hi" -v wd="$BAR_WIDTH" 'BEGIN {
                     n = int(wd * log(r / lo) / log(hi / lo) + 0.5); print (n < 1 ? 1 : n) }')
             bar=$(printf "%${n}s" "" | sed "s/ /$bar_char/g")
-            mark=$(ratio_text "$r"); [[ $e == kvm && -n ${EST[$w]:-} ]] && mark="~$mark"
-            printf '%-*s %-13s %s %s\n' "$row_width" "$head" "${LABEL[$e]}" "$bar" "$mark"
+            mark=$(ratio_text "$r"); [[ -n ${EST["$w $e"]:-} ]] && mark="~$mark"
+            printf '%-*s %-*s %s %s\n' "$row_width" "$head" "$label_width" "${LABEL[$e]}" "$bar" "$mark"
         else
-            printf '%-*s %-13s %s\n' "$row_width" "$head" "${LABEL[$e]}" "$(cell_text "$w" "$e")"
+            printf '%-*s %-*s %s\n' "$row_width" "$head" "$label_width" "${LABEL[$e]}" "$(cell_text "$w" "$e")"
         fi
     done
 done
@@ -661,7 +901,7 @@ records() {
                     seconds=${TIME["$w $e"]}
                     [[ ${STATE["$w native"]} == ok ]] && ratio=$(divide "$seconds" "${TIME["$w native"]}")
                 fi
-                [[ $e == kvm && -n ${EST[$w]:-} ]] && est=true
+                [[ -n ${EST["$w $e"]:-} ]] && est=true
                 if [[ $e == kvm ]]; then gc=${GCYC[$w]:-} nc=${NCYC[$w]:-}; result=${RESULT["$w kvm"]:-}
                 elif [[ -s $OUT/$w.$e.out ]]; then result=$(head -n 1 "$OUT/$w.$e.out"); fi
             fi
@@ -681,10 +921,12 @@ if [[ -n $CSV ]]; then
     echo "CSV written to $CSV"
 fi
 if [[ -n $JSON ]]; then
-    awk -F'\t' -v runs="$RUNS" -v kvm="${KVM_WHERE:-none}" -v host="$(nproc) CPU(s)" '
+    linux_where=none
+    [[ " $ENGINES " == *" linux "* && -z $LINUX_NA ]] && linux_where=${KVM_WHERE:-none}
+    awk -F'\t' -v runs="$RUNS" -v kvm="${KVM_WHERE:-none}" -v linux="$linux_where" -v host="$(nproc) CPU(s)" '
         function str(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
         function num(s) { return s == "" ? "null" : s }
-        BEGIN { printf "{\n  \"runs\": %d,\n  \"kvm\": %s,\n  \"machine\": %s,\n  \"cells\": [", runs, str(kvm), str(host) }
+        BEGIN { printf "{\n  \"runs\": %d,\n  \"kvm\": %s,\n  \"linux\": %s,\n  \"machine\": %s,\n  \"cells\": [", runs, str(kvm), str(linux), str(host) }
         {
             printf "%s\n    {\"workload\": %s, \"engine\": %s, \"size\": %s, \"status\": %s, \"seconds\": %s, " \
                    "\"ratio_to_native\": %s, \"estimated\": %s, \"guest_cycles\": %s, \"native_cycles\": %s, \"result\": %s}",
@@ -694,6 +936,15 @@ if [[ -n $JSON ]]; then
     echo "JSON written to $JSON"
 fi
 
+# ", KVM guest and bvm in Linux on mhv estimated" for the chart's title.
+estimated_labels() {
+    local e names=()
+    for e in kvm linux; do estimated "$e" && names+=("${LABEL[$e]}"); done
+    case ${#names[@]} in
+        1) echo ", ${names[0]} estimated" ;;
+        2) echo ", ${names[0]} and ${names[1]} estimated" ;;
+    esac
+}
 chart_file=$CHART
 [[ -z $chart_file ]] && chart_file=$DEMO_BUILD/demo.svg
 echo
@@ -722,7 +973,7 @@ else
     if "$GNUPLOT" 2>"$DEMO_BUILD/gnuplot.err" <<EOF
 set terminal $terminal
 set output "$chart_file"
-set title "Time over native C (log scale; lower is better)$([[ ${#EST[@]} -gt 0 ]] && echo ', KVM guest estimated')"
+set title "Time over native C (log scale; lower is better)$(estimated_labels)"
 set datafile missing "-"
 set datafile separator "\t"
 set style data histograms

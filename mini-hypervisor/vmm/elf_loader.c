@@ -17,6 +17,7 @@
  * against the file and RAM again, all before the first byte is written.
  */
 #include "elf_loader.h"
+#include "vmlab_error.h"
 
 #include <elf.h>
 #include <inttypes.h>
@@ -39,20 +40,6 @@ _Static_assert(sizeof(Elf32_Phdr) == 32, "Elf32_Phdr is 32 bytes on file");
 _Static_assert(sizeof(Elf64_Phdr) == 56, "Elf64_Phdr is 56 bytes on file");
 
 #define FOUR_GIB 0x100000000ull
-
-/* ==== Errors =============================================================== */
-
-/* Writes one line into err and returns -1, so a check reads
- * `return fail(err, err_size, "...", ...);`. */
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t err_size, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(err, err_size, format, args);
-    va_end(args);
-    return -1;
-}
 
 /* Architectures someone might try to boot by mistake, for the message. */
 static const char *const machine_names[] = {
@@ -185,10 +172,10 @@ static int check_file_header(const uint8_t *file, size_t size, int *bits,
     size_t magic_present = size < SELFMAG ? size : SELFMAG;
     for (size_t i = 0; i < magic_present; i++)
         if (file[i] != (uint8_t)ELFMAG[i])
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "not an ELF file: it does not start with the magic 7f 45 4c 46 (\"\\177ELF\")");
     if (size <= EI_CLASS)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "truncated: %zu bytes, an ELF32 header needs %zu and an ELF64 header %zu",
                     size, sizeof(Elf32_Ehdr), sizeof(Elf64_Ehdr));
 
@@ -196,39 +183,39 @@ static int check_file_header(const uint8_t *file, size_t size, int *bits,
     case ELFCLASS32: *bits = 32; break;
     case ELFCLASS64: *bits = 64; break;
     default:
-        return fail(err, err_size, "EI_CLASS is %u: neither ELFCLASS32 (1) nor ELFCLASS64 (2)",
+        return vmlab_fail(err, err_size, "EI_CLASS is %u: neither ELFCLASS32 (1) nor ELFCLASS64 (2)",
                     file[EI_CLASS]);
     }
     size_t header_size = *bits == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
     if (size < header_size)
-        return fail(err, err_size, "truncated: %zu bytes, an ELF%d header needs %zu",
+        return vmlab_fail(err, err_size, "truncated: %zu bytes, an ELF%d header needs %zu",
                     size, *bits, header_size);
 
     if (file[EI_DATA] == ELFDATA2MSB)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "EI_DATA is ELFDATA2MSB (2), big-endian: an x86 image is little-endian (ELFDATA2LSB)");
     if (file[EI_DATA] != ELFDATA2LSB)
-        return fail(err, err_size, "EI_DATA is %u: not ELFDATA2LSB (1), little-endian",
+        return vmlab_fail(err, err_size, "EI_DATA is %u: not ELFDATA2LSB (1), little-endian",
                     file[EI_DATA]);
     if (file[EI_VERSION] != EV_CURRENT)
-        return fail(err, err_size, "EI_VERSION is %u, not EV_CURRENT (1)", file[EI_VERSION]);
+        return vmlab_fail(err, err_size, "EI_VERSION is %u, not EV_CURRENT (1)", file[EI_VERSION]);
 
     read_header(file, *bits, header);
     if (header->version != EV_CURRENT)
-        return fail(err, err_size, "e_version is %" PRIu32 ", not EV_CURRENT (1)", header->version);
+        return vmlab_fail(err, err_size, "e_version is %" PRIu32 ", not EV_CURRENT (1)", header->version);
 
     /* The machine before the type: an ARM PIE is first of all not x86. */
     if (*bits == 32 && header->machine == EM_X86_64)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_machine is %u (x86-64) in an ELF32 file: that is the x32 ABI, which mhv does not boot; "
                     "a 32-bit image must be EM_386 (3), a 64-bit one ELFCLASS64",
                     header->machine);
     if (*bits == 32 && header->machine != EM_386)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_machine is %u (%s): mhv boots only x86, and an ELF32 image must be EM_386 (3)",
                     header->machine, machine_name(header->machine));
     if (*bits == 64 && header->machine != EM_X86_64)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_machine is %u (%s): mhv boots only x86, and an ELF64 image must be EM_X86_64 (62)",
                     header->machine, machine_name(header->machine));
 
@@ -236,17 +223,17 @@ static int check_file_header(const uint8_t *file, size_t size, int *bits,
     case ET_EXEC:
         return 0;
     case ET_REL:
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_type is ET_REL (1), a relocatable object, not an executable: "
                     "link it with -static -no-pie at a fixed address");
     case ET_DYN:
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_type is ET_DYN (3), a shared object or PIE, not a fixed-address executable: "
                     "link it with -static -no-pie at a fixed address");
     case ET_CORE:
-        return fail(err, err_size, "e_type is ET_CORE (4), a core dump, not an executable");
+        return vmlab_fail(err, err_size, "e_type is ET_CORE (4), a core dump, not an executable");
     default:
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_type is %u, not ET_EXEC (2): link it with -static -no-pie at a fixed address",
                     header->type);
     }
@@ -259,17 +246,17 @@ static int check_program_header_table(const struct elf_header *header, int bits,
     size_t entry_size = bits == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 
     if (header->phnum == 0)
-        return fail(err, err_size, "e_phnum is 0: no program headers, so no PT_LOAD segment to load");
+        return vmlab_fail(err, err_size, "e_phnum is 0: no program headers, so no PT_LOAD segment to load");
     if (header->phnum == PN_XNUM)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_phnum is PN_XNUM (0xffff): more than 65534 program headers is not supported");
     if (header->phentsize != entry_size)
-        return fail(err, err_size, "e_phentsize is %u, but an ELF%d program header is %zu bytes",
+        return vmlab_fail(err, err_size, "e_phentsize is %u, but an ELF%d program header is %zu bytes",
                     header->phentsize, bits, entry_size);
 
     uint64_t table_size = (uint64_t)header->phnum * header->phentsize; /* < 2^32: no wrap */
     if (header->phoff > size || table_size > size - header->phoff)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "the program header table (e_phoff 0x%" PRIx64 ", e_phnum %u x %u bytes) "
                     "runs past the end of the file (%zu bytes)",
                     header->phoff, header->phnum, header->phentsize, size);
@@ -282,39 +269,39 @@ static int check_load_segment(const struct elf_program_header *ph, unsigned inde
                               enum mhv_elf_placement placement, char *err, size_t err_size)
 {
     if (ph->filesz > ph->memsz)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): p_filesz 0x%" PRIx64 " is larger than p_memsz 0x%" PRIx64,
                     index, ph->filesz, ph->memsz);
     if (ph->memsz == 0)
         return 0; /* occupies nothing: skipped, whatever its addresses say */
 
     if (ph->filesz > 0 && (ph->offset > size || ph->filesz > size - ph->offset))
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): its file bytes (p_offset 0x%" PRIx64 ", p_filesz 0x%" PRIx64
                     ") run past the end of the file (0x%zx bytes)",
                     index, ph->offset, ph->filesz, size);
 
     if (ph->memsz > UINT64_MAX - ph->paddr)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): p_paddr 0x%" PRIx64 " + p_memsz 0x%" PRIx64
                     " overflows the 64-bit address space",
                     index, ph->paddr, ph->memsz);
     uint64_t end = ph->paddr + ph->memsz;
 
     if (bits == 32 && end > FOUR_GIB)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): guest physical [0x%" PRIx64 ", 0x%" PRIx64
                     ") goes above 4 GiB, which a 32-bit image cannot reach",
                     index, ph->paddr, end);
 
     if (placement == MHV_ELF_IDENTITY && ph->vaddr != ph->paddr)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): p_vaddr 0x%" PRIx64 " differs from p_paddr 0x%" PRIx64
                     ": mhv maps guest memory 1:1, so link the image to run where it is loaded",
                     index, ph->vaddr, ph->paddr);
 
     if (ph->paddr < ram_start || end > ram_end)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "program header %u (PT_LOAD): guest physical [0x%" PRIx64 ", 0x%" PRIx64
                     ") is outside the RAM an image may use, [0x%" PRIx64 ", 0x%" PRIx64 "): %s",
                     index, ph->paddr, end, ram_start, ram_end,
@@ -332,7 +319,7 @@ static int check_no_overlap(const struct mhv_elf_image *image, const struct mhv_
         const struct mhv_elf_segment *earlier = &image->segments[i];
         uint64_t earlier_end = earlier->paddr + earlier->mem_size;
         if (added->paddr < earlier_end && earlier->paddr < added_end)
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "program headers %" PRIu32 " and %" PRIu32 " (PT_LOAD) overlap in guest memory: "
                         "[0x%" PRIx64 ", 0x%" PRIx64 ") and [0x%" PRIx64 ", 0x%" PRIx64 ")",
                         earlier->header_index, added->header_index,
@@ -352,12 +339,12 @@ static int check_entry(const struct mhv_elf_image *image, char *err, size_t err_
             return 0;
         char flags[4];
         format_flags(segment->flags, flags);
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "e_entry 0x%" PRIx64 " lies in program header %" PRIu32 " (PT_LOAD, flags %s), "
                     "which is not executable (no PF_X)",
                     image->entry, segment->header_index, flags);
     }
-    return fail(err, err_size,
+    return vmlab_fail(err, err_size,
                 "e_entry 0x%" PRIx64 " is not inside any PT_LOAD segment (they span [0x%" PRIx64
                 ", 0x%" PRIx64 ")): it must point into an executable (PF_X) one",
                 image->entry, image->lowest, image->highest);
@@ -395,7 +382,7 @@ int mhv_elf_parse_placed(const void *file, size_t size, uint64_t ram_start, uint
         if (ph.memsz == 0)
             continue;
         if (image->segment_count == MHV_ELF_MAX_SEGMENTS)
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "program header %u: more than %d PT_LOAD segments, the most mhv loads",
                         index, MHV_ELF_MAX_SEGMENTS);
 
@@ -412,7 +399,7 @@ int mhv_elf_parse_placed(const void *file, size_t size, uint64_t ram_start, uint
         image->segments[image->segment_count++] = segment;
     }
     if (image->segment_count == 0)
-        return fail(err, err_size, "no PT_LOAD segment with p_memsz > 0: nothing to load");
+        return vmlab_fail(err, err_size, "no PT_LOAD segment with p_memsz > 0: nothing to load");
 
     image->lowest = UINT64_MAX;
     image->highest = 0;
@@ -434,25 +421,25 @@ int mhv_elf_load(const struct mhv_elf_image *image, const void *file, size_t siz
     const uint8_t *bytes = file;
 
     if (image->segment_count > MHV_ELF_MAX_SEGMENTS)
-        return fail(err, err_size, "the image has %zu segments, more than the %d mhv loads",
+        return vmlab_fail(err, err_size, "the image has %zu segments, more than the %d mhv loads",
                     image->segment_count, MHV_ELF_MAX_SEGMENTS);
 
     /* Check them all first, so a bad image leaves RAM as it was. */
     for (size_t i = 0; i < image->segment_count; i++) {
         const struct mhv_elf_segment *segment = &image->segments[i];
         if (segment->file_size > segment->mem_size)
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "segment %zu (program header %" PRIu32 "): file size 0x%" PRIx64
                         " is larger than its memory size 0x%" PRIx64,
                         i, segment->header_index, segment->file_size, segment->mem_size);
         if (segment->file_size > 0 &&
             (segment->file_offset > size || segment->file_size > size - segment->file_offset))
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "segment %zu (program header %" PRIu32 "): file bytes at 0x%" PRIx64 ", 0x%" PRIx64
                         " long, run past the end of the file (0x%zx bytes)",
                         i, segment->header_index, segment->file_offset, segment->file_size, size);
         if (segment->paddr > ram_size || segment->mem_size > ram_size - segment->paddr)
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "segment %zu (program header %" PRIu32 "): guest physical 0x%" PRIx64 ", 0x%" PRIx64
                         " bytes long, does not fit in guest RAM (0x%zx bytes)",
                         i, segment->header_index, segment->paddr, segment->mem_size, ram_size);

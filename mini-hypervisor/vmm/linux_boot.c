@@ -9,6 +9,7 @@
  * sit at any alignment.
  */
 #include "linux_boot.h"
+#include "vmlab_error.h"
 
 #include <asm/bootparam.h>
 #include <elf.h>
@@ -40,17 +41,6 @@ _Static_assert(MHV_LINUX_ZERO_PAGE + sizeof(struct boot_params) <= MHV_LINUX_CMD
                "the zero page ends before the command line");
 _Static_assert(MHV_ACPI_BASE >= MHV_LINUX_EBDA && MHV_ACPI_BASE + MHV_ACPI_SIZE <= 0x100000,
                "the ACPI tables lie in the reserved BIOS area");
-
-static int fail(char *err, size_t err_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t err_size, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(err, err_size, format, args);
-    va_end(args);
-    return -1;
-}
 
 int mhv_linux_is_bzimage(const uint8_t *file, size_t size)
 {
@@ -176,37 +166,37 @@ static int plan_bzimage(const uint8_t *file, size_t size, struct mhv_linux_plan 
     plan->format = MHV_LINUX_BZIMAGE;
     plan->protocol = hdr.version;
     if (hdr.version < MHV_LINUX_MIN_PROTOCOL)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "boot protocol version %u.%02u: mhv boots only through the 64-bit entry point, "
                     "which needs 2.12 or later (Linux 3.8 and later)",
                     hdr.version >> 8, hdr.version & 0xFF);
     if (!(hdr.xloadflags & XLF_KERNEL_64))
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "the kernel has no 64-bit entry point (its header's xloadflags lack XLF_KERNEL_64): "
                     "mhv boots 64-bit x86 kernels only");
     if (!(hdr.loadflags & LOADED_HIGH))
-        return fail(err, err_size, "a zImage (loaded below 1 MiB): mhv boots bzImages only");
+        return vmlab_fail(err, err_size, "a zImage (loaded below 1 MiB): mhv boots bzImages only");
 
     unsigned setup_sects = hdr.setup_sects ? hdr.setup_sects : 4;  /* boot.rst: 0 means 4 */
     plan->kernel_offset = (uint64_t)(setup_sects + 1) * 512;
     plan->kernel_size = (uint64_t)hdr.syssize * 16;
     if (plan->kernel_offset >= size)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "truncated: the header says %u setup sectors (%" PRIu64 " bytes), the file has %zu bytes",
                     setup_sects, plan->kernel_offset, size);
     if (plan->kernel_size == 0 || plan->kernel_size > size - plan->kernel_offset)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "truncated: the header says the kernel is %" PRIu64 " bytes after its setup code, "
                     "the file has %" PRIu64 " there (was it cut short?)",
                     plan->kernel_size, (uint64_t)(size - plan->kernel_offset));
     if ((uint64_t)hdr.payload_offset + hdr.payload_length > plan->kernel_size || hdr.payload_length == 0)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "corrupt: the compressed kernel (payload_offset 0x%x, payload_length 0x%x) "
                     "is not inside the %" PRIu64 "-byte kernel",
                     hdr.payload_offset, hdr.payload_length, plan->kernel_size);
     const uint8_t *payload = file + plan->kernel_offset + hdr.payload_offset;
     if (!payload_format(payload, hdr.payload_length))
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "corrupt: the compressed kernel at 0x%" PRIx64 " starts with %02x %02x %02x %02x, "
                     "which is none of the formats Linux decompresses (gzip, bzip2, lzma, xz, lzo, lz4, zstd)",
                     plan->kernel_offset + hdr.payload_offset, payload[0], payload[1], payload[2], payload[3]);
@@ -274,15 +264,15 @@ static int plan_vmlinux(const uint8_t *file, size_t size, struct mhv_linux_plan 
     char elf_err[400];
     plan->format = MHV_LINUX_VMLINUX;
     if (size > EI_CLASS && file[EI_CLASS] == ELFCLASS32)
-        return fail(err, err_size, "vmlinux: an ELF32 kernel: mhv boots 64-bit x86 kernels only");
+        return vmlab_fail(err, err_size, "vmlinux: an ELF32 kernel: mhv boots 64-bit x86 kernels only");
     if (!find_linux_notes(file, size, plan->version, sizeof plan->version))
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "not a Linux kernel: an ELF file, but without the \"Linux\" ELF notes a vmlinux carries");
     if (mhv_elf_parse_placed(file, size, MHV_LINUX_BZIMAGE_LOAD, plan->usable_end, MHV_ELF_PHYSICAL,
                              &plan->elf, elf_err, sizeof elf_err) < 0)
-        return fail(err, err_size, "vmlinux: %s", elf_err);
+        return vmlab_fail(err, err_size, "vmlinux: %s", elf_err);
     if (plan->elf.bits != 64)
-        return fail(err, err_size, "vmlinux: an ELF32 kernel: mhv boots 64-bit x86 kernels only");
+        return vmlab_fail(err, err_size, "vmlinux: an ELF32 kernel: mhv boots 64-bit x86 kernels only");
     plan->entry = plan->elf.entry;
     plan->kernel_end = plan->elf.highest;
     plan->cmdline_max = 2047;  /* COMMAND_LINE_SIZE of x86-64 */
@@ -294,7 +284,7 @@ int mhv_linux_plan(const uint8_t *kernel, size_t kernel_size, uint64_t initrd_si
 {
     *plan = (struct mhv_linux_plan){ .ram_size = ram_size };
     if (ram_size < ((size_t)MHV_LINUX_MIN_RAM_MIB << 20))
-        return fail(err, err_size, "Linux needs at least %d MiB of RAM, and --mem gives %zu MiB",
+        return vmlab_fail(err, err_size, "Linux needs at least %d MiB of RAM, and --mem gives %zu MiB",
                     MHV_LINUX_MIN_RAM_MIB, ram_size >> 20);
     plan->usable_end = MHV_RESERVED_BASE(ram_size);
 
@@ -304,24 +294,24 @@ int mhv_linux_plan(const uint8_t *kernel, size_t kernel_size, uint64_t initrd_si
     else if (mhv_linux_is_bzimage(kernel, kernel_size))
         status = plan_bzimage(kernel, kernel_size, plan, err, err_size);
     else if (kernel_size < HDR_OFFSET + sizeof(struct setup_header))
-        status = fail(err, err_size, "%zu bytes: too short to be a Linux kernel (a bzImage or a vmlinux)",
+        status = vmlab_fail(err, err_size, "%zu bytes: too short to be a Linux kernel (a bzImage or a vmlinux)",
                       kernel_size);
     else
-        status = fail(err, err_size,
+        status = vmlab_fail(err, err_size,
                       "not a Linux kernel: neither a bzImage (no 0xAA55 at 0x1FE and \"HdrS\" at 0x202) "
                       "nor an ELF vmlinux");
     if (status < 0)
         return -1;
 
     if (plan->kernel_end > plan->usable_end)
-        return fail(err, err_size,
+        return vmlab_fail(err, err_size,
                     "the kernel needs RAM up to %" PRIu64 " MiB, and --mem gives %zu MiB (less the 64 KiB mhv keeps): "
                     "give more with --mem",
                     (plan->kernel_end + (1u << 20) - 1) >> 20, ram_size >> 20);
 
     size_t cmdline_length = cmdline ? strlen(cmdline) : 0;
     if (cmdline_length > plan->cmdline_max)
-        return fail(err, err_size, "the kernel command line is %zu bytes, more than the %" PRIu64 " this kernel takes",
+        return vmlab_fail(err, err_size, "the kernel command line is %zu bytes, more than the %" PRIu64 " this kernel takes",
                     cmdline_length, plan->cmdline_max);
     MHV_ASSERT(MHV_LINUX_CMDLINE + plan->cmdline_max < MHV_LINUX_EBDA);
 
@@ -336,7 +326,7 @@ int mhv_linux_plan(const uint8_t *kernel, size_t kernel_size, uint64_t initrd_si
         }
         uint64_t start = highest_end >= initrd_size ? (highest_end - initrd_size) & ~(PAGE - 1) : 0;
         if (initrd_size > highest_end || start < plan->kernel_end)
-            return fail(err, err_size,
+            return vmlab_fail(err, err_size,
                         "the initrd (%" PRIu64 " KiB) does not fit in RAM between the kernel (which needs up to "
                         "%" PRIu64 " MiB) and %" PRIu64 " MiB: give more with --mem",
                         initrd_size >> 10, (plan->kernel_end + (1u << 20) - 1) >> 20, highest_end >> 20);
@@ -401,10 +391,10 @@ int mhv_linux_load(struct mhv_vm *vm, const uint8_t *kernel, size_t kernel_size,
                    const struct mhv_acpi_device *devices, size_t device_count, char *err, size_t err_size)
 {
     if (device_count > MHV_ACPI_MAX_DEVICES)
-        return fail(err, err_size, "%zu virtio devices: mhv describes at most %d", device_count,
+        return vmlab_fail(err, err_size, "%zu virtio devices: mhv describes at most %d", device_count,
                     MHV_ACPI_MAX_DEVICES);
     if (plan->ram_size != vm->ram_size)
-        return fail(err, err_size, "the boot was planned for %zu bytes of RAM, the VM has %zu",
+        return vmlab_fail(err, err_size, "the boot was planned for %zu bytes of RAM, the VM has %zu",
                     plan->ram_size, vm->ram_size);
     if (plan->format == MHV_LINUX_VMLINUX) {
         if (mhv_elf_load(&plan->elf, kernel, kernel_size, vm->ram, vm->ram_size, err, err_size) < 0)

@@ -13,6 +13,7 @@
 #include "dev_virtio_blk.h"
 #include "image.h"
 #include "kvm.h"
+#include "vmlab_error.h"
 
 #define DISK_PATH_MAX 4096
 #define CMDLINE_MAX 4096
@@ -24,17 +25,16 @@ int mhv_linux_parse_disk_spec(const char *spec, char *path, size_t path_size, in
     size_t length = strlen(spec);
     *read_only = 0;
     if (comma) {
-        if (strcmp(comma + 1, "ro") != 0) {
-            snprintf(err, err_size, "--disk %s: expected --disk FILE[,ro], and '%s' is not ro", spec, comma + 1);
-            return -1;
-        }
+        if (strcmp(comma + 1, "ro") != 0)
+            return vmlab_fail(err, err_size, "--disk %s: expected --disk FILE[,ro], and '%s' is not ro", spec,
+                              comma + 1);
         *read_only = 1;
         length = (size_t)(comma - spec);
+        if (length >= 3 && strncmp(comma - 3, ",ro", 3) == 0)
+            return vmlab_fail(err, err_size, "--disk %s: ro is given twice; expected --disk FILE[,ro]", spec);
     }
-    if (length == 0 || length >= path_size) {
-        snprintf(err, err_size, "--disk %s: expected --disk FILE[,ro]", spec);
-        return -1;
-    }
+    if (length == 0 || length >= path_size)
+        return vmlab_fail(err, err_size, "--disk %s: expected --disk FILE[,ro]", spec);
     memcpy(path, spec, length);
     path[length] = '\0';
     return 0;

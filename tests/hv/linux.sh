@@ -110,6 +110,7 @@ cannot_run "--disk without --kernel"   "--disk goes with --kernel" -- run --disk
 cannot_run "a missing disk"            "$E2E_TMP/none"            -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/none"
 cannot_run "a disk of 1000 bytes"      "whole number of 512-byte sectors"          -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/odd-disk"
 cannot_run "a disk option unknown"     "--disk FILE[,ro]"         -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m,rw"
+cannot_run "a disk with ro twice"      "ro is given twice"        -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m,ro,ro"
 cannot_run "one image as two disks"    "the same file as --disk"  -- run --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m" --disk "$E2E_TMP/disk-1m,ro"
 cannot_run "--kernel twice"            "--kernel is given twice"  -- run --kernel "$VMLINUZ" --kernel "$VMLINUZ"
 cannot_run "--load with --kernel"      "are for an IMAGE"         -- run --kernel "$VMLINUZ" --load 0x1000
@@ -140,6 +141,7 @@ vdb_cannot_run "a missing kernel"       "cannot read the kernel"   125 -- --kern
 vdb_cannot_run "not a kernel"           "not a Linux kernel"       125 -- --kernel "$E2E_TMP/disk-1m"
 vdb_cannot_run "too little RAM"         "Linux needs at least 128 MiB" 125 -- --kernel "$VMLINUZ" --mem 64
 vdb_cannot_run "a disk of 1000 bytes"   "whole number of 512-byte sectors" 125 -- --kernel "$VMLINUZ" --disk "$E2E_TMP/odd-disk"
+vdb_cannot_run "a disk with ro twice"    "ro is given twice"        125 -- --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m,ro,ro"
 vdb_cannot_run "one image as two disks" "the same file as --disk"  125 -- --kernel "$VMLINUZ" --disk "$E2E_TMP/disk-1m" --disk "$E2E_TMP/disk-1m,ro"
 vdb_cannot_run "the package's placeholder System.map" ":1: unexpected text after the name" 125 \
     -- --kernel "$VMLINUX" --symbols "$KERNEL_DIR/System.map"

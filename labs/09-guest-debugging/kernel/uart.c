@@ -128,7 +128,11 @@ void uart_init(void)
     outb(base + UART_LCR, LCR_8N1);
     outb(base + UART_FCR, FCR_ENABLE_AND_CLEAR);
     outb(base + UART_MCR, MCR_DTR_RTS_OUT2);
-    outb(base + UART_IER, IER_RX_AVAILABLE);
+}
+
+void uart_enable_receive(void)
+{
+    outb(com1.base + UART_IER, IER_RX_AVAILABLE);
 }
 
 void uart_write_byte(uint8_t byte)
