@@ -106,6 +106,7 @@ static bool linux_flags(const options *o)
 
 static int parse_options(int argc, char **argv, options *o)
 {
+    char problem[128];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         uint64_t n;
@@ -162,24 +163,14 @@ static int parse_options(int argc, char **argv, options *o)
             if (!v)
                 return usage_error("%s needs a value", a);
             o->symbols = v;
-        } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &v)) {
-            if (o->mhv.kernel)
-                return usage_error("%s is given twice", "--kernel");
-            if (!v)
-                return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
-            o->mhv.kernel = v;
-        } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &v)) {
-            if (o->mhv.initrd)
-                return usage_error("%s is given twice", "--initrd");
-            if (!v)
-                return usage_error("%s needs a file", "--initrd");
-            o->mhv.initrd = v;
-        } else if (vmlab_flag_value(argc, argv, &i, "--append", &v)) {
-            if (o->mhv.append)
-                return usage_error("%s is given twice", "--append");
-            if (!v)
-                return usage_error("%s needs the kernel command line", "--append");
-            o->mhv.append = v;
+        } else if (vmlab_flag_once(argc, argv, &i, "--kernel", "a file (a bzImage or a vmlinux)", &o->mhv.kernel,
+                                   problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--initrd", "a file", &o->mhv.initrd, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--append", "the kernel command line", &o->mhv.append,
+                                   problem, sizeof problem)) {
+            /* mhv's flags, in mhv's words (vmlab_flag_once) */
+            if (problem[0])
+                return usage_error("%s", problem);
         } else if (vmlab_flag_value(argc, argv, &i, "--disk", &v)) {
             if (!v)
                 return usage_error("%s needs FILE[,ro]", "--disk");

@@ -413,6 +413,7 @@ static int command_run(int argc, char **argv)
         .image = { .load_addr = MHV_DEFAULT_LOAD_ADDR, .cmdline = "" },
         .mem_mib = MHV_DEFAULT_MEM_MIB,
     };
+    char problem[128];
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         const char *value;
@@ -444,24 +445,13 @@ static int command_run(int argc, char **argv)
         } else if (vmlab_flag_value(argc, argv, &i, "--timeout", &value)) {
             if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
                 return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
-        } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &value)) {
-            if (options.kernel_path)
-                return usage_error("%s is given twice", "--kernel");
-            if (!value)
-                return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
-            options.kernel_path = value;
-        } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &value)) {
-            if (options.initrd_path)
-                return usage_error("%s is given twice", "--initrd");
-            if (!value)
-                return usage_error("%s needs a file", "--initrd");
-            options.initrd_path = value;
-        } else if (vmlab_flag_value(argc, argv, &i, "--append", &value)) {
-            if (options.append)
-                return usage_error("%s is given twice", "--append");
-            if (!value)
-                return usage_error("%s needs the kernel command line", "--append");
-            options.append = value;
+        } else if (vmlab_flag_once(argc, argv, &i, "--kernel", "a file (a bzImage or a vmlinux)",
+                                   &options.kernel_path, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--initrd", "a file", &options.initrd_path, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--append", "the kernel command line", &options.append,
+                                   problem, sizeof problem)) {
+            if (problem[0])
+                return usage_error("%s", problem);
         } else if (vmlab_flag_value(argc, argv, &i, "--disk", &value)) {
             if (!value)
                 return usage_error("%s needs FILE[,ro]", "--disk");

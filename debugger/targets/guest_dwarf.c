@@ -87,7 +87,7 @@ void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwa
 
 /* ==== symbols ================================================================ */
 
-static int by_address(const void *a, const void *b)
+int guest_symbol_by_address(const void *a, const void *b)
 {
     const struct guest_symbol *x = a, *y = b;
     if (x->address != y->address)
@@ -126,7 +126,7 @@ static bool read_symbols(guest_dwarf *g)
         };
     }
     if (g->nsymbols)
-        qsort(g->symbols, g->nsymbols, sizeof *g->symbols, by_address);
+        qsort(g->symbols, g->nsymbols, sizeof *g->symbols, guest_symbol_by_address);
     return true;
 }
 

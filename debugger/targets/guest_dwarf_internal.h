@@ -77,6 +77,10 @@ struct guest_dwarf {
 void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwarf_Die *die, Dwarf_Addr bias),
                           void *context);
 
+/* qsort's order of symbols[]: by address, functions first at a tie
+ * (guest_dwarf.c). */
+int guest_symbol_by_address(const void *a, const void *b);
+
 /* Fills completions[] from functions[] and symbols[]; false when out of
  * memory (guest_dwarf.c). */
 bool guest_dwarf_read_completions(guest_dwarf *g);

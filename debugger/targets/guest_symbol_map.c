@@ -58,18 +58,10 @@ static bool add_symbol(void *context, const symbol_map_entry *entry)
     return true;
 }
 
-static int by_address(const void *a, const void *b)
-{
-    const struct guest_symbol *x = a, *y = b;
-    if (x->address != y->address)
-        return x->address < y->address ? -1 : 1;
-    return (int)y->function - (int)x->function;  /* at one address, functions first */
-}
-
 /* Sizes (to the next address) and the text symbols as functions. */
 static bool index_symbols(guest_dwarf *g)
 {
-    qsort(g->symbols, g->nsymbols, sizeof *g->symbols, by_address);
+    qsort(g->symbols, g->nsymbols, sizeof *g->symbols, guest_symbol_by_address);
     size_t functions = 0;
     for (size_t i = 0; i < g->nsymbols; i++) {
         size_t next = i + 1;
