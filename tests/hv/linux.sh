@@ -36,6 +36,8 @@
 #             moves on inside it; a breakpoint on the uname system call
 #             stops once the guest's user space runs (its page tables:
 #             cr3); continue to the guest's poweroff, status 0
+#   vdb-bzimage  vdb on the bzImage refuses a breakpoint in the kernel
+#             before the decompressor has written it, and says why
 #   vdb-remote  the same machine under vdb --hv --gdbserver PORT --kernel,
 #             reached by vdb --remote :PORT --symbols MAP
 #
@@ -224,6 +226,10 @@ sed 's/^/e|/' "$err"
 timeout 300 "$vdb" --hv --batch --kernel "$kernel_dir/vmlinux" --initrd "$initrd" --symbols /tmp/System.map \
     --append 'vmlab.run="uname -r"' -x "$vdb_script" </dev/null >"$out" 2>"$err"
 section vdb $?
+# A bzImage: the kernel is not there before the decompressor writes it.
+printf 'break start_kernel\n' | timeout 120 "$vdb" --hv --batch --kernel "$kernel_dir/vmlinuz" --initrd "$initrd" \
+    --symbols /tmp/System.map >"$out" 2>"$err"
+section vdb-bzimage $?
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 timeout 300 "$vdb" --hv --gdbserver 51234 --kernel "$kernel_dir/vmlinux" --initrd "$initrd" \
     --append 'vmlab.run="uname -r"' </dev/null >/tmp/server.out 2>/tmp/server.err &
@@ -375,6 +381,12 @@ cr3=$(answer 'info registers cr3' | awk '$1 == "cr3" { print $2 }')
     not_ok "vdb: cr3 holds the guest's page tables" "got '$cr3'"
 expect_out_has "vdb: the guest's own output reaches the transcript" "$KERNEL_VERSION"
 expect_out_has "vdb: continue runs to the guest's poweroff" "[program exited with status 0]"
+expect_out_has "vdb: it added nokaslr to the kernel's command line" "Kernel command line: nokaslr vmlab.run="
+
+section vdb-bzimage
+expect_status "vdb-bzimage: a breakpoint in the kernel before it is decompressed fails (batch status 1)" 1
+expect_out_has "vdb-bzimage: the refusal says why and what to do" \
+    "which a bzImage's decompressor has not written yet (it would write over the breakpoint): boot the vmlinux"
 
 section vdb-remote
 LAST_COMMAND="vdb --hv --gdbserver PORT --kernel vmlinux ... and vdb --remote :PORT --symbols System.map ($where)"
