@@ -9,6 +9,14 @@
  * the breakpoint route probed (once per process, debug.h), so a KVM that
  * cannot debug fails at open rather than at the first `break`.
  *
+ * A Linux guest (vdb_mhv_config.kernel) is the machine `mhv run --kernel`
+ * makes, from the same code (vmm/linux_machine.h), with nokaslr added to
+ * the command line unless it names kaslr itself, so that the kernel runs
+ * at its System.map's addresses.  Its image addresses (Linux's
+ * __START_KERNEL_map) reach the kernel's bytes before the kernel's own
+ * page tables are on (kernel_image_physical), and its console is watched
+ * for a panic, as mhv watches it.
+ *
  * What the front end sees:
  *
  *   resume       CONTINUE -> mhv_debug_continue, STEPI -> mhv_debug_step;
