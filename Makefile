@@ -235,7 +235,7 @@ VDB_MHV_ADAPTER_INC := $(call vdb_include_path,targets) $(MHV_API_INC)
 # get its flags.
 LIBDW_CFLAGS := $(shell pkg-config --cflags libdw 2>/dev/null)
 LIBDW_LIBS   := $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
-VDB_DWARF_FILES := guest_dwarf guest_values target_dwarf
+VDB_DWARF_FILES := guest_dwarf guest_values guest_symbol_map target_dwarf
 
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)

@@ -24,6 +24,23 @@ bool vmlab_flag_value(int argc, char **argv, int *i, const char *name, const cha
     return true;
 }
 
+bool vmlab_flag_once(int argc, char **argv, int *i, const char *name, const char *needs, const char **slot,
+                     char *problem, size_t problem_size)
+{
+    const char *value;
+    if (!vmlab_flag_value(argc, argv, i, name, &value))
+        return false;
+    if (*slot)
+        snprintf(problem, problem_size, "%s is given twice", name);
+    else if (!value)
+        snprintf(problem, problem_size, "%s needs %s", name, needs);
+    else {
+        *slot = value;
+        snprintf(problem, problem_size, "%s", "");
+    }
+    return true;
+}
+
 int vmlab_usage_error(const char *program, const char *fmt, ...)
 {
     va_list ap;

@@ -18,6 +18,15 @@
  * "NAME-more" is another flag: false. */
 bool vmlab_flag_value(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* A flag with a value that may be given once (mhv's and vdb's --kernel,
+ * --initrd, --append): when argv[*i] is NAME (as vmlab_flag_value takes
+ * it), *slot gets its value and the result is true, with problem "" -- or
+ * with problem "NAME needs NEEDS" when the value is missing, "NAME is
+ * given twice" when *slot was set already (*slot then stays).  False:
+ * argv[*i] is another flag. */
+bool vmlab_flag_once(int argc, char **argv, int *i, const char *name, const char *needs, const char **slot,
+                     char *problem, size_t problem_size);
+
 /* Prints "PROGRAM: MESSAGE" and the hint "(run 'PROGRAM --help' for usage)"
  * on stderr; returns VMLAB_EXIT_USAGE. */
 int vmlab_usage_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,11 @@
  *                                layer: symbols, and with DWARF source
  *                                lines, frames, variables (target.h's
  *                                vdb_dwarf_wrap)
+ *   vdb --hv --kernel K [--initrd I] [--append T] [--disk F[,ro]]... [--mem MIB] [--symbols MAP]
+ *                                a Linux guest, the machine `mhv run
+ *                                --kernel` boots (vmm/linux_machine.h),
+ *                                with nokaslr added; its symbols from a
+ *                                System.map (symbol_map.h)
  *   ... --batch [-x SCRIPT]...   no TUI: run the scripts' commands (or
  *                                stdin's), print everything as text
  *   vdb [--hv] --gdbserver PORT|- FILE   serve the real gdb instead
@@ -50,6 +55,7 @@ static const char usage_text[] =
     "usage: vdb [options] PROGRAM           debug a Vela program (source, .vasm or bytecode) on bvm\n"
     "       vdb --hv [options] IMAGE        debug a guest image (ELF or flat) on mhv\n"
     "                                       (a file, or a guest's name as for `mhv run`: hello16)\n"
+    "       vdb --hv [options] --kernel FILE  debug a Linux guest on mhv, as `mhv run --kernel` boots it\n"
     "       vdb --remote HOST:PORT [IMAGE]  debug a machine that a gdb server runs: vdb --gdbserver\n"
     "                                       (scripts/on-kvm runs one in the sandbox), QEMU's -s\n"
     "\n"
@@ -59,8 +65,14 @@ static const char usage_text[] =
     "  --jit=off|on|always the bytecode VM's JIT at the start (default off; `jit on|off` changes it)\n"
     "  --mode real|protected|long, --load ADDR, --entry ADDR, --mem MIB, --cmdline TEXT\n"
     "                      the hypervisor's, as for `mhv run`\n"
-    "  --symbols ELF       the hypervisor: the symbols (and DWARF) of a flat IMAGE, from the ELF it\n"
-    "                      was made of (an ELF IMAGE brings its own)\n"
+    "  --kernel FILE, --initrd FILE, --append CMDLINE, --disk FILE[,ro]\n"
+    "                      a Linux guest, as for `mhv run --kernel`; vdb adds nokaslr to the command\n"
+    "                      line unless it names kaslr or nokaslr, so the kernel runs where its\n"
+    "                      System.map says\n"
+    "  --symbols FILE      the hypervisor: the symbols (and DWARF) of a flat IMAGE, from the ELF it\n"
+    "                      was made of (an ELF IMAGE brings its own); or a System.map (ADDRESS TYPE\n"
+    "                      NAME lines, told apart by its text), such as the Linux kernel's\n"
+    "                      build/sandbox/kernel/System.map-nokaslr (scripts/linux-guest/system-map.sh)\n"
     "  --gdbserver PORT|-  serve gdb's remote protocol on 127.0.0.1:PORT, or on stdin/stdout for\n"
     "                      gdb's `target remote | vdb [--hv] --gdbserver - FILE`\n"
     "  --remote HOST:PORT  be the client instead: the machine runs in the server (:PORT is\n"
@@ -86,8 +98,15 @@ typedef struct {
 
 #define usage_error(...) vmlab_usage_error("vdb", __VA_ARGS__)
 
+/* --kernel, --initrd, --append or --disk: a Linux guest's flags. */
+static bool linux_flags(const options *o)
+{
+    return o->mhv.kernel || o->mhv.initrd || o->mhv.append || o->mhv.disk_count;
+}
+
 static int parse_options(int argc, char **argv, options *o)
 {
+    char problem[128];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         uint64_t n;
@@ -144,6 +163,20 @@ static int parse_options(int argc, char **argv, options *o)
             if (!v)
                 return usage_error("%s needs a value", a);
             o->symbols = v;
+        } else if (vmlab_flag_once(argc, argv, &i, "--kernel", "a file (a bzImage or a vmlinux)", &o->mhv.kernel,
+                                   problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--initrd", "a file", &o->mhv.initrd, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--append", "the kernel command line", &o->mhv.append,
+                                   problem, sizeof problem)) {
+            /* mhv's flags, in mhv's words (vmlab_flag_once) */
+            if (problem[0])
+                return usage_error("%s", problem);
+        } else if (vmlab_flag_value(argc, argv, &i, "--disk", &v)) {
+            if (!v)
+                return usage_error("%s needs FILE[,ro]", "--disk");
+            if (o->mhv.disk_count == sizeof o->mhv.disks / sizeof o->mhv.disks[0])
+                return usage_error("--disk %s: at most 3 disks", v);
+            o->mhv.disks[o->mhv.disk_count++] = v;
         } else if (vmlab_flag_value(argc, argv, &i, "--cmdline", &v)) {
             if (!v)
                 return usage_error("%s needs a value", a);
@@ -160,17 +193,35 @@ static int parse_options(int argc, char **argv, options *o)
         /* The machine is the server's: its flags go to the server. */
         if (o->gdbserver)
             return usage_error("%s", "--remote and --gdbserver: vdb is the client or the server, not both");
-        if (o->bvm.jit || o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline)
-            return usage_error("%s", "--jit, --mode, --load, --entry, --mem and --cmdline are the server's with "
-                                     "--remote: give them to the vdb --gdbserver that runs the machine");
+        if (o->bvm.jit || o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline ||
+            linux_flags(o))
+            return usage_error("%s", "--jit, --mode, --load, --entry, --mem, --cmdline, --kernel, --initrd, "
+                                     "--append and --disk are the server's with --remote: give them to the "
+                                     "vdb --gdbserver that runs the machine");
         o->hv = true;  /* a machine, with images named as for --hv */
         o->mhv.image = o->file;
         return 0;
     }
-    if (!o->file)
-        return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE)" : "which program? (vdb PROGRAM)");
-    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline || o->symbols))
-        return usage_error("%s", "--mode, --load, --entry, --mem, --cmdline and --symbols are for the hypervisor (--hv)");
+    if (!o->hv && (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.mem_mib || o->mhv.cmdline || o->symbols ||
+                   linux_flags(o)))
+        return usage_error("%s", "--mode, --load, --entry, --mem, --cmdline, --kernel, --initrd, --append, --disk "
+                                 "and --symbols are for the hypervisor (--hv)");
+    /* A Linux guest: the combinations mhv run refuses, in its words. */
+    if (o->mhv.kernel) {
+        if (o->file)
+            return usage_error("--kernel boots Linux instead of an IMAGE: give one or the other, not '%s' too",
+                               o->file);
+        if (o->mhv.mode || o->mhv.load || o->mhv.entry || o->mhv.cmdline)
+            return usage_error("%s", "--mode, --load, --entry and --cmdline are for an IMAGE; "
+                                     "a Linux kernel takes --initrd and --append");
+    } else if (o->mhv.initrd || o->mhv.append) {
+        return usage_error("%s", "--initrd and --append go with --kernel");
+    } else if (o->mhv.disk_count) {
+        return usage_error("%s", "--disk goes with --kernel (a Linux guest's virtio disk)");
+    }
+    if (!o->file && !o->mhv.kernel)
+        return usage_error("%s", o->hv ? "which image? (vdb --hv IMAGE, or vdb --hv --kernel FILE)"
+                                       : "which program? (vdb PROGRAM)");
     if (o->hv && o->bvm.jit)
         return usage_error("%s", "--jit is for the bytecode VM, not the hypervisor (--hv)");
     if (o->gdbserver && (o->batch || o->nscripts))
@@ -225,7 +276,9 @@ static vdb_target *open_target(void *context, char *err, size_t err_size)
         return NULL;
     }
     vdb_target *t = open_machine(o, err, err_size);
-    const char *elf = o->symbols ? o->symbols : o->hv && is_elf(o->mhv.image) ? o->mhv.image : NULL;
+    /* A Linux kernel's symbols come from --symbols alone (a System.map):
+     * Debian's vmlinux has no symbol table. */
+    const char *elf = o->symbols ? o->symbols : o->hv && !o->mhv.kernel && is_elf(o->mhv.image) ? o->mhv.image : NULL;
     if (!t || !o->hv || !elf)
         return t;
     vdb_target *wrapped = vdb_dwarf_wrap(t, elf, why, sizeof why);

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -39,6 +38,7 @@
 #include "cpu.h"
 #include "image.h"
 #include "linux_boot.h"
+#include "linux_machine.h"
 #include "machine.h"
 
 
@@ -367,142 +367,31 @@ static int run_image(const struct run_options *options)
     return status;
 }
 
-/* Are two open descriptors the same file? */
-static int same_file(int a, int b)
-{
-    struct stat sa, sb;
-    return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* --disk FILE[,ro]: the file and whether it is read-only.  Returns -1
- * (with the message printed) for an option other than ro. */
-static int parse_disk_spec(const char *spec, char *path, size_t path_size, int *read_only)
-{
-    const char *comma = strrchr(spec, ',');
-    size_t length = strlen(spec);
-    *read_only = 0;
-    if (comma) {
-        if (strcmp(comma + 1, "ro") != 0) {
-            fprintf(stderr, "mhv: --disk %s: expected --disk FILE[,ro], and '%s' is not ro\n", spec, comma + 1);
-            return -1;
-        }
-        *read_only = 1;
-        length = (size_t)(comma - spec);
-        if (length >= 3 && strncmp(comma - 3, ",ro", 3) == 0) {
-            fprintf(stderr, "mhv: --disk %s: ro is given twice; expected --disk FILE[,ro]\n", spec);
-            return -1;
-        }
-    }
-    if (length == 0 || length >= path_size) {
-        fprintf(stderr, "mhv: --disk %s: expected --disk FILE[,ro]\n", spec);
-        return -1;
-    }
-    memcpy(path, spec, length);
-    path[length] = '\0';
-    return 0;
-}
-
-/* mhv run --kernel: read the kernel and the initrd, plan the boot (every
- * check before KVM opens), then boot it with the console on the terminal. */
+/* mhv run --kernel: the machine (linux_machine.h: every check before KVM
+ * opens), then the boot with the console on the terminal. */
 static int run_linux(const struct run_options *options)
 {
-    char err[512];
-    size_t ram_size = (size_t)options->mem_mib << 20;
-    size_t kernel_size = 0, initrd_size = 0;
-    uint8_t *initrd = NULL;
-    uint8_t *kernel = mhv_read_guest_file(options->kernel_path, "kernel", ram_size, &kernel_size, err, sizeof err);
-    if (kernel && options->initrd_path)
-        initrd = mhv_read_guest_file(options->initrd_path, "initrd", ram_size, &initrd_size, err, sizeof err);
-    if (!kernel || (options->initrd_path && !initrd)) {
-        fprintf(stderr, "mhv: %s\n", err);
-        free(kernel);
-        return VMLAB_EXIT_CANNOT_RUN;
-    }
-
-    static char cmdline[4096];
-    struct mhv_linux_plan plan;
-    int status = VMLAB_EXIT_CANNOT_RUN;
-    struct mhv_vm vm = { .vm_fd = -1 };
-    int vm_created = 0;
+    char err[1024];
+    struct mhv_linux_files files = {
+        .kernel_path = options->kernel_path, .initrd_path = options->initrd_path, .append = options->append,
+        .disk_count = options->disk_count, .ram_size = (size_t)options->mem_mib << 20,
+        .on_kvm_hint = "scripts/on-kvm bin/mhv run --kernel ...",
+    };
+    memcpy(files.disk_specs, options->disk_specs, sizeof files.disk_specs);
+    static struct mhv_vm vm;
     static struct linux_console console;
-    if (mhv_linux_cmdline(options->append, NULL, 0, cmdline, sizeof cmdline) < 0) {
-        fprintf(stderr, "mhv: --append: the kernel command line, with what mhv adds, is longer than %zu bytes\n",
-                sizeof cmdline - 1);
-        goto out;
-    }
-    if (mhv_linux_plan(kernel, kernel_size, initrd_size, cmdline, ram_size, &plan, err, sizeof err) < 0) {
-        fprintf(stderr, "mhv: %s: %s\n", options->kernel_path, err);
-        goto out;
-    }
-
-    /* The disks are opened before KVM is, so a bad one reads the same everywhere. */
-    struct mhv_virtio_blk_disk disks[MHV_VIRTIO_MAX];
-    size_t disks_open = 0;
-    for (; disks_open < options->disk_count; disks_open++) {
-        char path[VMLAB_PATH_MAX];
-        int read_only = 0;
-        int bad = parse_disk_spec(options->disk_specs[disks_open], path, sizeof path, &read_only) < 0;
-        if (!bad && mhv_virtio_blk_disk_open(&disks[disks_open], path, read_only, err, sizeof err) < 0) {
-            fprintf(stderr, "mhv: --disk %s: %s\n", options->disk_specs[disks_open], err);
-            bad = 1;
-        }
-        if (bad) {
-            while (disks_open > 0)
-                mhv_virtio_blk_disk_close(&disks[--disks_open]);
-            goto out;
-        }
-    }
-
-    for (size_t i = 0; i < disks_open; i++)
-        for (size_t j = 0; j < i; j++)
-            if (same_file(disks[i].fd, disks[j].fd)) {
-                fprintf(stderr, "mhv: --disk %s: the same file as --disk %s: two disks on one image would "
-                                "corrupt its file system\n", options->disk_specs[i], options->disk_specs[j]);
-                goto close_disks;
-            }
-    struct mhv_kvm_platform platform;
-    mhv_kvm_platform(NULL, &platform);
-    if (platform.backend == MHV_KVM_PVM) {
-        fprintf(stderr, "mhv: this /dev/kvm is kvm_pvm (no VMX/SVM), which runs a guest's kernel mode in its "
-                        "instruction emulator: Linux does not get through its boot there.  Boot it on the "
-                        "nested-KVM sandbox: scripts/on-kvm bin/mhv run --kernel ... (docs/no-kvm.md)\n");
-        goto close_disks;
-    }
-
     console = (struct linux_console){ .vm = &vm };
     struct mhv_vm_config config = {
-        .ram_size = ram_size, .output = linux_console_output, .output_context = &console,
+        .ram_size = files.ram_size, .output = linux_console_output, .output_context = &console,
         .input_fd = STDIN_FILENO, .input_filter = linux_console_input, .input_filter_context = &console,
     };
-    vm_created = 1;
-    struct mhv_acpi_device devices[MHV_VIRTIO_MAX];
-    int failed = mhv_vm_create(&vm, &config, err, sizeof err) < 0;
-    for (size_t i = 0; i < disks_open; i++) {
-        devices[i].size = MHV_VIRTIO_MMIO_SIZE;
-        if (failed || mhv_vm_add_disk(&vm, disks[i], &devices[i].base, &devices[i].irq, err, sizeof err) < 0) {
-            mhv_virtio_blk_disk_close(&disks[i]);  /* the VM owns only those it took */
-            failed = 1;
-        }
-    }
-    if (failed || mhv_linux_load(&vm, kernel, kernel_size, initrd, &plan, cmdline, devices, disks_open,
-                                 err, sizeof err) < 0) {
+    if (mhv_linux_machine_create(&vm, &config, &files, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "mhv: %s\n", err);
-        goto out;
+        return VMLAB_EXIT_CANNOT_RUN;
     }
-    free(kernel);
-    free(initrd);
-    kernel = initrd = NULL;
     make_terminal_raw();
-    status = run_to_end(&vm, options, &console);
-    goto out;
-close_disks:
-    while (disks_open > 0)
-        mhv_virtio_blk_disk_close(&disks[--disks_open]);
-out:
-    if (vm_created)
-        mhv_vm_destroy(&vm);
-    free(kernel);
-    free(initrd);
+    int status = run_to_end(&vm, options, &console);
+    mhv_vm_destroy(&vm);
     return status;
 }
 
@@ -524,6 +413,7 @@ static int command_run(int argc, char **argv)
         .image = { .load_addr = MHV_DEFAULT_LOAD_ADDR, .cmdline = "" },
         .mem_mib = MHV_DEFAULT_MEM_MIB,
     };
+    char problem[128];
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         const char *value;
@@ -555,24 +445,13 @@ static int command_run(int argc, char **argv)
         } else if (vmlab_flag_value(argc, argv, &i, "--timeout", &value)) {
             if (!value || parse_seconds(value, &options.timeout_seconds) < 0)
                 return usage_error("--timeout needs a number of seconds above 0, not '%s'", value ? value : "");
-        } else if (vmlab_flag_value(argc, argv, &i, "--kernel", &value)) {
-            if (options.kernel_path)
-                return usage_error("%s is given twice", "--kernel");
-            if (!value)
-                return usage_error("%s needs a file (a bzImage or a vmlinux)", "--kernel");
-            options.kernel_path = value;
-        } else if (vmlab_flag_value(argc, argv, &i, "--initrd", &value)) {
-            if (options.initrd_path)
-                return usage_error("%s is given twice", "--initrd");
-            if (!value)
-                return usage_error("%s needs a file", "--initrd");
-            options.initrd_path = value;
-        } else if (vmlab_flag_value(argc, argv, &i, "--append", &value)) {
-            if (options.append)
-                return usage_error("%s is given twice", "--append");
-            if (!value)
-                return usage_error("%s needs the kernel command line", "--append");
-            options.append = value;
+        } else if (vmlab_flag_once(argc, argv, &i, "--kernel", "a file (a bzImage or a vmlinux)",
+                                   &options.kernel_path, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--initrd", "a file", &options.initrd_path, problem, sizeof problem) ||
+                   vmlab_flag_once(argc, argv, &i, "--append", "the kernel command line", &options.append,
+                                   problem, sizeof problem)) {
+            if (problem[0])
+                return usage_error("%s", problem);
         } else if (vmlab_flag_value(argc, argv, &i, "--disk", &value)) {
             if (!value)
                 return usage_error("%s needs FILE[,ro]", "--disk");

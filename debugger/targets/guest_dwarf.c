@@ -18,6 +18,7 @@
  * return address, while both stay inside the stack and go up.
  */
 #include "guest_dwarf_internal.h"
+#include "symbol_map.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -69,6 +70,8 @@ static size_t count_at_or_below(const void *items, size_t n, size_t size, size_t
 void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwarf_Die *die, Dwarf_Addr bias),
                           void *context)
 {
+    if (!g->module)
+        return;  /* a System.map: no DWARF units */
     Dwarf_Die *cu = NULL;
     Dwarf_Addr bias;
     while ((cu = dwfl_module_nextcu(g->module, cu, &bias)) != NULL) {
@@ -84,7 +87,7 @@ void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwa
 
 /* ==== symbols ================================================================ */
 
-static int by_address(const void *a, const void *b)
+int guest_symbol_by_address(const void *a, const void *b)
 {
     const struct guest_symbol *x = a, *y = b;
     if (x->address != y->address)
@@ -123,7 +126,7 @@ static bool read_symbols(guest_dwarf *g)
         };
     }
     if (g->nsymbols)
-        qsort(g->symbols, g->nsymbols, sizeof *g->symbols, by_address);
+        qsort(g->symbols, g->nsymbols, sizeof *g->symbols, guest_symbol_by_address);
     return true;
 }
 
@@ -380,7 +383,7 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool read_completions(guest_dwarf *g)
+bool guest_dwarf_read_completions(guest_dwarf *g)
 {
     size_t capacity = 0;
     for (size_t i = 0; i < g->nfunctions; i++) {
@@ -613,7 +616,9 @@ guest_dwarf *guest_dwarf_open(const char *path, char *err, size_t err_size)
     ssize_t got = read(fd, magic, sizeof magic);
     close(fd);
     if (got != 4 || memcmp(magic, "\177ELF", 4) != 0) {
-        snprintf(err, err_size, "%s is no ELF file", path);
+        if (symbol_map_detect(path))
+            return guest_dwarf_open_map(path, err, err_size);
+        snprintf(err, err_size, "%s is no ELF file, nor a System.map (lines of ADDRESS TYPE NAME)", path);
         return NULL;
     }
     if (check_elf(path, err, err_size) != 0)
@@ -653,7 +658,7 @@ guest_dwarf *guest_dwarf_open(const char *path, char *err, size_t err_size)
     g->cfi = dwfl_module_dwarf_cfi(g->module, &g->cfi_bias);
     if (!g->cfi)
         g->cfi = dwfl_module_eh_cfi(g->module, &g->cfi_bias);
-    if (!read_symbols(g) || (g->dwarf && !read_lines(g)) || !read_functions(g) || !read_completions(g)) {
+    if (!read_symbols(g) || (g->dwarf && !read_lines(g)) || !read_functions(g) || !guest_dwarf_read_completions(g)) {
         snprintf(err, err_size, "out of memory reading %s", path);
         guest_dwarf_close(g);
         return NULL;
@@ -674,6 +679,7 @@ void guest_dwarf_close(guest_dwarf *g)
     free(g->symbols);
     free(g->functions);
     free(g->completions);
+    free(g->map_text);
     if (g->dwfl)
         dwfl_end(g->dwfl);
     free(g);

@@ -63,6 +63,8 @@ struct guest_dwarf {
     const char **completions;
     size_t ncompletions;
 
+    char *map_text;           /* a System.map's text, which its symbols' names point into (NULL: an ELF) */
+
     /* The unwinder's state during one guest_dwarf_unwind. */
     const guest_frame *unwind_from;
     const guest_access *unwind_access;
@@ -74,6 +76,18 @@ struct guest_dwarf {
  * unit's bias, until it returns false (guest_dwarf.c). */
 void guest_dwarf_top_dies(const guest_dwarf *g, bool (*visit)(void *context, Dwarf_Die *die, Dwarf_Addr bias),
                           void *context);
+
+/* qsort's order of symbols[]: by address, functions first at a tie
+ * (guest_dwarf.c). */
+int guest_symbol_by_address(const void *a, const void *b);
+
+/* Fills completions[] from functions[] and symbols[]; false when out of
+ * memory (guest_dwarf.c). */
+bool guest_dwarf_read_completions(guest_dwarf *g);
+
+/* Opens a System.map (symbol_map.h) as a guest_dwarf with symbols and
+ * functions alone: no DWARF, no CFI (guest_symbol_map.c). */
+guest_dwarf *guest_dwarf_open_map(const char *path, char *err, size_t err_size);
 
 /* The function entry holding address, or NULL (guest_dwarf.c). */
 const struct guest_function_entry *guest_dwarf_function_entry(const guest_dwarf *g, uint64_t address);

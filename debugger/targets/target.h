@@ -278,6 +278,13 @@ typedef struct {
     uint64_t load, entry;  /* flat images; 0: mhv's defaults                */
     unsigned mem_mib;      /* 0: MHV_DEFAULT_MEM_MIB                        */
     const char *cmdline;   /* the guest kernel's command line, or NULL      */
+    /* A Linux guest instead of an image, as `mhv run --kernel` boots it
+     * (mini-hypervisor/vmm/linux_machine.h): kernel is a bzImage or a
+     * vmlinux; append gets nokaslr added unless it names kaslr or nokaslr,
+     * so that the kernel runs at the addresses of its System.map. */
+    const char *kernel, *initrd, *append;
+    const char *disks[3];  /* FILE or FILE,ro, in order: /dev/vda, vdb, vdc */
+    unsigned disk_count;
 } vdb_mhv_config;
 vdb_target *vdb_mhv_open(const vdb_mhv_config *config, char *err, size_t err_size);
 

@@ -799,6 +799,29 @@ static bool symbol_offset(dwarf_target *d, const char *text, uint64_t *address)
     return true;
 }
 
+/* Where `break FUNCTION` stops in a function without a line table: its
+ * first byte -- or after its ftrace call site, when it starts with one.
+ * A kernel built with gcc -pg -mfentry (Linux with CONFIG_FTRACE) starts
+ * each traceable function with `call __fentry__`, which the kernel itself
+ * rewrites at boot (to a 5-byte nop) and whenever tracing starts, and it
+ * checks that the bytes are what it expects: a breakpoint's patch there
+ * would make ftrace give up on the function (its "ftrace bug").  So the
+ * site is skipped, as a prologue is where lines say where it ends. */
+static uint64_t after_ftrace_site(dwarf_target *d, uint64_t start)
+{
+    static const uint8_t nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+    uint8_t bytes[5];
+    char ignored[VDB_ERR_SIZE];
+    uint64_t fentry;
+    if (!guest_dwarf_symbol_address(d->dw, "__fentry__", &fentry) ||
+        d->inner->ops->read_memory(d->inner, 0, start, bytes, sizeof bytes, ignored, sizeof ignored) < 0)
+        return start;
+    int32_t displacement;
+    memcpy(&displacement, bytes + 1, sizeof displacement);
+    bool calls_fentry = bytes[0] == 0xe8 && start + 5 + (uint64_t)(int64_t)displacement == fentry;
+    return calls_fentry || memcmp(bytes, nop5, sizeof nop5) == 0 ? start + 5 : start;
+}
+
 static int dwarf_resolve(vdb_target *t, const char *spec, uint64_t *address, char *err, size_t err_size)
 {
     dwarf_target *d = self(t);
@@ -830,7 +853,7 @@ static int dwarf_resolve(vdb_target *t, const char *spec, uint64_t *address, cha
     }
     guest_function f;
     if (guest_dwarf_function_named(d->dw, spec, &f)) {
-        *address = f.body;
+        *address = f.has_lines ? f.body : after_ftrace_site(d, f.body);
         return 0;
     }
     if (symbol_offset(d, spec, address))

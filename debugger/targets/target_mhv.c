@@ -9,6 +9,14 @@
  * the breakpoint route probed (once per process, debug.h), so a KVM that
  * cannot debug fails at open rather than at the first `break`.
  *
+ * A Linux guest (vdb_mhv_config.kernel) is the machine `mhv run --kernel`
+ * makes, from the same code (vmm/linux_machine.h), with nokaslr added to
+ * the command line unless it names kaslr itself, so that the kernel runs
+ * at its System.map's addresses.  Its image addresses (Linux's
+ * __START_KERNEL_map) reach the kernel's bytes before the kernel's own
+ * page tables are on (kernel_image_physical), and its console is watched
+ * for a panic, as mhv watches it.
+ *
  * What the front end sees:
  *
  *   resume       CONTINUE -> mhv_debug_continue, STEPI -> mhv_debug_step;
@@ -54,6 +62,8 @@
 #include "cpu.h"
 #include "debug.h"
 #include "image.h"
+#include "linux_boot.h"
+#include "linux_machine.h"
 #include "memlayout.h"
 #include "machine.h"
 #include "x86_target.h"
@@ -71,6 +81,12 @@ struct mhv_target {
     size_t output_length, output_capacity;
 
     vdb_x86_disassembler disassembler;  /* Capstone, opened at the first disassembly in each code size */
+
+    /* A Linux guest (vdb --hv --kernel): its kernel's format, and the
+     * console watched for a panic (linux_boot.h), as mhv watches it. */
+    bool linux_guest;
+    enum mhv_linux_format kernel_format;
+    struct mhv_linux_console_watch watch;
 };
 
 static struct mhv_target *target_of(vdb_target *base)
@@ -94,6 +110,13 @@ static void keep_output(void *context, uint8_t byte)
         target->output_capacity = grown;
     }
     target->output[target->output_length++] = (char)byte;
+}
+
+static void keep_linux_output(void *context, uint8_t byte)
+{
+    struct mhv_target *target = context;
+    mhv_linux_watch_byte(&target->watch, byte);
+    keep_output(context, byte);
 }
 
 /* The image options of a vdb config, with mhv's defaults; -1 for a value
@@ -135,8 +158,94 @@ static int image_options_of(const vdb_mhv_config *config, struct mhv_image_optio
 
 static const vdb_target_ops mhv_target_ops;
 
+/* mhv's advice for a machine without /dev/kvm names mhv's own route into
+ * the sandbox; vdb has its own (docs/no-kvm.md). */
+static void advise_sandbox(char *err, size_t err_size, const char *what)
+{
+    if (strncmp(err, "no /dev/kvm:", 12) == 0)
+        snprintf(err, err_size, "no /dev/kvm: this machine cannot run KVM guests directly; run vdb with the "
+                 "guest in the nested-KVM sandbox: scripts/on-kvm bin/vdb --hv [flags] %s", what);
+}
+
+/* Whether the kernel command line names KASLR itself (kaslr, nokaslr),
+ * before any " -- " that starts init's arguments. */
+static bool names_kaslr(const char *append)
+{
+    const char *p = append;
+    while (p && *p) {
+        p += strspn(p, " \t");
+        size_t length = strcspn(p, " \t");
+        if (length == 2 && strncmp(p, "--", 2) == 0)
+            return false;
+        if ((length == 5 && strncmp(p, "kaslr", 5) == 0) || (length == 7 && strncmp(p, "nokaslr", 7) == 0))
+            return true;
+        p += length;
+    }
+    return false;
+}
+
+/* vdb --hv --kernel: the machine mhv run --kernel makes (linux_machine.h),
+ * its console kept for take_output, with nokaslr added unless the user
+ * chose: a bzImage's decompressor would otherwise put the kernel at a
+ * random address, and no System.map would match it. */
+static vdb_target *open_linux(const vdb_mhv_config *config, char *err, size_t err_size)
+{
+    unsigned mem_mib = config->mem_mib ? config->mem_mib : MHV_LINUX_DEFAULT_RAM_MIB;
+    if (mem_mib > MHV_MAX_RAM_MIB) {
+        snprintf(err, err_size, "guest RAM of %u MiB: at most %d MiB", mem_mib, MHV_MAX_RAM_MIB);
+        return NULL;
+    }
+    if (config->disk_count > MHV_VIRTIO_MAX) {
+        snprintf(err, err_size, "--disk %s: at most %d disks", config->disks[MHV_VIRTIO_MAX - 1], MHV_VIRTIO_MAX);
+        return NULL;
+    }
+    char append[4096];
+    const char *user = config->append ? config->append : "";
+    if (names_kaslr(user))
+        snprintf(append, sizeof append, "%s", user);
+    else if (snprintf(append, sizeof append, "nokaslr%s%s", user[0] ? " " : "", user) >= (int)sizeof append) {
+        snprintf(err, err_size, "--append: the kernel command line, with what vdb adds, is longer than %zu bytes",
+                 sizeof append - 1);
+        return NULL;
+    }
+    struct mhv_linux_files files = {
+        .kernel_path = config->kernel, .initrd_path = config->initrd, .append = append,
+        .disk_count = config->disk_count, .ram_size = (size_t)mem_mib << 20,
+        .on_kvm_hint = "scripts/on-kvm bin/vdb --hv --kernel ...",
+    };
+    for (unsigned i = 0; i < config->disk_count; i++)
+        files.disk_specs[i] = config->disks[i];
+
+    struct mhv_target *target = calloc(1, sizeof *target);
+    if (!target) {
+        snprintf(err, err_size, "out of memory for the hypervisor target");
+        return NULL;
+    }
+    target->base.ops = &mhv_target_ops;
+    target->linux_guest = true;
+    struct mhv_vm_config vm_config = {
+        .ram_size = files.ram_size, .output = keep_linux_output, .output_context = target, .input_fd = -1,
+    };
+    struct mhv_linux_plan plan;
+    if (mhv_linux_machine_create(&target->vm, &vm_config, &files, &plan, err, err_size) < 0) {
+        advise_sandbox(err, err_size, "--kernel FILE");
+        free(target);
+        return NULL;
+    }
+    target->kernel_format = plan.format;
+    enum mhv_breakpoint_route route;
+    if (mhv_debug_route(&target->vm, &route, err, err_size) < 0) {
+        mhv_vm_destroy(&target->vm);
+        free(target);
+        return NULL;
+    }
+    return &target->base;
+}
+
 vdb_target *vdb_mhv_open(const vdb_mhv_config *config, char *err, size_t err_size)
 {
+    if (config->kernel)
+        return open_linux(config, err, err_size);
     if (!config->image) {
         snprintf(err, err_size, "no guest image given");
         return NULL;
@@ -167,11 +276,7 @@ vdb_target *vdb_mhv_open(const vdb_mhv_config *config, char *err, size_t err_siz
     if (mhv_vm_create(&target->vm, &vm_config, err, err_size) < 0 ||
         mhv_image_load(&target->vm, image, image_size, &plan, options.cmdline, err, err_size) < 0 ||
         mhv_debug_route(&target->vm, &route, err, err_size) < 0) {
-        /* mhv's advice names mhv's own route into the sandbox; vdb has its
-         * own (docs/no-kvm.md). */
-        if (strncmp(err, "no /dev/kvm:", 12) == 0)
-            snprintf(err, err_size, "no /dev/kvm: this machine cannot run KVM guests directly; run vdb with the "
-                     "guest in the nested-KVM sandbox: scripts/on-kvm bin/vdb --hv [flags] IMAGE");
+        advise_sandbox(err, err_size, "IMAGE");
         mhv_vm_destroy(&target->vm);  /* safe at any point after create returned */
         free(target);
         free(image);
@@ -201,9 +306,14 @@ static uint64_t breakpoint_address(struct mhv_target *target, uint64_t physical)
     const struct mhv_breakpoint *list;
     size_t count = mhv_debug_breakpoints(&target->vm, &list);
     for (size_t i = 0; i < count; i++)
-        if (list[i].physical == physical)
+        if (list[i].physical == physical && list[i].space == MHV_VIRTUAL)
             return list[i].address;
-    return physical;  /* not in the table (cannot happen): the physical address is the best we know */
+    /* Set by its physical address (a Linux kernel's, before its page
+     * tables were on: kernel_image_physical), or not in the table: the PC
+     * is on it, and the PC is the virtual address the user gave. */
+    uint64_t linear;
+    char ignored[VDB_ERR_SIZE];
+    return mhv_debug_pc(&target->vm, &linear, ignored, sizeof ignored) == 0 ? linear : physical;
 }
 
 static void describe_stop(struct mhv_target *target, const struct mhv_stop *stop, vdb_stop *out)
@@ -219,6 +329,13 @@ static void describe_stop(struct mhv_target *target, const struct mhv_stop *stop
         out->exit_status = 0;
         break;
     case MHV_STOP_RESET:
+        if (target->watch.panicked) {
+            /* panic=-1 reboots at once: this reset is the panic's (mhv's status 123). */
+            out->kind = VDB_STOP_ERROR;
+            out->exit_status = VMLAB_EXIT_GUEST_CRASHED;
+            snprintf(out->detail, sizeof out->detail, "guest crashed: Linux panicked: %.200s", target->watch.panic);
+            break;
+        }
         out->kind = VDB_STOP_EXITED;  /* a reboot: mhv ends the run there, status 122 */
         out->exit_status = VMLAB_EXIT_GUEST_RESET;
         break;
@@ -331,6 +448,30 @@ static void target_status(vdb_target *base, char *out, size_t size)
 
 /* ==== Breakpoints ============================================================ */
 
+/* Linux maps its image at __START_KERNEL_map (its first GiB of virtual
+ * addresses, KERNEL_IMAGE_SIZE) onto the physical memory it was loaded at:
+ * virtual = physical + __START_KERNEL_map, for a vmlinux (its ELF's p_vaddr
+ * and p_paddr say so) and for a bzImage that nokaslr keeps at
+ * LOAD_PHYSICAL_ADDR.  Before the kernel's own page tables are on (at the
+ * first instruction, mhv's identity map covers only the low 4 GiB), an
+ * address there reaches the kernel's bytes by this rule; once they are on,
+ * the page tables decide (KVM_TRANSLATE). */
+#define LINUX_START_KERNEL_MAP 0xffffffff80000000ull
+#define LINUX_KERNEL_IMAGE_SIZE (1ull << 30)
+
+static bool kernel_image_physical(struct mhv_target *target, uint64_t address, size_t size, uint64_t *physical)
+{
+    uint64_t mapped;
+    char ignored[VDB_ERR_SIZE];
+    if (!target->linux_guest || address < LINUX_START_KERNEL_MAP ||
+        address - LINUX_START_KERNEL_MAP >= LINUX_KERNEL_IMAGE_SIZE ||
+        size > LINUX_KERNEL_IMAGE_SIZE - (address - LINUX_START_KERNEL_MAP) ||
+        mhv_debug_translate(&target->vm, address, &mapped, ignored, sizeof ignored) == 0)
+        return false;
+    *physical = address - LINUX_START_KERNEL_MAP;
+    return true;
+}
+
 /* "*ADDR" or "ADDR", hex with 0x or decimal: the hypervisor has no symbols. */
 static int target_resolve(vdb_target *base, const char *spec, uint64_t *address, char *err, size_t err_size)
 {
@@ -339,12 +480,29 @@ static int target_resolve(vdb_target *base, const char *spec, uint64_t *address,
 
 static int target_insert_breakpoint(vdb_target *base, uint64_t address, char *err, size_t err_size)
 {
-    return mhv_debug_add_breakpoint(&target_of(base)->vm, MHV_VIRTUAL, address, NULL, err, err_size);
+    struct mhv_target *target = target_of(base);
+    uint64_t physical;
+    if (!kernel_image_physical(target, address, 1, &physical))
+        return mhv_debug_add_breakpoint(&target->vm, MHV_VIRTUAL, address, NULL, err, err_size);
+    if (target->kernel_format == MHV_LINUX_BZIMAGE) {
+        /* Its bytes are not there yet: the decompressor writes the kernel
+         * over any patch planted now. */
+        snprintf(err, err_size, "0x%" PRIx64 " is in the kernel, which a bzImage's decompressor has not "
+                 "written yet (it would write over the breakpoint): boot the vmlinux (scripts/linux-kernel.sh "
+                 "unpacks it), or set it once the kernel runs (interrupt it, or stop at a breakpoint first)",
+                 address);
+        return -1;
+    }
+    return mhv_debug_add_breakpoint(&target->vm, MHV_PHYSICAL, physical, NULL, err, err_size);
 }
 
 static int target_remove_breakpoint(vdb_target *base, uint64_t address, char *err, size_t err_size)
 {
-    return mhv_debug_remove_breakpoint(&target_of(base)->vm, MHV_VIRTUAL, address, err, err_size);
+    struct mhv_target *target = target_of(base);
+    uint64_t physical;
+    if (kernel_image_physical(target, address, 1, &physical))
+        return mhv_debug_remove_breakpoint(&target->vm, MHV_PHYSICAL, physical, err, err_size);
+    return mhv_debug_remove_breakpoint(&target->vm, MHV_VIRTUAL, address, err, err_size);
 }
 
 /* ==== Registers ============================================================== */
@@ -516,8 +674,11 @@ static int target_read_memory(vdb_target *base, int space, uint64_t address, voi
                               char *err, size_t err_size)
 {
     enum mhv_address_space mhv_space;
+    uint64_t physical;
     if (address_space_of(space, &mhv_space, err, err_size) < 0)
         return -1;
+    if (mhv_space == MHV_VIRTUAL && kernel_image_physical(target_of(base), address, size, &physical))
+        return mhv_debug_read(&target_of(base)->vm, MHV_PHYSICAL, physical, buffer, size, err, err_size);
     return mhv_debug_read(&target_of(base)->vm, mhv_space, address, buffer, size, err, err_size);
 }
 
@@ -525,8 +686,11 @@ static int target_write_memory(vdb_target *base, int space, uint64_t address, co
                                char *err, size_t err_size)
 {
     enum mhv_address_space mhv_space;
+    uint64_t physical;
     if (address_space_of(space, &mhv_space, err, err_size) < 0)
         return -1;
+    if (mhv_space == MHV_VIRTUAL && kernel_image_physical(target_of(base), address, size, &physical))
+        return mhv_debug_write(&target_of(base)->vm, MHV_PHYSICAL, physical, buffer, size, err, err_size);
     return mhv_debug_write(&target_of(base)->vm, mhv_space, address, buffer, size, err, err_size);
 }
 
@@ -547,10 +711,10 @@ static int code_size_of(struct mhv_vm *vm, unsigned *bits, char *err, size_t err
 /* Up to VDB_X86_MAX_INSTRUCTION bytes at address: fewer where the end of RAM or an
  * unmapped page comes sooner; -1 (err from mhv) when not even one byte
  * can be read. */
-static int read_code(struct mhv_vm *vm, uint64_t address, uint8_t *bytes, size_t *count, char *err, size_t err_size)
+static int read_code(struct mhv_target *target, uint64_t address, uint8_t *bytes, size_t *count, char *err, size_t err_size)
 {
     for (size_t size = VDB_X86_MAX_INSTRUCTION; size > 0; size--) {
-        if (mhv_debug_read(vm, MHV_VIRTUAL, address, bytes, size, err, err_size) == 0) {
+        if (target_read_memory(&target->base, 0, address, bytes, size, err, err_size) == 0) {
             *count = size;
             return 0;
         }
@@ -566,7 +730,7 @@ static int target_disassemble(vdb_target *base, uint64_t address, char *text, si
     uint8_t bytes[VDB_X86_MAX_INSTRUCTION];
     size_t count;
     if (code_size_of(&target->vm, &bits, err, err_size) < 0 ||
-        read_code(&target->vm, address, bytes, &count, err, err_size) < 0)
+        read_code(target, address, bytes, &count, err, err_size) < 0)
         return -1;
     return vdb_x86_disassemble(&target->disassembler, bits, bytes, count, address, text, size, next, err, err_size);
 }

@@ -407,6 +407,15 @@ START_TEST(open_errors)
     config = (vdb_mhv_config){ .image = NULL };
     expect_open_fails(&config, "no guest image");
 
+    /* A Linux guest's files are checked as mhv run --kernel checks them
+     * (vmm/linux_machine.c), before KVM. */
+    config = (vdb_mhv_config){ .kernel = "/nonexistent/vmlinux" };
+    expect_open_fails(&config, "cannot read the kernel /nonexistent/vmlinux");
+    config = (vdb_mhv_config){ .kernel = guest_path("hello16.bin") };
+    expect_open_fails(&config, "too short to be a Linux kernel");
+    config = (vdb_mhv_config){ .kernel = guest_path("hello16.bin"), .mem_mib = 4096 };
+    expect_open_fails(&config, "4096 MiB");
+
     /* Flat images at another load address and entry work. */
     config = (vdb_mhv_config){ .image = guest_path("hello16.bin"), .load = 0x8000, .mem_mib = 1 };
     char err[VDB_ERR_SIZE] = "";

@@ -47,6 +47,12 @@ usage "unknown option"        "unknown option '--frobnicate'" --batch --frobnica
 usage "-x without a script"   "-x needs a script file"        --batch "$program" -x
 usage "--jit on the hv"       "--jit is for the bytecode VM"  --hv --jit=on --batch x.bin
 usage "--mode without --hv"   "are for the hypervisor"        --mode long --batch "$program"
+usage "--kernel without --hv" "are for the hypervisor"        --kernel vmlinux --batch "$program"
+usage "--remote and --kernel" "are the server's"               --remote :1 --kernel vmlinux --batch
+usage "--kernel without a file" "--kernel needs a file"        --hv --batch --kernel
+usage "--initrd twice"        "--initrd is given twice"        --hv --batch --kernel k --initrd a --initrd b
+usage "--disk without --kernel" "--disk goes with --kernel"    --hv --batch --disk d.img x.bin
+usage "a fourth --disk"       "--disk d: at most 3 disks"      --hv --batch --kernel k --disk a --disk b --disk c --disk d
 usage "--mem not a number"    "--mem takes MiB"               --hv --mem lots --batch x.bin
 usage "--load not an address" "--load takes an address"       --hv --load here --batch x.bin
 usage "no terminal, no batch" "the TUI needs a terminal"      "$program"

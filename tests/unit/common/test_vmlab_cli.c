@@ -1,7 +1,7 @@
 /*
  * test_vmlab_cli.c -- the command-line helpers bvm, mhv and vdb share
- * (common/vmlab_cli.h): flags with values, unsigned numbers, the usage
- * error.
+ * (common/vmlab_cli.h): flags with values, flags given once, unsigned
+ * numbers, the usage error.
  */
 #include <check.h>
 #include <stdio.h>
@@ -37,6 +37,30 @@ START_TEST(flag_with_equals_or_a_separate_value)
     i = 1;
     ck_assert(vmlab_flag_value(2, empty, &i, "--cmdline", &v)); /* an empty value is a value */
     ck_assert_str_eq(v, "");
+}
+END_TEST
+
+START_TEST(flag_given_once)
+{
+    char *argv[] = {"prog", "--kernel", "a", "--kernel=b", "--kernels", "--kernel", NULL};
+    int argc = 6, i = 1;
+    const char *slot = NULL;
+    char problem[64] = "stale";
+    ck_assert(vmlab_flag_once(argc, argv, &i, "--kernel", "a file", &slot, problem, sizeof problem));
+    ck_assert_str_eq(slot, "a");
+    ck_assert_str_eq(problem, "");
+    ck_assert_int_eq(i, 2);
+    i = 3;
+    ck_assert(vmlab_flag_once(argc, argv, &i, "--kernel", "a file", &slot, problem, sizeof problem));
+    ck_assert_str_eq(problem, "--kernel is given twice");
+    ck_assert_str_eq(slot, "a"); /* the first stays */
+    i = 4;
+    ck_assert(!vmlab_flag_once(argc, argv, &i, "--kernel", "a file", &slot, problem, sizeof problem));
+    const char *other = NULL;
+    i = 5;
+    ck_assert(vmlab_flag_once(argc, argv, &i, "--kernel", "a file", &other, problem, sizeof problem));
+    ck_assert_str_eq(problem, "--kernel needs a file");
+    ck_assert_ptr_null(other);
 }
 END_TEST
 
@@ -83,6 +107,7 @@ int main(void)
     Suite *s = suite_create("vmlab_cli");
     TCase *t = tcase_create("cli");
     tcase_add_test(t, flag_with_equals_or_a_separate_value);
+    tcase_add_test(t, flag_given_once);
     tcase_add_test(t, unsigned_numbers);
     tcase_add_test(t, usage_error_names_the_program_and_the_hint);
     suite_add_tcase(s, t);
