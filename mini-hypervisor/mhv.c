@@ -160,7 +160,17 @@ struct linux_console {
     struct mhv_vm *vm;
     struct mhv_console_escape escape;
     struct mhv_linux_console_watch watch;
+    int bzimage;          /* the kernel is a bzImage (it has a decompressor) */
+    int serial_console;   /* the kernel's console is mhv's UART: --append names no other */
 };
+
+/* Does the kernel print on ttyS0?  mhv adds console=ttyS0 unless --append
+ * names a console; one that names only others (console=tty0) prints
+ * nowhere mhv can see. */
+static int console_on_serial(const char *append)
+{
+    return !append || !strstr(append, "console=") || strstr(append, "console=ttyS0");
+}
 
 static void linux_console_output(void *context, uint8_t byte)
 {
@@ -305,7 +315,12 @@ static int run_to_end(struct mhv_vm *vm, const struct run_options *options, cons
     } else if (stop.reason == MHV_STOP_RESET) {
         fprintf(stderr, "mhv: the guest reset itself (a reboot); mhv does not restart it\n");
         status = VMLAB_EXIT_GUEST_RESET;
-    } else if (stop.reason == MHV_STOP_HALTED && console && vm->stats.first_output_ns == 0) {
+    } else if (stop.reason == MHV_STOP_HALTED && console && vm->stats.first_output_ns == 0 &&
+               !console->serial_console) {
+        fprintf(stderr, "mhv: the guest halted, and printed nothing on the console: --append names a console "
+                        "other than ttyS0, mhv's UART\n");
+        status = VMLAB_EXIT_OK;
+    } else if (stop.reason == MHV_STOP_HALTED && console && vm->stats.first_output_ns == 0 && console->bzimage) {
         fprintf(stderr, "mhv: the kernel halted before it printed anything: a bzImage's decompressor "
                         "stops this way when the compressed kernel is corrupt (--append earlyprintk=serial "
                         "shows its message)\n");
@@ -385,10 +400,13 @@ static int run_linux(const struct run_options *options)
         .ram_size = files.ram_size, .output = linux_console_output, .output_context = &console,
         .input_fd = STDIN_FILENO, .input_filter = linux_console_input, .input_filter_context = &console,
     };
-    if (mhv_linux_machine_create(&vm, &config, &files, NULL, err, sizeof err) < 0) {
+    struct mhv_linux_plan plan;
+    if (mhv_linux_machine_create(&vm, &config, &files, &plan, err, sizeof err) < 0) {
         fprintf(stderr, "mhv: %s\n", err);
         return VMLAB_EXIT_CANNOT_RUN;
     }
+    console.bzimage = plan.format == MHV_LINUX_BZIMAGE;
+    console.serial_console = console_on_serial(options->append);
     make_terminal_raw();
     int status = run_to_end(&vm, options, &console);
     mhv_vm_destroy(&vm);

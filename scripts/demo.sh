@@ -769,7 +769,8 @@ EOF
 fi
 if estimated linux; then
     cat <<EOF
-~ The bvm-in-Linux column is an estimate too, for the same reason.  In the
+~ The bvm-in-Linux column is an estimate$(estimated kvm && echo " too, for the same reason"): with no hardware KVM
+  here, Linux ran in the nested-KVM sandbox, on a CPU emulated by QEMU.  In the
   sandbox, bvm --jit=on ran each workload twice: in the sandbox machine itself,
   and in Linux booted there by mhv (one boot for all), each run timed by
   measure where it ran.  What carries over is the ratio of the two times, the

@@ -273,7 +273,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         return 0
     }
     case "${1:-}" in
-        -h|--help) echo "usage: scripts/linux-kernel.sh [DIR]   (default build/sandbox/kernel)" >&2; exit 2 ;;
+        -h|--help) echo "usage: scripts/linux-kernel.sh [DIR]   (default build/sandbox/kernel)"; exit 0 ;;
         -*)        echo "$PROG: unknown option '$1'" >&2; exit 2 ;;
     esac
     [ $# -le 1 ] || { echo "usage: scripts/linux-kernel.sh [DIR]" >&2; exit 2; }

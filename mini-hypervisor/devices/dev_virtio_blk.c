@@ -62,7 +62,7 @@ int mhv_virtio_blk_disk_open(struct mhv_virtio_blk_disk *disk, const char *path,
         snprintf(err, err_size, "%s: empty; a disk needs at least one %d-byte sector", path, MHV_VIRTIO_BLK_SECTOR);
     } else if (size % MHV_VIRTIO_BLK_SECTOR != 0) {
         snprintf(err, err_size, "%s: %lld bytes is not a whole number of %d-byte sectors "
-                 "(`truncate -s %%%d %s` pads it)", path, (long long)size, MHV_VIRTIO_BLK_SECTOR,
+                 "(if it is a disk image, `truncate -s %%%d %s` pads it)", path, (long long)size, MHV_VIRTIO_BLK_SECTOR,
                  MHV_VIRTIO_BLK_SECTOR, path);
     } else {
         *disk = (struct mhv_virtio_blk_disk){

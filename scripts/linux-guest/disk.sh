@@ -28,14 +28,16 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # mke2fs, debugfs and e2fsck are in /sbin, which a user's PATH may lack.
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 
+# usage [STATUS]: the usage on stderr and status 2, or for --help on stdout and 0.
 usage() {
-    cat >&2 <<'EOF'
+    local status=${1:-2}
+    cat >&$((status == 0 ? 1 : 2)) <<'EOF'
 usage: scripts/linux-guest/disk.sh create [-o IMAGE] [--size SIZE] [--type ext4|ext2] [--label LABEL] [--from DIR]
        scripts/linux-guest/disk.sh cat IMAGE PATH
        scripts/linux-guest/disk.sh ls IMAGE [PATH]
        scripts/linux-guest/disk.sh check IMAGE
 EOF
-    exit 2
+    exit "$status"
 }
 
 die() {
@@ -162,6 +164,6 @@ case "$command" in
     cat)       disk_cat "$@" ;;
     ls)        disk_ls "$@" ;;
     check)     disk_check "$@" ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *)         echo "$PROG: unknown command '$command'" >&2; usage ;;
 esac

@@ -45,8 +45,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 INIT="$HERE/init"
 
+# usage [STATUS]: the usage on stderr and status 2, or for --help on stdout and 0.
 usage() {
-    cat >&2 <<'EOF'
+    local status=${1:-2}
+    cat >&$((status == 0 ? 1 : 2)) <<'EOF'
 usage: scripts/linux-guest/initramfs.sh [-o OUT] [--kernel DIR] [--compress none|gzip]
                                         [--add PATH[:DEST]]...
   -o, --output OUT      the archive (default build/linux/initramfs.cpio[.gz])
@@ -54,7 +56,7 @@ usage: scripts/linux-guest/initramfs.sh [-o OUT] [--kernel DIR] [--compress none
   --compress none|gzip  default none
   --add PATH[:DEST]     a file or folder to put in (relative DEST: under /work)
 EOF
-    exit 2
+    exit "$status"
 }
 
 die() {
@@ -105,7 +107,7 @@ while [ $# -gt 0 ]; do
         --compress=*) compress=${1#--compress=}; shift ;;
         --add)       need_arg $# "$1" "PATH[:DEST]"; add_spec "$2"; shift 2 ;;
         --add=*)     add_spec "${1#--add=}"; shift ;;
-        -h|--help)   usage ;;
+        -h|--help)   usage 0 ;;
         *)           echo "$PROG: unknown argument '$1'" >&2; usage ;;
     esac
 done

@@ -24,6 +24,8 @@
 #   panic     vmlinux, `echo c > /proc/sysrq-trigger`: status 123 with the
 #             panic's text
 #   timeout   --timeout 2 while the kernel still boots: status 124
+#   other-console  vmlinux with console=tty0: nothing on the UART, the
+#             guest powers off all the same: status 0, and mhv says why it was silent
 #   corrupt   a bzImage whose compressed kernel is damaged in the middle
 #             (its header is fine): the decompressor halts; status 125
 #   system-map  the shell boot (bzImage, nokaslr) also wrote its
@@ -197,6 +199,7 @@ boot() {  # NAME KERNEL INPUT MHV-ARGS...: one boot, its console input from INPU
 shell='echo @@uname; uname -r
 echo @@cpuinfo; grep -E "^(processor|vendor_id|flags)" /proc/cpuinfo | cut -c1-60
 echo @@clock; cat /sys/devices/system/clocksource/clocksource0/current_clocksource
+echo @@signals; grep SigIgn /proc/self/status
 echo @@interrupts1; cat /proc/interrupts
 sleep 1
 echo @@interrupts2; cat /proc/interrupts
@@ -241,6 +244,7 @@ echo "server status $?" >>"$err"
 section vdb-remote $remote_status
 boot reboot "$kernel_dir/vmlinux" 'reboot\n'
 boot panic "$kernel_dir/vmlinux" 'echo c >/proc/sysrq-trigger\n'
+boot other-console "$kernel_dir/vmlinux" '' --append 'console=tty0 vmlab.run=true'
 printf '' | "$mhv" run --kernel "$kernel_dir/vmlinuz" --initrd "$initrd" --timeout 2 >"$out" 2>"$err"
 section timeout $?
 printf '' | "$mhv" run --kernel "$corrupt" --timeout 120 >"$out" 2>"$err"
@@ -308,6 +312,11 @@ if [ "$got" = "$KERNEL_VERSION" ]; then ok "shell: uname -r is the package's ver
     not_ok "shell: uname -r is the package's version" "expected $KERNEL_VERSION, got '$got'" "$(last_run)"; fi
 if between cpuinfo | grep -q '^processor.*: 0' && between cpuinfo | grep -q '^vendor_id'; then
     ok "shell: /proc/cpuinfo shows the vCPU"; else not_ok "shell: /proc/cpuinfo shows the vCPU" "$(between cpuinfo | head -n 3)"; fi
+# Ctrl-C reaches what the shell runs: its commands do not ignore SIGINT (2)
+# or SIGQUIT (3), as a job that init started with & would.
+if between signals | grep -qx 'SigIgn:[[:space:]]*0*'; then
+    ok "shell: its commands take SIGINT and SIGQUIT (Ctrl-C works)"
+else not_ok "shell: its commands take SIGINT and SIGQUIT (Ctrl-C works)" "$(between signals)"; fi
 if between clock | grep -qx kvm-clock; then
     ok "shell: the guest keeps time with kvm-clock (CPUID offers KVM's clock)"
 else not_ok "shell: the guest keeps time with kvm-clock (CPUID offers KVM's clock)" "clocksource: $(between clock)"; fi
@@ -410,6 +419,10 @@ expect_err_has "panic: the panic's text" "Linux panicked: Kernel panic - not syn
 section timeout
 expect_status "timeout: status 124" 124
 expect_err_has "timeout: says so" "timeout: the guest was still running after 2 s"
+
+section other-console
+expect_status "console=tty0: the guest powers off: status 0" 0
+expect_err_has "console=tty0: says why nothing came" "names a console other than ttyS0"
 
 section corrupt
 expect_status "a corrupt compressed kernel: status 125" 125

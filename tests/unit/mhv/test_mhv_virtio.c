@@ -1734,7 +1734,7 @@ START_TEST(test_disk_open_size_not_whole_sectors)
     ck_assert_int_eq(disk_open(path, 0, &disk), -1);
     char want[512];
     snprintf(want, sizeof want, "%s: 1000 bytes is not a whole number of 512-byte sectors "
-             "(`truncate -s %%512 %s` pads it)", path, path);
+             "(if it is a disk image, `truncate -s %%512 %s` pads it)", path, path);
     ck_assert_str_eq(open_err, want);
 }
 END_TEST
