@@ -51,11 +51,13 @@ printf '%s\n' "the quick brown fox jumps over the lazy dog" \
     "pack my box with five dozen liquor jugs, then seventy-two more, and count them twice" \
     "sphinx of black quartz, judge my vow" >"$LAB_ROOT/$OUT/input.txt"
 # One boot for everything; a guest that loops is cut off by mhv's
-# --timeout, a vdb that waits for it by timeout(1).
+# --timeout, a vdb that waits for it by timeout(1).  The limit is far
+# above the second a run takes: on a loaded machine, and under a
+# sanitizer build of mhv, the -O0 reference kernel once took more than 20 s.
 cat >"$LAB_ROOT/$OUT/kvm.sh" <<'EOF'
 bin=$1 out=$2 guests=$3 a=$4 b=$5
 run() {   # NAME KERNEL CMDLINE
-    "$bin/mhv" run --timeout 20 --cmdline "$3" "$2" <"$out/input.txt" >"$out/$1.out" 2>"$out/$1.err"
+    "$bin/mhv" run --timeout 60 --cmdline "$3" "$2" <"$out/input.txt" >"$out/$1.out" 2>"$out/$1.err"
     echo "=== $1-status $?"
 }
 run ref-a "$guests/kernel-debug.elf" "$a"
