@@ -155,6 +155,11 @@ if grep -q "^usage: scripts/on-kvm COMMAND" "$OUT" && ! grep -q "kvm-sandbox" "$
 else
     not_ok "on-kvm --help: the usage on stdout, no sandbox booted" "$(last_run)"
 fi
+LAST_COMMAND="scripts/on-kvm --bogus"
+QEMU=/nonexistent/qemu scripts/on-kvm --bogus >"$OUT" 2>"$ERR" </dev/null
+status=$?
+expect_status "on-kvm with an unknown option: status 125" 125
+expect_err_has "on-kvm with an unknown option: names it" "on-kvm: unknown option '--bogus'"
 if [ -n "${SANDBOX:-}" ]; then
     on_kvm_env=(BINDIR="$(dirname "$BVM")" BUILD="$(dirname "$MHV_GUESTS")" ON_KVM=sandbox)
     printf 'read-only data\n' >"$E2E_TMP/ro.txt"
