@@ -76,15 +76,16 @@ sandbox_disks_back() {
     done
 }
 
-# sandbox_stdin TMPFILE: when stdin is not a terminal, read it to its end
-# into TMPFILE; if anything came, set sandbox_stdin_add to the sandbox's
+# sandbox_stdin TMPFILE: when stdin is a pipe or a file (not a terminal,
+# nor a device such as /dev/null or /dev/zero), read it to its end into
+# TMPFILE; if anything came, set sandbox_stdin_add to the sandbox's
 # --add options that carry it in and sandbox_stdin_run to the words to put
 # before the command there so that it reads it as its stdin (the
 # sandbox's own stdin is /dev/null).  Both stay empty otherwise.
 sandbox_stdin() {
     sandbox_stdin_add=()
     sandbox_stdin_run=()
-    [ -t 0 ] && return 0
+    [ -p /dev/stdin ] || [ -f /dev/stdin ] || return 0
     cat >"$1" || return 1
     [ -s "$1" ] || return 0
     sandbox_stdin_add=(--add "$1:/sandbox/stdin")
