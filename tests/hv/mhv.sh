@@ -29,6 +29,9 @@ mhv() { bvm "$@"; }
 expect_out_empty() {
     if [ -s "$OUT" ]; then not_ok "$1" "stdout should be empty" "$(last_run)"; else ok "$1"; fi
 }
+expect_out_has() {
+    if grep -qF -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "stdout lacks: $2" "$(last_run)"; fi
+}
 
 for guest in hello16.bin hello64.bin exit7.bin halt.bin crash.bin crash64.bin mmio_sse.bin uart.bin spin.bin \
              ioloop.bin hello32.elf kernel.elf kernel-debug.elf; do
@@ -135,6 +138,55 @@ if [ -n "${SANDBOX:-}" ]; then
     MHV=$BVM scripts/mhv-sandbox run "$MHV_GUESTS/exit7.bin" >"$OUT" 2>"$ERR" </dev/null
     status=$?
     expect_status "mhv-sandbox: a status from port 0xF4 comes back" 7
+fi
+
+# scripts/on-kvm: --help without a boot (a QEMU that is not there would
+# fail it); then one boot, run from another folder, checks what travels:
+# a piped stdin reaches the guest kernel's echo, --opt=FILE (a file of the
+# tree, by a path from that folder) and FILE,ro (outside the tree) are
+# copied in and renamed, and a --disk=FILE the command writes comes back;
+# then ON_KVM_TIMEOUT is the knob a timeout names.
+LAST_COMMAND="scripts/on-kvm --help"
+QEMU=/nonexistent/qemu scripts/on-kvm --help >"$OUT" 2>"$ERR" </dev/null
+status=$?
+expect_status "on-kvm --help: status 0" 0
+if grep -q "^usage: scripts/on-kvm COMMAND" "$OUT" && ! grep -q "kvm-sandbox" "$ERR"; then
+    ok "on-kvm --help: the usage on stdout, no sandbox booted"
+else
+    not_ok "on-kvm --help: the usage on stdout, no sandbox booted" "$(last_run)"
+fi
+LAST_COMMAND="scripts/on-kvm --bogus"
+QEMU=/nonexistent/qemu scripts/on-kvm --bogus >"$OUT" 2>"$ERR" </dev/null
+status=$?
+expect_status "on-kvm with an unknown option: status 125" 125
+expect_err_has "on-kvm with an unknown option: names it" "on-kvm: unknown option '--bogus'"
+if [ -n "${SANDBOX:-}" ]; then
+    on_kvm_env=(BINDIR="$(dirname "$BVM")" BUILD="$(dirname "$MHV_GUESTS")" ON_KVM=sandbox)
+    printf 'read-only data\n' >"$E2E_TMP/ro.txt"
+    printf 'disk data\n' >"$E2E_TMP/rw.img"
+    # shellcheck disable=SC2016  # the script is the sandbox's
+    inside='head -n 1 "${1#--in=}"; echo "ro: $(cat "${2%,ro}") as $2"; echo written >>"${3#--disk=}"
+            exec "$0" run --cmdline echo kernel'
+    mhv_from_tests=$BVM
+    [[ $BVM == /* ]] || mhv_from_tests=../$BVM
+    LAST_COMMAND="(cd tests && printf ... | ../scripts/on-kvm sh -c ... $mhv_from_tests --in=hv/mhv.sh $E2E_TMP/ro.txt,ro --disk=$E2E_TMP/rw.img)"
+    (cd tests && printf 'through the pipe\n' | env "${on_kvm_env[@]}" ../scripts/on-kvm sh -c "$inside" "$mhv_from_tests" \
+        --in=hv/mhv.sh "$E2E_TMP/ro.txt,ro" "--disk=$E2E_TMP/rw.img") >"$OUT" 2>"$ERR"
+    status=$?
+    expect_status "on-kvm: the command's status" 0
+    expect_out_has "on-kvm: --opt=FILE from another folder is copied in" "#!/usr/bin/env bash"
+    expect_out_has "on-kvm: FILE,ro is copied in, the argument kept" "ro: read-only data as $E2E_TMP/ro.txt,ro"
+    expect_out_has "on-kvm: a piped stdin reaches the guest (its echo)" "echo: through the pipe"
+    if [ "$(cat "$E2E_TMP/rw.img")" = "$(printf 'disk data\nwritten')" ]; then
+        ok "on-kvm: what the command wrote to a --disk comes back"
+    else
+        not_ok "on-kvm: what the command wrote to a --disk comes back" "$(cat "$E2E_TMP/rw.img")" "$(last_run)"
+    fi
+    LAST_COMMAND="ON_KVM_TIMEOUT=1 scripts/on-kvm sleep 30"
+    env "${on_kvm_env[@]}" ON_KVM_TIMEOUT=1 scripts/on-kvm sleep 30 >"$OUT" 2>"$ERR" </dev/null
+    status=$?
+    expect_status "on-kvm: a timeout, status 124" 124
+    expect_err_has "on-kvm: a timeout names ON_KVM_TIMEOUT" "ON_KVM_TIMEOUT)"
 fi
 
 # ---- KVM: the guests run ---------------------------------------------------------
@@ -318,10 +370,6 @@ fi
 # $status, as if mhv had just run it.
 section() { transcript_section "$1" "$transcript" "mhv run ($1, $where)"; }
 guest() { section "$@"; }
-
-expect_out_has() {
-    if grep -qF -- "$2" "$OUT"; then ok "$1"; else not_ok "$1" "stdout lacks: $2" "$(last_run)"; fi
-}
 
 # What kvm_pvm's emulator reports where it stops (crash.h): the instruction,
 # then why KVM was emulating it.

@@ -6,8 +6,10 @@
 # come out apart, complete, and free of kernel, BIOS or QEMU noise; its exit
 # status comes back; added files and programs (with their shared libraries)
 # are there and runnable; a port forwarded with --forward carries every
-# byte value both ways between a program here and a server inside; a
-# missing command, a missing QEMU, a bad command line, a bad --forward, a
+# byte value both ways between a program here and a server inside (with a
+# --give-back port ahead of it); a file given back with --give-back comes
+# back with what the command wrote, over the same file here, and a missing
+# one is named; a missing command, a missing QEMU, a bad command line, a bad --forward, a
 # forwarded port already in use and a timeout each end with their status
 # and a clear message.
 #
@@ -143,6 +145,7 @@ for arg in "\$@"; do printf 'arg: [%s]\n' "\$arg"; done
 hello
 if deb-tool --version >/dev/null; then echo "deb-tool: ran"; else echo "deb-tool: failed"; fi
 cat suite/data.txt
+echo "written inside" >>back.bin
 if read -r line; then echo "stdin: not empty"; else echo "stdin: empty"; fi
 i=0
 while [ \$i -lt $LINES ]; do
@@ -174,6 +177,12 @@ for ((i = 0; i < 256; i++)); do printf "\\x$(printf %02x $(((i * 7 + 3) % 256)))
     for ((i = 0; i < LINES; i++)); do echo "out $i"; done
 } >"$E2E_TMP/expected.out"
 for ((i = 0; i < LINES; i++)); do echo "err $i"; done >"$E2E_TMP/expected.err"
+echo "kvm-sandbox: --give-back $E2E_TMP/gone.txt: /work/gone.txt was not a file in the sandbox at the end; not copied back" \
+    >>"$E2E_TMP/expected.err"
+# --give-back: every byte value, and the line the command appends inside.
+cp "$E2E_TMP/bytes" "$E2E_TMP/back.bin"
+back_inode=$(stat -c %i "$E2E_TMP/back.bin")
+{ cat "$E2E_TMP/bytes"; echo "written inside"; } >"$E2E_TMP/back.expected"
 
 # dpkg-deb is there wherever the runner works (it unpacks the kernel with
 # dpkg), and needs shared libraries that the sandbox's base lacks.  It goes
@@ -185,6 +194,8 @@ for ((i = 0; i < LINES; i++)); do echo "err $i"; done >"$E2E_TMP/expected.err"
 (
     sandbox --forward "$FORWARD_PORT:$GUEST_PORT" --add "$E2E_TMP/suite:suite" --add "$E2E_TMP/hello.sh:bin/hello" \
         --add "$(command -v dpkg-deb):bin/deb-tool" --add "$probe:bin/kvm-probe" \
+        --add "$E2E_TMP/back.bin:back.bin" --give-back "$E2E_TMP/back.bin:back.bin" \
+        --give-back "$E2E_TMP/gone.txt:gone.txt" \
         -- suite/inside.sh "two words" "it's" '$HOME' ""
     exit "$status"
 ) &
@@ -223,6 +234,19 @@ else
     not_ok "stderr: exactly the $LINES lines written to it, no kernel or QEMU messages" \
         "first difference:" "$(diff "$E2E_TMP/expected.err" "$ERR" | head -n 6)" "$(last_run)"
 fi
+if cmp -s "$E2E_TMP/back.bin" "$E2E_TMP/back.expected"; then
+    ok "--give-back: the file comes back with what the command appended inside"
+else
+    not_ok "--give-back: the file comes back with what the command appended inside" \
+        "$(od -An -c "$E2E_TMP/back.bin" | tail -n 3)"
+fi
+if [ "$(stat -c %i "$E2E_TMP/back.bin")" = "$back_inode" ]; then
+    ok "--give-back: copied over the same file (its inode kept)"
+else
+    not_ok "--give-back: copied over the same file (its inode kept)" "inode $back_inode became $(stat -c %i "$E2E_TMP/back.bin")"
+fi
+if [ ! -e "$E2E_TMP/gone.txt" ]; then ok "--give-back of a file missing inside: nothing made here"; else
+    not_ok "--give-back of a file missing inside: nothing made here" "$E2E_TMP/gone.txt exists"; fi
 
 # ---- boot 2: a command that is not there --------------------------------------
 
@@ -258,6 +282,10 @@ expect_err_has "bad --mem: names the option" "--mem"
 sandbox --add "$E2E_TMP/not-there" true
 expect_status "--add of a missing file: status 125" 125
 expect_err_has "--add of a missing file: names it" "$E2E_TMP/not-there does not exist"
+
+sandbox --give-back "$E2E_TMP/no-such-folder/disk.img" true
+expect_status "--give-back into a missing folder: status 125" 125
+expect_err_has "--give-back into a missing folder: says so" "must be a file in a folder that exists"
 
 sandbox --forward 1234 true
 expect_status "--forward without the inside port: status 125" 125

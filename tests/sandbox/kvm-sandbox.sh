@@ -4,8 +4,8 @@
 # /dev/kvm, inside a QEMU machine that emulates AMD SVM in software.
 #
 #   tests/sandbox/kvm-sandbox.sh [--cache DIR] [--mem MIB] [--timeout SEC]
-#                                [--add PATH[:DEST]]... [--forward HOSTPORT:GUESTPORT]...
-#                                [--times] [--] COMMAND [ARGS...]
+#                                [--add PATH[:DEST]]... [--give-back PATH[:DEST]]...
+#                                [--forward HOSTPORT:GUESTPORT]... [--times] [--] COMMAND [ARGS...]
 #
 # The design, in the order things happen (tests/sandbox/README.md has more):
 #
@@ -41,6 +41,13 @@
 #    as a serial line carries one stream; a byte stream in both directions,
 #    every byte value passing unchanged (0x03 included: gdb's Ctrl-C).
 #
+# 5. Files given back (--give-back PATH[:DEST]), only when asked.  After the
+#    command, init sends DEST's files as one gzip'd tar on one more serial
+#    port (a PCI 16550 again, ttyS4, ahead of the forwarded ones), which
+#    QEMU writes into a file here; once the command has ended normally, each
+#    is copied over PATH here (the same file, its inode kept).  About
+#    0.5 MB/s: meant for disk images, which compress well.
+#
 # Exit status, as timeout(1) does it:
 #   the command's own status       it ran
 #   124                            the whole sandbox ran past --timeout
@@ -49,6 +56,10 @@
 #                                  no /dev/kvm inside (the message says which
 #                                  and what to do)
 #   126 / 127                      the command is not executable / not there
+#
+# Environment: QEMU (default qemu-system-x86_64); KVM_SANDBOX_TIMEOUT_NAME,
+# what the timeout message calls the limit (default --timeout: a caller
+# such as scripts/on-kvm sets it to the knob of its own user).
 
 set -uo pipefail
 
@@ -81,6 +92,10 @@ become ours.
                      relative DEST is under /work); default: a relative PATH
                      goes to /work/PATH, an absolute one to the same path.
                      Programs among them bring their shared libraries along.
+  --give-back PATH[:DEST]
+                     after the command, copy the sandbox's DEST (default
+                     as for --add) back over PATH here: what the command
+                     wrote to an added file (a disk image) is kept
   --forward HOSTPORT:GUESTPORT
                      a connection to 127.0.0.1:HOSTPORT here reaches
                      127.0.0.1:GUESTPORT inside (repeatable; one connection
@@ -117,9 +132,14 @@ die() {
 cache="$REPO/build/sandbox"
 mem=512
 timeout=600
+# What the timeout message calls the limit: a caller with a knob of its own
+# for it (scripts/on-kvm: ON_KVM_TIMEOUT) names that.
+TIMEOUT_NAME=${KVM_SANDBOX_TIMEOUT_NAME:---timeout}
 show_times=0
 add_src=()      # --add: what to copy (a path here) ...
 add_dest=()     # ... and where it goes in the sandbox (an absolute path)
+back_src=()     # --give-back: where a file goes back to here ...
+back_dest=()    # ... and where it is in the sandbox (an absolute path)
 forward_host=() # --forward: the port QEMU listens on here ...
 forward_guest=() # ... and the one it reaches inside
 MAX_FORWARDS=4
@@ -137,6 +157,20 @@ add_spec() {
     [[ $dest/ == */../* ]] && die "--add '$spec': the place inside, $dest, must not contain '..'; give a :DEST"
     add_src+=("$src")
     add_dest+=("${dest%/}")
+}
+
+# Check one --give-back PATH[:DEST] and remember it: DEST as add_spec
+# makes it; PATH need not exist yet, its folder must.
+give_back_spec() {
+    local spec=$1 src dest
+    src=${spec%%:*}
+    if [[ $spec == *:* ]]; then dest=${spec#*:}; else dest=$src; fi
+    [ -n "$src" ] && [ -n "$dest" ] || die "--give-back '$spec': expected PATH or PATH:DEST"
+    [ -d "$(dirname "$src")" ] && [ ! -d "$src" ] || die "--give-back '$spec': $src must be a file in a folder that exists"
+    [[ $dest == /* ]] || dest="/work/${dest#./}"
+    [[ $dest/ == */../* ]] && die "--give-back '$spec': the place inside, $dest, must not contain '..'; give a :DEST"
+    back_src+=("$src")
+    back_dest+=("${dest%/}")
 }
 
 # Check one --forward HOSTPORT:GUESTPORT and remember it.
@@ -161,6 +195,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --add)       [ $# -ge 2 ] || die "--add needs PATH[:DEST]"; add_spec "$2"; shift 2 ;;
         --add=*)     add_spec "${1#--add=}"; shift ;;
+        --give-back) [ $# -ge 2 ] || die "--give-back needs PATH[:DEST]"; give_back_spec "$2"; shift 2 ;;
+        --give-back=*) give_back_spec "${1#--give-back=}"; shift ;;
         --forward)   [ $# -ge 2 ] || die "--forward needs HOSTPORT:GUESTPORT"; forward_spec "$2"; shift 2 ;;
         --forward=*) forward_spec "${1#--forward=}"; shift ;;
         --cache)     [ $# -ge 2 ] || die "--cache needs a folder"; cache=$2; shift 2 ;;
@@ -265,10 +301,16 @@ build_run_part() {
 
     cp "$BASE_LIBS" "$known"
     local added=() i
-    # The forwarded ports: the serial port of each (ttyS4 on) and the
-    # port inside it reaches, for init.
+    # The files to give back: the serial port for them (ttyS4), then
+    # their paths, one a line, relative to / (for tar -C /).
+    if [ ${#back_dest[@]} -gt 0 ]; then
+        echo ttyS4
+        printf '%s\n' "${back_dest[@]#/}"
+    fi >"$stage/sandbox/giveback"
+    # The forwarded ports: the serial port of each (ttyS4 on, after the
+    # one of the files given back) and the port inside it reaches, for init.
     for i in "${!forward_guest[@]}"; do
-        printf 'ttyS%d %d\n' $((4 + i)) "${forward_guest[i]}"
+        printf 'ttyS%d %d\n' $((4 + (${#back_dest[@]} > 0) + i)) "${forward_guest[i]}"
     done >"$stage/sandbox/forwards"
     for i in "${!add_src[@]}"; do
         src=${add_src[i]}
@@ -345,15 +387,23 @@ READERS+=($!)
 # PCI serial port (wait=off: the machine starts at once; nodelay: a packet
 # of a few bytes goes at once).  The kernel makes four serial ports unless
 # told more (8250.nr_uarts), and the four of the streams come first.
+# The files given back come first, on one more PCI serial port (ttyS4)
+# that QEMU writes into a file here.
 forward_args=()
 cmdline=$KERNEL_CMDLINE
+uarts=4
+if [ ${#back_dest[@]} -gt 0 ]; then
+    forward_args+=(-chardev "file,id=giveback,path=$(qpath "$RUN/giveback.tgz")" -device "pci-serial,chardev=giveback")
+    uarts=$((uarts + 1))
+fi
 if [ ${#forward_host[@]} -gt 0 ]; then
     for i in "${!forward_host[@]}"; do
         forward_args+=(-chardev "socket,id=forward$i,host=127.0.0.1,port=${forward_host[i]},server=on,wait=off,nodelay=on"
                        -device "pci-serial,chardev=forward$i")
     done
-    cmdline+=" 8250.nr_uarts=$((4 + ${#forward_host[@]}))"
+    uarts=$((uarts + ${#forward_host[@]}))
 fi
+[ "$uarts" -gt 4 ] && cmdline+=" 8250.nr_uarts=$uarts"
 
 t_qemu=$EPOCHREALTIME
 timeout --kill-after=5 "$timeout" "$QEMU" \
@@ -406,9 +456,9 @@ end_line=$(grep -m 1 -E ' (exit|error) ' "$RUN/status")
 
 if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
     if [ -n "$ready_line" ]; then
-        echo "$PROG: timed out: the command was still running after ${timeout} s (the limit of --timeout); the sandbox was stopped" >&2
+        echo "$PROG: timed out: the command was still running after ${timeout} s (the limit of $TIMEOUT_NAME); the sandbox was stopped" >&2
     else
-        echo "$PROG: timed out: the sandbox had not finished booting after ${timeout} s (--timeout); $(boot_log_tail)" >&2
+        echo "$PROG: timed out: the sandbox had not finished booting after ${timeout} s ($TIMEOUT_NAME); $(boot_log_tail)" >&2
     fi
     exit 124
 fi
@@ -433,6 +483,24 @@ case "$end_line" in
         fi
         ;;
 esac
+
+# The files given back, over their PATHs here (cp keeps the file's inode
+# and modes).  A file that did not come back is named; the status stays
+# the command's.
+if [ ${#back_dest[@]} -gt 0 ]; then
+    mkdir -p "$RUN/giveback"
+    if ! tar -xzf "$RUN/giveback.tgz" -C "$RUN/giveback" 2>"$RUN/giveback.err"; then
+        echo "$PROG: --give-back: the files did not come back whole ($(head -n 1 "$RUN/giveback.err")); nothing was copied back" >&2
+    else
+        for i in "${!back_dest[@]}"; do
+            if [ ! -f "$RUN/giveback${back_dest[i]}" ]; then
+                echo "$PROG: --give-back ${back_src[i]}: ${back_dest[i]} was not a file in the sandbox at the end; not copied back" >&2
+            elif ! cp "$RUN/giveback${back_dest[i]}" "${back_src[i]}"; then
+                echo "$PROG: --give-back ${back_src[i]}: could not copy it back" >&2
+            fi
+        done
+    fi
+fi
 
 if [ "$show_times" = 1 ]; then
     t_ready=${ready_line%% *}
