@@ -51,19 +51,21 @@ printf '%s\n' "the quick brown fox jumps over the lazy dog" \
     "pack my box with five dozen liquor jugs, then seventy-two more, and count them twice" \
     "sphinx of black quartz, judge my vow" >"$LAB_ROOT/$OUT/input.txt"
 # One boot for everything; a guest that loops is cut off by mhv's
-# --timeout, a vdb that waits for it by timeout(1).  The limit is far
-# above the second a run takes: on a loaded machine, and under a
-# sanitizer build of mhv, the -O0 reference kernel once took more than 20 s.
+# --timeout, a vdb that waits for it by timeout(1).  The limits are far
+# above the second a run takes; the -O0 reference kernel gets 60 s (on a
+# loaded machine, under a sanitizer build of mhv, it once took more than
+# 20), the lab's kernel, built with the tree's optimization, 20 s: a
+# driver that loses a byte waits for it until then.
 cat >"$LAB_ROOT/$OUT/kvm.sh" <<'EOF'
 bin=$1 out=$2 guests=$3 a=$4 b=$5
-run() {   # NAME KERNEL CMDLINE
-    "$bin/mhv" run --timeout 60 --cmdline "$3" "$2" <"$out/input.txt" >"$out/$1.out" 2>"$out/$1.err"
+run() {   # NAME KERNEL CMDLINE SECONDS
+    "$bin/mhv" run --timeout "$4" --cmdline "$3" "$2" <"$out/input.txt" >"$out/$1.out" 2>"$out/$1.err"
     echo "=== $1-status $?"
 }
-run ref-a "$guests/kernel-debug.elf" "$a"
-run lab-a "$out/kernel.elf" "$a"
-run ref-b "$guests/kernel-debug.elf" "$b"
-run lab-b "$out/kernel.elf" "$b"
+run ref-a "$guests/kernel-debug.elf" "$a" 60
+run lab-a "$out/kernel.elf" "$a" 20
+run ref-b "$guests/kernel-debug.elf" "$b" 60
+run lab-b "$out/kernel.elf" "$b" 20
 for x in a b; do
     if cmp -s "$out/ref-$x.out" "$out/lab-$x.out"; then echo "=== same-$x yes"; else echo "=== same-$x no"; fi
     echo "=== lab-$x"
