@@ -169,7 +169,7 @@ struct linux_console {
  * nowhere mhv can see. */
 static int console_on_serial(const char *append)
 {
-    return !append || !strstr(append, "console=") || strstr(append, "console=ttyS0");
+    return !mhv_linux_cmdline_has(append, "console=") || mhv_linux_cmdline_has(append, "console=ttyS0");
 }
 
 static void linux_console_output(void *context, uint8_t byte)

@@ -88,8 +88,7 @@ static void read_version(const uint8_t *file, size_t size, const struct setup_he
     plan->version[i] = '\0';
 }
 
-/* Does the command line have parameter name (like "console=") as one of
- * its words, before any " -- "? */
+/* Does cmdline[0 .. length) have a word that starts with name? */
 static int has_parameter(const char *cmdline, size_t length, const char *name)
 {
     size_t name_length = strlen(name);
@@ -114,6 +113,11 @@ static size_t kernel_part_length(const char *cmdline)
             (i + 2 == length || cmdline[i + 2] == ' '))
             return i;
     return length;
+}
+
+int mhv_linux_cmdline_has(const char *cmdline, const char *name)
+{
+    return cmdline && has_parameter(cmdline, kernel_part_length(cmdline), name);
 }
 
 int mhv_linux_cmdline(const char *append, const char *const *extra, size_t extra_count,

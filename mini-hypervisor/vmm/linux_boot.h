@@ -119,6 +119,11 @@ int mhv_linux_is_bzimage(const uint8_t *file, size_t size);
 int mhv_linux_cmdline(const char *append, const char *const *extra, size_t extra_count,
                       char *out, size_t out_size);
 
+/* Does the kernel's part of cmdline (before any " -- ") have a word that
+ * starts with name ("console=", "console=ttyS0", "i8042.noaux")?  NULL
+ * has none.  mhv_linux_cmdline adds a default by this test. */
+int mhv_linux_cmdline_has(const char *cmdline, const char *name);
+
 /* Plans the boot of kernel[0 .. kernel_size) with an initrd of
  * initrd_size bytes (0: none) and the command line cmdline, in ram_size
  * bytes of RAM.  Returns 0 with *plan filled in, or -1 with a message. */

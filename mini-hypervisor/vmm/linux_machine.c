@@ -14,8 +14,8 @@
 #include "image.h"
 #include "kvm.h"
 #include "vmlab_error.h"
+#include "vmlab_paths.h"
 
-#define DISK_PATH_MAX 4096
 #define CMDLINE_MAX 4096
 
 int mhv_linux_parse_disk_spec(const char *spec, char *path, size_t path_size, int *read_only,
@@ -54,7 +54,7 @@ static int open_disks(const struct mhv_linux_files *files, struct mhv_virtio_blk
     size_t open_count = 0;
     char why[512];
     for (; open_count < files->disk_count; open_count++) {
-        char path[DISK_PATH_MAX];
+        char path[VMLAB_PATH_MAX];
         int read_only = 0;
         const char *spec = files->disk_specs[open_count];
         int bad = mhv_linux_parse_disk_spec(spec, path, sizeof path, &read_only, err, err_size) < 0;

@@ -469,6 +469,21 @@ static void feed(struct mhv_linux_console_watch *watch, const char *text)
         mhv_linux_watch_byte(watch, (uint8_t)*text);
 }
 
+/* The word test mhv_linux_cmdline adds its defaults by, and mhv uses to
+ * tell whether the kernel's console is the UART. */
+START_TEST(test_cmdline_has)
+{
+    ck_assert(mhv_linux_cmdline_has("quiet console=ttyS0,115200", "console="));
+    ck_assert(mhv_linux_cmdline_has("quiet console=ttyS0,115200", "console=ttyS0"));
+    ck_assert(mhv_linux_cmdline_has("console=tty0", "console="));
+    ck_assert(!mhv_linux_cmdline_has("console=tty0", "console=ttyS0"));
+    ck_assert(!mhv_linux_cmdline_has("xconsole=ttyS0 quiet", "console="));    /* a word's start only */
+    ck_assert(!mhv_linux_cmdline_has("quiet -- console=ttyS0", "console=")); /* init's, not the kernel's */
+    ck_assert(!mhv_linux_cmdline_has("", "console="));
+    ck_assert(!mhv_linux_cmdline_has(NULL, "console="));
+}
+END_TEST
+
 START_TEST(test_panic_watch)
 {
     struct mhv_linux_console_watch watch = { 0 };
@@ -551,6 +566,7 @@ static Suite *linux_suite(void)
     tcase_add_test(tc, test_cmdline_defaults);
     tcase_add_test(tc, test_cmdline_extra_and_init_arguments);
     tcase_add_test(tc, test_cmdline_too_long);
+    tcase_add_test(tc, test_cmdline_has);
     suite_add_tcase(s, tc);
     tc = tcase_create("console");
     tcase_add_test(tc, test_panic_watch);
